@@ -1,0 +1,61 @@
+/**
+ * Every error Slipway reports has a stable code from this registry. The message names the
+ * thing, the bad value and the fix; structured fields travel beside it; the HTTP status
+ * comes from the code here and nowhere else.
+ */
+export const ErrorCodes = {
+  SPEC_YAML: { status: 400, summary: 'the file is not valid YAML' },
+  SPEC_FIELD: { status: 400, summary: 'a field of the pipeline file is missing or invalid' },
+  SPEC_REFERENCE: { status: 400, summary: 'the pipeline file refers to something it does not define' },
+  SPEC_FILE: { status: 400, summary: 'the pipeline file cannot be read' },
+  UNKNOWN_PROJECT: { status: 404, summary: 'no such project' },
+  UNKNOWN_STAGE: { status: 404, summary: 'no such stage in the project' },
+  UNKNOWN_SEQUENCE: { status: 404, summary: 'no such sequence in the stage' },
+  UNKNOWN_SERVICE: { status: 400, summary: 'the service is not declared by the project' },
+  UNKNOWN_RELEASE: { status: 404, summary: 'no such release' },
+  UNKNOWN_RUN: { status: 404, summary: 'no such run' },
+  UNKNOWN_TASK: { status: 404, summary: 'no such task' },
+  INVALID_ARTIFACT: { status: 400, summary: 'the artifact reference is invalid' },
+  UPSTREAM_NOT_PASSED: { status: 409, summary: 'an artifact has not passed a stage upstream' },
+  INVALID_STATE: { status: 409, summary: 'the run or task is not in a state that allows this' },
+  NOT_PROMOTABLE: { status: 409, summary: 'the release cannot be promoted to that stage yet' },
+  INVALID_INPUT: { status: 400, summary: 'the request is malformed' },
+  NO_EXECUTOR: { status: 422, summary: 'no executor serves the task kind' },
+  STORE: { status: 503, summary: 'the store failed' },
+  SHUTTING_DOWN: { status: 503, summary: 'the engine is stopping' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ErrorCodes[code].status;
+}
+
+export interface ErrorFields {
+  /** The field path or parameter at fault (`spec.stages[1].after[0]`, `artifacts.frontend`). */
+  field?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  [key: string]: unknown;
+}
+
+export class SlipwayError extends Error {
+  override readonly name: string = 'SlipwayError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields: ErrorFields = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ErrorCode; message: string } & ErrorFields {
+    return { ...this.fields, code: this.code, message: this.message };
+  }
+}
+
+export function isSlipwayError(e: unknown): e is SlipwayError {
+  return e instanceof SlipwayError;
+}

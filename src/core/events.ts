@@ -1,0 +1,111 @@
+/**
+ * Slipway's events are CloudEvents 1.0 in structured JSON form. The type scheme:
+ *
+ * | type | when |
+ * | --- | --- |
+ * | `sh.slipway.release.created` | a release (artifact bundle) was first seen |
+ * | `sh.slipway.release.promotable` | a release passed what a manual stage needs; someone may promote it |
+ * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
+ * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
+ * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
+ * | `sh.slipway.task.<task>.started` / `.waiting` / `.signaled` / `.finished` / `.skipped` | a task's transitions |
+ *
+ * Every event carries the extension attributes `project`, and where they apply `runid`,
+ * `taskid` and `triggeredid` (the id of the `.triggered` event a task event answers, as Keptn does).
+ */
+import type { Artifacts, Provenance, Release, Run, RunState, TaskState } from './model.js';
+import type { Result } from './pipeline.js';
+
+export const EVENT_PREFIX = 'sh.slipway.';
+
+export interface SlipwayEvent<D = Record<string, unknown>> {
+  specversion: '1.0';
+  id: string;
+  /** `/projects/<project>` or `/projects/<project>/stages/<stage>` */
+  source: string;
+  type: string;
+  subject?: string;
+  /** RFC 3339 */
+  time: string;
+  datacontenttype: 'application/json';
+  project: string;
+  runid?: string;
+  taskid?: string;
+  triggeredid?: string;
+  data: D;
+}
+
+export type TaskPhase = 'scheduled' | 'triggered' | 'started' | 'waiting' | 'signaled' | 'finished' | 'skipped';
+
+export const eventTypes = {
+  releaseCreated: `${EVENT_PREFIX}release.created`,
+  releasePromotable: `${EVENT_PREFIX}release.promotable`,
+  runQueued: `${EVENT_PREFIX}run.queued`,
+  runStarted: `${EVENT_PREFIX}run.started`,
+  runWaiting: `${EVENT_PREFIX}run.waiting`,
+  runPaused: `${EVENT_PREFIX}run.paused`,
+  runResumed: `${EVENT_PREFIX}run.resumed`,
+  runFinished: `${EVENT_PREFIX}run.finished`,
+  task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
+} as const;
+
+/** Splits `sh.slipway.task.<task>.<phase>`; undefined for other types. */
+export function parseTaskEventType(type: string): { task: string; phase: TaskPhase } | undefined {
+  const m = /^sh\.slipway\.task\.(.+)\.(scheduled|triggered|started|waiting|signaled|finished|skipped)$/.exec(type);
+  return m ? { task: m[1]!, phase: m[2] as TaskPhase } : undefined;
+}
+
+// ---- event payloads (the `data` of each type) ----
+
+export interface ReleaseCreatedData {
+  release: Release;
+}
+export interface ReleasePromotableData {
+  releaseId: string;
+  stage: string;
+  sequence: string;
+}
+export interface RunQueuedData {
+  run: Run;
+}
+export interface RunStartedData {
+  stage: string;
+  releaseId: string;
+  /** Step the run starts at (a retried run starts at the failed step). */
+  step: number;
+}
+export interface RunStateData {
+  stage: string;
+  state: RunState;
+  reason?: string;
+  by?: string;
+}
+export interface RunFinishedData {
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  state: RunState;
+  result?: Result;
+  reason?: string;
+  by?: string;
+}
+export interface TaskEventData {
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  task: string;
+  kind: string;
+  attempt: number;
+  state: TaskState;
+  /** Artifacts of the release, so an outside executor needs nothing else. */
+  artifacts?: Artifacts;
+  properties?: Readonly<Record<string, unknown>>;
+  result?: Result;
+  message?: string;
+  output?: Readonly<Record<string, unknown>>;
+  dueAt?: number;
+  waitingFor?: string;
+  signal?: string;
+  by?: string;
+  provenance?: Provenance;
+}

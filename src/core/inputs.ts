@@ -1,0 +1,92 @@
+/**
+ * Everything that changes state enters the core as an Input. Each input has an id: the
+ * events it produces derive their ids from it, so applying the same input twice is
+ * recognisable, and a reply from an executor for a task that already ended changes nothing.
+ */
+import type { Artifacts, Provenance } from './model.js';
+import type { Result } from './pipeline.js';
+
+export type Input =
+  | TriggerInput
+  | PromoteInput
+  | TaskStartedInput
+  | TaskFinishedInput
+  | TaskSuspendedInput
+  | TaskSignalInput
+  | TimerInput
+  | RunControlInput;
+
+export interface InputBase {
+  id: string;
+  /** Identity that asked for it (token name, `cli:<user>`, `executor:<kind>`); recorded in events. */
+  by?: string;
+}
+
+/** Hand a release to the project: creates it if new and queues it into `stage` (default: the first stage). */
+export interface TriggerInput extends InputBase {
+  type: 'trigger';
+  project: string;
+  artifacts: Artifacts;
+  provenance?: Provenance;
+  stage?: string;
+  sequence?: string;
+}
+
+/** Manual promotion of a release into a stage whose upstream it passed. */
+export interface PromoteInput extends InputBase {
+  type: 'promote';
+  project: string;
+  releaseId: string;
+  stage: string;
+  sequence?: string;
+}
+
+export interface TaskStartedInput extends InputBase {
+  type: 'task.started';
+  taskId: string;
+}
+
+export interface TaskFinishedInput extends InputBase {
+  type: 'task.finished';
+  taskId: string;
+  result: Result;
+  message?: string;
+  output?: Readonly<Record<string, unknown>>;
+  /** False for a failure that must not be retried (NonRetryableTaskError). */
+  retryable?: boolean;
+  /** Wait at least this long before the next attempt (RetryTaskAfterError). */
+  retryAfterMs?: number;
+}
+
+/** The executor asks to be resumed at `until`, or when a signal named `waitingFor` arrives. */
+export interface TaskSuspendedInput extends InputBase {
+  type: 'task.suspended';
+  taskId: string;
+  until?: number;
+  waitingFor?: string;
+  message?: string;
+}
+
+/** A person or system answers a waiting task: `approve`/`reject`, `stop`/`skip`, or an executor-defined name. */
+export interface TaskSignalInput extends InputBase {
+  type: 'task.signal';
+  taskId: string;
+  signal: string;
+  payload?: Readonly<Record<string, unknown>>;
+}
+
+export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry';
+
+/** A durable timer came due. */
+export interface TimerInput extends InputBase {
+  type: 'timer';
+  timerId: string;
+  purpose: TimerPurpose;
+  taskId: string;
+}
+
+export interface RunControlInput extends InputBase {
+  type: 'run.abort' | 'run.pause' | 'run.resume' | 'run.retry';
+  runId: string;
+  reason?: string;
+}

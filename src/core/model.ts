@@ -1,0 +1,173 @@
+import type { Result, SequenceSpec } from './pipeline.js';
+
+/** `{service → artifact reference}`; the reference is opaque to the core. */
+export type Artifacts = Readonly<Record<string, string>>;
+
+export interface Provenance {
+  commit?: string;
+  /** UTC ms */
+  commitTime?: number;
+  author?: string;
+  /** Where the release came from: `cli`, `api`, `webhook`, … */
+  source?: string;
+}
+
+/** An immutable bundle of artifacts. Its id is derived from the project and the artifacts only. */
+export interface Release {
+  id: string;
+  project: string;
+  artifacts: Artifacts;
+  provenance: Provenance;
+  createdAt: number;
+}
+
+/**
+ * Run states.
+ * - queued: waiting for its stage's services to be free (or for a retry to start)
+ * - running: tasks are being triggered and executed
+ * - waiting: every active task waits on a person, a timer or a signal
+ * - paused: someone paused it; tasks in flight finish, no new task starts until resumed
+ * - succeeded: the sequence ended with pass or warning
+ * - failed: a task failed (after its retries) and the sequence ended
+ * - aborted: someone aborted it, or a newer release superseded it while queued
+ */
+export const RunStates = {
+  queued: 'queued',
+  running: 'running',
+  waiting: 'waiting',
+  paused: 'paused',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  aborted: 'aborted',
+} as const;
+export type RunState = (typeof RunStates)[keyof typeof RunStates];
+
+export const TerminalRunStates: ReadonlySet<RunState> = new Set(['succeeded', 'failed', 'aborted']);
+/** States in which a run holds its stage's services. */
+export const ActiveRunStates: ReadonlySet<RunState> = new Set(['running', 'waiting', 'paused']);
+
+/**
+ * Task states.
+ * - pending: its step has not started
+ * - scheduled: its step started, the task waits for its `delay` (a timer)
+ * - triggered: handed to an executor, not yet reported started
+ * - started: an executor works on it
+ * - waiting: the executor suspended it until a time or a signal (soak, manual approval)
+ * - finished: it ended with a result
+ * - skipped: its condition was false, or the run stopped before it
+ */
+export const TaskStates = {
+  pending: 'pending',
+  scheduled: 'scheduled',
+  triggered: 'triggered',
+  started: 'started',
+  waiting: 'waiting',
+  finished: 'finished',
+  skipped: 'skipped',
+} as const;
+export type TaskState = (typeof TaskStates)[keyof typeof TaskStates];
+
+export interface TaskRun {
+  name: string;
+  kind: string;
+  step: number;
+  state: TaskState;
+  /** 1-based; a retry or a run retry increments it. */
+  attempt: number;
+  result?: Result;
+  message?: string;
+  /** Free-form output an executor reported (bounded by the executor). */
+  data?: Readonly<Record<string, unknown>>;
+  triggeredAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** For `waiting`: when the executor asked to be resumed, if on a timer. */
+  waitUntil?: number;
+  /** For `waiting`: the signal it waits for (`approval`, …). */
+  waitingFor?: string;
+  /** Who finished it by a signal (approver, the person who stopped a soak). */
+  by?: string;
+}
+
+export interface Run {
+  id: string;
+  project: string;
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  /** Services the run touches: the release's services. */
+  services: readonly string[];
+  state: RunState;
+  /** Worst result of its finished tasks so far; the run's result once it ended. */
+  result?: Result;
+  /** The sequence definition as it was when the run was queued. */
+  spec: SequenceSpec;
+  pipelineVersion: string;
+  /** Index of the step being executed. */
+  step: number;
+  tasks: TaskRun[];
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  /** Order among queued runs of the project; assigned by the core. */
+  queueSeq: number;
+  /** Why it ended that way (abort reason, superseding release, failed task). */
+  reason?: string;
+  triggeredBy?: string;
+  /** True while paused: the state before pausing, to return to. */
+  pausedFrom?: RunState;
+}
+
+/** What runs where: per stage and service. */
+export interface LiveEntry {
+  project: string;
+  stage: string;
+  service: string;
+  releaseId: string;
+  artifact: string;
+  runId: string;
+  state: RunState;
+  since: number;
+  lastGoodReleaseId?: string;
+  lastGoodArtifact?: string;
+}
+
+/** The outcome of a release in one stage (its delivery sequence): used for promotion and upstream checks. */
+export interface StagePass {
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  runId: string;
+  result: Result;
+  at: number;
+  /** Results of the run's tasks, for Keptn selectors on task results. */
+  taskResults: Readonly<Record<string, Result>>;
+}
+
+/** Per artifact (service + ref): the stages it passed, in whichever release. */
+export interface ArtifactPass {
+  project: string;
+  service: string;
+  artifact: string;
+  stage: string;
+  releaseId: string;
+  result: Result;
+  at: number;
+}
+
+export function taskId(runId: string, taskName: string, attempt: number): string {
+  return `${runId}.${taskName}.${attempt}`;
+}
+
+export function parseTaskId(id: string): { runId: string; task: string; attempt: number } | undefined {
+  const m = /^(.+)\.([^.]+)\.(\d+)$/.exec(id);
+  if (!m) return undefined;
+  return { runId: m[1]!, task: m[2]!, attempt: Number(m[3]) };
+}
+
+const order: Record<Result, number> = { pass: 0, warning: 1, fail: 2 };
+export function worst(a: Result | undefined, b: Result | undefined): Result | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return order[a] >= order[b] ? a : b;
+}

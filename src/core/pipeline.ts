@@ -1,0 +1,127 @@
+/**
+ * The pipeline model every spec format (slipway.yaml, Keptn shipyard) is mapped onto.
+ *
+ * A stage holds one or more sequences. A slipway.yaml stage has exactly one, named
+ * `delivery`, triggered when every stage in its `after:` list passed the same release.
+ * A Keptn stage may have several, each chained by `triggeredOn` (any one of them fires it).
+ */
+
+export const Results = ['pass', 'warning', 'fail'] as const;
+export type Result = (typeof Results)[number];
+
+/** The default sequence name: the one a slipway.yaml stage runs and promotion follows. */
+export const DELIVERY = 'delivery';
+
+/**
+ * When a task runs, judged on the results of the tasks before it in the same run.
+ * - `success`: no earlier task failed (the default)
+ * - `failure`: some earlier task failed (cleanup, rollback)
+ * - `always`: in either case
+ * - `{task, results}`: the named earlier task ended with one of `results`
+ */
+export type TaskCondition =
+  | { kind: 'success' }
+  | { kind: 'failure' }
+  | { kind: 'always' }
+  | { kind: 'result'; task: string; results: readonly Result[]; negate: boolean };
+
+/** Where a definition came from, so errors at run time can point back at the file. */
+export interface SourceRef {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export interface TaskSpec {
+  /** Unique within its sequence. Lower case letters, digits, `-`, `_`. */
+  name: string;
+  /** Built-in kind (`shell`, `wait`, `approval`, `webhook`, …) or any name an outside executor serves. */
+  kind: string;
+  properties: Readonly<Record<string, unknown>>;
+  /** Time the task may take once triggered, in ms; absent means the executor's default. */
+  timeoutMs?: number;
+  /** Extra attempts after a failed one. */
+  retries: number;
+  /** Delay before the task is triggered (Keptn `triggeredAfter`), in ms. */
+  delayMs: number;
+  if: TaskCondition;
+  continueOnFailure: boolean;
+  source?: SourceRef;
+}
+
+/** Tasks in one step start together; the next step starts when all of them ended. */
+export interface StepSpec {
+  tasks: readonly TaskSpec[];
+}
+
+export interface SequenceTrigger {
+  stage: string;
+  sequence: string;
+  /** Results of the upstream run that fire this sequence. */
+  results: readonly Result[];
+  /**
+   * Optional result a named task of the upstream run must have had (Keptn
+   * `selector.match: {evaluation.result: fail}`).
+   */
+  taskResults?: Readonly<Record<string, Result>>;
+}
+
+export interface SequenceSpec {
+  name: string;
+  triggeredOn: readonly SequenceTrigger[];
+  /** `all`: every trigger must have fired for the same release (fan-in); `any`: one is enough (Keptn). */
+  join: 'all' | 'any';
+  steps: readonly StepSpec[];
+  source?: SourceRef;
+}
+
+export interface StageSpec {
+  name: string;
+  /** Upstream stages (the DAG), for display and upstream checks. */
+  after: readonly string[];
+  promotion: 'auto' | 'manual';
+  queue: 'fifo' | 'supersede';
+  /** When false, a release may enter this stage with artifacts that never passed the upstream stages. */
+  requireUpstream: boolean;
+  sequences: readonly SequenceSpec[];
+  source?: SourceRef;
+}
+
+export interface Pipeline {
+  name: string;
+  /** Declared services; empty means any service name is accepted (Keptn shipyards declare none). */
+  services: readonly string[];
+  stages: readonly StageSpec[];
+  /** `slipway/v1` or the Keptn apiVersion it was read from. */
+  format: string;
+  /** Content hash of the source text: the pipeline version a run records. */
+  version: string;
+}
+
+export function findStage(p: Pipeline, name: string): StageSpec | undefined {
+  return p.stages.find((s) => s.name === name);
+}
+
+export function findSequence(stage: StageSpec, name: string): SequenceSpec | undefined {
+  return stage.sequences.find((s) => s.name === name);
+}
+
+/** The stages a release passes through before `stage`: every ancestor in the `after` DAG. */
+export function upstreamStages(p: Pipeline, stage: string): string[] {
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    for (const up of findStage(p, name)?.after ?? []) {
+      if (!seen.has(up)) {
+        seen.add(up);
+        visit(up);
+      }
+    }
+  };
+  visit(stage);
+  return p.stages.map((s) => s.name).filter((n) => seen.has(n));
+}
+
+/** Where a release enters when no stage is named: the first declared stage. */
+export function entryStage(p: Pipeline): StageSpec | undefined {
+  return p.stages[0];
+}

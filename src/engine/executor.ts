@@ -1,0 +1,109 @@
+/**
+ * The one interface every executor implements, built-in or (through the API) outside.
+ * An executor receives an explicit context: the task id to act once, the attempt, an
+ * AbortSignal, heartbeat(), a scoped logger. It returns an outcome or throws; retry
+ * lives in the failure type (NonRetryableTaskError, RetryTaskAfterError); any other
+ * error is a retryable failure.
+ */
+import type { Artifacts, Provenance, Result } from '../core/index.js';
+
+export interface TaskLogger {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+export interface TaskInfo {
+  /** Stable across redelivery of the same attempt: use it to act once. */
+  id: string;
+  name: string;
+  kind: string;
+  attempt: number;
+  properties: Readonly<Record<string, unknown>>;
+  /** When the task was triggered (UTC ms): a restart re-dispatches with the same value. */
+  triggeredAt: number;
+  /** The task's deadline (UTC ms). */
+  deadline: number;
+}
+
+export interface RunInfo {
+  id: string;
+  project: string;
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  artifacts: Artifacts;
+  provenance: Provenance;
+  /** Directory of the pipeline file: relative paths in properties resolve from here. */
+  projectDir: string;
+  /** Worst result of the run's tasks finished so far (undefined: none finished). */
+  resultSoFar?: Result;
+  /** Results of the run's earlier tasks by name. */
+  results: Readonly<Record<string, Result>>;
+}
+
+export interface ExecutorContext {
+  task: TaskInfo;
+  run: RunInfo;
+  /** Aborted when the run is aborted, the task times out, or Slipway stops. */
+  signal: AbortSignal;
+  /** Tells Slipway the executor is alive (outside executors extend their lease with it). */
+  heartbeat(details?: Record<string, unknown>): void;
+  log: TaskLogger;
+  /** Directory the executor may keep per-task files in (pid files, bounded output). */
+  workDir: string;
+  /** Current time (UTC ms) from the injected clock. */
+  now(): number;
+}
+
+export interface Finished {
+  result: Result;
+  message?: string;
+  /** Kept with the task (bounded by the executor): output tail, exit code, status. */
+  output?: Record<string, unknown>;
+}
+
+/** Ask to be resumed at a time, or when a named signal arrives (approval, stop/skip). */
+export interface Suspend {
+  suspend: { until?: number; waitingFor?: string; message?: string };
+}
+
+export type TaskOutcome = Finished | Suspend;
+
+export interface Resumption {
+  /** `timer` when the suspension time came, otherwise the signal's name. */
+  signal: string;
+  payload?: Readonly<Record<string, unknown>>;
+  by?: string;
+}
+
+export interface Executor {
+  /** The task kind it serves. */
+  readonly kind: string;
+  /** Timeout when the task sets none, in ms (may depend on properties, e.g. a soak's duration). */
+  defaultTimeoutMs?(properties: Readonly<Record<string, unknown>>): number;
+  /** Checks properties when a pipeline is loaded; returns problems as `{field, message}`. */
+  validate?(properties: Readonly<Record<string, unknown>>): { field: string; message: string }[];
+  execute(ctx: ExecutorContext): Promise<TaskOutcome>;
+  /** Continues a suspended task. Required for executors that suspend. */
+  resume?(ctx: ExecutorContext, resumption: Resumption): Promise<TaskOutcome>;
+}
+
+export class NonRetryableTaskError extends Error {
+  override readonly name = 'NonRetryableTaskError';
+}
+
+export class RetryTaskAfterError extends Error {
+  override readonly name = 'RetryTaskAfterError';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isSuspend(o: TaskOutcome): o is Suspend {
+  return 'suspend' in o;
+}

@@ -1,0 +1,125 @@
+/**
+ * The Store port: the only way the engine reads and writes durable state. One
+ * implementation per backend (SQLite embedded, PostgreSQL later); both pass
+ * test/store/store.case.ts. Backends differ by capability flags, never by name.
+ */
+import type {
+  ArtifactPass,
+  LiveEntry,
+  Release,
+  Run,
+  RunState,
+  SlipwayEvent,
+  StagePass,
+  Timer,
+} from '../core/index.js';
+
+export interface StoreCapabilities {
+  /** Several processes may write at once (PostgreSQL); SQLite has one writer. */
+  concurrentWriters: boolean;
+  /** `FOR UPDATE SKIP LOCKED` is available for claiming work. */
+  skipLocked: boolean;
+  /** `LISTEN/NOTIFY` is available to wake other replicas. */
+  listenNotify: boolean;
+}
+
+/** A durable effect waiting to be carried out: a task to dispatch or to resume. */
+export interface OutboxRow {
+  /** `dispatch:<taskId>` or `resume:<taskId>:<n>` */
+  id: string;
+  taskId: string;
+  project: string;
+  kind: 'dispatch' | 'resume';
+  /** For resume: `{signal, payload, by}`. */
+  payload: Readonly<Record<string, unknown>>;
+  createdAt: number;
+}
+
+export interface PipelineVersionRow {
+  project: string;
+  version: string;
+  /** The source text as given (YAML). */
+  source: string;
+  /** File name or `api`, for messages. */
+  origin: string;
+  createdAt: number;
+}
+
+/** Everything one engine transaction writes. Applied atomically, in this order. */
+export interface CommitBatch {
+  events: SlipwayEvent[];
+  releases: Release[];
+  /** Insert or replace by id. */
+  runs: Run[];
+  /** Insert or replace by (releaseId, stage, sequence). */
+  stagePasses: StagePass[];
+  /** Insert or replace by (project, service, artifact, stage). */
+  artifactPasses: ArtifactPass[];
+  /** Insert or replace by (project, stage, service). */
+  live: LiveEntry[];
+  outboxPut: OutboxRow[];
+  /** Deletes every outbox row of these task ids. */
+  outboxSettle: string[];
+  timersPut: Timer[];
+  timersDelete: string[];
+}
+
+export interface RunFilter {
+  project?: string;
+  stage?: string;
+  releaseId?: string;
+  states?: RunState[];
+  /** Runs with queueSeq lower than this (cursor pagination, newest first). */
+  beforeSeq?: number;
+  limit?: number;
+}
+
+export interface EventFilter {
+  project?: string;
+  runId?: string;
+  /** Events with a log position greater than this. */
+  afterSeq?: number;
+  types?: string[];
+  limit?: number;
+}
+
+export interface StoredEvent {
+  /** Position in the log, strictly increasing. */
+  seq: number;
+  event: SlipwayEvent;
+}
+
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  /** Applies pending migrations. Idempotent. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  commit(batch: CommitBatch): Promise<void>;
+
+  /** Runs not in a terminal state (queued, running, waiting, paused), oldest first. */
+  activeRuns(): Promise<Run[]>;
+  /** The highest queueSeq ever assigned (0 when none). */
+  maxQueueSeq(): Promise<number>;
+  getRun(id: string): Promise<Run | undefined>;
+  listRuns(filter: RunFilter): Promise<Run[]>;
+
+  getRelease(id: string): Promise<Release | undefined>;
+  stagePasses(releaseId: string): Promise<StagePass[]>;
+  artifactPasses(project: string, service: string, artifact: string): Promise<ArtifactPass[]>;
+
+  live(project?: string): Promise<LiveEntry[]>;
+
+  outbox(): Promise<OutboxRow[]>;
+  /** Timers due at or before `dueBy`, earliest first. */
+  dueTimers(dueBy: number, limit: number): Promise<Timer[]>;
+  /** The earliest due time of any timer, or undefined. */
+  nextTimerDue(): Promise<number | undefined>;
+
+  events(filter: EventFilter): Promise<StoredEvent[]>;
+
+  savePipelineVersion(row: PipelineVersionRow): Promise<void>;
+  /** The newest version of each project's pipeline (or one project's). */
+  latestPipelines(project?: string): Promise<PipelineVersionRow[]>;
+  getPipelineVersion(project: string, version: string): Promise<PipelineVersionRow | undefined>;
+}
