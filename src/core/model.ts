@@ -79,6 +79,10 @@ export interface TaskRun {
   /** Free-form output an executor reported (bounded by the executor). */
   data?: Readonly<Record<string, unknown>>;
   triggeredAt?: number;
+  /** Id of the `.triggered` event of the current attempt: later events of the task name it as `triggeredid`. */
+  triggerEventId?: string;
+  /** Deadline of the current attempt (UTC ms). */
+  deadline?: number;
   startedAt?: number;
   finishedAt?: number;
   /** For `waiting`: when the executor asked to be resumed, if on a timer. */

@@ -45,7 +45,7 @@ export interface PipelineVersionRow {
   createdAt: number;
 }
 
-/** Everything one engine transaction writes. Applied atomically, in this order. */
+/** Everything one engine transaction writes. Applied atomically, in field order. */
 export interface CommitBatch {
   events: SlipwayEvent[];
   releases: Release[];
@@ -57,9 +57,9 @@ export interface CommitBatch {
   artifactPasses: ArtifactPass[];
   /** Insert or replace by (project, stage, service). */
   live: LiveEntry[];
-  outboxPut: OutboxRow[];
-  /** Deletes every outbox row of these task ids. */
+  /** Deletes every outbox row of these task ids. Applied BEFORE outboxPut (a task may be settled, then resumed, in one batch). */
   outboxSettle: string[];
+  outboxPut: OutboxRow[];
   timersPut: Timer[];
   timersDelete: string[];
 }

@@ -1,0 +1,202 @@
+/**
+ * The core's entry point: `decide(state, input, ctx)` applies one input. It holds every
+ * rule (ordering, results, promotion, queueing) and does no I/O: the same state and input
+ * give the same events and effects. The events it returns have already been applied to
+ * `state` through `evolve`; when it reports an error or ignores the input, it changed nothing.
+ */
+import type { Effect } from './effects.js';
+import { SlipwayError } from './errors.js';
+import type { SlipwayEvent } from './events.js';
+import { eventTypes } from './events.js';
+import { abortRun, activeRunFor, advance, queueRun, retryRun } from './flow.js';
+import type { Input, PromoteInput, RunControlInput, TriggerInput } from './inputs.js';
+import type { Release } from './model.js';
+import { parseTaskId } from './model.js';
+import { findSequence, findStage } from './pipeline.js';
+import { unmetTriggers, upstreamGaps } from './promotion.js';
+import { releaseIdOf, validateArtifacts } from './release.js';
+import { canChange, changeRunState } from './run-states.js';
+import type { CoreState, Requirements } from './state.js';
+import { artifactKey } from './state.js';
+import { decideTask } from './task-inputs.js';
+import type { DecideContext } from './tx.js';
+import { Tx } from './tx.js';
+
+export interface Decision {
+  events: SlipwayEvent[];
+  effects: Effect[];
+  error?: SlipwayError;
+  /** Why the input changed nothing although it was valid (a duplicate or a stale reply). */
+  ignored?: string;
+  /** What the input created or touched, for the caller's answer. */
+  value?: { releaseId?: string; runId?: string };
+}
+
+export function decide(state: CoreState, input: Input, ctx: DecideContext): Decision {
+  const tx = new Tx(state, ctx, input.id, input.by);
+  try {
+    const out = apply(tx, input);
+    return { events: tx.events, effects: tx.effects, ...out };
+  } catch (e) {
+    if (e instanceof SlipwayError && tx.events.length === 0) return { events: [], effects: [], error: e };
+    throw e;
+  }
+}
+
+type Outcome = Pick<Decision, 'ignored' | 'value'>;
+
+function apply(tx: Tx, input: Input): Outcome {
+  switch (input.type) {
+    case 'trigger':
+      return trigger(tx, input);
+    case 'promote':
+      return promote(tx, input);
+    case 'run.abort':
+    case 'run.pause':
+    case 'run.resume':
+    case 'run.retry':
+      return control(tx, input);
+    default:
+      return decideTask(tx, input);
+  }
+}
+
+function pipelineOf(tx: Tx, project: string) {
+  const p = tx.state.pipelines.get(project);
+  if (!p) {
+    const known = [...tx.state.pipelines.keys()].sort().join(', ') || '(none)';
+    throw new SlipwayError('UNKNOWN_PROJECT', `project '${project}' is not defined; defined projects: ${known}`, { field: 'project' });
+  }
+  return p;
+}
+
+function stageOf(tx: Tx, project: string, name: string | undefined) {
+  const p = pipelineOf(tx, project);
+  const stage = name === undefined ? p.stages[0] : findStage(p, name);
+  if (!stage) {
+    const known = p.stages.map((s) => s.name).join(', ');
+    throw new SlipwayError('UNKNOWN_STAGE', `stage '${name}' is not defined in project '${project}'; defined stages: ${known}`, { field: 'stage' });
+  }
+  return { pipeline: p, stage };
+}
+
+function sequenceOf(stage: ReturnType<typeof stageOf>['stage'], name: string | undefined) {
+  const seq = name === undefined ? stage.sequences[0] : findSequence(stage, name);
+  if (!seq) {
+    const known = stage.sequences.map((s) => s.name).join(', ');
+    throw new SlipwayError('UNKNOWN_SEQUENCE', `sequence '${name}' is not defined in stage '${stage.name}'; defined sequences: ${known}`, { field: 'sequence' });
+  }
+  return seq;
+}
+
+function trigger(tx: Tx, input: TriggerInput): Outcome {
+  const { pipeline, stage } = stageOf(tx, input.project, input.stage);
+  const sequence = sequenceOf(stage, input.sequence);
+  validateArtifacts(pipeline, input.artifacts);
+  const id = releaseIdOf(input.project, input.artifacts, tx.ctx.hash);
+  const known = tx.state.releases.get(id)?.release;
+  const release: Release = known ?? {
+    id,
+    project: input.project,
+    artifacts: input.artifacts,
+    provenance: input.provenance ?? {},
+    createdAt: tx.now,
+  };
+  const existing = activeRunFor(tx, id, stage.name, sequence.name, input.project);
+  if (existing) return { ignored: `release ${id} is already ${existing.state} in stage '${stage.name}'`, value: { releaseId: id, runId: existing.id } };
+  const gaps = upstreamGaps(tx.state, pipeline, stage, release);
+  if (gaps.length > 0) {
+    const g = gaps[0]!;
+    const list = gaps.map((x) => `${x.service}=${x.artifact} has not passed '${x.stage}'`).join('; ');
+    throw new SlipwayError(
+      'UPSTREAM_NOT_PASSED',
+      `release cannot enter stage '${stage.name}': ${list}. Run it through the upstream stages first, or set requireUpstream: false on stage '${stage.name}'`,
+      { field: `artifacts.${g.service}`, service: g.service, artifact: g.artifact, stage: g.stage },
+    );
+  }
+  if (!known) tx.emit(eventTypes.releaseCreated, { project: input.project, subject: id }, { release });
+  const run = queueRun(tx, release, stage, sequence, pipeline.version);
+  return { value: { releaseId: id, runId: run.id } };
+}
+
+function promote(tx: Tx, input: PromoteInput): Outcome {
+  const { pipeline, stage } = stageOf(tx, input.project, input.stage);
+  const sequence = sequenceOf(stage, input.sequence);
+  const rs = tx.state.releases.get(input.releaseId);
+  if (!rs || rs.release.project !== input.project) {
+    throw new SlipwayError('UNKNOWN_RELEASE', `release '${input.releaseId}' does not exist in project '${input.project}'`, { field: 'releaseId' });
+  }
+  const existing = activeRunFor(tx, rs.release.id, stage.name, sequence.name, input.project);
+  if (existing) return { ignored: `release is already ${existing.state} in stage '${stage.name}'`, value: { releaseId: rs.release.id, runId: existing.id } };
+  const unmet = unmetTriggers(sequence, rs);
+  if (unmet.length > 0) {
+    const need = unmet.map((t) => `${t.stage} (${t.results.join(' or ')})`).join(', ');
+    throw new SlipwayError('NOT_PROMOTABLE', `release ${rs.release.id} cannot be promoted to '${stage.name}': it has not passed ${need}`, { field: 'stage' });
+  }
+  const run = queueRun(tx, rs.release, stage, sequence, pipeline.version);
+  return { value: { releaseId: rs.release.id, runId: run.id } };
+}
+
+function control(tx: Tx, input: RunControlInput): Outcome {
+  const run = tx.state.runs.get(input.runId);
+  if (!run) throw new SlipwayError('UNKNOWN_RUN', `run '${input.runId}' does not exist`, { field: 'runId' });
+  const value = { runId: run.id, releaseId: run.releaseId };
+  const refuse = (what: string): never => {
+    throw new SlipwayError('INVALID_STATE', `cannot ${what} run ${run.id}: it is ${run.state}`, { field: 'runId', state: run.state });
+  };
+  switch (input.type) {
+    case 'run.abort':
+      if (!canChange(run, 'aborted')) refuse('abort');
+      abortRun(tx, run, input.reason ?? `aborted${input.by ? ` by ${input.by}` : ''}`);
+      return { value };
+    case 'run.pause':
+      if (run.state !== 'running' && run.state !== 'waiting') refuse('pause');
+      changeRunState(tx, run, 'paused', reason(input));
+      return { value };
+    case 'run.resume':
+      if (run.state !== 'paused') refuse('resume');
+      changeRunState(tx, run, 'running', reason(input));
+      advance(tx, run);
+      return { value };
+    case 'run.retry': {
+      if (run.state !== 'failed' && run.state !== 'aborted') refuse('retry');
+      return { value: { runId: retryRun(tx, run).id, releaseId: run.releaseId } };
+    }
+  }
+}
+
+function reason(input: RunControlInput): { reason?: string } {
+  return input.reason !== undefined ? { reason: input.reason } : {};
+}
+
+/** What must be loaded into the state before deciding `input` (the engine loads what is missing). */
+export function requirements(state: CoreState, input: Input, hash: (s: string) => string): Requirements {
+  const req: Requirements = { runs: [], releases: [], artifacts: [] };
+  switch (input.type) {
+    case 'trigger': {
+      req.releases.push(releaseIdOf(input.project, input.artifacts, hash));
+      for (const [service, artifact] of Object.entries(input.artifacts ?? {})) {
+        req.artifacts.push({ project: input.project, service, artifact });
+      }
+      break;
+    }
+    case 'promote':
+      req.releases.push(input.releaseId);
+      break;
+    case 'run.abort':
+    case 'run.pause':
+    case 'run.resume':
+    case 'run.retry':
+      req.runs.push(input.runId);
+      break;
+    default: {
+      const parsed = parseTaskId(input.taskId);
+      if (parsed) req.runs.push(parsed.runId);
+    }
+  }
+  req.artifacts = req.artifacts.filter((a) => !state.artifactPasses.has(artifactKey(a.project, a.service, a.artifact)));
+  req.runs = req.runs.filter((id) => !state.runs.has(id));
+  req.releases = req.releases.filter((id) => !state.releases.has(id));
+  return req;
+}
+

@@ -1,0 +1,202 @@
+/**
+ * Applies one event to the state. The event log is the source of truth: replaying it
+ * through `evolve` from an empty state rebuilds every run, pass and live entry.
+ * This is the only function that changes CoreState.
+ */
+import type { ReleaseCreatedData, RunFinishedData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
+import { eventTypes, parseTaskEventType } from './events.js';
+import type { Run } from './model.js';
+import { worst } from './model.js';
+import type { CoreState } from './state.js';
+import { artifactKey, isTerminal, liveKey, passKey, stageKey } from './state.js';
+
+export function evolve(state: CoreState, ev: SlipwayEvent): void {
+  const at = Date.parse(ev.time);
+  switch (ev.type) {
+    case eventTypes.releaseCreated: {
+      const { release } = ev.data as unknown as ReleaseCreatedData;
+      if (!state.releases.has(release.id)) {
+        state.releases.set(release.id, { release, passes: new Map() });
+        state.dirty.releases.add(release.id);
+      }
+      return;
+    }
+    case eventTypes.releasePromotable:
+      return;
+    case eventTypes.runQueued: {
+      const run = structuredClone((ev.data as unknown as RunQueuedData).run);
+      state.runs.set(run.id, run);
+      state.queueSeq = Math.max(state.queueSeq, run.queueSeq);
+      const key = stageKey(run.project, run.stage);
+      let ids = state.stageIndex.get(key);
+      if (!ids) state.stageIndex.set(key, (ids = new Set()));
+      ids.add(run.id);
+      touch(state, run);
+      return;
+    }
+    case eventTypes.runStarted: {
+      const run = mustRun(state, ev);
+      const d = ev.data as unknown as RunStartedData;
+      run.state = 'running';
+      run.startedAt = at;
+      run.step = d.step;
+      touch(state, run);
+      setLive(state, run, at, true);
+      return;
+    }
+    case eventTypes.runWaiting:
+    case eventTypes.runPaused:
+    case eventTypes.runResumed: {
+      const run = mustRun(state, ev);
+      const d = ev.data as unknown as RunStateData;
+      if (ev.type === eventTypes.runPaused) run.pausedFrom = run.state;
+      else if (ev.type === eventTypes.runResumed) delete run.pausedFrom;
+      run.state = d.state;
+      touch(state, run);
+      setLive(state, run, at, false);
+      return;
+    }
+    case eventTypes.runFinished:
+      finishRun(state, mustRun(state, ev), ev.data as unknown as RunFinishedData, at);
+      return;
+  }
+  const t = parseTaskEventType(ev.type);
+  if (t) evolveTask(state, ev, t.task, t.phase, at);
+}
+
+function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: string, at: number): void {
+  const run = mustRun(state, ev);
+  const task = run.tasks.find((x) => x.name === name);
+  if (!task) throw new Error(`event ${ev.id}: run ${run.id} has no task '${name}'`);
+  const d = ev.data as unknown as TaskEventData;
+  switch (phase) {
+    case 'scheduled':
+      task.state = 'scheduled';
+      task.attempt = d.attempt;
+      delete task.result;
+      delete task.message;
+      run.step = task.step;
+      break;
+    case 'triggered':
+      task.state = 'triggered';
+      task.attempt = d.attempt;
+      task.triggeredAt = at;
+      task.triggerEventId = ev.id;
+      if (d.dueAt !== undefined) task.deadline = d.dueAt;
+      delete task.result;
+      delete task.message;
+      run.step = task.step;
+      break;
+    case 'started':
+      task.state = 'started';
+      task.startedAt = at;
+      break;
+    case 'waiting':
+      task.state = 'waiting';
+      if (d.dueAt !== undefined) task.waitUntil = d.dueAt;
+      else delete task.waitUntil;
+      if (d.waitingFor !== undefined) task.waitingFor = d.waitingFor;
+      else delete task.waitingFor;
+      if (d.message !== undefined) task.message = d.message;
+      break;
+    case 'signaled':
+      break;
+    case 'finished': {
+      task.state = 'finished';
+      task.result = d.result ?? 'fail';
+      task.finishedAt = at;
+      if (d.message !== undefined) task.message = d.message;
+      if (d.output !== undefined) task.data = d.output;
+      if (d.by !== undefined) task.by = d.by;
+      delete task.waitUntil;
+      delete task.waitingFor;
+      if (!(ev.data as { willRetry?: boolean }).willRetry) {
+        const counted = task.result === 'fail' && continues(run, name) ? 'warning' : task.result;
+        run.result = worst(run.result, counted);
+      }
+      break;
+    }
+    case 'skipped':
+      task.state = 'skipped';
+      if (d.message !== undefined) task.message = d.message;
+      run.step = Math.max(run.step, task.step);
+      break;
+  }
+  touch(state, run);
+}
+
+/** A task with continueOnFailure counts a failure as a warning for its run (as Azure's "succeeded with issues"). */
+function continues(run: Run, task: string): boolean {
+  for (const step of run.spec.steps) for (const t of step.tasks) if (t.name === task) return t.continueOnFailure;
+  return false;
+}
+
+function finishRun(state: CoreState, run: Run, d: RunFinishedData, at: number): void {
+  run.state = d.state;
+  if (d.result !== undefined) run.result = d.result;
+  run.finishedAt = at;
+  if (d.reason !== undefined) run.reason = d.reason;
+  delete run.pausedFrom;
+  touch(state, run);
+  state.stageIndex.get(stageKey(run.project, run.stage))?.delete(run.id);
+  if (run.startedAt !== undefined) setLive(state, run, at, false);
+  if (d.state === 'aborted' || run.result === undefined) return;
+  const result = run.result;
+  const taskResults: Record<string, 'pass' | 'warning' | 'fail'> = {};
+  for (const t of run.tasks) if (t.result) taskResults[t.name] = t.result;
+  const pass = { stage: run.stage, sequence: run.sequence, releaseId: run.releaseId, runId: run.id, result, at, taskResults };
+  state.releases.get(run.releaseId)?.passes.set(passKey(run.stage, run.sequence), pass);
+  state.dirty.stagePasses.push(pass);
+  if (!isPrimary(state, run)) return;
+  const release = state.releases.get(run.releaseId)?.release;
+  if (!release) return;
+  for (const service of run.services) {
+    const artifact = release.artifacts[service] ?? '';
+    const ap = { project: run.project, service, artifact, stage: run.stage, releaseId: run.releaseId, result, at };
+    state.artifactPasses.get(artifactKey(run.project, service, artifact))?.set(run.stage, ap);
+    state.dirty.artifactPasses.push(ap);
+  }
+}
+
+/** The stage's first sequence is the one that deploys and promotes: it sets what is live. */
+export function isPrimary(state: CoreState, run: Run): boolean {
+  const stage = state.pipelines.get(run.project)?.stages.find((s) => s.name === run.stage);
+  return (stage?.sequences[0]?.name ?? run.sequence) === run.sequence;
+}
+
+function setLive(state: CoreState, run: Run, at: number, started: boolean): void {
+  if (!isPrimary(state, run)) return;
+  const release = state.releases.get(run.releaseId)?.release;
+  for (const service of run.services) {
+    const key = liveKey(run.project, run.stage, service);
+    const prev = state.live.get(key);
+    if (!started && prev?.runId !== run.id) continue;
+    const entry = {
+      ...prev,
+      project: run.project,
+      stage: run.stage,
+      service,
+      releaseId: run.releaseId,
+      artifact: release?.artifacts[service] ?? prev?.artifact ?? '',
+      runId: run.id,
+      state: run.state,
+      since: started ? at : (prev?.since ?? at),
+    };
+    if (isTerminal(run) && run.state === 'succeeded') {
+      entry.lastGoodReleaseId = run.releaseId;
+      entry.lastGoodArtifact = entry.artifact;
+    }
+    state.live.set(key, entry);
+    state.dirty.live.add(key);
+  }
+}
+
+function touch(state: CoreState, run: Run): void {
+  state.dirty.runs.add(run.id);
+}
+
+function mustRun(state: CoreState, ev: SlipwayEvent): Run {
+  const run = ev.runid ? state.runs.get(ev.runid) : undefined;
+  if (!run) throw new Error(`event ${ev.id} (${ev.type}) refers to run ${ev.runid ?? '(none)'}, which is not loaded`);
+  return run;
+}

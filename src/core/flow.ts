@@ -1,0 +1,179 @@
+/**
+ * How runs move: queueing (FIFO or supersede), the per stage-and-service lock, stepping
+ * through tasks, finishing, and what a finished run sets off downstream.
+ */
+import { eventTypes } from './events.js';
+import type { Release, Run, TaskRun } from './model.js';
+import { taskId, worst } from './model.js';
+import type { SequenceSpec, StageSpec } from './pipeline.js';
+import { downstreamTargets } from './promotion.js';
+import { changeRunState } from './run-states.js';
+import { stageRuns } from './state.js';
+import { ACTIVE_TASK_STATES, conditionHolds, failing, finishTask, scheduleTask, skipTask, specOf, triggerTask } from './tasks.js';
+import type { Tx } from './tx.js';
+
+export function activeRunFor(tx: Tx, releaseId: string, stage: string, sequence: string, project: string): Run | undefined {
+  return stageRuns(tx.state, project, stage).find((r) => r.releaseId === releaseId && r.sequence === sequence);
+}
+
+/** Queues the release into a stage's sequence, unless it is already queued or running there. */
+export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: SequenceSpec, pipelineVersion: string): Run {
+  const existing = activeRunFor(tx, release.id, stage.name, sequence.name, release.project);
+  if (existing) return existing;
+  const id = `run-${tx.nextId('run')}`;
+  const tasks: TaskRun[] = [];
+  sequence.steps.forEach((step, i) => {
+    for (const t of step.tasks) tasks.push({ name: t.name, kind: t.kind, step: i, state: 'pending', attempt: 1 });
+  });
+  const run: Run = {
+    id,
+    project: release.project,
+    stage: stage.name,
+    sequence: sequence.name,
+    releaseId: release.id,
+    services: Object.keys(release.artifacts).sort(),
+    state: 'queued',
+    spec: sequence,
+    pipelineVersion,
+    step: 0,
+    tasks,
+    queuedAt: tx.now,
+    queueSeq: tx.state.queueSeq + 1,
+    ...(tx.by !== undefined ? { triggeredBy: tx.by } : {}),
+  };
+  tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run }, { run });
+  const queued = tx.state.runs.get(id)!;
+  if (stage.queue === 'supersede') supersede(tx, queued);
+  schedule(tx, run.project, run.stage);
+  return tx.state.runs.get(id)!;
+}
+
+/** A newer queued release replaces older queued ones whose services it covers; running runs are never touched. */
+function supersede(tx: Tx, newer: Run): void {
+  for (const older of stageRuns(tx.state, newer.project, newer.stage)) {
+    if (older.id === newer.id || older.state !== 'queued' || older.sequence !== newer.sequence) continue;
+    if (older.services.every((s) => newer.services.includes(s))) {
+      changeRunState(tx, older, 'aborted', { reason: `superseded by release ${newer.releaseId}` });
+    }
+  }
+}
+
+/**
+ * Starts every queued run of the stage that can start: runs sharing a service with an
+ * active run wait, and so does every later run sharing a service with a waiting one (FIFO).
+ */
+export function schedule(tx: Tx, project: string, stage: string): void {
+  const runs = stageRuns(tx.state, project, stage);
+  const blocked = new Set<string>();
+  for (const r of runs) if (r.state !== 'queued') for (const s of r.services) blocked.add(s);
+  for (const r of runs) {
+    if (r.state !== 'queued') continue;
+    const free = r.services.every((s) => !blocked.has(s));
+    for (const s of r.services) blocked.add(s);
+    if (free) {
+      changeRunState(tx, r, 'running');
+      advance(tx, r);
+    }
+  }
+}
+
+/** Moves a running run forward: starts the next step, or finishes the run when none is left. */
+export function advance(tx: Tx, run: Run): void {
+  for (;;) {
+    if (run.state !== 'running' && run.state !== 'waiting') return;
+    const current = run.tasks.filter((t) => t.step === run.step);
+    const active = current.filter((t) => ACTIVE_TASK_STATES.has(t.state));
+    if (active.length > 0) return syncWaiting(tx, run, active);
+    const pending = current.filter((t) => t.state === 'pending');
+    if (pending.length > 0) {
+      startStep(tx, run, pending);
+      continue;
+    }
+    const next = run.tasks.find((t) => t.step > run.step && t.state === 'pending');
+    if (!next) return finish(tx, run);
+    startStep(tx, run, run.tasks.filter((t) => t.step === next.step));
+  }
+}
+
+function startStep(tx: Tx, run: Run, tasks: TaskRun[]): void {
+  for (const task of tasks) {
+    const spec = specOf(run, task.name);
+    if (!conditionHolds(run, spec)) skipTask(tx, run, task, `condition '${describeIf(spec.if)}' is false`);
+    else if (spec.delayMs > 0) scheduleTask(tx, run, task, task.attempt, tx.now + spec.delayMs, 'task.delay');
+    else triggerTask(tx, run, task, task.attempt);
+  }
+}
+
+function describeIf(c: ReturnType<typeof specOf>['if']): string {
+  if (c.kind !== 'result') return c.kind;
+  return `${c.task}.result ${c.negate ? 'not in' : 'in'} [${c.results.join(', ')}]`;
+}
+
+/** A run waits when every task in flight waits on a person, a timer or a signal. */
+function syncWaiting(tx: Tx, run: Run, active: TaskRun[]): void {
+  const allWaiting = active.every((t) => t.state === 'waiting');
+  if (allWaiting && run.state === 'running') changeRunState(tx, run, 'waiting');
+  else if (!allWaiting && run.state === 'waiting') changeRunState(tx, run, 'running');
+}
+
+function finish(tx: Tx, run: Run): void {
+  const failed = failing(run);
+  changeRunState(tx, run, failed ? 'failed' : 'succeeded', { result: failed ? 'fail' : (run.result ?? 'pass') });
+  afterFinish(tx, run);
+}
+
+/** Frees the stage for queued runs and promotes the release to the sequences it fired. */
+export function afterFinish(tx: Tx, run: Run): void {
+  const pipeline = tx.state.pipelines.get(run.project);
+  const release = tx.state.releases.get(run.releaseId);
+  if (pipeline && release && run.state !== 'aborted' && run.result) {
+    for (const target of downstreamTargets(pipeline, run, run.result, release)) {
+      if (target.stage.promotion === 'manual') {
+        tx.emit(
+          eventTypes.releasePromotable,
+          { project: run.project, stage: target.stage.name, subject: release.release.id },
+          { releaseId: release.release.id, stage: target.stage.name, sequence: target.sequence.name },
+        );
+      } else {
+        queueRun(tx, release.release, target.stage, target.sequence, pipeline.version);
+      }
+    }
+  }
+  schedule(tx, run.project, run.stage);
+}
+
+/** Stops a run: tasks in flight are told to abort and settle; queued runs behind it may start. */
+export function abortRun(tx: Tx, run: Run, reason: string): void {
+  for (const task of run.tasks) {
+    if (!ACTIVE_TASK_STATES.has(task.state)) continue;
+    const id = taskId(run.id, task.name, task.attempt);
+    if (task.state !== 'scheduled') tx.effect({ type: 'abort', taskId: id, reason });
+    for (const p of ['delay', 'retry']) tx.effect({ type: 'cancelTimer', id: `${id}:${p}` });
+    finishTask(tx, run, task, { result: 'fail', message: `aborted: ${reason}` });
+  }
+  changeRunState(tx, run, 'aborted', { reason });
+  afterFinish(tx, run);
+}
+
+/** Queues a failed or aborted run again from its first unfinished or failed step; earlier results stay. */
+export function retryRun(tx: Tx, run: Run): Run {
+  const failedStep = Math.min(
+    ...run.tasks.filter((t) => t.state !== 'finished' || t.result === 'fail').map((t) => t.step),
+    run.spec.steps.length,
+  );
+  const tasks = run.tasks.map((t): TaskRun => {
+    if (t.step < failedStep) return t;
+    return { name: t.name, kind: t.kind, step: t.step, state: 'pending', attempt: t.attempt + (t.state === 'finished' ? 1 : 0) };
+  });
+  let result: Run['result'];
+  for (const t of tasks) if (t.step < failedStep) result = worst(result, t.result);
+  const next: Run = { ...run, state: 'queued', step: failedStep, tasks, queueSeq: tx.state.queueSeq + 1, queuedAt: tx.now };
+  delete next.finishedAt;
+  delete next.reason;
+  delete next.startedAt;
+  if (result) next.result = result;
+  else delete next.result;
+  tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run: next }, { run: next });
+  schedule(tx, run.project, run.stage);
+  return tx.state.runs.get(run.id)!;
+}

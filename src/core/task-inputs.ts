@@ -1,0 +1,110 @@
+/**
+ * Inputs about one task: an executor's replies (started, suspended, finished), a
+ * person's signal (approve, stop a soak), and the task's durable timers.
+ */
+import { SlipwayError } from './errors.js';
+import { advance } from './flow.js';
+import type { TaskFinishedInput, TaskSignalInput, TaskStartedInput, TaskSuspendedInput, TimerInput } from './inputs.js';
+import type { Run, TaskRun } from './model.js';
+import { parseTaskId, taskId } from './model.js';
+import { isTerminal } from './state.js';
+import { ACTIVE_TASK_STATES, finishTask, scheduleTask, signalTask, specOf, startTask, suspendTask, triggerTask } from './tasks.js';
+import type { Tx } from './tx.js';
+
+type TaskInput = TaskStartedInput | TaskFinishedInput | TaskSuspendedInput | TaskSignalInput | TimerInput;
+type Outcome = { ignored?: string; value?: { runId?: string; releaseId?: string } };
+
+/** Backoff before retry attempt n+1 when the executor named none: 1 s, 2 s, 4 s … at most 1 min. */
+export function retryBackoffMs(attempt: number): number {
+  return Math.min(1000 * 2 ** (attempt - 1), 60_000);
+}
+
+export function decideTask(tx: Tx, input: TaskInput): Outcome {
+  // A fired timer is consumed whatever it finds.
+  if (input.type === 'timer') tx.effect({ type: 'cancelTimer', id: input.timerId });
+  const parsed = parseTaskId(input.taskId);
+  const run = parsed ? tx.state.runs.get(parsed.runId) : undefined;
+  const task = run?.tasks.find((t) => t.name === parsed?.task);
+  if (!parsed || !run || !task) {
+    if (input.type === 'task.signal') throw new SlipwayError('UNKNOWN_TASK', `task '${input.taskId}' does not exist`, { field: 'taskId' });
+    return { ignored: `task ${input.taskId} is unknown` };
+  }
+  const value = { runId: run.id, releaseId: run.releaseId };
+  const current = task.attempt === parsed.attempt && !isTerminal(run);
+  const active = current && ACTIVE_TASK_STATES.has(task.state) && task.state !== 'scheduled';
+  switch (input.type) {
+    case 'task.started':
+      if (!current || task.state !== 'triggered') return { ignored: `task ${input.taskId} is ${task.state}`, value };
+      startTask(tx, run, task);
+      return { value };
+    case 'task.suspended':
+      if (!active) return { ignored: `task ${input.taskId} is ${task.state}`, value };
+      suspendTask(tx, run, task, input.until, input.waitingFor, input.message);
+      advance(tx, run);
+      return { value };
+    case 'task.signal':
+      return signal(tx, run, task, input, current);
+    case 'task.finished':
+      if (!active) return { ignored: `task ${input.taskId} already ${task.state}`, value };
+      finished(tx, run, task, input);
+      return { value };
+    case 'timer':
+      return timer(tx, run, task, input, current, active) ?? { value };
+  }
+}
+
+function signal(tx: Tx, run: Run, task: TaskRun, input: TaskSignalInput, current: boolean): Outcome {
+  if (!current || task.state !== 'waiting') {
+    throw new SlipwayError('INVALID_STATE', `task '${task.name}' of run ${run.id} is not waiting for a signal (it is ${task.state}${isTerminal(run) ? `, run ${run.state}` : ''})`, {
+      field: 'taskId',
+    });
+  }
+  const accepted = (task.waitingFor ?? '').split('|').filter(Boolean);
+  if (!accepted.includes(input.signal)) {
+    throw new SlipwayError('INVALID_INPUT', `task '${task.name}' does not accept signal '${input.signal}'; it accepts: ${accepted.join(', ') || '(none)'}`, {
+      field: 'signal',
+    });
+  }
+  signalTask(tx, run, task, input.signal, input.payload);
+  return { value: { runId: run.id, releaseId: run.releaseId } };
+}
+
+function finished(tx: Tx, run: Run, task: TaskRun, input: Pick<TaskFinishedInput, 'result' | 'message' | 'output' | 'retryable' | 'retryAfterMs'>): void {
+  const spec = specOf(run, task.name);
+  const retry = input.result === 'fail' && input.retryable !== false && task.attempt <= spec.retries;
+  finishTask(tx, run, task, {
+    result: input.result,
+    ...(input.message !== undefined ? { message: input.message } : {}),
+    ...(input.output !== undefined ? { output: input.output } : {}),
+    ...(retry ? { willRetry: true } : {}),
+  });
+  if (retry) {
+    const delay = Math.max(input.retryAfterMs ?? 0, retryBackoffMs(task.attempt));
+    scheduleTask(tx, run, task, task.attempt + 1, tx.now + delay, 'task.retry');
+    return;
+  }
+  advance(tx, run);
+}
+
+function timer(tx: Tx, run: Run, task: TaskRun, input: TimerInput, current: boolean, active: boolean): Outcome | undefined {
+  const id = taskId(run.id, task.name, task.attempt);
+  switch (input.purpose) {
+    case 'task.timeout': {
+      if (!active) return { ignored: `timeout of ${input.taskId}: task is ${task.state}` };
+      const spec = specOf(run, task.name);
+      const took = tx.now - (task.triggeredAt ?? tx.now);
+      tx.effect({ type: 'abort', taskId: id, reason: 'timeout' });
+      finished(tx, run, task, { result: 'fail', message: `timed out after ${Math.round(took / 1000)}s (timeout ${spec.timeoutMs !== undefined ? `${spec.timeoutMs / 1000}s` : 'default'})` });
+      return undefined;
+    }
+    case 'task.delay':
+    case 'task.retry':
+      if (!current || task.state !== 'scheduled') return { ignored: `${input.purpose} of ${input.taskId}: task is ${task.state}` };
+      triggerTask(tx, run, task, task.attempt);
+      return undefined;
+    case 'task.wake':
+      if (!current || task.state !== 'waiting') return { ignored: `wake of ${input.taskId}: task is ${task.state}` };
+      signalTask(tx, run, task, 'timer', undefined);
+      return undefined;
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * The engine applies inputs in transactions: load what the inputs need, `core.decide`
+ * each in turn (each sees the state the previous left), write events, projections and
+ * outbox rows in one commit, then carry out the effects. Inputs that arrive while one
+ * transaction commits are applied together in the next (group commit).
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, SlipwayEvent } from '../core/index.js';
+import { SlipwayError, createState, decide, requirements } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { buildCommit } from './commit.js';
+import { Dispatcher } from './dispatcher.js';
+import { EngineEmitter } from './emitter.js';
+import type { Executor } from './executor.js';
+import { loadRequirements, recoverState } from './recovery.js';
+import { Timers } from './timers.js';
+
+export interface EngineOptions {
+  store: Store;
+  executors?: Executor[];
+  clock?: Clock;
+  log?: Logger;
+  /** Where executors keep per-task files. */
+  workDir: string;
+  unservedKinds?: 'fail' | 'wait';
+  /** Most inputs applied in one transaction. */
+  maxBatch?: number;
+  /** Timeout for a task of a kind no built-in executor serves, when its spec sets none. */
+  defaultTimeoutMs?: number;
+}
+
+interface Pending {
+  input: Input;
+  resolve: (d: Decision) => void;
+  reject: (e: unknown) => void;
+}
+
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export class Engine {
+  readonly emitter = new EngineEmitter();
+  private state: CoreState = createState();
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly executors: Map<string, Executor>;
+  private readonly dispatcher: Dispatcher;
+  private readonly timers: Timers;
+  private readonly projectDirs = new Map<string, string>();
+  private queue: Pending[] = [];
+  private looping: Promise<void> | undefined;
+  private stopping = false;
+  private readonly maxBatch: number;
+  private readonly ctxBase: Omit<DecideContext, 'now'>;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock ?? systemClock;
+    this.log = opts.log ?? pino({ level: 'silent' });
+    this.maxBatch = opts.maxBatch ?? 512;
+    this.executors = new Map((opts.executors ?? []).map((e) => [e.kind, e]));
+    const fallback = opts.defaultTimeoutMs ?? 3_600_000;
+    this.ctxBase = {
+      hash: sha256,
+      defaultTimeoutMs: (kind, props) => this.executors.get(kind)?.defaultTimeoutMs?.(props) ?? fallback,
+    };
+    this.dispatcher = new Dispatcher({
+      state: () => this.state,
+      submit: (i) => this.submit(i),
+      executors: this.executors,
+      clock: this.clock,
+      log: this.log,
+      emitter: this.emitter,
+      workDir: opts.workDir,
+      projectDir: (p) => this.projectDirs.get(p) ?? process.cwd(),
+      unservedKinds: opts.unservedKinds ?? 'wait',
+    });
+    this.timers = new Timers(this.clock, (i) => this.submit(i), this.log);
+  }
+
+  /** Loads state from the store and resumes: re-dispatches tasks in flight, arms timers (overdue ones fire). */
+  async start(): Promise<void> {
+    const pipelines = this.state.pipelines;
+    const { state, timers, outbox } = await recoverState(this.store);
+    for (const [name, p] of pipelines) state.pipelines.set(name, p);
+    this.state = state;
+    this.timers.load(timers);
+    for (const row of outbox) this.carryOut(row.kind === 'dispatch' ? { type: 'dispatch', taskId: row.taskId, project: row.project } : { type: 'resume', taskId: row.taskId, project: row.project, signal: String(row.payload['signal']), ...(row.payload['payload'] ? { payload: row.payload['payload'] as Record<string, unknown> } : {}), ...(typeof row.payload['by'] === 'string' ? { by: row.payload['by'] } : {}) });
+    this.log.info({ runs: state.runs.size, timers: timers.length, redispatched: outbox.length }, 'engine started');
+  }
+
+  /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */
+  async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string }): Promise<void> {
+    const known = await this.store.getPipelineVersion(p.name, p.version);
+    if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() });
+    this.state.pipelines.set(p.name, p);
+    this.projectDirs.set(p.name, source.dir);
+  }
+
+  pipeline(project: string): Pipeline | undefined {
+    return this.state.pipelines.get(project);
+  }
+
+  /** Read-only view of the in-memory state (active runs, live table). */
+  get view(): Readonly<CoreState> {
+    return this.state;
+  }
+
+  get inflight(): number {
+    return this.dispatcher.inflightCount + this.queue.length;
+  }
+
+  /** Applies an input; resolves once its effects are durable. A rule violation resolves with `error` set. */
+  submit(input: Input): Promise<Decision> {
+    if (this.stopping) return Promise.reject(new SlipwayError('SHUTTING_DOWN', 'the engine is stopping; try again after it restarts'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.looping ??= this.loop();
+    });
+  }
+
+  /** Like submit, but throws the decision's error. */
+  async apply(input: Input): Promise<Decision> {
+    const d = await this.submit(input);
+    if (d.error) throw d.error;
+    return d;
+  }
+
+  /** Stops taking work, lets the current transactions finish, aborts executors (their tasks resume after restart). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timers.stop();
+    this.dispatcher.abortAll('engine stopping');
+    while (this.looping) await this.looping;
+  }
+
+  private async loop(): Promise<void> {
+    // Let inputs submitted in the same tick join the first batch.
+    await new Promise((r) => setImmediate(r));
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.applyBatch(batch);
+      }
+    } finally {
+      this.looping = undefined;
+      if (this.queue.length > 0 && !this.stopping) this.looping = this.loop();
+    }
+  }
+
+  private async applyBatch(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    const now = this.clock.now();
+    const ctx: DecideContext = { ...this.ctxBase, now };
+    try {
+      for (const p of batch) await loadRequirements(this.store, this.state, requirements(this.state, p.input, sha256));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+      return;
+    }
+    const decisions: Decision[] = [];
+    const events: SlipwayEvent[] = [];
+    const effects: Effect[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      let d: Decision;
+      try {
+        d = decide(this.state, batch[i]!.input, ctx);
+      } catch (e) {
+        // A bug, not a rule: the state may be half-changed. Start over from the store without this input.
+        this.log.error({ err: e, input: batch[i]!.input }, 'decide failed');
+        batch[i]!.reject(e);
+        await this.reload();
+        this.queue.unshift(...batch.filter((_, j) => j !== i));
+        return;
+      }
+      decisions.push(d);
+      events.push(...d.events);
+      effects.push(...d.effects);
+    }
+    const { batch: commit, timers } = buildCommit(this.state, events, effects, now);
+    try {
+      await this.store.commit(commit);
+    } catch (e) {
+      this.log.error({ err: e }, 'commit failed; reloading state');
+      this.emitter.emit('store:error', e as Error);
+      await this.reload().catch(() => undefined);
+      const err = new SlipwayError('STORE', `the store could not commit: ${(e as Error).message}`, {}, { cause: e });
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    this.timers.apply(timers);
+    for (const e of effects) this.carryOut(e);
+    this.announce(events);
+    this.evict(commit.runs.map((r) => r.id));
+    batch.forEach((p, i) => p.resolve(decisions[i]!));
+    this.emitter.emit('committed', { inputs: batch.length, events: events.length, ms: performance.now() - started });
+  }
+
+  private carryOut(e: Effect): void {
+    if (this.stopping) return;
+    switch (e.type) {
+      case 'dispatch':
+        return this.dispatcher.dispatch(e.taskId);
+      case 'resume':
+        return this.dispatcher.resume(e.taskId, { signal: e.signal, ...(e.payload ? { payload: e.payload } : {}), ...(e.by !== undefined ? { by: e.by } : {}) });
+      case 'abort':
+        return this.dispatcher.abort(e.taskId, e.reason);
+      default:
+        return;
+    }
+  }
+
+  private announce(events: SlipwayEvent[]): void {
+    for (const ev of events) {
+      this.emitter.emit('event', ev);
+      const run = ev.runid ? this.state.runs.get(ev.runid) : undefined;
+      if (!run) continue;
+      if (ev.type === 'sh.slipway.run.queued') this.emitter.emit('run:queued', run);
+      else if (ev.type === 'sh.slipway.run.started') this.emitter.emit('run:started', run);
+      else if (ev.type === 'sh.slipway.run.finished') this.emitter.emit('run:finished', run);
+    }
+  }
+
+  /** Ended runs live in the store; memory keeps what decisions need. */
+  private evict(runIds: string[]): void {
+    for (const id of runIds) {
+      const r = this.state.runs.get(id);
+      if (r && (r.state === 'succeeded' || r.state === 'failed' || r.state === 'aborted')) this.state.runs.delete(id);
+    }
+    if (this.state.releases.size > 20_000) {
+      const keep = new Set([...this.state.runs.values()].map((r) => r.releaseId));
+      for (const id of this.state.releases.keys()) if (!keep.has(id)) this.state.releases.delete(id);
+    }
+    if (this.state.artifactPasses.size > 50_000) this.state.artifactPasses.clear();
+  }
+
+  private async reload(): Promise<void> {
+    const pipelines = this.state.pipelines;
+    const { state } = await recoverState(this.store);
+    for (const [name, p] of pipelines) state.pipelines.set(name, p);
+    this.state = state;
+  }
+}

@@ -1,0 +1,6 @@
+export { Engine, sha256 } from './engine.js';
+export type { EngineOptions } from './engine.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { FakeClock, systemClock } from './clock.js';
+export type { EngineEventMap } from './emitter.js';
+export * from './executor.js';

@@ -1,0 +1,63 @@
+/**
+ * Rebuilding the in-memory state from the store: at start (active runs with their
+ * releases, the live table, timers, the outbox to re-dispatch) and on demand before a
+ * decision that needs something not in memory (see core `requirements`).
+ */
+import type { CoreState, Requirements, Run, Timer } from '../core/index.js';
+import { artifactKey, createState, passKey, stageKey } from '../core/index.js';
+import type { OutboxRow, Store } from '../store/index.js';
+
+export interface Recovered {
+  state: CoreState;
+  timers: Timer[];
+  outbox: OutboxRow[];
+}
+
+export async function recoverState(store: Store): Promise<Recovered> {
+  const state = createState();
+  const runs = await store.activeRuns();
+  for (const run of runs) addRun(state, run);
+  await loadReleases(store, state, [...new Set(runs.map((r) => r.releaseId))]);
+  for (const entry of await store.live()) state.live.set(`${entry.project}\0${entry.stage}\0${entry.service}`, entry);
+  state.queueSeq = await store.maxQueueSeq();
+  const timers = await store.dueTimers(Number.MAX_SAFE_INTEGER, 1_000_000);
+  const outbox = await store.outbox();
+  return { state, timers, outbox };
+}
+
+function addRun(state: CoreState, run: Run): void {
+  state.runs.set(run.id, run);
+  if (run.state === 'succeeded' || run.state === 'failed' || run.state === 'aborted') return;
+  const key = stageKey(run.project, run.stage);
+  let ids = state.stageIndex.get(key);
+  if (!ids) state.stageIndex.set(key, (ids = new Set()));
+  ids.add(run.id);
+}
+
+async function loadReleases(store: Store, state: CoreState, ids: string[]): Promise<void> {
+  for (const id of ids) {
+    if (state.releases.has(id)) continue;
+    const release = await store.getRelease(id);
+    if (!release) continue;
+    const passes = new Map((await store.stagePasses(id)).map((p) => [passKey(p.stage, p.sequence), p]));
+    state.releases.set(id, { release, passes });
+  }
+}
+
+export async function loadRequirements(store: Store, state: CoreState, req: Requirements): Promise<void> {
+  const releaseIds = [...req.releases];
+  for (const id of req.runs) {
+    if (state.runs.has(id)) continue;
+    const run = await store.getRun(id);
+    if (!run) continue;
+    addRun(state, run);
+    releaseIds.push(run.releaseId);
+  }
+  await loadReleases(store, state, releaseIds);
+  for (const a of req.artifacts) {
+    const key = artifactKey(a.project, a.service, a.artifact);
+    if (state.artifactPasses.has(key)) continue;
+    const passes = await store.artifactPasses(a.project, a.service, a.artifact);
+    state.artifactPasses.set(key, new Map(passes.map((p) => [p.stage, p])));
+  }
+}
