@@ -1,0 +1,38 @@
+/**
+ * Migrations are code, listed here in order, one set for every dialect; the dialect's
+ * differences arrive as SchemaOptions. Nothing is read from the file system, so the
+ * bundle and the tests migrate the same way.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { SlipwayError } from '../../core/errors.js';
+import { initialSchema } from './0001-initial.js';
+import type { SchemaOptions } from './schema-options.js';
+
+export type { SchemaOptions } from './schema-options.js';
+
+/** Names sort in application order; never rename or reorder a released one. */
+export function migrations(options: SchemaOptions): Record<string, Migration> {
+  return {
+    '0001-initial': initialSchema(options),
+  };
+}
+
+export function migrationProvider(options: SchemaOptions): MigrationProvider {
+  const all = migrations(options);
+  return { getMigrations: () => Promise.resolve(all) };
+}
+
+/** Applies every pending migration; a second call finds none and does nothing. */
+export async function migrateToLatest(db: Kysely<unknown>, options: SchemaOptions): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider(options),
+    migrationTableName: 'slipway_migration',
+    migrationLockTableName: 'slipway_migration_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new SlipwayError('STORE', `store migration '${failed}' failed: ${reason}; the database was left at the last migration that succeeded`, { migration: failed }, { cause: error });
+}

@@ -1,0 +1,101 @@
+/** The Store's queries, written once for every dialect. Bodies are decoded as stored. */
+import { sql, type Kysely } from 'kysely';
+import type { ArtifactPass, LiveEntry, Release, Run, StagePass, Timer } from '../../core/index.js';
+import type { EventFilter, OutboxRow, RunFilter, StoredEvent } from '../port.js';
+import { decode } from './rows.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+const bodies = <T>(rows: readonly { body: string }[]): T[] => rows.map((r) => decode<T>(r.body));
+
+export async function runsInStates(db: Db, states: readonly string[]): Promise<Run[]> {
+  const rows = await db.selectFrom('runs').select('body').where('state', 'in', states).orderBy('queue_seq').orderBy('id').execute();
+  return bodies<Run>(rows);
+}
+
+export async function maxQueueSeq(db: Db): Promise<number> {
+  const row = await db.selectFrom('runs').select(sql<number | string | null>`max(queue_seq)`.as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0);
+}
+
+export async function getRun(db: Db, id: string): Promise<Run | undefined> {
+  const row = await db.selectFrom('runs').select('body').where('id', '=', id).executeTakeFirst();
+  return row && decode<Run>(row.body);
+}
+
+/** Newest first (highest queueSeq). An empty `states` list matches no run. */
+export async function listRuns(db: Db, f: RunFilter): Promise<Run[]> {
+  if (f.states?.length === 0) return [];
+  let q = db.selectFrom('runs').select('body');
+  if (f.project !== undefined) q = q.where('project', '=', f.project);
+  if (f.stage !== undefined) q = q.where('stage', '=', f.stage);
+  if (f.releaseId !== undefined) q = q.where('release_id', '=', f.releaseId);
+  if (f.states !== undefined) q = q.where('state', 'in', f.states);
+  if (f.beforeSeq !== undefined) q = q.where('queue_seq', '<', f.beforeSeq);
+  q = q.orderBy('queue_seq', 'desc').orderBy('id', 'desc');
+  if (f.limit !== undefined) q = q.limit(f.limit);
+  return bodies<Run>(await q.execute());
+}
+
+export async function getRelease(db: Db, id: string): Promise<Release | undefined> {
+  const row = await db.selectFrom('releases').select('body').where('id', '=', id).executeTakeFirst();
+  return row && decode<Release>(row.body);
+}
+
+export async function stagePasses(db: Db, releaseId: string): Promise<StagePass[]> {
+  const rows = await db
+    .selectFrom('stage_passes')
+    .select('body')
+    .where('release_id', '=', releaseId)
+    .orderBy('at')
+    .orderBy('stage')
+    .orderBy('sequence')
+    .execute();
+  return bodies<StagePass>(rows);
+}
+
+export async function artifactPasses(db: Db, project: string, service: string, artifact: string): Promise<ArtifactPass[]> {
+  const rows = await db
+    .selectFrom('artifact_passes')
+    .select('body')
+    .where('project', '=', project)
+    .where('service', '=', service)
+    .where('artifact', '=', artifact)
+    .orderBy('at')
+    .orderBy('stage')
+    .execute();
+  return bodies<ArtifactPass>(rows);
+}
+
+export async function live(db: Db, project?: string): Promise<LiveEntry[]> {
+  let q = db.selectFrom('live').select('body');
+  if (project !== undefined) q = q.where('project', '=', project);
+  return bodies<LiveEntry>(await q.orderBy('project').orderBy('stage').orderBy('service').execute());
+}
+
+export async function outbox(db: Db): Promise<OutboxRow[]> {
+  return bodies<OutboxRow>(await db.selectFrom('outbox').select('body').orderBy('created_at').orderBy('id').execute());
+}
+
+export async function dueTimers(db: Db, dueBy: number, limit: number): Promise<Timer[]> {
+  const rows = await db.selectFrom('timers').select('body').where('due_at', '<=', dueBy).orderBy('due_at').orderBy('id').limit(limit).execute();
+  return bodies<Timer>(rows);
+}
+
+export async function nextTimerDue(db: Db): Promise<number | undefined> {
+  const row = await db.selectFrom('timers').select(sql<number | string | null>`min(due_at)`.as('min')).executeTakeFirst();
+  return row?.min == null ? undefined : Number(row.min);
+}
+
+/** In log order. An empty `types` list matches no event. */
+export async function events(db: Db, f: EventFilter): Promise<StoredEvent[]> {
+  if (f.types?.length === 0) return [];
+  let q = db.selectFrom('events').select(['seq', 'body']);
+  if (f.project !== undefined) q = q.where('project', '=', f.project);
+  if (f.runId !== undefined) q = q.where('run_id', '=', f.runId);
+  if (f.afterSeq !== undefined) q = q.where('seq', '>', f.afterSeq);
+  if (f.types !== undefined) q = q.where('type', 'in', f.types);
+  q = q.orderBy('seq');
+  if (f.limit !== undefined) q = q.limit(f.limit);
+  return (await q.execute()).map((r) => ({ seq: Number(r.seq), event: decode(r.body) }));
+}

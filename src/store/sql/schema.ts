@@ -1,0 +1,93 @@
+/**
+ * Row types as Kysely sees them. `Int8` columns are 64-bit: SQLite hands back numbers,
+ * PostgreSQL hands back strings, so every read of one goes through `Number()`.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+export type Int8 = ColumnType<number | string, number, number>;
+
+export interface EventsTable {
+  seq: Generated<number | string>;
+  id: string;
+  project: string;
+  type: string;
+  run_id: string | null;
+  time_ms: Int8;
+  body: string;
+}
+
+export interface ReleasesTable {
+  id: string;
+  project: string;
+  created_at: Int8;
+  body: string;
+}
+
+export interface RunsTable {
+  id: string;
+  project: string;
+  stage: string;
+  sequence: string;
+  release_id: string;
+  state: string;
+  queue_seq: Int8;
+  queued_at: Int8;
+  finished_at: ColumnType<number | string | null, number | null, number | null>;
+  body: string;
+}
+
+export interface StagePassesTable {
+  release_id: string;
+  stage: string;
+  sequence: string;
+  at: Int8;
+  body: string;
+}
+
+export interface ArtifactPassesTable {
+  project: string;
+  service: string;
+  artifact: string;
+  stage: string;
+  at: Int8;
+  body: string;
+}
+
+export interface LiveTable {
+  project: string;
+  stage: string;
+  service: string;
+  body: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  task_id: string;
+  created_at: Int8;
+  body: string;
+}
+
+export interface TimersTable {
+  id: string;
+  due_at: Int8;
+  body: string;
+}
+
+export interface PipelineVersionsTable {
+  project: string;
+  version: string;
+  created_at: Int8;
+  body: string;
+}
+
+export interface Database {
+  events: EventsTable;
+  releases: ReleasesTable;
+  runs: RunsTable;
+  stage_passes: StagePassesTable;
+  artifact_passes: ArtifactPassesTable;
+  live: LiveTable;
+  outbox: OutboxTable;
+  timers: TimersTable;
+  pipeline_versions: PipelineVersionsTable;
+}

@@ -1,0 +1,76 @@
+/**
+ * The Store over any Kysely dialect. Queries are written once (reads.ts, pipelines.ts,
+ * commit-batch.ts); what differs between backends arrives as a SqlDialectProfile.
+ */
+import type { Kysely } from 'kysely';
+import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
+import { SlipwayError, isSlipwayError } from '../../core/errors.js';
+import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
+import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, Store, StoreCapabilities } from '../port.js';
+import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
+import * as pipelines from './pipelines.js';
+import * as reads from './reads.js';
+import type { Database } from './schema.js';
+
+export interface SqlDialectProfile {
+  capabilities: StoreCapabilities;
+  schema: SchemaOptions;
+  /** The most bind parameters one statement may carry (SQLite 32766, PostgreSQL 65535). */
+  maxParameters: number;
+}
+
+const activeStates: RunState[] = Object.values(RunStates).filter((s) => !TerminalRunStates.has(s));
+
+export class SqlStore implements Store {
+  readonly capabilities: StoreCapabilities;
+  #closed = false;
+
+  constructor(
+    protected readonly db: Kysely<Database>,
+    protected readonly profile: SqlDialectProfile,
+  ) {
+    this.capabilities = { ...profile.capabilities };
+  }
+
+  async migrate(): Promise<void> {
+    await migrateToLatest(this.db as unknown as Kysely<unknown>, this.profile.schema);
+  }
+
+  /** Idempotent: a second close does nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+
+  /** One transaction for the whole batch; an empty batch touches nothing. */
+  async commit(batch: CommitBatch): Promise<void> {
+    if (isEmptyBatch(batch)) return;
+    const rows = encodeBatch(batch);
+    try {
+      await this.db.transaction().execute((trx) => writeBatch(trx, rows, this.profile.maxParameters));
+    } catch (e) {
+      if (isSlipwayError(e)) throw e;
+      const sizes = `${batch.events.length} events, ${batch.runs.length} runs, ${batch.outboxPut.length} outbox rows`;
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new SlipwayError('STORE', `the store rejected a batch (${sizes}) and wrote none of it: ${reason}`, {}, { cause: e });
+    }
+  }
+
+  activeRuns = () => reads.runsInStates(this.db, activeStates);
+  maxQueueSeq = () => reads.maxQueueSeq(this.db);
+  getRun = (id: string) => reads.getRun(this.db, id);
+  listRuns = (filter: RunFilter) => reads.listRuns(this.db, filter);
+  getRelease = (id: string) => reads.getRelease(this.db, id);
+  stagePasses = (releaseId: string) => reads.stagePasses(this.db, releaseId);
+  artifactPasses = (project: string, service: string, artifact: string) => reads.artifactPasses(this.db, project, service, artifact);
+  live = (project?: string) => reads.live(this.db, project);
+  outbox = () => reads.outbox(this.db);
+  dueTimers = (dueBy: number, limit: number) => reads.dueTimers(this.db, dueBy, limit);
+  nextTimerDue = () => reads.nextTimerDue(this.db);
+  events = (filter: EventFilter) => reads.events(this.db, filter);
+
+  savePipelineVersion = (row: PipelineVersionRow) => pipelines.savePipelineVersion(this.db, row, this.profile.maxParameters);
+  latestPipelines = (project?: string) => pipelines.latestPipelines(this.db, project);
+  getPipelineVersion = (project: string, version: string) => pipelines.getPipelineVersion(this.db, project, version);
+}

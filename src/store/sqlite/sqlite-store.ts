@@ -1,0 +1,62 @@
+/**
+ * The embedded store: one SQLite file through Kysely's SqliteDialect over better-sqlite3.
+ * One writer at a time, no SKIP LOCKED, no LISTEN/NOTIFY.
+ */
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { Store } from '../port.js';
+import type { Database } from '../sql/schema.js';
+import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
+import { openSqliteDatabase } from './connect.js';
+
+export const sqliteProfile: SqlDialectProfile = {
+  capabilities: { concurrentWriters: false, skipLocked: false, listenNotify: false },
+  schema: { sequenceKey: 'autoincrement' },
+  // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32+).
+  maxParameters: 32766,
+};
+
+export interface SqliteStoreOptions {
+  /** Path of the database file; its directory is created if missing. */
+  file: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+}
+
+/** The settings in effect on the store's connection, for diagnostics and tests. */
+export interface SqliteSettings {
+  journalMode: string;
+  synchronous: 'off' | 'normal' | 'full' | 'extra';
+  foreignKeys: boolean;
+  busyTimeoutMs: number;
+}
+
+const synchronousNames = ['off', 'normal', 'full', 'extra'] as const;
+
+export class SqliteStore extends SqlStore implements Store {
+  async settings(): Promise<SqliteSettings> {
+    const one = async (pragma: string): Promise<unknown> => {
+      const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${pragma}`)}`.execute(this.db);
+      return Object.values(rows[0] ?? {})[0];
+    };
+    return {
+      journalMode: String(await one('journal_mode')),
+      synchronous: synchronousNames[Number(await one('synchronous'))] ?? 'off',
+      foreignKeys: Number(await one('foreign_keys')) === 1,
+      busyTimeoutMs: Number(await one('busy_timeout')),
+    };
+  }
+}
+
+export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
+  const database = await openSqliteDatabase(opts.file);
+  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile);
+  if (opts.migrate ?? true) {
+    try {
+      await store.migrate();
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+  return store;
+}
