@@ -17,8 +17,8 @@ const MAX_DELAY = 2 ** 31 - 1;
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
+    // Referenced on purpose: a pending durable timer keeps a local run alive; engine.stop() cancels it.
     const h = setTimeout(fn, Math.min(Math.max(0, ms), MAX_DELAY));
-    h.unref?.();
     return { cancel: () => clearTimeout(h) };
   },
 };

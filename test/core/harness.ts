@@ -59,6 +59,9 @@ export function pipeline(name: string, stages: StageLike[], services: string[] =
   return { name, services, stages: specs, format: 'slipway/v1', version: 'v1' };
 }
 
+/** An input whose id the harness assigns (distributes over the union). */
+export type NewInput = Input extends infer I ? (I extends Input ? Omit<I, 'id'> & { id?: string } : never) : never;
+
 export const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 export class Harness {
@@ -73,7 +76,7 @@ export class Harness {
     for (const p of pipelines) this.state.pipelines.set(p.name, p);
   }
 
-  decide(input: Omit<Input, 'id'> & { id?: string }): Decision {
+  decide(input: NewInput): Decision {
     const full = { ...input, id: input.id ?? `in${this.n++}` } as Input;
     for (const a of requirements(this.state, full, sha).artifacts) {
       const found = this.passes.filter((p) => p.project === a.project && p.service === a.service && p.artifact === a.artifact);

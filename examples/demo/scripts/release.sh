@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "released $SLIPWAY_SERVICES in $SLIPWAY_STAGE"

@@ -1,0 +1,56 @@
+/** Live progress of a local run: one line per run and task transition, as they commit. */
+import type { SlipwayEvent } from '../core/index.js';
+import { parseTaskEventType } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import { resultColor } from './output.js';
+
+export function printProgress(engine: Engine, out: (line: string) => void): () => void {
+  const onEvent = (ev: SlipwayEvent) => {
+    const line = describe(ev);
+    if (line) out(line);
+  };
+  engine.emitter.on('event', onEvent);
+  return () => engine.emitter.off('event', onEvent);
+}
+
+function describe(ev: SlipwayEvent): string | undefined {
+  const d = ev.data as Record<string, unknown>;
+  const run = d['run'] as { stage?: string } | undefined;
+  const stage = String(d['stage'] ?? run?.stage ?? '').padEnd(12);
+  const task = parseTaskEventType(ev.type);
+  if (task) {
+    const name = task.task.padEnd(18);
+    const attempt = Number(d['attempt'] ?? 1) > 1 ? ` (attempt ${String(d['attempt'])})` : '';
+    switch (task.phase) {
+      case 'triggered':
+        return `  ${stage} ${name} started${attempt}`;
+      case 'finished': {
+        const result = String(d['result']);
+        const msg = d['message'] ? `  ${String(d['message']).split('\n')[0]}` : '';
+        return `  ${stage} ${name} ${resultColor(result)(result)}${msg}`;
+      }
+      case 'waiting':
+        return `  ${stage} ${name} waiting${d['message'] ? `: ${String(d['message'])}` : ''}`;
+      case 'scheduled':
+        return `  ${stage} ${name} scheduled for ${new Date(Number(d['dueAt'])).toISOString()}`;
+      case 'skipped':
+        return `  ${stage} ${name} skipped`;
+      default:
+        return undefined;
+    }
+  }
+  switch (ev.type) {
+    case 'sh.slipway.run.queued':
+      return `${stage} queued`;
+    case 'sh.slipway.run.started':
+      return `${stage} running`;
+    case 'sh.slipway.run.finished': {
+      const state = String(d['state']);
+      return `${stage} ${resultColor(state)(state)}${d['result'] ? ` (${String(d['result'])})` : ''}${d['reason'] ? `: ${String(d['reason'])}` : ''}`;
+    }
+    case 'sh.slipway.release.promotable':
+      return `${stage} waits for a manual promotion`;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * `slipway run`: the engine in this process on a SQLite file. Triggers a release, prints
+ * progress, follows promotions as far as they go, and exits 0 when the release passed
+ * every stage it entered. Run again after a crash, it resumes what was in flight.
+ */
+import type { Command } from 'commander';
+import type { Run } from '../core/index.js';
+import { SlipwayError, releaseIdOf } from '../core/index.js';
+import { sha256 } from '../engine/index.js';
+import { openSlipway } from '../main.js';
+import type { Slipway } from '../main.js';
+import { artifactPairs, collect } from './pairs.js';
+import { printProgress } from './progress.js';
+import { summarize, type RunSummary } from './summary.js';
+
+interface RunOptions {
+  project?: string;
+  service: string[];
+  artifact: string[];
+  stage?: string;
+  data: string;
+  json?: boolean;
+  approve?: string;
+  commit?: string;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a release through the pipeline in this process (embedded SQLite store)')
+    .argument('[file]', 'pipeline file (slipway.yaml or a Keptn shipyard)', 'slipway.yaml')
+    .option('--project <name>', 'project (must match the file; default: its metadata.name)')
+    .option('--service <name>', 'service of the next --artifact (repeatable, in pairs)', collect, [])
+    .option('--artifact <ref>', 'artifact of the preceding --service (repeatable, in pairs)', collect, [])
+    .option('--stage <name>', 'stage the release enters (default: the first stage)')
+    .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
+    .option('--commit <sha>', 'commit the artifacts were built from (provenance)')
+    .option('--approve <which>', "answer manual approvals: 'all'")
+    .option('--json', 'print one JSON object with the outcome at the end')
+    .action(async (file: string, opts: RunOptions) => {
+      process.exitCode = await runCommand(file, opts);
+    });
+}
+
+async function runCommand(file: string, opts: RunOptions): Promise<number> {
+  if (opts.approve !== undefined && opts.approve !== 'all') {
+    throw new SlipwayError('INVALID_INPUT', `--approve takes 'all', got '${opts.approve}'`, { field: 'approve' });
+  }
+  const artifacts = artifactPairs(opts.service, opts.artifact);
+  const slipway = await openSlipway({ dataDir: opts.data, unservedKinds: 'fail' });
+  try {
+    const { pipeline, warnings } = await slipway.addPipelineFile(file);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    if (opts.project !== undefined && opts.project !== pipeline.name) {
+      throw new SlipwayError('UNKNOWN_PROJECT', `project '${opts.project}' is not defined in ${file}; it defines '${pipeline.name}'`, { field: 'project' });
+    }
+    const out = (line: string) => process.stderr.write(`${line}\n`);
+    const stop = printProgress(slipway.engine, out);
+    const releaseId = await start(slipway, pipeline.name, artifacts, opts, out);
+    const outcome = await follow(slipway, releaseId, opts.approve === 'all', out);
+    stop();
+    const summary = await summarize(slipway.store, releaseId);
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else printSummary(summary, out);
+    if (outcome === 'waiting') out('the release waits for a manual approval: run again with --approve all, or approve it through the server');
+    return outcome === 'done' && passedEverywhere(summary) ? 0 : 1;
+  } finally {
+    await slipway.close();
+  }
+}
+
+/** Triggers the release, or resumes it when it is already in flight (a rerun after a crash). */
+async function start(slipway: Slipway, project: string, artifacts: Record<string, string>, opts: RunOptions, out: (l: string) => void): Promise<string> {
+  const inflight = [...slipway.engine.view.runs.values()].filter(
+    (r) => r.project === project && sameArtifacts(slipway, r, artifacts),
+  );
+  if (inflight.length > 0) {
+    out(`resuming release ${inflight[0]!.releaseId}: ${inflight.map((r) => `${r.stage} (${r.state})`).join(', ')}`);
+    return inflight[0]!.releaseId;
+  }
+  const list = Object.entries(artifacts).map(([s, a]) => `${s}=${a}`).join(' ');
+  const entry = opts.stage ?? slipway.engine.pipeline(project)?.stages[0]?.name;
+  out(`release ${releaseIdOf(project, artifacts, sha256)} (${list}) → ${entry}`);
+  const d = await slipway.engine.apply({
+    type: 'trigger',
+    id: crypto.randomUUID(),
+    project,
+    artifacts,
+    by: `cli:${process.env['USER'] ?? 'local'}`,
+    provenance: { source: 'cli', ...(opts.commit ? { commit: opts.commit } : {}) },
+    ...(opts.stage ? { stage: opts.stage } : {}),
+  });
+  return d.value!.releaseId!;
+}
+
+function sameArtifacts(slipway: Slipway, run: Run, artifacts: Record<string, string>): boolean {
+  const rel = slipway.engine.view.releases.get(run.releaseId)?.release.artifacts ?? {};
+  const keys = Object.keys(artifacts);
+  return keys.length === Object.keys(rel).length && keys.every((k) => rel[k] === artifacts[k]);
+}
+
+type Outcome = 'done' | 'waiting';
+
+/** Waits until no run of the release is left in flight; answers manual approvals when asked to. */
+function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (l: string) => void): Promise<Outcome> {
+  const { engine } = slipway;
+  return new Promise((resolve, reject) => {
+    const approved = new Set<string>();
+    const check = () => {
+      const runs = [...engine.view.runs.values()].filter((r) => r.releaseId === releaseId);
+      if (runs.length === 0) return finish('done');
+      const approvals = runs.flatMap((r) => r.tasks.filter((t) => t.state === 'waiting' && (t.waitingFor ?? '').split('|').includes('approve')).map((t) => `${r.id}.${t.name}.${t.attempt}`));
+      const blocked = runs.every((r) => r.state === 'waiting' && r.tasks.every((t) => t.state !== 'waiting' || (t.waitingFor ?? '').split('|').includes('approve')));
+      if (approveAll) {
+        for (const taskId of approvals.filter((id) => !approved.has(id))) {
+          approved.add(taskId);
+          out(`  approving ${taskId} (--approve all)`);
+          engine.apply({ type: 'task.signal', id: crypto.randomUUID(), taskId, signal: 'approve', by: 'cli:--approve all' }).catch(reject);
+        }
+      } else if (blocked && approvals.length > 0) finish('waiting');
+    };
+    const onCommit = () => check();
+    const finish = (o: Outcome) => {
+      engine.emitter.off('committed', onCommit);
+      resolve(o);
+    };
+    engine.emitter.on('committed', onCommit);
+    check();
+  });
+}
+
+function passedEverywhere(s: RunSummary): boolean {
+  const stages = Object.values(s.stages);
+  return stages.length > 0 && stages.every((st) => st.state === 'succeeded' && (st.result === 'pass' || st.result === 'warning'));
+}
+
+function printSummary(s: RunSummary, out: (l: string) => void): void {
+  out('');
+  const width = Math.max(...Object.keys(s.stages).map((n) => n.length), 5);
+  for (const [name, st] of Object.entries(s.stages)) {
+    out(`${name.padEnd(width)}  ${st.state.padEnd(9)}  ${st.result.padEnd(7)}  ${st.tasks.map((t) => `${t.name}:${t.result}`).join(' ')}`);
+  }
+}
