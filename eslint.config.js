@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.slipway/**', 'coverage/**', 'examples/**/node_modules/**'] },
+  { ignores: ['vitest.config.ts', 'eslint.config.js', 'dist/**', 'node_modules/**', '.slipway/**', 'coverage/**', 'examples/**/node_modules/**'] },
   {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.recommended],

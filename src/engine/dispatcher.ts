@@ -10,7 +10,7 @@ import { parseTaskId } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { EngineEmitter } from './emitter.js';
 import type { Executor, ExecutorContext, Resumption, TaskOutcome } from './executor.js';
-import { NonRetryableTaskError, RetryTaskAfterError, isSuspend } from './executor.js';
+import { NonRetryableTaskError, RetryTaskAfterError, isShutdown, isSuspend, shutdownReason } from './executor.js';
 
 export interface DispatcherDeps {
   state: () => CoreState;
@@ -72,8 +72,8 @@ export class Dispatcher {
   }
 
   /** Aborts everything in flight (engine stop): the tasks resume after a restart. */
-  abortAll(reason: string): void {
-    for (const c of this.inflight.values()) c.abort(new Error(reason));
+  abortAll(): void {
+    for (const c of this.inflight.values()) c.abort(shutdownReason());
   }
 
   private run(taskId: string, run: Run, task: TaskRun, executor: Executor, call: (ctx: ExecutorContext) => Promise<TaskOutcome>, by?: string): void {
@@ -83,7 +83,7 @@ export class Dispatcher {
     const done = (outcome: TaskOutcome | { result: Result; message: string; retryable: boolean; retryAfterMs?: number }) => {
       this.inflight.delete(taskId);
       // Stopping the engine aborts executors: their task resumes after restart, so report nothing.
-      if (controller.signal.aborted && (controller.signal.reason as Error | undefined)?.message === 'engine stopping') return;
+      if (controller.signal.aborted && isShutdown(controller.signal.reason)) return;
       if ('retryable' in outcome) this.report(taskId, outcome, outcome.retryable, by, outcome.retryAfterMs);
       else this.report(taskId, outcome, true, by);
     };

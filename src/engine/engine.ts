@@ -134,7 +134,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopping = true;
     this.timers.stop();
-    this.dispatcher.abortAll('engine stopping');
+    this.dispatcher.abortAll();
     while (this.looping) await this.looping;
   }
 

@@ -6,6 +6,7 @@
  * error is a retryable failure.
  */
 import type { Artifacts, Provenance, Result } from '../core/index.js';
+import { SlipwayError, isSlipwayError } from '../core/index.js';
 
 export interface TaskLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -106,4 +107,16 @@ export class RetryTaskAfterError extends Error {
 
 export function isSuspend(o: TaskOutcome): o is Suspend {
   return 'suspend' in o;
+}
+
+/**
+ * The abort reason when Slipway itself stops: the task is dispatched again after restart,
+ * so an executor should let go (leave a command running to be adopted) and report nothing.
+ */
+export function shutdownReason(): SlipwayError {
+  return new SlipwayError('SHUTTING_DOWN', 'Slipway is stopping; the task resumes after restart');
+}
+
+export function isShutdown(reason: unknown): boolean {
+  return isSlipwayError(reason) && reason.code === 'SHUTTING_DOWN';
 }

@@ -1,0 +1,42 @@
+/**
+ * The built-in executors, one module per task kind, and MockExecutorContext for testing
+ * an executor without the engine. This file is the folder's only public door.
+ */
+import type { Executor } from '../engine/executor.js';
+import { createApprovalExecutor } from './approval.js';
+import { createNoopExecutor } from './noop.js';
+import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
+import { createWaitExecutor } from './wait.js';
+import { createWebhookExecutor, type WebhookExecutorOptions } from './webhook.js';
+
+export interface BuiltinExecutorOptions {
+  shell?: ShellExecutorOptions;
+  webhook?: WebhookExecutorOptions;
+}
+
+/** One executor per built-in kind: shell, wait, approval, webhook, noop. */
+export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] {
+  return [
+    createShellExecutor(opts.shell),
+    createWaitExecutor(),
+    createApprovalExecutor(),
+    createWebhookExecutor(opts.webhook),
+    createNoopExecutor(),
+  ];
+}
+
+export { createApprovalExecutor } from './approval.js';
+export { formatDurationMs, parseDurationMs } from './duration.js';
+export {
+  MockExecutorContext,
+  mockExecutorContext,
+  type MockExecutorContextOptions,
+  type RecordedHeartbeat,
+  type RecordedLog,
+} from './mock-context.js';
+export { createNoopExecutor } from './noop.js';
+export { createShellExecutor, type ShellExecutorOptions } from './shell.js';
+export { artifactVariable } from './shell-env.js';
+export { taskFiles as shellTaskFiles, type TaskFiles as ShellTaskFiles } from './shell-files.js';
+export { createWaitExecutor } from './wait.js';
+export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions } from './webhook.js';

@@ -1,0 +1,8 @@
+/**
+ * The spec module's only door: pipeline files (slipway.yaml, Keptn shipyards) → the core
+ * Pipeline model, with errors that name file:line:col and the field.
+ */
+export { loadPipeline, loadPipelineFile } from './load.js';
+export type { LoadedPipeline } from './load.js';
+export { parseDuration } from './duration.js';
+export { pipelineJsonSchema } from './json-schema.js';

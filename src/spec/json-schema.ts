@@ -1,0 +1,8 @@
+/** The JSON Schema of slipway.yaml, generated from the zod schema that validates it. */
+import { z } from 'zod';
+import { slipwaySchema } from './slipway-schema.js';
+
+export function pipelineJsonSchema(): Record<string, unknown> {
+  // Input side: fields with defaults are optional to the author.
+  return z.toJSONSchema(slipwaySchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

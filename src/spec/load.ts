@@ -1,0 +1,49 @@
+/** Reading a pipeline file: parse the YAML, tell the format by its apiVersion, hand it on. */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { SlipwayError } from '../core/index.js';
+import type { Pipeline } from '../core/index.js';
+import { KEPTN_API_VERSION } from './keptn-schema.js';
+import { loadKeptn } from './keptn-load.js';
+import { problem, show } from './problems.js';
+import { throwProblems } from './report.js';
+import { loadSlipway } from './slipway-load.js';
+import { parseSource } from './source.js';
+
+export interface LoadedPipeline {
+  pipeline: Pipeline;
+  /** Things that load but probably do not do what the author meant, each positioned `file:line:col`. */
+  warnings: string[];
+}
+
+const SLIPWAY_API = 'slipway/v1';
+const FORMATS = `${SLIPWAY_API} (kind Pipeline), spec.keptn.sh/0.2.x (kind Shipyard)`;
+
+/** `text` is the file's content; `file` is the name messages use for it. */
+export function loadPipeline(text: string, file: string): LoadedPipeline {
+  const { source, problems } = parseSource(text, file);
+  if (problems.length > 0) throwProblems(source, problems);
+  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const doc = source.value;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    const got = doc === undefined || doc === null ? 'the file is empty' : `got ${show(doc)}`;
+    throwProblems(source, [problem('SPEC_FIELD', [], `expected a mapping with apiVersion, kind, metadata and spec; ${got}`)]);
+  }
+  const api = (doc as Record<string, unknown>).apiVersion;
+  if (api === SLIPWAY_API) return loadSlipway(source, version);
+  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return loadKeptn(source, version);
+  const what = api === undefined ? 'is required' : `${show(api)} is not supported`;
+  throwProblems(source, [problem('SPEC_FIELD', ['apiVersion'], `${what}; valid: ${FORMATS}`)]);
+}
+
+/** Reads and loads `path`; messages name the file as `path` is written. */
+export function loadPipelineFile(path: string): LoadedPipeline {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const reason = e instanceof Error ? e.message : String(e);
+    throw new SlipwayError('SPEC_FILE', `${path}: cannot read the pipeline file: ${reason}`, { file: path }, { cause: e });
+  }
+  return loadPipeline(text, path);
+}
