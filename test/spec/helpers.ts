@@ -13,10 +13,10 @@ export function errorOf(fn: () => unknown): SlipwayError {
   throw new Error('expected a SlipwayError, but nothing was thrown');
 }
 
-/** The Keptn files shared by the project, read in place (never copied, never edited). */
+/** The Keptn conformance files (a verbatim copy of shared/conformance, never edited). */
 export const KEPTN_DIR =
   process.env.SLIPWAY_KEPTN_CONFORMANCE ??
-  fileURLToPath(new URL('../../../shared/conformance/keptn/shipyards/', import.meta.url));
+  fileURLToPath(new URL('../conformance/keptn/shipyards/', import.meta.url));
 
 const HEADER = ['apiVersion: slipway/v1', 'kind: Pipeline', 'metadata: {name: shop}', 'spec:', '  stages:'];
 
