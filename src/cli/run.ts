@@ -4,7 +4,7 @@
  * every stage it entered. Run again after a crash, it resumes what was in flight.
  */
 import type { Command } from 'commander';
-import type { Run } from '../core/index.js';
+import type { Run, TaskRun } from '../core/index.js';
 import { SlipwayError, releaseIdOf } from '../core/index.js';
 import { sha256 } from '../engine/index.js';
 import { openSlipway } from '../main.js';
@@ -62,7 +62,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     const summary = await summarize(slipway.store, releaseId);
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else printSummary(summary, out);
-    if (outcome === 'waiting') out('the release waits for a manual approval: run again with --approve all, or approve it through the server');
+    if (outcome === 'waiting') out('the release cannot go on by itself: it waits for a manual approval (run again with --approve all), or is paused or queued behind a run that waits');
     return outcome === 'done' && passedEverywhere(summary) ? 0 : 1;
   } finally {
     await slipway.close();
@@ -101,23 +101,37 @@ function sameArtifacts(slipway: Slipway, run: Run, artifacts: Record<string, str
 
 type Outcome = 'done' | 'waiting';
 
-/** Waits until no run of the release is left in flight; answers manual approvals when asked to. */
+const accepts = (t: TaskRun, signal: string) => (t.waitingFor ?? '').split('|').includes(signal);
+
+/**
+ * Waits until no run of the release is left in flight; answers manual approvals when asked
+ * to. Stops early, with 'waiting', when nothing in this process can move any more: every
+ * run is paused, queued, or waits on a signal only a person can give.
+ */
 function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (l: string) => void): Promise<Outcome> {
   const { engine } = slipway;
   return new Promise((resolve, reject) => {
     const approved = new Set<string>();
+    const stuck = (r: Run) =>
+      r.state === 'paused' ||
+      r.state === 'queued' ||
+      (r.state === 'waiting' && r.tasks.every((t) => t.state !== 'waiting' || (t.waitUntil === undefined && !(approveAll && accepts(t, 'approve')))));
     const check = () => {
-      const runs = [...engine.view.runs.values()].filter((r) => r.releaseId === releaseId);
-      if (runs.length === 0) return finish('done');
-      const approvals = runs.flatMap((r) => r.tasks.filter((t) => t.state === 'waiting' && (t.waitingFor ?? '').split('|').includes('approve')).map((t) => `${r.id}.${t.name}.${t.attempt}`));
-      const blocked = runs.every((r) => r.state === 'waiting' && r.tasks.every((t) => t.state !== 'waiting' || (t.waitingFor ?? '').split('|').includes('approve')));
+      const all = [...engine.view.runs.values()].filter((r) => !['succeeded', 'failed', 'aborted'].includes(r.state));
+      const ours = all.filter((r) => r.releaseId === releaseId);
+      if (ours.length === 0) return finish('done');
       if (approveAll) {
-        for (const taskId of approvals.filter((id) => !approved.has(id))) {
-          approved.add(taskId);
-          out(`  approving ${taskId} (--approve all)`);
-          engine.apply({ type: 'task.signal', id: crypto.randomUUID(), taskId, signal: 'approve', by: 'cli:--approve all' }).catch(reject);
+        for (const r of ours) {
+          for (const t of r.tasks.filter((x) => x.state === 'waiting' && accepts(x, 'approve'))) {
+            const taskId = `${r.id}.${t.name}.${t.attempt}`;
+            if (approved.has(taskId)) continue;
+            approved.add(taskId);
+            out(`  approving ${r.stage}/${t.name} (--approve all)`);
+            engine.apply({ type: 'task.signal', id: crypto.randomUUID(), taskId, signal: 'approve', by: 'cli:--approve all' }).catch(reject);
+          }
         }
-      } else if (blocked && approvals.length > 0) finish('waiting');
+      }
+      if (all.every(stuck) && engine.inflight === 0) finish('waiting');
     };
     const onCommit = () => check();
     const finish = (o: Outcome) => {
