@@ -29,7 +29,7 @@ export interface Decision {
   /** Why the input changed nothing although it was valid (a duplicate or a stale reply). */
   ignored?: string;
   /** What the input created or touched, for the caller's answer. */
-  value?: { releaseId?: string; runId?: string };
+  value?: { releaseId?: string; runId?: string; leaseExpiresAt?: number };
 }
 
 export function decide(state: CoreState, input: Input, ctx: DecideContext): Decision {

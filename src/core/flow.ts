@@ -148,7 +148,7 @@ export function abortRun(tx: Tx, run: Run, reason: string): void {
     if (!ACTIVE_TASK_STATES.has(task.state)) continue;
     const id = taskId(run.id, task.name, task.attempt);
     if (task.state !== 'scheduled') tx.effect({ type: 'abort', taskId: id, reason });
-    for (const p of ['delay', 'retry']) tx.effect({ type: 'cancelTimer', id: `${id}:${p}` });
+    for (const p of ['delay', 'retry', 'lease']) tx.effect({ type: 'cancelTimer', id: `${id}:${p}` });
     finishTask(tx, run, task, { result: 'fail', message: `aborted: ${reason}` });
   }
   changeRunState(tx, run, 'aborted', { reason });

@@ -13,6 +13,8 @@ export type Input =
   | TaskFinishedInput
   | TaskSuspendedInput
   | TaskSignalInput
+  | TaskClaimedInput
+  | TaskHeartbeatInput
   | TimerInput
   | RunControlInput;
 
@@ -75,7 +77,22 @@ export interface TaskSignalInput extends InputBase {
   payload?: Readonly<Record<string, unknown>>;
 }
 
-export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry';
+/** An outside executor took a triggered task; it holds it while it renews the lease. */
+export interface TaskClaimedInput extends InputBase {
+  type: 'task.claimed';
+  taskId: string;
+  executor: string;
+  leaseMs: number;
+}
+
+/** An outside executor is alive and still working on the task: the lease runs `leaseMs` from now. */
+export interface TaskHeartbeatInput extends InputBase {
+  type: 'task.heartbeat';
+  taskId: string;
+  leaseMs: number;
+}
+
+export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease';
 
 /** A durable timer came due. */
 export interface TimerInput extends InputBase {

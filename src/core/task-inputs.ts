@@ -4,15 +4,15 @@
  */
 import { SlipwayError } from './errors.js';
 import { advance } from './flow.js';
-import type { TaskFinishedInput, TaskSignalInput, TaskStartedInput, TaskSuspendedInput, TimerInput } from './inputs.js';
+import type { TaskClaimedInput, TaskFinishedInput, TaskHeartbeatInput, TaskSignalInput, TaskStartedInput, TaskSuspendedInput, TimerInput } from './inputs.js';
 import type { Run, TaskRun } from './model.js';
 import { parseTaskId, taskId } from './model.js';
 import { isTerminal } from './state.js';
-import { ACTIVE_TASK_STATES, finishTask, scheduleTask, signalTask, specOf, startTask, suspendTask, triggerTask } from './tasks.js';
+import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, specOf, startTask, suspendTask, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
 
-type TaskInput = TaskStartedInput | TaskFinishedInput | TaskSuspendedInput | TaskSignalInput | TimerInput;
-type Outcome = { ignored?: string; value?: { runId?: string; releaseId?: string } };
+type TaskInput = TaskStartedInput | TaskFinishedInput | TaskSuspendedInput | TaskSignalInput | TaskClaimedInput | TaskHeartbeatInput | TimerInput;
+type Outcome = { ignored?: string; value?: { runId?: string; releaseId?: string; leaseExpiresAt?: number } };
 
 /** Backoff before retry attempt n+1 when the executor named none: 1 s, 2 s, 4 s … at most 1 min. */
 export function retryBackoffMs(attempt: number): number {
@@ -26,7 +26,7 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
   const run = parsed ? tx.state.runs.get(parsed.runId) : undefined;
   const task = run?.tasks.find((t) => t.name === parsed?.task);
   if (!parsed || !run || !task) {
-    if (input.type === 'task.signal') throw new SlipwayError('UNKNOWN_TASK', `task '${input.taskId}' does not exist`, { field: 'taskId' });
+    if (input.type === 'task.signal' || input.type === 'task.claimed' || input.type === 'task.heartbeat') throw new SlipwayError('UNKNOWN_TASK', `task '${input.taskId}' does not exist`, { field: 'taskId' });
     return { ignored: `task ${input.taskId} is unknown` };
   }
   const value = { runId: run.id, releaseId: run.releaseId };
@@ -44,6 +44,17 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
       return { value };
     case 'task.signal':
       return signal(tx, run, task, input, current);
+    case 'task.claimed':
+      if (!current || task.state !== 'triggered') {
+        throw new SlipwayError('INVALID_STATE', `task ${input.taskId} cannot be claimed: it is ${isTerminal(run) ? `in a ${run.state} run` : task.state}`, { field: 'taskId' });
+      }
+      startTask(tx, run, task);
+      return { value: { ...value, leaseExpiresAt: leaseTask(tx, run, task, input.leaseMs) } };
+    case 'task.heartbeat':
+      if (!current || task.state !== 'started') {
+        throw new SlipwayError('INVALID_STATE', `task ${input.taskId} is no longer running (${isTerminal(run) ? `its run is ${run.state}` : `it is ${task.state}`}): stop working on it`, { field: 'taskId' });
+      }
+      return { value: { ...value, leaseExpiresAt: leaseTask(tx, run, task, input.leaseMs) } };
     case 'task.finished':
       if (!active) return { ignored: `task ${input.taskId} already ${task.state}`, value };
       finished(tx, run, task, input);
@@ -101,6 +112,11 @@ function timer(tx: Tx, run: Run, task: TaskRun, input: TimerInput, current: bool
     case 'task.retry':
       if (!current || task.state !== 'scheduled') return { ignored: `${input.purpose} of ${input.taskId}: task is ${task.state}` };
       triggerTask(tx, run, task, task.attempt);
+      return undefined;
+    case 'task.lease':
+      if (!active || task.state !== 'started') return { ignored: `lease of ${input.taskId}: task is ${task.state}` };
+      tx.effect({ type: 'abort', taskId: id, reason: 'lease expired' });
+      finished(tx, run, task, { result: 'fail', message: 'the executor stopped renewing its lease (it crashed or lost its connection)' });
       return undefined;
     case 'task.wake':
       if (!current || task.state !== 'waiting') return { ignored: `wake of ${input.taskId}: task is ${task.state}` };

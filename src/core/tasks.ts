@@ -138,5 +138,14 @@ export function finishTask(tx: Tx, run: Run, task: TaskRun, o: FinishOptions): v
     ...(o.willRetry ? { willRetry: true } : {}),
   });
   tx.effect({ type: 'settle', taskId: id });
-  for (const p of ['task.timeout', 'task.wake'] as const) tx.effect({ type: 'cancelTimer', id: timerId(id, p) });
+  for (const p of ['task.timeout', 'task.wake', 'task.lease'] as const) tx.effect({ type: 'cancelTimer', id: timerId(id, p) });
+}
+
+/** Sets (or renews) the lease of a task an outside executor holds. */
+export function leaseTask(tx: Tx, run: Run, task: TaskRun, leaseMs: number): number {
+  const id = taskId(run.id, task.name, task.attempt);
+  const tid = timerId(id, 'task.lease');
+  const dueAt = tx.now + leaseMs;
+  tx.effect({ type: 'setTimer', timer: { id: tid, project: run.project, dueAt, input: { id: tid, type: 'timer', timerId: tid, purpose: 'task.lease', taskId: id } } });
+  return dueAt;
 }

@@ -12,6 +12,8 @@ import { SlipwayError, createState, decide, requirements } from '../core/index.j
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import type { ClaimedTask, ClaimRequest } from './claims.js';
+import { Claims } from './claims.js';
 import { buildCommit } from './commit.js';
 import { Dispatcher } from './dispatcher.js';
 import { EngineEmitter } from './emitter.js';
@@ -50,6 +52,7 @@ export class Engine {
   private readonly executors: Map<string, Executor>;
   private readonly dispatcher: Dispatcher;
   private readonly timers: Timers;
+  private readonly claims: Claims;
   private readonly projectDirs = new Map<string, string>();
   private queue: Pending[] = [];
   private looping: Promise<void> | undefined;
@@ -80,6 +83,29 @@ export class Engine {
       unservedKinds: opts.unservedKinds ?? 'wait',
     });
     this.timers = new Timers(this.clock, (i) => this.submit(i), this.log);
+    this.claims = new Claims({
+      emitter: this.emitter,
+      store: this.store,
+      apply: (i) => this.submit(i),
+      run: (id) => this.state.runs.get(id),
+      artifacts: (id) => this.state.releases.get(id)?.release.artifacts ?? {},
+    });
+  }
+
+  /** An outside executor takes a task of one of `kinds` (waiting up to `waitMs` for one); undefined when none came. */
+  claim(req: ClaimRequest): Promise<ClaimedTask | undefined> {
+    return this.claims.claim(req);
+  }
+
+  /** Renews the lease of a claimed task; throws INVALID_STATE when the task ended or its run was aborted. */
+  async heartbeat(taskId: string, leaseMs: number, by?: string): Promise<number> {
+    const d = await this.apply({ type: 'task.heartbeat', id: `${taskId}.hb.${crypto.randomUUID()}`, taskId, leaseMs, ...(by ? { by } : {}) });
+    return d.value?.leaseExpiresAt ?? 0;
+  }
+
+  /** Tasks waiting for an outside executor, by kind. */
+  backlog(): Record<string, number> {
+    return this.claims.backlog();
   }
 
   /** Loads state from the store and resumes: re-dispatches tasks in flight, arms timers (overdue ones fire). */

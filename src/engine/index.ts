@@ -4,3 +4,4 @@ export type { Clock, TimerHandle } from './clock.js';
 export { FakeClock, systemClock } from './clock.js';
 export type { EngineEventMap } from './emitter.js';
 export * from './executor.js';
+export type { ClaimedTask, ClaimRequest } from './claims.js';

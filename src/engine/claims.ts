@@ -1,0 +1,123 @@
+/**
+ * Outside executors pull tasks of kinds no built-in executor serves. Dispatched tasks of
+ * such kinds wait here (rebuilt after a restart from the outbox); a claim turns one into
+ * a leased, started task through the engine, so the claim itself is durable.
+ */
+import type { Decision, Input, Run, SlipwayEvent } from '../core/index.js';
+import { SlipwayError, parseTaskId } from '../core/index.js';
+import type { Store } from '../store/index.js';
+import type { EngineEmitter } from './emitter.js';
+
+export interface ClaimRequest {
+  kinds: string[];
+  executor: string;
+  leaseMs: number;
+  /** How long to wait for a task when none is available now. */
+  waitMs: number;
+  /** Who asks (token identity), recorded in the started event. */
+  by?: string;
+  signal?: AbortSignal;
+}
+
+export interface ClaimedTask {
+  task: { id: string; name: string; kind: string; attempt: number; properties: Readonly<Record<string, unknown>>; deadline: number | undefined };
+  run: { id: string; project: string; stage: string; sequence: string; releaseId: string; artifacts: Readonly<Record<string, string>> };
+  /** The task's `.triggered` CloudEvent. */
+  event: SlipwayEvent | undefined;
+  leaseExpiresAt: number;
+}
+
+export interface ClaimDeps {
+  emitter: EngineEmitter;
+  store: Store;
+  apply: (input: Input) => Promise<Decision>;
+  run: (runId: string) => Run | undefined;
+  artifacts: (releaseId: string) => Readonly<Record<string, string>>;
+}
+
+export class Claims {
+  /** Task ids by kind, in dispatch order. */
+  private readonly waiting = new Map<string, Set<string>>();
+
+  constructor(private readonly deps: ClaimDeps) {
+    deps.emitter.on('task:unserved', ({ taskId, kind }) => {
+      let ids = this.waiting.get(kind);
+      if (!ids) this.waiting.set(kind, (ids = new Set()));
+      ids.add(taskId);
+    });
+  }
+
+  /** Number of tasks waiting for an outside executor, by kind. */
+  backlog(): Record<string, number> {
+    return Object.fromEntries([...this.waiting].map(([k, ids]) => [k, ids.size]));
+  }
+
+  async claim(req: ClaimRequest): Promise<ClaimedTask | undefined> {
+    const got = await this.tryClaim(req);
+    if (got || req.waitMs <= 0) return got;
+    const deadline = Date.now() + req.waitMs;
+    while (Date.now() < deadline && !req.signal?.aborted) {
+      const arrived = await this.nextArrival(req.kinds, deadline - Date.now(), req.signal);
+      if (!arrived) return undefined;
+      const again = await this.tryClaim(req);
+      if (again) return again;
+    }
+    return undefined;
+  }
+
+  private async tryClaim(req: ClaimRequest): Promise<ClaimedTask | undefined> {
+    for (const kind of req.kinds) {
+      const ids = this.waiting.get(kind);
+      for (const taskId of [...(ids ?? [])]) {
+        ids!.delete(taskId);
+        const d = await this.deps.apply({
+          type: 'task.claimed',
+          id: `${taskId}.claimed`,
+          taskId,
+          executor: req.executor,
+          leaseMs: req.leaseMs,
+          by: req.by ?? `executor:${req.executor}`,
+        }).catch((e: unknown) => {
+          if (e instanceof SlipwayError) return undefined;
+          ids!.add(taskId); // the store failed: leave it claimable
+          throw e;
+        });
+        if (!d || d.error) continue; // taken meanwhile, or its run ended
+        return this.describe(taskId, d.value?.leaseExpiresAt ?? 0);
+      }
+    }
+    return undefined;
+  }
+
+  private async describe(taskId: string, leaseExpiresAt: number): Promise<ClaimedTask | undefined> {
+    const parsed = parseTaskId(taskId)!;
+    const run = this.deps.run(parsed.runId);
+    const task = run?.tasks.find((t) => t.name === parsed.task);
+    if (!run || !task) return undefined;
+    const spec = run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name);
+    const events = await this.deps.store.events({ runId: run.id, types: [`sh.slipway.task.${task.name}.triggered`] });
+    const event = events.map((e) => e.event).reverse().find((e) => e.taskid === taskId);
+    return {
+      task: { id: taskId, name: task.name, kind: task.kind, attempt: task.attempt, properties: spec?.properties ?? {}, deadline: task.deadline },
+      run: { id: run.id, project: run.project, stage: run.stage, sequence: run.sequence, releaseId: run.releaseId, artifacts: this.deps.artifacts(run.releaseId) },
+      event,
+      leaseExpiresAt,
+    };
+  }
+
+  private nextArrival(kinds: string[], ms: number, signal?: AbortSignal): Promise<boolean> {
+    return new Promise((resolve) => {
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        this.deps.emitter.off('task:unserved', on);
+        signal?.removeEventListener('abort', onAbort);
+        resolve(v);
+      };
+      const on = ({ kind }: { kind: string }) => kinds.includes(kind) && done(true);
+      const onAbort = () => done(false);
+      const timer = setTimeout(() => done(false), Math.max(0, ms));
+      this.deps.emitter.on('task:unserved', on);
+      signal?.addEventListener('abort', onAbort);
+    });
+  }
+}
