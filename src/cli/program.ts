@@ -1,12 +1,27 @@
 /** The command tree. Each command lives in its own module. */
 import { Command } from 'commander';
+import { registerControl } from './commands/control.js';
+import { registerEvents } from './commands/events.js';
+import { registerRuns } from './commands/runs.js';
+import { registerStatus } from './commands/status.js';
+import { registerToken } from './commands/token.js';
+import { registerTrigger } from './commands/trigger.js';
+import { registerWatch } from './commands/watch.js';
 import { registerRun } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('slipway')
     .description('Promote one immutable release through declared stages')
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .option('--server <url>', 'Slipway server (default: $SLIPWAY_SERVER, the config file, or http://127.0.0.1:7300)');
   registerRun(program);
+  registerTrigger(program);
+  registerStatus(program);
+  registerRuns(program);
+  registerWatch(program);
+  registerControl(program);
+  registerEvents(program);
+  registerToken(program);
   return program;
 }

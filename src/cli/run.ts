@@ -9,6 +9,9 @@ import { SlipwayError, releaseIdOf } from '../core/index.js';
 import { sha256 } from '../engine/index.js';
 import { openSlipway } from '../main.js';
 import type { Slipway } from '../main.js';
+import type { ApiRun } from './api-types.js';
+import { printRun } from './commands/runs.js';
+import { contextOf } from './context.js';
 import { artifactPairs, collect } from './pairs.js';
 import { printProgress } from './progress.js';
 import { summarize, type RunSummary } from './summary.js';
@@ -27,8 +30,9 @@ interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run a release through the pipeline in this process (embedded SQLite store)')
-    .argument('[file]', 'pipeline file (slipway.yaml or a Keptn shipyard)', 'slipway.yaml')
+    .description('run a release through the pipeline in this process (embedded SQLite store); `slipway run <run-id>` shows a run on the server')
+    .argument('[file]', 'pipeline file (slipway.yaml or a Keptn shipyard), or a run id (run-…) to show', 'slipway.yaml')
+    .option('--server <url>', 'with a run id: the Slipway server')
     .option('--project <name>', 'project (must match the file; default: its metadata.name)')
     .option('--service <name>', 'service of the next --artifact (repeatable, in pairs)', collect, [])
     .option('--artifact <ref>', 'artifact of the preceding --service (repeatable, in pairs)', collect, [])
@@ -37,7 +41,14 @@ export function registerRun(program: Command): void {
     .option('--commit <sha>', 'commit the artifacts were built from (provenance)')
     .option('--approve <which>', "answer manual approvals: 'all'")
     .option('--json', 'print one JSON object with the outcome at the end')
-    .action(async (file: string, opts: RunOptions) => {
+    .action(async (file: string, opts: RunOptions, cmd: Command) => {
+      if (/^run-[0-9a-f]+$/.test(file) && opts.service.length === 0) {
+        const ctx = contextOf(cmd);
+        const run = await ctx.client.request<ApiRun>('GET', `/api/v1/runs/${file}`);
+        if (opts.json) ctx.emit(run);
+        else printRun(run, ctx.print);
+        return;
+      }
       process.exitCode = await runCommand(file, opts);
     });
 }

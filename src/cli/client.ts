@@ -1,0 +1,76 @@
+/**
+ * The CLI's connection to a Slipway server: where it is (`--server`, SLIPWAY_SERVER, the
+ * config file, default http://127.0.0.1:7300) and who we are (SLIPWAY_TOKEN or the config
+ * file). Errors from the server become one-line SlipwayErrors with the server's message.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ErrorCode } from '../core/index.js';
+import { ErrorCodes, SlipwayError } from '../core/index.js';
+
+export interface ClientConfig {
+  server: string;
+  token?: string;
+}
+
+export function configPath(): string {
+  return process.env['SLIPWAY_CONFIG'] ?? join(process.env['XDG_CONFIG_HOME'] ?? join(homedir(), '.config'), 'slipway', 'config.json');
+}
+
+export function loadConfig(serverFlag?: string): ClientConfig {
+  let file: Partial<ClientConfig> = {};
+  try {
+    file = JSON.parse(readFileSync(configPath(), 'utf8')) as Partial<ClientConfig>;
+  } catch {
+    // no config file: flags and environment only
+  }
+  const server = serverFlag ?? process.env['SLIPWAY_SERVER'] ?? file.server ?? 'http://127.0.0.1:7300';
+  const token = process.env['SLIPWAY_TOKEN'] ?? file.token;
+  return { server: server.replace(/\/+$/, ''), ...(token ? { token } : {}) };
+}
+
+export class Client {
+  constructor(readonly config: ClientConfig) {}
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.config.token ? { authorization: `Bearer ${this.config.token}` } : {}), ...extra };
+  }
+
+  url(path: string, query: Record<string, string | number | string[] | undefined> = {}): string {
+    const u = new URL(`${this.config.server}${path}`);
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue;
+      for (const one of Array.isArray(v) ? v : [v]) u.searchParams.append(k, String(one));
+    }
+    return u.toString();
+  }
+
+  async request<T>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | number | string[] | undefined>; signal?: AbortSignal } = {}): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, opts.query), {
+        method,
+        headers: this.headers(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    } catch (e) {
+      throw new SlipwayError('INVALID_INPUT', `cannot reach the Slipway server at ${this.config.server} (${(e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message}); start it with 'slipway server' or point --server / SLIPWAY_SERVER at it`);
+    }
+    if (res.status === 204) return undefined as T;
+    const text = await res.text();
+    const body = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) throw toError(res.status, body, this.config);
+    return body as T;
+  }
+}
+
+function toError(status: number, body: unknown, config: ClientConfig): SlipwayError {
+  const b = (body ?? {}) as { code?: string; message?: string; field?: string };
+  const code = (b.code && b.code in ErrorCodes ? b.code : 'INVALID_INPUT') as ErrorCode;
+  let message = b.message ?? `the server answered ${status}`;
+  if (status === 401) message += config.token ? ' (the token in SLIPWAY_TOKEN or the config file was refused)' : '; set SLIPWAY_TOKEN to a token (see `slipway token create`)';
+  if (status === 403) message += '; ask an admin for a token with that scope';
+  return new SlipwayError(code, message, b.field ? { field: b.field, status } : { status });
+}

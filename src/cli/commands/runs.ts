@@ -1,0 +1,52 @@
+/** `slipway runs` (a filtered list) and `slipway run ID` (one run's task timeline). */
+import type { Command } from 'commander';
+import type { ApiRun, RunsPage } from '../api-types.js';
+import { act, serverCommand } from '../context.js';
+import { collect } from '../pairs.js';
+import { resultColor } from '../output.js';
+import { ago, duration, table } from '../table.js';
+
+interface ListOpts {
+  project?: string;
+  stage?: string;
+  release?: string;
+  state: string[];
+  limit: string;
+  cursor?: string;
+}
+
+export function registerRuns(program: Command): void {
+  serverCommand(program, 'runs', 'list runs, newest first')
+    .option('--project <name>', 'only this project')
+    .option('--stage <name>', 'only this stage')
+    .option('--release <id>', 'only this release')
+    .option('--state <state>', 'only runs in this state (repeatable)', collect, [])
+    .option('--limit <n>', 'at most this many', '20')
+    .option('--cursor <c>', 'continue after a previous page')
+    .action(
+      act<ListOpts>(async (ctx, _args, o) => {
+        const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', {
+          query: { project: o.project, stage: o.stage, release: o.release, state: o.state.length ? o.state : undefined, limit: o.limit, cursor: o.cursor },
+        });
+        if (ctx.json) return ctx.emit(page);
+        const rows = page.runs.map((r) => [r.id, r.project, r.stage, r.releaseId, resultColor(r.state)(r.state), r.result ?? '-', ago(r.queuedAt)]);
+        ctx.print(table(['RUN', 'PROJECT', 'STAGE', 'RELEASE', 'STATE', 'RESULT', 'QUEUED'], rows));
+        if (page.nextCursor) ctx.print(`more: --cursor ${page.nextCursor}`);
+      }),
+    );
+}
+
+export function printRun(r: ApiRun, print: (l: string) => void): void {
+  print(`run ${r.id}  ${r.project}/${r.stage} (${r.sequence})  release ${r.releaseId}`);
+  print(`state ${resultColor(r.state)(r.state)}${r.result ? `  result ${resultColor(r.result)(r.result)}` : ''}  services ${r.services.join(', ')}${r.reason ? `  (${r.reason})` : ''}`);
+  const rows = r.tasks.map((t) => [
+    t.name,
+    t.kind,
+    t.state,
+    t.result ? resultColor(t.result)(t.result) : '-',
+    String(t.attempt),
+    duration(t.triggeredAt, t.finishedAt),
+    (t.message ?? '').split('\n')[0]!.slice(0, 80),
+  ]);
+  print(table(['TASK', 'KIND', 'STATE', 'RESULT', 'ATTEMPT', 'TOOK', 'MESSAGE'], rows));
+}

@@ -1,0 +1,119 @@
+/**
+ * `slipway watch ID`: live progress of a run (`run-…`) or a release (`rel-…`) until it
+ * settles. Exit 0 when it passed, 1 when it failed: usable as a CI step.
+ */
+import type { Command } from 'commander';
+import type { SlipwayEvent } from '../../core/index.js';
+import { parseTaskEventType } from '../../core/index.js';
+import type { ApiRun, RunsPage } from '../api-types.js';
+import type { CommandContext } from '../context.js';
+import { act, serverCommand } from '../context.js';
+import { resultColor } from '../output.js';
+import { followEvents } from '../sse.js';
+
+const ACTIVE = ['queued', 'running', 'waiting', 'paused'];
+
+export function registerWatch(program: Command): void {
+  serverCommand(program, 'watch', 'follow a run or a release until it settles (exit 0 pass, 1 fail)')
+    .argument('<id>', 'run id (run-…) or release id (rel-…)')
+    .option('--project <name>', 'project (needed for a release id)')
+    .action(
+      act<{ project?: string }>(async (ctx, [id], opts) => {
+        if (id!.startsWith('rel-')) {
+          if (!opts.project) {
+            const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: id, limit: 1 } });
+            const project = page.runs[0]?.project;
+            if (!project) throw new Error(`release ${id} has no runs`);
+            return watchRelease(ctx, project, id!);
+          }
+          return watchRelease(ctx, opts.project, id!);
+        }
+        return watchRun(ctx, id!);
+      }),
+    );
+}
+
+function line(ev: SlipwayEvent): string | undefined {
+  const d = ev.data as Record<string, unknown>;
+  const stage = String(d['stage'] ?? (d['run'] as { stage?: string } | undefined)?.stage ?? '').padEnd(12);
+  const task = parseTaskEventType(ev.type);
+  if (task) {
+    if (task.phase === 'finished') return `  ${stage} ${task.task.padEnd(18)} ${resultColor(String(d['result']))(String(d['result']))}${d['message'] ? `  ${String(d['message']).split('\n')[0]}` : ''}`;
+    if (task.phase === 'triggered') return `  ${stage} ${task.task.padEnd(18)} started`;
+    if (task.phase === 'waiting') return `  ${stage} ${task.task.padEnd(18)} waiting${d['message'] ? `: ${String(d['message'])}` : ''}`;
+    return undefined;
+  }
+  if (ev.type === 'sh.slipway.run.finished') return `${stage} ${resultColor(String(d['state']))(String(d['state']))}${d['result'] ? ` (${String(d['result'])})` : ''}`;
+  if (ev.type === 'sh.slipway.run.started') return `${stage} running`;
+  if (ev.type === 'sh.slipway.release.promotable') return `${stage} waits for a manual promotion`;
+  return undefined;
+}
+
+async function until(ctx: CommandContext, query: Record<string, string>, relevant: (ev: SlipwayEvent) => boolean, settled: () => Promise<number | undefined>): Promise<number> {
+  const first = await settled();
+  if (first !== undefined) return first;
+  const controller = new AbortController();
+  let outcome: number | undefined;
+  // A safety net for the moment between the first check and the stream connecting.
+  const poll = setInterval(() => {
+    settled()
+      .then((code) => {
+        if (code !== undefined && outcome === undefined) {
+          outcome = code;
+          controller.abort();
+        }
+      })
+      .catch(() => undefined);
+  }, 3000);
+  try {
+    for await (const { event } of followEvents(ctx.client, query, controller.signal)) {
+      if (!relevant(event)) continue;
+      if (ctx.json) ctx.emit(event);
+      else {
+        const l = line(event);
+        if (l) ctx.print(l);
+      }
+      if (event.type === 'sh.slipway.run.finished' || event.type === 'sh.slipway.release.promotable') {
+        const code = await settled();
+        if (code !== undefined && outcome === undefined) outcome = code;
+        if (outcome !== undefined) break;
+      }
+    }
+  } finally {
+    clearInterval(poll);
+    controller.abort();
+  }
+  return outcome ?? 1;
+}
+
+const passed = (r: ApiRun) => r.state === 'succeeded' && (r.result === 'pass' || r.result === 'warning');
+
+export async function watchRun(ctx: CommandContext, runId: string): Promise<number> {
+  return until(
+    ctx,
+    { run: runId },
+    (ev) => ev.runid === runId,
+    async () => {
+      const run = await ctx.client.request<ApiRun>('GET', `/api/v1/runs/${encodeURIComponent(runId)}`);
+      if (ACTIVE.includes(run.state)) return undefined;
+      if (!ctx.json) ctx.print(`run ${run.id} ${run.state}${run.result ? ` (${run.result})` : ''}`);
+      return passed(run) ? 0 : 1;
+    },
+  );
+}
+
+export async function watchRelease(ctx: CommandContext, project: string, releaseId: string): Promise<number> {
+  return until(
+    ctx,
+    { project },
+    (ev) => (ev.data as { releaseId?: string; run?: { releaseId?: string } }).releaseId === releaseId || (ev.data as { run?: { releaseId?: string } }).run?.releaseId === releaseId || ev.subject === releaseId,
+    async () => {
+      const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: releaseId, limit: 500 } });
+      if (page.runs.some((r) => ACTIVE.includes(r.state))) return undefined;
+      const latest = new Map<string, ApiRun>();
+      for (const r of [...page.runs].sort((a, b) => a.queueSeq - b.queueSeq)) latest.set(r.stage, r);
+      if (!ctx.json) for (const r of latest.values()) ctx.print(`${r.stage.padEnd(12)} ${r.state}${r.result ? ` (${r.result})` : ''}`);
+      return latest.size > 0 && [...latest.values()].every(passed) ? 0 : 1;
+    },
+  );
+}
