@@ -20,8 +20,17 @@ export const ErrorCodes = {
   INVALID_STATE: { status: 409, summary: 'the run or task is not in a state that allows this' },
   NOT_PROMOTABLE: { status: 409, summary: 'the release cannot be promoted to that stage yet' },
   INVALID_INPUT: { status: 400, summary: 'the request is malformed' },
+  UNAUTHORIZED: { status: 401, summary: 'no token, or a token the server does not know' },
+  FORBIDDEN: { status: 403, summary: 'the token lacks the scope the route needs' },
+  NOT_FOUND: { status: 404, summary: 'no such route' },
+  UNKNOWN_TOKEN: { status: 404, summary: 'no such token' },
+  UNKNOWN_SUBSCRIPTION: { status: 404, summary: 'no such subscription' },
+  ALREADY_EXISTS: { status: 409, summary: 'something with that name exists already' },
+  PAYLOAD_TOO_LARGE: { status: 413, summary: 'the request body is larger than the server accepts' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, summary: 'the request body has a content type the route does not accept' },
   NO_EXECUTOR: { status: 422, summary: 'no executor serves the task kind' },
   STORE: { status: 503, summary: 'the store failed' },
+  INTERNAL: { status: 500, summary: 'a bug: the server failed on a valid request' },
   SHUTTING_DOWN: { status: 503, summary: 'the engine is stopping' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -8,7 +8,7 @@ import { eventTypes, parseTaskEventType } from './events.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
 import type { CoreState } from './state.js';
-import { artifactKey, isTerminal, liveKey, passKey, stageKey } from './state.js';
+import { artifactKey, indexFinished, indexRun, indexStarted, isTerminal, liveKey, passKey } from './state.js';
 
 export function evolve(state: CoreState, ev: SlipwayEvent): void {
   const at = Date.parse(ev.time);
@@ -27,10 +27,7 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       const run = structuredClone((ev.data as unknown as RunQueuedData).run);
       state.runs.set(run.id, run);
       state.queueSeq = Math.max(state.queueSeq, run.queueSeq);
-      const key = stageKey(run.project, run.stage);
-      let ids = state.stageIndex.get(key);
-      if (!ids) state.stageIndex.set(key, (ids = new Set()));
-      ids.add(run.id);
+      indexRun(state, run);
       touch(state, run);
       return;
     }
@@ -40,6 +37,7 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       run.state = 'running';
       run.startedAt = at;
       run.step = d.step;
+      indexStarted(state, run);
       touch(state, run);
       setLive(state, run, at, true);
       return;
@@ -132,13 +130,14 @@ function continues(run: Run, task: string): boolean {
 }
 
 function finishRun(state: CoreState, run: Run, d: RunFinishedData, at: number): void {
+  const from = run.state;
   run.state = d.state;
   if (d.result !== undefined) run.result = d.result;
   run.finishedAt = at;
   if (d.reason !== undefined) run.reason = d.reason;
   delete run.pausedFrom;
   touch(state, run);
-  state.stageIndex.get(stageKey(run.project, run.stage))?.delete(run.id);
+  indexFinished(state, run, from);
   if (run.startedAt !== undefined) setLive(state, run, at, false);
   if (d.state === 'aborted' || run.result === undefined) return;
   const result = run.result;

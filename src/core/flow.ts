@@ -8,12 +8,17 @@ import { taskId, worst } from './model.js';
 import type { SequenceSpec, StageSpec } from './pipeline.js';
 import { downstreamTargets } from './promotion.js';
 import { changeRunState } from './run-states.js';
-import { stageRuns } from './state.js';
+import { openRun, stageIndex } from './state.js';
 import { ACTIVE_TASK_STATES, conditionHolds, failing, finishTask, scheduleTask, skipTask, specOf, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
 
 export function activeRunFor(tx: Tx, releaseId: string, stage: string, sequence: string, project: string): Run | undefined {
-  return stageRuns(tx.state, project, stage).find((r) => r.releaseId === releaseId && r.sequence === sequence);
+  return openRun(tx.state, project, stage, releaseId, sequence);
+}
+
+/** Queued runs of a stage, in queue order. */
+function queuedRuns(tx: Tx, project: string, stage: string): Run[] {
+  return [...stageIndex(tx.state, project, stage).queued].map((id) => tx.state.runs.get(id)!);
 }
 
 /** Queues the release into a stage's sequence, unless it is already queued or running there. */
@@ -50,8 +55,8 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: S
 
 /** A newer queued release replaces older queued ones whose services it covers; running runs are never touched. */
 function supersede(tx: Tx, newer: Run): void {
-  for (const older of stageRuns(tx.state, newer.project, newer.stage)) {
-    if (older.id === newer.id || older.state !== 'queued' || older.sequence !== newer.sequence) continue;
+  for (const older of queuedRuns(tx, newer.project, newer.stage)) {
+    if (older.id === newer.id || older.sequence !== newer.sequence) continue;
     if (older.services.every((s) => newer.services.includes(s))) {
       changeRunState(tx, older, 'aborted', { reason: `superseded by release ${newer.releaseId}` });
     }
@@ -63,10 +68,10 @@ function supersede(tx: Tx, newer: Run): void {
  * active run wait, and so does every later run sharing a service with a waiting one (FIFO).
  */
 export function schedule(tx: Tx, project: string, stage: string): void {
-  const runs = stageRuns(tx.state, project, stage);
-  const blocked = new Set<string>();
-  for (const r of runs) if (r.state !== 'queued') for (const s of r.services) blocked.add(s);
-  for (const r of runs) {
+  const ix = stageIndex(tx.state, project, stage);
+  if (ix.queued.size === 0) return;
+  const blocked = new Set<string>(ix.busy.keys());
+  for (const r of queuedRuns(tx, project, stage)) {
     if (r.state !== 'queued') continue;
     const free = r.services.every((s) => !blocked.has(s));
     for (const s of r.services) blocked.add(s);

@@ -29,8 +29,8 @@ export interface CoreState {
   artifactPasses: Map<string, Map<string, ArtifactPass>>;
   /** By `project\0stage\0service`. */
   live: Map<string, LiveEntry>;
-  /** Non-terminal run ids by `project\0stage`, kept by evolve so queue decisions need no scan. */
-  stageIndex: Map<string, Set<string>>;
+  /** Per `project\0stage`, kept by evolve so queue decisions need no scan of the stage's runs. */
+  stages: Map<string, StageIndex>;
   queueSeq: number;
   dirty: Dirty;
 }
@@ -46,7 +46,7 @@ export function createState(): CoreState {
     releases: new Map(),
     artifactPasses: new Map(),
     live: new Map(),
-    stageIndex: new Map(),
+    stages: new Map(),
     queueSeq: 0,
     dirty: emptyDirty(),
   };
@@ -65,14 +65,62 @@ export interface Requirements {
   artifacts: { project: string; service: string; artifact: string }[];
 }
 
-/** Runs of one stage (any sequence) that are not terminal, in queue order. */
-export function stageRuns(state: CoreState, project: string, stage: string): Run[] {
-  const out: Run[] = [];
-  for (const id of state.stageIndex.get(stageKey(project, stage)) ?? []) {
-    const r = state.runs.get(id);
-    if (r && !isTerminal(r)) out.push(r);
+export interface StageIndex {
+  /** Queued run ids in queue order (a run queued again moves to the end). */
+  queued: Set<string>;
+  /** How many active runs (running, waiting, paused) hold each service. */
+  busy: Map<string, number>;
+  /** The non-terminal run of each `releaseId\0sequence`. */
+  open: Map<string, string>;
+}
+
+export function stageIndex(state: CoreState, project: string, stage: string): StageIndex {
+  const key = stageKey(project, stage);
+  let ix = state.stages.get(key);
+  if (!ix) state.stages.set(key, (ix = { queued: new Set(), busy: new Map(), open: new Map() }));
+  return ix;
+}
+
+const openKey = (run: Run): string => `${run.releaseId}\0${run.sequence}`;
+
+export function openRun(state: CoreState, project: string, stage: string, releaseId: string, sequence: string): Run | undefined {
+  const id = state.stages.get(stageKey(project, stage))?.open.get(`${releaseId}\0${sequence}`);
+  return id ? state.runs.get(id) : undefined;
+}
+
+const ACTIVE = new Set(['running', 'waiting', 'paused']);
+
+/** Records a non-terminal run in its stage's index (a run queued, or loaded from the store). */
+export function indexRun(state: CoreState, run: Run): void {
+  if (isTerminal(run)) return;
+  const ix = stageIndex(state, run.project, run.stage);
+  ix.open.set(openKey(run), run.id);
+  if (run.state === 'queued') {
+    ix.queued.delete(run.id);
+    ix.queued.add(run.id);
+  } else if (ACTIVE.has(run.state)) {
+    for (const s of run.services) ix.busy.set(s, (ix.busy.get(s) ?? 0) + 1);
   }
-  return out.sort((a, b) => a.queueSeq - b.queueSeq);
+}
+
+/** A queued run starts: it leaves the queue and holds its services. */
+export function indexStarted(state: CoreState, run: Run): void {
+  const ix = stageIndex(state, run.project, run.stage);
+  ix.queued.delete(run.id);
+  for (const s of run.services) ix.busy.set(s, (ix.busy.get(s) ?? 0) + 1);
+}
+
+/** A run ends, coming from `from`: it frees its services or leaves the queue. */
+export function indexFinished(state: CoreState, run: Run, from: Run['state']): void {
+  const ix = stageIndex(state, run.project, run.stage);
+  ix.queued.delete(run.id);
+  if (ix.open.get(openKey(run)) === run.id) ix.open.delete(openKey(run));
+  if (!ACTIVE.has(from)) return;
+  for (const s of run.services) {
+    const n = (ix.busy.get(s) ?? 1) - 1;
+    if (n <= 0) ix.busy.delete(s);
+    else ix.busy.set(s, n);
+  }
 }
 
 export function isTerminal(r: Run): boolean {

@@ -4,7 +4,7 @@
  * decision that needs something not in memory (see core `requirements`).
  */
 import type { CoreState, Requirements, Run, Timer } from '../core/index.js';
-import { artifactKey, createState, passKey, stageKey } from '../core/index.js';
+import { artifactKey, createState, indexRun, passKey } from '../core/index.js';
 import type { OutboxRow, Store } from '../store/index.js';
 
 export interface Recovered {
@@ -15,7 +15,8 @@ export interface Recovered {
 
 export async function recoverState(store: Store): Promise<Recovered> {
   const state = createState();
-  const runs = await store.activeRuns();
+  // Queue order is queueSeq order: index them in it.
+  const runs = (await store.activeRuns()).sort((a, b) => a.queueSeq - b.queueSeq);
   for (const run of runs) addRun(state, run);
   await loadReleases(store, state, [...new Set(runs.map((r) => r.releaseId))]);
   for (const entry of await store.live()) state.live.set(`${entry.project}\0${entry.stage}\0${entry.service}`, entry);
@@ -27,11 +28,7 @@ export async function recoverState(store: Store): Promise<Recovered> {
 
 function addRun(state: CoreState, run: Run): void {
   state.runs.set(run.id, run);
-  if (run.state === 'succeeded' || run.state === 'failed' || run.state === 'aborted') return;
-  const key = stageKey(run.project, run.stage);
-  let ids = state.stageIndex.get(key);
-  if (!ids) state.stageIndex.set(key, (ids = new Set()));
-  ids.add(run.id);
+  indexRun(state, run);
 }
 
 async function loadReleases(store: Store, state: CoreState, ids: string[]): Promise<void> {

@@ -92,3 +92,42 @@ describe('core: entering a later stage directly', () => {
     expect(h.trigger('shop', { frontend: 'fe:9' }, 'hotfix').error).toBeUndefined();
   });
 });
+
+describe('core: the stage index', () => {
+  it('always equals what the runs say, through queueing, supersede, abort, retry and finish', () => {
+    const p = pipeline('q', [
+      { name: 'dev', queue: 'supersede', tasks: [{ name: 'a' }] },
+      { name: 'prod', tasks: [{ name: 'a' }] },
+    ]);
+    const h = new Harness(p);
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const services = ['a', 'b', 'c'];
+    for (let i = 0; i < 300; i++) {
+      const op = rnd(5);
+      const ids = h.dispatched();
+      if (op === 0 || ids.length === 0) {
+        const pick = services.filter(() => rnd(2) === 0);
+        h.trigger('q', Object.fromEntries((pick.length ? pick : ['a']).map((s) => [s, `${s}:${i}`])));
+      } else if (op === 1) h.finish(ids[rnd(ids.length)]!, 'fail');
+      else if (op === 2) {
+        const failed = [...h.state.runs.values()].filter((r) => r.state === 'failed');
+        if (failed.length) h.decide({ type: 'run.retry', runId: failed[rnd(failed.length)]!.id });
+      } else if (op === 3) {
+        const open = [...h.state.runs.values()].filter((r) => r.state === 'queued' || r.state === 'running');
+        if (open.length) h.decide({ type: 'run.abort', runId: open[rnd(open.length)]!.id });
+      } else h.finish(ids[rnd(ids.length)]!, 'pass');
+
+      for (const stage of ['dev', 'prod']) {
+        const runs = [...h.state.runs.values()].filter((r) => r.stage === stage);
+        const ix = h.state.stages.get(`q\0${stage}`);
+        const queued = runs.filter((r) => r.state === 'queued').sort((a, b) => a.queueSeq - b.queueSeq).map((r) => r.id);
+        expect([...(ix?.queued ?? [])]).toEqual(queued);
+        const busy = new Map<string, number>();
+        for (const r of runs.filter((x) => ['running', 'waiting', 'paused'].includes(x.state))) for (const s of r.services) busy.set(s, (busy.get(s) ?? 0) + 1);
+        expect(new Map([...(ix?.busy ?? [])].sort())).toEqual(new Map([...busy].sort()));
+        for (const v of busy.values()) expect(v).toBe(1);
+      }
+    }
+  });
+});

@@ -1,0 +1,9 @@
+/** Nearest-rank percentile of an unsorted sample; NaN when the sample is empty. */
+export function percentile(values: readonly number[], p: number, sorted = false): number {
+  if (values.length === 0) return Number.NaN;
+  const s = sorted ? values : [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * s.length);
+  return s[Math.min(s.length, Math.max(1, rank)) - 1]!;
+}
+
+export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);
