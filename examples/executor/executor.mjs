@@ -34,15 +34,19 @@ const headers = { 'content-type': 'application/json', ...(token ? { authorizatio
 const log = (msg) => console.error(`executor ${opts.name}: ${msg}`);
 let stopping = false;
 let current;
+// Stopping abandons a claim that is still waiting, so no new task is taken; a task in
+// progress gets SIGTERM and is reported as it ends.
+const waiting = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     stopping = true;
+    waiting.abort();
     current?.kill('SIGTERM');
   });
 }
 
-async function api(method, path, body) {
-  const res = await fetch(`${opts.server}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+async function api(method, path, body, signal) {
+  const res = await fetch(`${opts.server}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}), ...(signal ? { signal } : {}) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -103,8 +107,9 @@ async function work(claimed) {
 while (!stopping) {
   let claim;
   try {
-    claim = await api('POST', '/api/v1/tasks/claim', { kinds: [opts.kind], executor: opts.name, waitMs: 20000, leaseMs });
+    claim = await api('POST', '/api/v1/tasks/claim', { kinds: [opts.kind], executor: opts.name, waitMs: 20000, leaseMs }, waiting.signal);
   } catch (e) {
+    if (stopping) break;
     log(`cannot reach ${opts.server}: ${e.cause?.message ?? e.message}; retrying`);
     await new Promise((r) => setTimeout(r, 2000));
     continue;
