@@ -5,6 +5,7 @@
  * transaction commits are applied together in the next (group commit).
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, SlipwayEvent } from '../core/index.js';
@@ -243,12 +244,18 @@ export class Engine {
   private announce(events: SlipwayEvent[]): void {
     for (const ev of events) {
       this.emitter.emit('event', ev);
+      if (ev.taskid && ev.type.endsWith('.finished')) this.cleanup(ev.taskid, String((ev.data as { kind?: unknown }).kind));
       const run = ev.runid ? this.state.runs.get(ev.runid) : undefined;
       if (!run) continue;
       if (ev.type === 'sh.slipway.run.queued') this.emitter.emit('run:queued', run);
       else if (ev.type === 'sh.slipway.run.started') this.emitter.emit('run:started', run);
       else if (ev.type === 'sh.slipway.run.finished') this.emitter.emit('run:finished', run);
     }
+  }
+
+  private cleanup(taskId: string, kind: string): void {
+    const executor = this.executors.get(kind);
+    executor?.cleanup?.(taskId, join(this.opts.workDir, 'tasks')).catch((e: unknown) => this.log.warn({ err: e, taskId }, 'task cleanup failed'));
   }
 
   /** Ended runs live in the store; memory keeps what decisions need. */

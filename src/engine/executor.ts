@@ -88,6 +88,11 @@ export interface Executor {
   execute(ctx: ExecutorContext): Promise<TaskOutcome>;
   /** Continues a suspended task. Required for executors that suspend. */
   resume?(ctx: ExecutorContext, resumption: Resumption): Promise<TaskOutcome>;
+  /**
+   * Called once the task's outcome is committed: the executor may drop what it kept to act
+   * once across a crash (pid and exit files). Never called before, so a crash loses nothing.
+   */
+  cleanup?(taskId: string, workDir: string): Promise<void>;
 }
 
 export class NonRetryableTaskError extends Error {

@@ -5,7 +5,7 @@
  * watched to its end; a pid with neither means the command died unrecorded and it fails
  * rather than running twice. Only a task with no files starts the command.
  */
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NonRetryableTaskError, type Executor, type ExecutorContext, type TaskOutcome } from '../engine/executor.js';
 import { formatDurationMs } from './duration.js';
@@ -127,6 +127,11 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
       const outcome = execute(ctx).finally(() => inFlight.delete(key));
       inFlight.set(key, outcome);
       return outcome;
+    },
+    async cleanup(taskId, workDir) {
+      // The outcome is committed: the pid and exit files have served. The log stays (bounded).
+      const files = taskFiles(workDir, taskId);
+      await Promise.all([rm(files.pid, { force: true }), rm(files.exit, { force: true }), rm(`${files.base}.status`, { force: true })]);
     },
   };
 }

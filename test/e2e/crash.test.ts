@@ -83,3 +83,14 @@ describe('crash recovery of a local run', () => {
     expect(events.filter((e) => e.type === 'sh.slipway.task.slow.finished')).toHaveLength(1);
   });
 });
+
+describe('task files', () => {
+  it('a shell task keeps its log but drops its pid and exit files once its outcome is committed', async () => {
+    const child = slipway(args(), dir);
+    expect((await child.exited).code).toBe(0);
+    const { readdir } = await import('node:fs/promises');
+    const files = await readdir(join(dir, 'data', 'tasks'));
+    expect(files.filter((f) => f.endsWith('.log'))).toHaveLength(3);
+    expect(files.filter((f) => f.endsWith('.pid') || f.endsWith('.exit'))).toEqual([]);
+  });
+});
