@@ -8,6 +8,7 @@ import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
 import { registerWatch } from './commands/watch.js';
 import { registerRun } from './run.js';
+import { registerServer } from './server.js';
 
 export function buildProgram(): Command {
   const program = new Command('slipway')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .option('--server <url>', 'Slipway server (default: $SLIPWAY_SERVER, the config file, or http://127.0.0.1:7300)');
   registerRun(program);
+  registerServer(program);
   registerTrigger(program);
   registerStatus(program);
   registerRuns(program);

@@ -89,6 +89,30 @@ export interface StoredEvent {
   event: SlipwayEvent;
 }
 
+/** An API token. The token itself is shown once at creation; only its sha256 is kept. */
+export interface TokenRow {
+  id: string;
+  /** Unique; recorded in the event log as `token:<name>`. */
+  name: string;
+  /** Hex sha256 of the token. Unique. */
+  hash: string;
+  /** `read`, `trigger`, `approve:<stage>`, `approve:*`, `execute`, `admin`. */
+  scopes: string[];
+  createdAt: number;
+  createdBy?: string;
+}
+
+/** A push subscription: tasks of `kind` are delivered to `url`, signed with `secret`. */
+export interface SubscriptionRow {
+  id: string;
+  kind: string;
+  url: string;
+  /** HMAC key for delivery signatures; kept as given, since signing needs it. */
+  secret: string;
+  createdAt: number;
+  createdBy?: string;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -117,9 +141,26 @@ export interface Store {
   nextTimerDue(): Promise<number | undefined>;
 
   events(filter: EventFilter): Promise<StoredEvent[]>;
+  /** The position of the newest event in the log (0 when empty). */
+  lastEventSeq(): Promise<number>;
 
   savePipelineVersion(row: PipelineVersionRow): Promise<void>;
   /** The newest version of each project's pipeline (or one project's). */
   latestPipelines(project?: string): Promise<PipelineVersionRow[]>;
   getPipelineVersion(project: string, version: string): Promise<PipelineVersionRow | undefined>;
+
+  /** Saves a new token; false (and nothing written) when its id, name or hash is taken. */
+  addToken(row: TokenRow): Promise<boolean>;
+  tokenByHash(hash: string): Promise<TokenRow | undefined>;
+  /** Oldest first. */
+  listTokens(): Promise<TokenRow[]>;
+  /** False when no token has that id. */
+  deleteToken(id: string): Promise<boolean>;
+
+  /** Saves a new subscription; false when its id is taken. */
+  addSubscription(row: SubscriptionRow): Promise<boolean>;
+  /** Oldest first. */
+  listSubscriptions(): Promise<SubscriptionRow[]>;
+  /** False when no subscription has that id. */
+  deleteSubscription(id: string): Promise<boolean>;
 }

@@ -3,6 +3,7 @@
  * later) against real storage. A backend that cannot pass a case skips it and says why.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
+import { accessCases } from './cases/access.case.js';
 import { commitCases } from './cases/commit.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
@@ -27,5 +28,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     commitCases(current);
     queryCases(current);
     lifecycleCases(current);
+    accessCases(current);
   });
 }

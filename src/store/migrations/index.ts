@@ -6,6 +6,7 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { SlipwayError } from '../../core/errors.js';
 import { initialSchema } from './0001-initial.js';
+import { accessSchema } from './0002-access.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -14,6 +15,7 @@ export type { SchemaOptions } from './schema-options.js';
 export function migrations(options: SchemaOptions): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(options),
+    '0002-access': accessSchema(),
   };
 }
 

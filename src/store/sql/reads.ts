@@ -99,3 +99,8 @@ export async function events(db: Db, f: EventFilter): Promise<StoredEvent[]> {
   if (f.limit !== undefined) q = q.limit(f.limit);
   return (await q.execute()).map((r) => ({ seq: Number(r.seq), event: decode(r.body) }));
 }
+
+export async function lastEventSeq(db: Db): Promise<number> {
+  const row = await db.selectFrom('events').select(sql<number | string | null>`max(seq)`.as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0);
+}

@@ -80,6 +80,21 @@ export interface PipelineVersionsTable {
   body: string;
 }
 
+export interface TokensTable {
+  id: string;
+  name: string;
+  hash: string;
+  created_at: Int8;
+  body: string;
+}
+
+export interface SubscriptionsTable {
+  id: string;
+  kind: string;
+  created_at: Int8;
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -90,4 +105,6 @@ export interface Database {
   outbox: OutboxTable;
   timers: TimersTable;
   pipeline_versions: PipelineVersionsTable;
+  tokens: TokensTable;
+  subscriptions: SubscriptionsTable;
 }

@@ -6,7 +6,8 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, Store, StoreCapabilities } from '../port.js';
+import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import * as access from './access.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
@@ -69,8 +70,17 @@ export class SqlStore implements Store {
   dueTimers = (dueBy: number, limit: number) => reads.dueTimers(this.db, dueBy, limit);
   nextTimerDue = () => reads.nextTimerDue(this.db);
   events = (filter: EventFilter) => reads.events(this.db, filter);
+  lastEventSeq = () => reads.lastEventSeq(this.db);
 
   savePipelineVersion = (row: PipelineVersionRow) => pipelines.savePipelineVersion(this.db, row, this.profile.maxParameters);
   latestPipelines = (project?: string) => pipelines.latestPipelines(this.db, project);
   getPipelineVersion = (project: string, version: string) => pipelines.getPipelineVersion(this.db, project, version);
+
+  addToken = (row: TokenRow) => access.addToken(this.db, row);
+  tokenByHash = (hash: string) => access.tokenByHash(this.db, hash);
+  listTokens = () => access.listTokens(this.db);
+  deleteToken = (id: string) => access.deleteToken(this.db, id);
+  addSubscription = (row: SubscriptionRow) => access.addSubscription(this.db, row);
+  listSubscriptions = () => access.listSubscriptions(this.db);
+  deleteSubscription = (id: string) => access.deleteSubscription(this.db, id);
 }

@@ -1,0 +1,85 @@
+/**
+ * Committed events with their log positions, in order, for live readers (SSE streams,
+ * the push deliverer). The engine says when a transaction committed; the feed then reads
+ * what is new from the store, after the last seq it saw, so no event is skipped or
+ * repeated however commits and reads interleave.
+ */
+import type { Engine } from '../engine/index.js';
+import type { Store, StoredEvent } from '../store/index.js';
+
+type Listener = (events: readonly StoredEvent[]) => void;
+
+export class EventFeed {
+  private last = 0;
+  private readonly listeners = new Set<Listener>();
+  private reading: Promise<void> | undefined;
+  private again = false;
+  private readonly onCommit = ({ events }: { events: number }) => {
+    if (events > 0) this.poke();
+  };
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly store: Store,
+  ) {}
+
+  async start(): Promise<void> {
+    this.last = await this.store.lastEventSeq();
+    this.engine.emitter.on('committed', this.onCommit);
+  }
+
+  stop(): void {
+    this.engine.emitter.off('committed', this.onCommit);
+    this.listeners.clear();
+  }
+
+  /** The newest seq handed to listeners. */
+  get position(): number {
+    return this.last;
+  }
+
+  /** Calls `fn` with every batch of events read from now on; returns the unsubscribe. */
+  subscribe(fn: Listener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Resolves once everything committed so far has been handed out. */
+  async settle(): Promise<void> {
+    while (this.reading) await this.reading;
+  }
+
+  private poke(): void {
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.drain().finally(() => {
+      this.reading = undefined;
+      if (this.again) {
+        this.again = false;
+        this.poke();
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    for (;;) {
+      let batch: StoredEvent[];
+      try {
+        batch = await this.store.events({ afterSeq: this.last, limit: 1000 });
+      } catch {
+        return; // the store is closing; the next commit tries again
+      }
+      if (batch.length === 0) return;
+      this.last = batch.at(-1)!.seq;
+      for (const fn of [...this.listeners]) {
+        try {
+          fn(batch);
+        } catch {
+          // one reader failing (a closed socket) must not starve the others
+        }
+      }
+    }
+  }
+}

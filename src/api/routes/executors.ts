@@ -1,0 +1,101 @@
+/**
+ * Outside executors that pull: claim a task of their kinds (long-poll up to 30 s), renew
+ * the lease while working, finish it. A claim whose client went away stops waiting; a
+ * task claimed just as its client left is not lost: its lease runs out and it is
+ * offered again as the next attempt.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Slipway } from '../../main.js';
+import { FinishBody, Json, Name, TaskParams, errors } from '../schemas/common.js';
+import type { Api } from '../types.js';
+import { by } from '../types.js';
+import { requireTask } from './task-lookup.js';
+
+const ClaimBody = z.object({
+  kinds: z.array(Name).min(1).max(50),
+  executor: Name.describe('name of this executor instance, recorded with the claim'),
+  waitMs: z.number().int().min(0).max(30_000).default(0),
+  leaseMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+});
+
+const Claimed = z.object({
+  task: z.object({ id: z.string(), name: z.string(), kind: z.string(), attempt: z.number().int(), properties: Json, deadline: z.number().int().nullable() }),
+  run: z.object({ id: z.string(), project: z.string(), stage: z.string(), sequence: z.string(), releaseId: z.string(), artifacts: z.record(z.string(), z.string()) }),
+  event: Json.nullable().describe('the task\'s .triggered CloudEvent'),
+  leaseExpiresAt: z.number().int(),
+});
+
+export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal): void {
+  const { engine } = slipway;
+
+  app.post('/api/v1/tasks/claim', {
+    config: { scope: 'execute' },
+    schema: {
+      summary: 'Claim a task of one of your kinds; 204 when none came within waitMs',
+      body: ClaimBody,
+      response: { 200: Claimed, 204: z.null().describe('nothing to do'), ...errors },
+    },
+    handler: async (req, reply) => {
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) gone.abort();
+      };
+      reply.raw.on('close', onClose);
+      try {
+        const c = await engine.claim({
+          kinds: req.body.kinds,
+          executor: req.body.executor,
+          leaseMs: req.body.leaseMs,
+          waitMs: req.body.waitMs,
+          by: by(req.identity),
+          signal: AbortSignal.any([gone.signal, shutdown]),
+        });
+        if (!c) return reply.code(204).send(null);
+        return {
+          task: { ...c.task, properties: { ...c.task.properties }, deadline: c.task.deadline ?? null },
+          run: { ...c.run, artifacts: { ...c.run.artifacts } },
+          event: c.event ? { ...c.event } : null,
+          leaseExpiresAt: c.leaseExpiresAt,
+        };
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+    },
+  });
+
+  app.post('/api/v1/tasks/:taskId/heartbeat', {
+    config: { scope: 'execute' },
+    schema: {
+      summary: 'Renew the lease of a claimed task; 409 when the task ended or its run was aborted (stop working on it)',
+      params: TaskParams,
+      body: z.object({ leaseMs: z.number().int().min(1000).max(86_400_000).default(60_000) }),
+      response: { 200: z.object({ leaseExpiresAt: z.number().int() }), ...errors },
+    },
+    handler: async (req) => ({ leaseExpiresAt: await engine.heartbeat(req.params.taskId, req.body.leaseMs, by(req.identity)) }),
+  });
+
+  app.post('/api/v1/tasks/:taskId/finish', {
+    config: { scope: 'execute' },
+    schema: {
+      summary: 'Report the result of a claimed task (the same as posting its .finished event)',
+      params: TaskParams,
+      body: FinishBody,
+      response: { 200: z.object({ taskId: z.string(), applied: z.boolean() }), ...errors },
+    },
+    handler: async (req) => {
+      const { taskId } = req.params;
+      await requireTask(slipway, taskId);
+      const d = await engine.apply({
+        type: 'task.finished',
+        id: `api:${taskId}:finished:${randomUUID()}`,
+        taskId,
+        result: req.body.result,
+        by: by(req.identity),
+        ...(req.body.message !== undefined ? { message: req.body.message } : {}),
+        ...(req.body.output !== undefined ? { output: req.body.output } : {}),
+      });
+      return { taskId, applied: d.ignored === undefined };
+    },
+  });
+}

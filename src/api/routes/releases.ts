@@ -1,0 +1,133 @@
+/** Releases: create and trigger one, show it, promote it; and the project's stage × service matrix. */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { SlipwayError } from '../../core/index.js';
+import type { Slipway } from '../../main.js';
+import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js';
+import type { Api } from '../types.js';
+import { by } from '../types.js';
+import { statusView } from '../views.js';
+import { requirePipeline } from './projects.js';
+
+const TriggerBody = z.object({
+  artifacts: z.record(z.string(), z.string()).describe('{service: artifact reference}'),
+  stage: Name.optional().describe('stage the release enters (default: the first)'),
+  sequence: Name.optional(),
+  commit: z.string().max(200).optional(),
+  commitTime: z.union([z.number().int(), z.iso.datetime({ offset: true })]).optional().describe('UTC ms or RFC 3339'),
+  author: z.string().max(200).optional(),
+});
+
+const ReleaseParams = ProjectParams.extend({ releaseId: Name });
+const Cell = z.object({
+  service: z.string(),
+  artifact: z.string().nullable(),
+  release: z.string().nullable(),
+  state: z.string().nullable(),
+  since: z.number().int().nullable(),
+  lastGoodRelease: z.string().nullable(),
+  lastGoodArtifact: z.string().nullable(),
+});
+
+export function releaseRoutes(app: Api, slipway: Slipway): void {
+  const { engine, store } = slipway;
+
+  app.post('/api/v1/projects/:project/releases', {
+    config: { scope: 'trigger' },
+    schema: {
+      summary: 'Create a release from artifacts and trigger it into a stage',
+      params: ProjectParams,
+      body: TriggerBody,
+      response: { 201: z.object({ releaseId: z.string(), runId: z.string(), created: z.boolean() }), ...errors },
+    },
+    handler: async (req, reply) => {
+      const b = req.body;
+      requirePipeline(slipway, req.params.project);
+      const commitTime = typeof b.commitTime === 'string' ? Date.parse(b.commitTime) : b.commitTime;
+      const d = await engine.apply({
+        type: 'trigger',
+        id: randomUUID(),
+        project: req.params.project,
+        artifacts: b.artifacts,
+        by: by(req.identity),
+        provenance: {
+          source: 'api',
+          ...(b.commit !== undefined ? { commit: b.commit } : {}),
+          ...(commitTime !== undefined ? { commitTime } : {}),
+          ...(b.author !== undefined ? { author: b.author } : {}),
+        },
+        ...(b.stage !== undefined ? { stage: b.stage } : {}),
+        ...(b.sequence !== undefined ? { sequence: b.sequence } : {}),
+      });
+      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId!, created: d.ignored === undefined });
+    },
+  });
+
+  app.get('/api/v1/projects/:project/releases/:releaseId', {
+    config: { scope: 'read' },
+    schema: {
+      summary: 'Show a release: artifacts, provenance, and its outcome in each stage',
+      params: ReleaseParams,
+      response: {
+        200: z.object({
+          id: z.string(),
+          project: z.string(),
+          artifacts: z.record(z.string(), z.string()),
+          provenance: z.record(z.string(), z.unknown()),
+          createdAt: z.number().int(),
+          stages: z.array(z.object({ stage: z.string(), sequence: z.string(), result: ResultSchema, runId: z.string(), at: z.number().int() })),
+        }),
+        ...errors,
+      },
+    },
+    handler: async (req) => {
+      const { project, releaseId } = req.params;
+      const release = await store.getRelease(releaseId);
+      if (!release || release.project !== project) {
+        throw new SlipwayError('UNKNOWN_RELEASE', `release '${releaseId}' does not exist in project '${project}'`, { field: 'releaseId' });
+      }
+      const passes = await store.stagePasses(releaseId);
+      return {
+        id: release.id,
+        project: release.project,
+        artifacts: { ...release.artifacts },
+        provenance: { ...release.provenance },
+        createdAt: release.createdAt,
+        stages: passes.map((p) => ({ stage: p.stage, sequence: p.sequence, result: p.result, runId: p.runId, at: p.at })),
+      };
+    },
+  });
+
+  app.post('/api/v1/projects/:project/releases/:releaseId/promote', {
+    config: { scope: 'trigger' },
+    schema: {
+      summary: 'Promote a release into a stage whose upstream it passed',
+      params: ReleaseParams,
+      body: z.object({ stage: Name, sequence: Name.optional() }),
+      response: { 201: z.object({ releaseId: z.string(), runId: z.string() }), ...errors },
+    },
+    handler: async (req, reply) => {
+      requirePipeline(slipway, req.params.project);
+      const d = await engine.apply({
+        type: 'promote',
+        id: randomUUID(),
+        project: req.params.project,
+        releaseId: req.params.releaseId,
+        stage: req.body.stage,
+        by: by(req.identity),
+        ...(req.body.sequence !== undefined ? { sequence: req.body.sequence } : {}),
+      });
+      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId! });
+    },
+  });
+
+  app.get('/api/v1/projects/:project/status', {
+    config: { scope: 'read' },
+    schema: {
+      summary: 'What runs where: per stage and service, the release serving now and the last good one',
+      params: ProjectParams,
+      response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell) })) }), ...errors },
+    },
+    handler: async (req) => statusView(requirePipeline(slipway, req.params.project), await store.live(req.params.project)),
+  });
+}

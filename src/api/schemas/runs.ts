@@ -1,0 +1,58 @@
+/** Runs and their tasks as the API shows them (times in UTC ms, null where nothing happened). */
+import { z } from 'zod';
+import { RunStates, TaskStates } from '../../core/index.js';
+import { Ms, ResultSchema } from './common.js';
+
+export const TaskView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.string(),
+    step: z.number().int(),
+    state: z.enum(Object.values(TaskStates)),
+    attempt: z.number().int(),
+    result: ResultSchema.nullable(),
+    message: z.string().nullable(),
+    triggeredAt: Ms,
+    startedAt: Ms,
+    finishedAt: Ms,
+    waitUntil: Ms,
+    waitingFor: z.string().nullable(),
+    by: z.string().nullable(),
+  });
+
+export const RunStateSchema = z.enum(Object.values(RunStates));
+
+export const RunView = z
+  .object({
+    id: z.string(),
+    project: z.string(),
+    stage: z.string(),
+    sequence: z.string(),
+    releaseId: z.string(),
+    services: z.array(z.string()),
+    state: RunStateSchema,
+    result: ResultSchema.nullable(),
+    step: z.number().int(),
+    queuedAt: z.number().int(),
+    startedAt: Ms,
+    finishedAt: Ms,
+    reason: z.string().nullable(),
+    triggeredBy: z.string().nullable(),
+    pipelineVersion: z.string(),
+    tasks: z.array(TaskView),
+  });
+
+export const RunList = z.object({ runs: z.array(RunView), nextCursor: z.string().nullable() });
+
+export const RunQuery = z.object({
+  project: z.string().optional(),
+  stage: z.string().optional(),
+  release: z.string().optional(),
+  state: z.union([RunStateSchema, z.array(RunStateSchema)]).optional().describe('repeat for several states'),
+  cursor: z.string().regex(/^\d+$/, 'a cursor is the nextCursor of the previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const ControlBody = z.object({ reason: z.string().max(2000).optional() });
+export const ControlAnswer = z.object({ runId: z.string(), state: RunStateSchema });

@@ -1,0 +1,103 @@
+/**
+ * buildServer: one fastify instance with the whole API. Order matters: the guard's
+ * onRoute hook must see every route, so it is installed before any route is added.
+ * What runs beside the routes (the event feed, the push deliverer, metrics) starts when
+ * the server is ready and stops before it closes; long-polls and event streams are told
+ * to end first, so closing never waits on a client.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { fastify, type FastifyBaseLogger } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { pino, type Logger } from 'pino';
+import { DOCS_PREFIX, installGuard, type RouteEntry } from './auth/guard.js';
+import { TokenCache } from './auth/tokens.js';
+import { installContent } from './content.js';
+import { installErrorHandling } from './errors.js';
+import { EventFeed } from './event-feed.js';
+import { Metrics } from './metrics.js';
+import { DEFAULT_PUSH, Deliverer } from './push/deliverer.js';
+import { accessRoutes } from './routes/access.js';
+import { eventRoutes } from './routes/events.js';
+import { executorRoutes } from './routes/executors.js';
+import { projectRoutes } from './routes/projects.js';
+import { releaseRoutes } from './routes/releases.js';
+import { runRoutes } from './routes/runs.js';
+import { streamRoutes } from './routes/stream.js';
+import { systemRoutes } from './routes/system.js';
+import { taskRoutes } from './routes/tasks.js';
+import type { Api, ApiDeps } from './types.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with the scope it declared: what the scope tests walk. */
+    slipwayRoutes: readonly RouteEntry[];
+  }
+}
+
+export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.headers.authorization', '*.authorization'];
+
+export async function buildServer(deps: ApiDeps): Promise<Api> {
+  const { slipway } = deps;
+  const log = deps.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: REDACT });
+  const app = fastify({
+    loggerInstance: httpLogger(log) as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const shutdown = new AbortController();
+  const tokens = new TokenCache(slipway.store);
+  const feed = new EventFeed(slipway.engine, slipway.store);
+  const metrics = new Metrics(slipway.engine);
+  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }));
+  // Every long-poll and event stream adds a listener to the engine's emitter.
+  slipway.engine.emitter.setMaxListeners(0);
+
+  const table = installGuard(app, { slipway, tokens, openRead: deps.openRead });
+  app.decorate('slipwayRoutes', table);
+  installContent(app);
+  installErrorHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Slipway', version: 'v1', description: 'Release orchestrator API. Send Authorization: Bearer <token>.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
+
+  systemRoutes(app, metrics);
+  projectRoutes(app, slipway);
+  releaseRoutes(app, slipway);
+  runRoutes(app, slipway);
+  taskRoutes(app, slipway);
+  executorRoutes(app, slipway, shutdown.signal);
+  eventRoutes(app, slipway);
+  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 });
+  accessRoutes(app, { slipway, tokens, deliverer });
+
+  app.addHook('onReady', async () => {
+    await feed.start();
+    await deliverer.start();
+  });
+  app.addHook('preClose', async () => {
+    shutdown.abort();
+    await deliverer.stop();
+    feed.stop();
+    metrics.stop();
+  });
+  return app;
+}
+
+/** Per-request lines only at debug: at info the log tells what happened to releases, not every GET. */
+function httpLogger(log: Logger): Logger {
+  return log.levelVal <= 20 || log.levelVal >= 40 ? log : log.child({}, { level: 'warn' });
+}

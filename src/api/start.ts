@@ -1,0 +1,83 @@
+/**
+ * startServer: what `slipway server` runs. Opens Slipway on the data directory, loads
+ * projects (saved ones first, then `<data>/projects/*.yaml`, then files named on the
+ * command line, so an explicit file wins), makes sure an admin token exists, and listens.
+ */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import { openSlipway } from '../main.js';
+import { bootstrapAdmin } from './auth/bootstrap.js';
+import { REDACT, buildServer } from './server.js';
+import type { Api, PushOptions } from './types.js';
+
+export interface ServerOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Pipeline files to load (slipway.yaml or Keptn shipyards). */
+  files: string[];
+  openRead: boolean;
+  /** An admin token to accept (SLIPWAY_ADMIN_TOKEN). */
+  adminToken?: string;
+  log?: Logger;
+  push?: Partial<PushOptions>;
+}
+
+export interface RunningServer {
+  app: Api;
+  url: string;
+  port: number;
+  /** The bootstrap admin token file, when one was written. */
+  adminTokenFile?: string;
+  /** One line about the admin token for the start-up message (never the token). */
+  adminTokenNote: string;
+  /** Pipeline warnings, `file:line:col: …`. */
+  warnings: string[];
+  /** Stops taking requests, lets engine transactions finish, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT }, pino.destination(2));
+  const dataDir = resolve(opts.dataDir);
+  const slipway = await openSlipway({ dataDir, log });
+  try {
+    const warnings: string[] = [];
+    for (const file of [...(await projectFiles(dataDir)), ...opts.files]) {
+      const loaded = await slipway.addPipelineFile(file);
+      warnings.push(...loaded.warnings);
+      log.info({ project: loaded.pipeline.name, version: loaded.pipeline.version, file }, 'project loaded');
+    }
+    const admin = await bootstrapAdmin(slipway.store, dataDir, opts.adminToken);
+    const app = await buildServer({ slipway, openRead: opts.openRead, log, ...(opts.push ? { push: opts.push } : {}) });
+    await app.listen({ port: opts.port, host: opts.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : opts.port;
+    const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      url: `http://${host}:${port}`,
+      port,
+      ...(admin.file ? { adminTokenFile: admin.file } : {}),
+      adminTokenNote: admin.note,
+      warnings,
+      close: () =>
+        (closing ??= (async () => {
+          await app.close();
+          await slipway.close();
+        })()),
+    };
+  } catch (e) {
+    await slipway.close();
+    throw e;
+  }
+}
+
+async function projectFiles(dataDir: string): Promise<string[]> {
+  const dir = join(dataDir, 'projects');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => join(dir, n));
+}

@@ -1,0 +1,69 @@
+/**
+ * What the API's modules share: the dependencies buildServer receives, the fastify
+ * instance typed with the zod provider, and the per-route settings every route declares
+ * in its `config` (the scope it needs, the body types it accepts).
+ */
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Slipway } from '../main.js';
+
+/**
+ * The scope a route needs:
+ * - none: anyone (health, metrics, the OpenAPI document and its page)
+ * - read: a token with `read` (or nobody, with `--open-read`)
+ * - trigger / execute / admin: a token with that scope
+ * - approve: `approve:<stage of the task's run>` or `approve:*`
+ * `admin` satisfies every scope.
+ */
+export type RouteScope = 'none' | 'read' | 'trigger' | 'approve' | 'execute' | 'admin';
+
+export interface Identity {
+  tokenId: string;
+  name: string;
+  scopes: readonly string[];
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    scope?: RouteScope;
+    /** Media types the body may have (default: application/json). */
+    accepts?: readonly string[];
+  }
+  interface FastifyRequest {
+    /** The token that made the request; null for routes that need none, or open reads without one. */
+    identity: Identity | null;
+  }
+}
+
+export interface PushOptions {
+  /** Delivery attempts before the task fails (default 5). */
+  attempts: number;
+  /** Delay before the second attempt; doubles each time (default 1000 ms). */
+  baseDelayMs: number;
+  /** Time one POST may take (default 10 s). */
+  timeoutMs: number;
+  /** Lease held while delivering, renewed between attempts (default 60 s). */
+  leaseMs: number;
+  /** Deliveries in flight per subscription (default 8). */
+  concurrency: number;
+}
+
+export interface ApiDeps {
+  slipway: Slipway;
+  /** Reads without a token are allowed. */
+  openRead: boolean;
+  log?: Logger;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Interval of SSE keep-alive comments (default 15 s). */
+  sseHeartbeatMs?: number;
+  push?: Partial<PushOptions>;
+}
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;
+
+/** `token:<name>` for the event log. */
+export function by(identity: Identity | null): string {
+  return identity ? `token:${identity.name}` : 'anonymous';
+}

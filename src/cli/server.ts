@@ -1,0 +1,68 @@
+/**
+ * `slipway server [FILES...]`: the API, the engine and the outside-executor endpoints in
+ * one process on a data directory. Prints the URL and where the admin token is (never the
+ * token). SIGTERM or SIGINT: stop taking requests, let engine transactions finish, exit
+ * 0; whatever was in flight resumes on the next start.
+ */
+import type { Command } from 'commander';
+import { startServer } from '../api/index.js';
+import { SlipwayError } from '../core/index.js';
+
+interface ServerCliOptions {
+  port: string;
+  host: string;
+  data: string;
+  openRead?: boolean;
+}
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('serve the HTTP API (and run releases) on a data directory')
+    .argument('[files...]', 'pipeline files to load (slipway.yaml or Keptn shipyards); <data>/projects/*.yaml load too')
+    .option('--port <n>', 'port to listen on (0: any free port)', process.env['SLIPWAY_PORT'] ?? '7300')
+    .option('--host <addr>', 'address to bind', '127.0.0.1')
+    .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
+    .option('--open-read', 'allow reads without a token')
+    .action(async (files: string[], opts: ServerCliOptions) => {
+      await serve(files, opts);
+    });
+}
+
+async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new SlipwayError('INVALID_INPUT', `--port must be a number from 0 to 65535, got '${opts.port}'`, { field: 'port' });
+  }
+  const adminToken = process.env['SLIPWAY_ADMIN_TOKEN'];
+  const server = await startServer({
+    port,
+    host: opts.host,
+    dataDir: opts.data,
+    files,
+    openRead: opts.openRead === true,
+    ...(adminToken ? { adminToken } : {}),
+  });
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  for (const w of server.warnings) say(`warning: ${w}`);
+  say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
+  say(server.adminTokenNote);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping (finishing engine transactions)`);
+    // A close that hangs must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 20_000).unref();
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        say(`slipway: stopping failed: ${(e as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

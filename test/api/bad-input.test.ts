@@ -1,0 +1,162 @@
+/**
+ * Bad input on every route that takes a body: malformed JSON or YAML, the wrong content
+ * type, an oversized body, unknown projects, stages, services, releases, runs and tasks.
+ * Each is a 4xx with {code, message, field}, never a 5xx, and the store is left as it was.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOP, startHarness, type Harness } from './harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ bodyLimit: 4096 });
+});
+afterAll(() => h.close());
+
+/** Everything a request could have written. */
+async function snapshot() {
+  const { store } = h.slipway;
+  return {
+    events: await store.lastEventSeq(),
+    runs: (await store.listRuns({})).length,
+    pipelines: await store.latestPipelines(),
+    tokens: (await store.listTokens()).length,
+    subscriptions: (await store.listSubscriptions()).length,
+  };
+}
+
+async function expectRefused(res: { statusCode: number; json(): unknown; body: string }, status: number, code: string, field?: string) {
+  expect(res.statusCode, res.body).toBe(status);
+  const body = res.json() as { code: string; message: string; field?: string };
+  expect(body.code).toBe(code);
+  expect(body.message.length).toBeGreaterThan(10);
+  if (field !== undefined) expect(body.field).toBe(field);
+}
+
+function bodyRoutes() {
+  return h.app.slipwayRoutes
+    .filter((r) => r.method === 'POST' || r.method === 'PUT')
+    .map((r) => ({ ...r, url: r.url.replace(':project', 'shop').replace(':releaseId', 'rel-x').replace(':runId', 'run-x').replace(':taskId', 'run-x.deploy.1') }));
+}
+
+describe('every body route', () => {
+  it('answers malformed JSON with 400 INVALID_INPUT naming the body, and writes nothing', async () => {
+    const before = await snapshot();
+    for (const r of bodyRoutes().filter((x) => x.method === 'POST')) {
+      const type = r.url === '/api/v1/events' ? 'application/cloudevents+json' : 'application/json';
+      const res = await h.call('POST', r.url, { body: '{"artifacts": {', headers: { 'content-type': type } });
+      await expectRefused(res, 400, 'INVALID_INPUT', 'body');
+      expect((res.json() as { message: string }).message).toMatch(/not valid JSON/);
+    }
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('answers a content type it does not take with 415, before reading the body', async () => {
+    const before = await snapshot();
+    for (const r of bodyRoutes()) {
+      const type = r.method === 'PUT' ? 'application/json' : 'text/yaml';
+      await expectRefused(await h.call(r.method, r.url, { body: '{}', headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type');
+    }
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('answers a body over the limit with 413', async () => {
+    const before = await snapshot();
+    const big = JSON.stringify({ artifacts: { frontend: 'x'.repeat(5000) } });
+    for (const r of bodyRoutes()) {
+      const type = r.method === 'PUT' ? 'text/yaml' : r.url === '/api/v1/events' ? 'application/cloudevents+json' : 'application/json';
+      await expectRefused(await h.call(r.method, r.url, { body: big, headers: { 'content-type': type } }), 413, 'PAYLOAD_TOO_LARGE');
+    }
+    expect(await snapshot()).toStrictEqual(before);
+  });
+});
+
+describe('releases', () => {
+  const cases: [string, string, unknown, number, string, string][] = [
+    ['unknown project', '/api/v1/projects/nope/releases', { artifacts: { frontend: 'f:1' } }, 404, 'UNKNOWN_PROJECT', 'project'],
+    ['unknown stage', '/api/v1/projects/shop/releases', { artifacts: { frontend: 'f:1' }, stage: 'prod' }, 404, 'UNKNOWN_STAGE', 'stage'],
+    ['unknown service', '/api/v1/projects/shop/releases', { artifacts: { cart: 'c:1' } }, 400, 'UNKNOWN_SERVICE', 'artifacts.cart'],
+    ['bad artifact reference', '/api/v1/projects/shop/releases', { artifacts: { frontend: 'has space' } }, 400, 'INVALID_ARTIFACT', 'artifacts.frontend'],
+    ['no artifacts', '/api/v1/projects/shop/releases', { artifacts: {} }, 400, 'INVALID_INPUT', 'artifacts'],
+    ['artifacts missing', '/api/v1/projects/shop/releases', {}, 400, 'INVALID_INPUT', 'artifacts'],
+    ['artifact not a string', '/api/v1/projects/shop/releases', { artifacts: { frontend: 42 } }, 400, 'INVALID_INPUT', 'artifacts.frontend'],
+    ['bad commit time', '/api/v1/projects/shop/releases', { artifacts: { frontend: 'f:1' }, commitTime: 'yesterday' }, 400, 'INVALID_INPUT', 'commitTime'],
+    ['upstream not passed', '/api/v1/projects/shop/releases', { artifacts: { frontend: 'f:new' }, stage: 'production' }, 409, 'UPSTREAM_NOT_PASSED', 'artifacts.frontend'],
+    ['promote an unknown release', '/api/v1/projects/shop/releases/rel-nope/promote', { stage: 'hardening' }, 404, 'UNKNOWN_RELEASE', 'releaseId'],
+    ['promote to an unknown stage', '/api/v1/projects/shop/releases/rel-nope/promote', { stage: 'qa' }, 404, 'UNKNOWN_STAGE', 'stage'],
+  ];
+  for (const [what, url, body, status, code, field] of cases) {
+    it(`${what}: ${status} ${code}, nothing written`, async () => {
+      const before = await snapshot();
+      await expectRefused(await h.call('POST', url, { body }), status, code, field);
+      expect(await snapshot()).toStrictEqual(before);
+    });
+  }
+
+  it('an unknown release or project to read is 404', async () => {
+    await expectRefused(await h.call('GET', '/api/v1/projects/shop/releases/rel-nope'), 404, 'UNKNOWN_RELEASE', 'releaseId');
+    await expectRefused(await h.call('GET', '/api/v1/projects/nope/status'), 404, 'UNKNOWN_PROJECT', 'project');
+    await expectRefused(await h.call('GET', '/api/v1/projects/nope'), 404, 'UNKNOWN_PROJECT', 'project');
+  });
+});
+
+describe('runs and tasks', () => {
+  it('unknown runs and tasks are 404; bad ids, signals and queries are 400; nothing written', async () => {
+    const before = await snapshot();
+    await expectRefused(await h.call('GET', '/api/v1/runs/run-nope'), 404, 'UNKNOWN_RUN', 'runId');
+    for (const action of ['abort', 'pause', 'resume', 'retry']) await expectRefused(await h.call('POST', `/api/v1/runs/run-nope/${action}`, { body: {} }), 404, 'UNKNOWN_RUN', 'runId');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/run-nope.approval.1/approve', { body: {} }), 404, 'UNKNOWN_TASK', 'taskId');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/not-a-task/signal', { body: { signal: 'stop' } }), 400, 'INVALID_INPUT', 'taskId');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/run-nope.soak.1/signal', { body: { signal: 'approve' } }), 400, 'INVALID_INPUT', 'signal');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/run-nope.test.1/finish', { body: { result: 'pass' } }), 404, 'UNKNOWN_TASK', 'taskId');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/run-nope.test.1/finish', { body: { result: 'great' } }), 400, 'INVALID_INPUT', 'result');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/run-nope.test.1/heartbeat', { body: {} }), 404, 'UNKNOWN_TASK', 'taskId');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/claim', { body: { kinds: [], executor: 'x' } }), 400, 'INVALID_INPUT', 'kinds');
+    await expectRefused(await h.call('POST', '/api/v1/tasks/claim', { body: { kinds: ['pytest'], executor: 'x', waitMs: 60_000 } }), 400, 'INVALID_INPUT', 'waitMs');
+    await expectRefused(await h.call('GET', '/api/v1/runs?limit=501'), 400, 'INVALID_INPUT', 'limit');
+    await expectRefused(await h.call('GET', '/api/v1/runs?state=sleeping'), 400, 'INVALID_INPUT');
+    await expectRefused(await h.call('GET', '/api/v1/runs?cursor=abc'), 400, 'INVALID_INPUT', 'cursor');
+    await expectRefused(await h.call('GET', '/api/v1/events?after=-1'), 400, 'INVALID_INPUT', 'after');
+    await expectRefused(await h.call('GET', '/api/v1/no/such/route'), 404, 'NOT_FOUND');
+    expect(await snapshot()).toStrictEqual(before);
+  });
+});
+
+describe('projects', () => {
+  const put = (name: string, yaml: string, type = 'application/yaml') => h.call('PUT', `/api/v1/projects/${name}`, { body: yaml, headers: { 'content-type': type } });
+
+  it('YAML that does not parse is a 400 naming api:<name>:line:col, and no version is saved', async () => {
+    const before = await snapshot();
+    const res = await put('shop', 'apiVersion: slipway/v1\nkind: Pipeline\nmetadata: {name: shop\nspec: [\n');
+    expect(res.statusCode).toBe(400);
+    const body = res.json() as { code: string; message: string; line?: number };
+    expect(body.code).toMatch(/^SPEC_/);
+    expect(body.message).toMatch(/api:shop:\d+:\d+/);
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('a pipeline with a bad field is a 400 with file, line and field', async () => {
+    const before = await snapshot();
+    const res = await put('shop', SHOP.replace('after: [dev]', 'after: [qa]'));
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ file: 'api:shop', line: expect.any(Number) as number });
+    expect((res.json() as { message: string }).message).toContain("'qa'");
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('metadata.name must match the URL', async () => {
+    const before = await snapshot();
+    await expectRefused(await put('blog', SHOP), 400, 'INVALID_INPUT', 'metadata.name');
+    await expectRefused(await put('shop', ''), 400, 'SPEC_FIELD');
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('a valid pipeline becomes current; runs queued after it record its version', async () => {
+    const changed = SHOP.replace('name: shop', 'name: blog');
+    const res = await put('blog', changed, 'text/plain');
+    expect(res.statusCode).toBe(200);
+    const { version } = res.json() as { version: string; warnings: string[] };
+    expect((await h.call('GET', '/api/v1/projects/blog')).json()).toMatchObject({ name: 'blog', version, stages: [{ name: 'dev' }, { name: 'hardening' }, { name: 'production' }] });
+    const { runId } = (await h.call('POST', '/api/v1/projects/blog/releases', { body: { artifacts: { frontend: 'f:1' } } })).json() as { runId: string };
+    expect((await h.call('GET', `/api/v1/runs/${runId}`)).json()).toMatchObject({ pipelineVersion: version });
+  });
+});
