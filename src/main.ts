@@ -66,7 +66,8 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   // Pipelines saved earlier stay current until a file or the API replaces them.
   for (const row of await store.latestPipelines()) {
     try {
-      await addPipelineText(row.source, row.origin, dirname(resolve(row.origin)));
+      // A pipeline PUT through the API has no file: its relative paths resolve from the data directory.
+      await addPipelineText(row.source, row.origin, row.origin.startsWith('api:') ? dataDir : dirname(resolve(row.origin)));
     } catch (e) {
       log.warn({ err: e, project: row.project }, 'a stored pipeline no longer loads; it is skipped');
     }

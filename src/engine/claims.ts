@@ -38,12 +38,15 @@ export interface ClaimDeps {
 export class Claims {
   /** Task ids by kind, in dispatch order. */
   private readonly waiting = new Map<string, Set<string>>();
+  /** Claims waiting for a task of one of their kinds (long-poll); one emitter listener serves them all. */
+  private readonly waiters = new Set<{ kinds: string[]; wake: () => void }>();
 
   constructor(private readonly deps: ClaimDeps) {
     deps.emitter.on('task:unserved', ({ taskId, kind }) => {
       let ids = this.waiting.get(kind);
       if (!ids) this.waiting.set(kind, (ids = new Set()));
       ids.add(taskId);
+      for (const w of this.waiters) if (w.kinds.includes(kind)) w.wake();
     });
   }
 
@@ -107,16 +110,16 @@ export class Claims {
 
   private nextArrival(kinds: string[], ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
+      const waiter = { kinds, wake: () => done(true) };
       const done = (v: boolean) => {
         clearTimeout(timer);
-        this.deps.emitter.off('task:unserved', on);
+        this.waiters.delete(waiter);
         signal?.removeEventListener('abort', onAbort);
         resolve(v);
       };
-      const on = ({ kind }: { kind: string }) => kinds.includes(kind) && done(true);
       const onAbort = () => done(false);
       const timer = setTimeout(() => done(false), Math.max(0, ms));
-      this.deps.emitter.on('task:unserved', on);
+      this.waiters.add(waiter);
       signal?.addEventListener('abort', onAbort);
     });
   }

@@ -55,6 +55,8 @@ export class Engine {
   private readonly timers: Timers;
   private readonly claims: Claims;
   private readonly projectDirs = new Map<string, string>();
+  /** Ids of inputs applied lately (bounded): a repeat is answered as ignored instead of colliding in the log. */
+  private readonly recent = new Set<string>();
   private queue: Pending[] = [];
   private looping: Promise<void> | undefined;
   private stopping = false;
@@ -192,8 +194,15 @@ export class Engine {
     const decisions: Decision[] = [];
     const events: SlipwayEvent[] = [];
     const effects: Effect[] = [];
+    const seen = new Set<string>();
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
+      const id = batch[i]!.input.id;
+      if (this.recent.has(id) || seen.has(id)) {
+        decisions.push({ events: [], effects: [], ignored: `input ${id} was applied already` });
+        continue;
+      }
+      seen.add(id);
       try {
         d = decide(this.state, batch[i]!.input, ctx);
       } catch (e) {
@@ -219,12 +228,23 @@ export class Engine {
       for (const p of batch) p.reject(err);
       return;
     }
+    this.remember(seen);
     this.timers.apply(timers);
     for (const e of effects) this.carryOut(e);
     this.announce(events);
     this.evict(commit.runs.map((r) => r.id));
     batch.forEach((p, i) => p.resolve(decisions[i]!));
     this.emitter.emit('committed', { inputs: batch.length, events: events.length, ms: performance.now() - started });
+  }
+
+  private remember(ids: Set<string>): void {
+    for (const id of ids) this.recent.add(id);
+    if (this.recent.size <= 100_000) return;
+    let drop = this.recent.size - 80_000;
+    for (const id of this.recent) {
+      if (drop-- <= 0) break;
+      this.recent.delete(id);
+    }
   }
 
   private carryOut(e: Effect): void {

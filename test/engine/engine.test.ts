@@ -154,3 +154,18 @@ describe('engine', () => {
     expect((await done)[0]!.state).toBe('succeeded');
   });
 });
+
+describe('engine: repeated inputs', () => {
+  it('an input id applied before is answered as ignored and changes nothing, in the same batch or later', async () => {
+    const { e, store } = await engine();
+    await e.setPipeline(pipeline('p', [{ name: 'dev', tasks: [{ name: 'a', kind: 'hang' }] }]), { text: 'x', origin: 'test', dir });
+    await e.start();
+    const input = { type: 'trigger' as const, id: 'same-id', project: 'p', artifacts: { api: '1' } };
+    const [a, b] = await Promise.all([e.submit(input), e.submit({ ...input, artifacts: { web: '2' } })]);
+    expect(a.events.length).toBeGreaterThan(0);
+    expect(b.ignored).toMatch(/applied already/);
+    const c = await e.submit({ ...input, artifacts: { db: '3' } });
+    expect(c.ignored).toMatch(/applied already/);
+    expect((await store.listRuns({})).map((r) => r.services)).toEqual([['api']]);
+  });
+});
