@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import type { SlipwayEvent } from '../../core/index.js';
 import { parseTaskEventType } from '../../core/index.js';
-import type { ApiRun, RunsPage } from '../api-types.js';
+import type { ApiRun, EventsPage, RunsPage } from '../api-types.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 import { resultColor } from '../output.js';
@@ -49,7 +49,29 @@ function line(ev: SlipwayEvent): string | undefined {
   return undefined;
 }
 
-async function until(ctx: CommandContext, query: Record<string, string>, relevant: (ev: SlipwayEvent) => boolean, settled: () => Promise<number | undefined>): Promise<number> {
+/** Prints what already happened to the watched runs, and answers the log position to stream after. */
+async function backlog(ctx: CommandContext, runIds: string[]): Promise<number | undefined> {
+  let last: number | undefined;
+  const all: { seq: number; event: SlipwayEvent }[] = [];
+  for (const run of runIds) {
+    const page = await ctx.client.request<EventsPage>('GET', '/api/v1/events', { query: { run, limit: 1000 } });
+    all.push(...page.events);
+  }
+  for (const { seq, event } of all.sort((a, b) => a.seq - b.seq)) {
+    show(ctx, event);
+    last = seq;
+  }
+  return last;
+}
+
+function show(ctx: CommandContext, event: SlipwayEvent): void {
+  if (ctx.json) return ctx.emit(event);
+  const l = line(event);
+  if (l) ctx.print(l);
+}
+
+async function until(ctx: CommandContext, query: Record<string, string>, runIds: string[], relevant: (ev: SlipwayEvent) => boolean, settled: () => Promise<number | undefined>): Promise<number> {
+  const after = await backlog(ctx, runIds);
   const first = await settled();
   if (first !== undefined) return first;
   const controller = new AbortController();
@@ -66,13 +88,9 @@ async function until(ctx: CommandContext, query: Record<string, string>, relevan
       .catch(() => undefined);
   }, 3000);
   try {
-    for await (const { event } of followEvents(ctx.client, query, controller.signal)) {
+    for await (const { event } of followEvents(ctx.client, query, controller.signal, after)) {
       if (!relevant(event)) continue;
-      if (ctx.json) ctx.emit(event);
-      else {
-        const l = line(event);
-        if (l) ctx.print(l);
-      }
+      show(ctx, event);
       if (event.type === 'sh.slipway.run.finished' || event.type === 'sh.slipway.release.promotable') {
         const code = await settled();
         if (code !== undefined && outcome === undefined) outcome = code;
@@ -92,6 +110,7 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
   return until(
     ctx,
     { run: runId },
+    [runId],
     (ev) => ev.runid === runId,
     async () => {
       const run = await ctx.client.request<ApiRun>('GET', `/api/v1/runs/${encodeURIComponent(runId)}`);
@@ -103,17 +122,21 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
 }
 
 export async function watchRelease(ctx: CommandContext, project: string, releaseId: string): Promise<number> {
+  const known = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: releaseId, limit: 500 } });
   return until(
     ctx,
     { project },
+    known.runs.map((r) => r.id),
     (ev) => (ev.data as { releaseId?: string; run?: { releaseId?: string } }).releaseId === releaseId || (ev.data as { run?: { releaseId?: string } }).run?.releaseId === releaseId || ev.subject === releaseId,
     async () => {
       const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: releaseId, limit: 500 } });
       if (page.runs.some((r) => ACTIVE.includes(r.state))) return undefined;
       const latest = new Map<string, ApiRun>();
-      for (const r of [...page.runs].sort((a, b) => a.queueSeq - b.queueSeq)) latest.set(r.stage, r);
-      if (!ctx.json) for (const r of latest.values()) ctx.print(`${r.stage.padEnd(12)} ${r.state}${r.result ? ` (${r.result})` : ''}`);
-      return latest.size > 0 && [...latest.values()].every(passed) ? 0 : 1;
+      for (const r of [...page.runs].sort((a, b) => a.queuedAt - b.queuedAt || (a.queueSeq ?? 0) - (b.queueSeq ?? 0))) latest.set(r.stage, r);
+      const ok = latest.size > 0 && [...latest.values()].every(passed);
+      const stages = [...latest.values()].map((r) => (passed(r) ? r.stage : `${r.stage} (${r.state})`)).join(', ');
+      if (!ctx.json) ctx.print(`release ${releaseId} ${ok ? 'passed' : 'did not pass'}: ${stages}`);
+      return ok ? 0 : 1;
     },
   );
 }
