@@ -15,6 +15,7 @@ import { parseTaskId } from './model.js';
 import { findSequence, findStage } from './pipeline.js';
 import { unmetTriggers, upstreamGaps } from './promotion.js';
 import { releaseIdOf, validateArtifacts } from './release.js';
+import { rollback, rollbackTarget } from './rollback.js';
 import { canChange, changeRunState } from './run-states.js';
 import type { CoreState, Requirements } from './state.js';
 import { artifactKey } from './state.js';
@@ -51,6 +52,11 @@ function apply(tx: Tx, input: Input): Outcome {
       return trigger(tx, input);
     case 'promote':
       return promote(tx, input);
+    case 'rollback': {
+      const { pipeline, stage } = stageOf(tx, input.project, input.stage);
+      const r = rollback(tx, input, pipeline, stage);
+      return { value: { releaseId: r.releaseId, runId: r.runId } };
+    }
     case 'run.abort':
     case 'run.pause':
     case 'run.resume':
@@ -183,6 +189,11 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'promote':
       req.releases.push(input.releaseId);
       break;
+    case 'rollback': {
+      const target = input.to ?? rollbackTarget(state, input.project, input.stage);
+      if (typeof target === 'string') req.releases.push(target);
+      break;
+    }
     case 'run.abort':
     case 'run.pause':
     case 'run.resume':

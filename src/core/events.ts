@@ -5,6 +5,7 @@
  * | --- | --- |
  * | `sh.slipway.release.created` | a release (artifact bundle) was first seen |
  * | `sh.slipway.release.promotable` | a release passed what a manual stage needs; someone may promote it |
+ * | `sh.slipway.release.rollback` | an earlier release is put back into a stage (its run follows) |
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
  * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
@@ -40,6 +41,7 @@ export type TaskPhase = 'scheduled' | 'triggered' | 'started' | 'waiting' | 'sig
 export const eventTypes = {
   releaseCreated: `${EVENT_PREFIX}release.created`,
   releasePromotable: `${EVENT_PREFIX}release.promotable`,
+  releaseRollback: `${EVENT_PREFIX}release.rollback`,
   runQueued: `${EVENT_PREFIX}run.queued`,
   runStarted: `${EVENT_PREFIX}run.started`,
   runWaiting: `${EVENT_PREFIX}run.waiting`,
@@ -64,6 +66,14 @@ export interface ReleasePromotableData {
   releaseId: string;
   stage: string;
   sequence: string;
+}
+export interface RollbackData {
+  stage: string;
+  /** The release that ran there before the rollback, per service. */
+  from: Readonly<Record<string, string>>;
+  releaseId: string;
+  reason?: string;
+  by?: string;
 }
 export interface RunQueuedData {
   run: Run;

@@ -22,6 +22,7 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       return;
     }
     case eventTypes.releasePromotable:
+    case eventTypes.releaseRollback:
       return;
     case eventTypes.runQueued: {
       const run = structuredClone((ev.data as unknown as RunQueuedData).run);

@@ -22,7 +22,7 @@ function queuedRuns(tx: Tx, project: string, stage: string): Run[] {
 }
 
 /** Queues the release into a stage's sequence, unless it is already queued or running there. */
-export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: SequenceSpec, pipelineVersion: string): Run {
+export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: SequenceSpec, pipelineVersion: string, cause?: Run['cause']): Run {
   const existing = activeRunFor(tx, release.id, stage.name, sequence.name, release.project);
   if (existing) return existing;
   const id = `run-${tx.nextId('run')}`;
@@ -45,6 +45,7 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: S
     queuedAt: tx.now,
     queueSeq: tx.state.queueSeq + 1,
     ...(tx.by !== undefined ? { triggeredBy: tx.by } : {}),
+    ...(cause ? { cause } : {}),
   };
   tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run }, { run });
   const queued = tx.state.runs.get(id)!;
@@ -131,7 +132,7 @@ function finish(tx: Tx, run: Run): void {
 export function afterFinish(tx: Tx, run: Run): void {
   const pipeline = tx.state.pipelines.get(run.project);
   const release = tx.state.releases.get(run.releaseId);
-  if (pipeline && release && run.state !== 'aborted' && run.result) {
+  if (pipeline && release && run.state !== 'aborted' && run.result && run.cause !== 'rollback') {
     for (const target of downstreamTargets(pipeline, run, run.result, release)) {
       if (target.stage.promotion === 'manual') {
         tx.emit(

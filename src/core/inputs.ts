@@ -9,6 +9,7 @@ import type { Result } from './pipeline.js';
 export type Input =
   | TriggerInput
   | PromoteInput
+  | RollbackInput
   | TaskStartedInput
   | TaskFinishedInput
   | TaskSuspendedInput
@@ -41,6 +42,18 @@ export interface PromoteInput extends InputBase {
   releaseId: string;
   stage: string;
   sequence?: string;
+}
+
+/**
+ * Puts an earlier release back into a stage by running the stage's sequence with it:
+ * `to`, or (absent) the stage's last good release where what runs now is not it.
+ */
+export interface RollbackInput extends InputBase {
+  type: 'rollback';
+  project: string;
+  stage: string;
+  to?: string;
+  reason?: string;
 }
 
 export interface TaskStartedInput extends InputBase {

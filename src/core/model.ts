@@ -118,6 +118,8 @@ export interface Run {
   /** Why it ended that way (abort reason, superseding release, failed task). */
   reason?: string;
   triggeredBy?: string;
+  /** Why it was queued when not by a trigger or a promotion: `rollback` runs do not promote downstream. */
+  cause?: 'rollback';
   /** True while paused: the state before pausing, to return to. */
   pausedFrom?: RunState;
 }

@@ -113,12 +113,19 @@ describe('slipway server with the CLI', () => {
     expect(run.tasks.find((t) => t.name === 'test')).toMatchObject({ result: 'pass' });
   });
 
-  it('watch exits 1 when the run fails', async () => {
+  it('watch exits 1 when the run fails; rollback puts the last good release back', async () => {
     const t = await cli(['trigger', '--project', 'shop', '--service', 'frontend', '--artifact', 'bad', '--json']);
     const { runId } = JSON.parse(t.stdout) as { runId: string };
     const w = await cli(['watch', runId]);
     expect(w.code).toBe(1);
     expect(w.stdout).toContain('failed');
+    const rb = await cli(['rollback', '--project', 'shop', '--stage', 'dev', '--reason', 'bad build', '--wait']);
+    expect(rb.code, rb.stderr + rb.stdout).toBe(0);
+    const status = JSON.parse((await cli(['status', '--project', 'shop', '--json'])).stdout) as { stages: { name: string; services: { service: string; artifact: string; state: string }[] }[] };
+    expect(status.stages.find((s) => s.name === 'dev')!.services.find((s) => s.service === 'frontend')).toMatchObject({ artifact: 'fe:1.4.2', state: 'succeeded' });
+    const again = await cli(['rollback', '--project', 'shop', '--stage', 'dev']);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('nothing to roll back');
   });
 
   it('an executor killed mid-task lets its lease expire, and the task fails', async () => {

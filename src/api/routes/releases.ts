@@ -1,4 +1,4 @@
-/** Releases: create and trigger one, show it, promote it; and the project's stage × service matrix. */
+/** Releases: create and trigger one, show it, promote it, roll a stage back to one; and the project's stage × service matrix. */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
@@ -116,6 +116,29 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
         stage: req.body.stage,
         by: by(req.identity),
         ...(req.body.sequence !== undefined ? { sequence: req.body.sequence } : {}),
+      });
+      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId! });
+    },
+  });
+
+  app.post('/api/v1/projects/:project/stages/:stage/rollback', {
+    config: { scope: 'trigger' },
+    schema: {
+      summary: "Run an earlier release in a stage again: `to`, or the stage's last good release",
+      params: ProjectParams.extend({ stage: Name }),
+      body: z.object({ to: Name.optional().describe('release id (default: the last good release)'), reason: z.string().max(500).optional() }),
+      response: { 201: z.object({ releaseId: z.string(), runId: z.string() }), ...errors },
+    },
+    handler: async (req, reply) => {
+      requirePipeline(slipway, req.params.project);
+      const d = await engine.apply({
+        type: 'rollback',
+        id: randomUUID(),
+        project: req.params.project,
+        stage: req.params.stage,
+        by: by(req.identity),
+        ...(req.body.to !== undefined ? { to: req.body.to } : {}),
+        ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}),
       });
       return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId! });
     },

@@ -4,6 +4,7 @@ import { SlipwayError } from '../../core/index.js';
 import type { ApiRun, Triggered } from '../api-types.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
+import { watchRun } from './watch.js';
 
 /** A task id, or a run id whose single waiting task is meant. */
 async function waitingTask(ctx: CommandContext, id: string, accepting: string): Promise<string> {
@@ -17,6 +18,22 @@ async function waitingTask(ctx: CommandContext, id: string, accepting: string): 
 }
 
 export function registerControl(program: Command): void {
+  serverCommand(program, 'rollback', "run an earlier release in a stage again (default: the stage's last good release)")
+    .requiredOption('--project <name>', 'project')
+    .requiredOption('--stage <name>', 'stage')
+    .option('--to <release>', 'release id to go back to (it must have run in the stage)')
+    .option('--reason <text>', 'why (recorded in the event log)')
+    .option('--wait', 'follow the rollback run until it settles; exit 0 on pass, 1 on fail')
+    .action(
+      act<{ project: string; stage: string; to?: string; reason?: string; wait?: boolean }>(async (ctx, _a, o) => {
+        const body = { ...(o.to ? { to: o.to } : {}), ...(o.reason ? { reason: o.reason } : {}) };
+        const r = await ctx.client.request<Triggered>('POST', `/api/v1/projects/${encodeURIComponent(o.project)}/stages/${encodeURIComponent(o.stage)}/rollback`, { body });
+        if (!o.wait) return ctx.json ? ctx.emit(r) : ctx.print(`rolling ${o.stage} back to release ${r.releaseId} as run ${r.runId}`);
+        if (!ctx.json) ctx.print(`rolling ${o.stage} back to release ${r.releaseId} as run ${r.runId}`);
+        return watchRun(ctx, r.runId);
+      }),
+    );
+
   for (const [name, verb] of [['approve', 'approve'], ['reject', 'reject']] as const) {
     serverCommand(program, name, `${verb} a task waiting for approval`)
       .argument('<id>', 'task id, or the run id when one approval waits in it')

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { Harness, pipeline } from './harness.js';
+
+const p = pipeline('r', [
+  { name: 'dev', tasks: [{ name: 'deploy' }] },
+  { name: 'prod', tasks: [{ name: 'deploy' }] },
+]);
+
+describe('core: rollback', () => {
+  it('without a target, runs the last good release again where a failed one runs now, and does not promote', () => {
+    const h = new Harness(p);
+    const good = h.trigger('r', { api: 'api:1' }).value!.releaseId!;
+    h.drain();
+    h.trigger('r', { api: 'api:2' });
+    h.finish(h.dispatched()[0]!, 'fail');
+    expect(h.state.live.get('r\0dev\0api')).toMatchObject({ artifact: 'api:2', state: 'failed', lastGoodReleaseId: good });
+    const d = h.decide({ type: 'rollback', project: 'r', stage: 'dev', by: 'alice', reason: 'bad deploy' });
+    expect(d.error).toBeUndefined();
+    expect(d.value?.releaseId).toBe(good);
+    const ev = d.events.find((e) => e.type === 'sh.slipway.release.rollback')!;
+    expect(ev.data).toMatchObject({ stage: 'dev', releaseId: good, reason: 'bad deploy', by: 'alice' });
+    const prodRuns = h.runsOf('prod').length;
+    h.drain();
+    expect(h.state.live.get('r\0dev\0api')).toMatchObject({ artifact: 'api:1', state: 'succeeded' });
+    expect(h.runsOf('prod')).toHaveLength(prodRuns);
+  });
+
+  it('refuses when what runs is the last good release, or the target never ran in the stage', () => {
+    const h = new Harness(p);
+    const r1 = h.trigger('r', { api: 'api:1' }).value!.releaseId!;
+    h.finish(h.dispatched()[0]!);
+    expect(h.decide({ type: 'rollback', project: 'r', stage: 'dev' }).error?.message).toContain('what runs there is its last good release');
+    expect(h.decide({ type: 'rollback', project: 'r', stage: 'prod', to: 'rel-nope' }).error?.code).toBe('UNKNOWN_RELEASE');
+    h.drain();
+    const r2 = h.trigger('r', { api: 'api:2' }).value!.releaseId!;
+    h.finish(h.dispatched()[0]!);
+    expect(h.decide({ type: 'rollback', project: 'r', stage: 'prod', to: r2 }).error?.message).toContain('never ran in stage');
+    expect(h.decide({ type: 'rollback', project: 'r', stage: 'dev', to: r1 }).error).toBeUndefined();
+  });
+});
