@@ -2,6 +2,8 @@
  * The embedded store: one SQLite file through Kysely's SqliteDialect over better-sqlite3.
  * One writer at a time, no SKIP LOCKED, no LISTEN/NOTIFY.
  */
+import type BetterSqlite from 'better-sqlite3';
+import type { SqliteDatabase } from 'kysely';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
@@ -47,8 +49,31 @@ export class SqliteStore extends SqlStore implements Store {
   }
 }
 
+/**
+ * Kysely prepares every query anew; the engine's commits repeat the same few statements,
+ * so prepared statements are kept by SQL text (Kysely runs one query at a time on the
+ * connection, so a cached statement is never in use twice).
+ */
+function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string) {
+      let st = cache.get(text);
+      if (st) {
+        cache.delete(text);
+      } else {
+        st = db.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, st);
+      return st;
+    },
+  };
+}
+
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
-  const database = await openSqliteDatabase(opts.file);
+  const database = cachingStatements(await openSqliteDatabase(opts.file));
   const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile);
   if (opts.migrate ?? true) {
     try {
