@@ -22,9 +22,10 @@ function queuedRuns(tx: Tx, project: string, stage: string): Run[] {
 }
 
 /** Queues the release into a stage's sequence, unless it is already queued or running there. */
-export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: SequenceSpec, pipelineVersion: string, cause?: Run['cause']): Run {
-  const existing = activeRunFor(tx, release.id, stage.name, sequence.name, release.project);
+export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: SequenceSpec, pipelineVersion: string, cause?: Run['cause']): Run {
+  const existing = activeRunFor(tx, release.id, stage.name, given.name, release.project);
   if (existing) return existing;
+  const sequence = cause === 'rollback' ? rollbackSequence(given) : given;
   const id = `run-${tx.nextId('run')}`;
   const tasks: TaskRun[] = [];
   sequence.steps.forEach((step, i) => {
@@ -52,6 +53,49 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, sequence: S
   if (stage.queue === 'supersede') supersede(tx, queued);
   schedule(tx, run.project, run.stage);
   return tx.state.runs.get(id)!;
+}
+
+/**
+ * What a rollback runs: the stage's `deploy` tasks, switching at once (strategy direct), so
+ * a warm previous version takes the traffic back and the bad one is retired. A stage
+ * without deploy tasks (its own scripts deploy) runs its whole sequence again.
+ */
+function rollbackSequence(seq: SequenceSpec): SequenceSpec {
+  const deploys = seq.steps
+    .map((step) => ({ tasks: step.tasks.filter((t) => t.kind === 'deploy').map((t) => ({ ...t, properties: { ...t.properties, strategy: 'direct' }, if: { kind: 'success' as const } })) }))
+    .filter((step) => step.tasks.length > 0);
+  return deploys.length > 0 ? { ...seq, steps: deploys } : seq;
+}
+
+/** Puts `to` back into the stage: records why, then queues a run that does not promote downstream. */
+export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVersion: string, reason: string | undefined): Run {
+  const from: Record<string, string> = {};
+  for (const l of tx.state.live.values()) if (l.project === to.project && l.stage === stage.name) from[l.service] = l.releaseId;
+  tx.emit(
+    eventTypes.releaseRollback,
+    { project: to.project, stage: stage.name, subject: to.id },
+    { stage: stage.name, from, releaseId: to.id, ...(reason !== undefined ? { reason } : {}), ...(tx.by !== undefined ? { by: tx.by } : {}) },
+  );
+  return queueRun(tx, to, stage, stage.sequences[0]!, pipelineVersion, 'rollback');
+}
+
+/**
+ * A run that failed after its new version took live traffic (and whose deploy did not
+ * already restore it) puts the stage's last good release back, once: a rollback run that
+ * fails does not roll back again.
+ */
+function autoRollback(tx: Tx, run: Run): void {
+  if (run.state !== 'failed' || run.cause === 'rollback') return;
+  const outputs = run.tasks.map((t) => (t.data ?? {}) as { traffic?: unknown; rolledBack?: unknown });
+  if (!outputs.some((o) => o.traffic === true) || outputs.some((o) => o.rolledBack === true)) return;
+  const pipeline = tx.state.pipelines.get(run.project);
+  const stage = pipeline?.stages.find((s) => s.name === run.stage);
+  const good = new Set(run.services.map((s) => tx.state.live.get(`${run.project}\0${run.stage}\0${s}`)?.lastGoodReleaseId));
+  const target = good.size === 1 ? [...good][0] : undefined;
+  const release = target ? tx.state.releases.get(target)?.release : undefined;
+  if (!pipeline || !stage || !release) return;
+  const failedTask = run.tasks.find((t) => t.result === 'fail')?.name ?? 'a task';
+  queueRollback(tx, release, stage, pipeline.version, `automatic: ${failedTask} failed in run ${run.id} after release ${run.releaseId} took traffic`);
 }
 
 /** A newer queued release replaces older queued ones whose services it covers; running runs are never touched. */
@@ -125,6 +169,8 @@ function syncWaiting(tx: Tx, run: Run, active: TaskRun[]): void {
 function finish(tx: Tx, run: Run): void {
   const failed = failing(run);
   changeRunState(tx, run, failed ? 'failed' : 'succeeded', { result: failed ? 'fail' : (run.result ?? 'pass') });
+  // The rollback goes first: it queues ahead of releases waiting for the stage.
+  autoRollback(tx, run);
   afterFinish(tx, run);
 }
 

@@ -4,8 +4,7 @@
  * that never ran in the stage cannot be rolled back to.
  */
 import { SlipwayError } from './errors.js';
-import { eventTypes } from './events.js';
-import { queueRun } from './flow.js';
+import { queueRollback } from './flow.js';
 import type { RollbackInput } from './inputs.js';
 import type { LiveEntry } from './model.js';
 import type { Pipeline, StageSpec } from './pipeline.js';
@@ -40,16 +39,9 @@ export function rollback(tx: Tx, input: RollbackInput, pipeline: Pipeline, stage
   if (!rs || rs.release.project !== input.project) {
     throw new SlipwayError('UNKNOWN_RELEASE', `release '${to}' does not exist in project '${input.project}'`, { field: 'to' });
   }
-  const sequence = stage.sequences[0]!;
   if (![...rs.passes.values()].some((p) => p.stage === stage.name)) {
     throw new SlipwayError('INVALID_INPUT', `release ${to} never ran in stage '${stage.name}': a rollback goes back to a release that ran there`, { field: 'to' });
   }
-  const from = Object.fromEntries(liveOf(tx.state, input.project, stage.name).map((l) => [l.service, l.releaseId]));
-  tx.emit(
-    eventTypes.releaseRollback,
-    { project: input.project, stage: stage.name, subject: to },
-    { stage: stage.name, from, releaseId: to, ...(input.reason !== undefined ? { reason: input.reason } : {}), ...(tx.by !== undefined ? { by: tx.by } : {}) },
-  );
-  const run = queueRun(tx, rs.release, stage, sequence, pipeline.version, 'rollback');
+  const run = queueRollback(tx, rs.release, stage, pipeline.version, input.reason);
   return { releaseId: to, runId: run.id };
 }

@@ -286,6 +286,7 @@ export class Engine {
     }
     if (this.state.releases.size > 20_000) {
       const keep = new Set([...this.state.runs.values()].map((r) => r.releaseId));
+      for (const l of this.state.live.values()) keep.add(l.releaseId).add(l.lastGoodReleaseId ?? l.releaseId);
       for (const id of this.state.releases.keys()) if (!keep.has(id)) this.state.releases.delete(id);
     }
     if (this.state.artifactPasses.size > 50_000) this.state.artifactPasses.clear();

@@ -18,8 +18,11 @@ export async function recoverState(store: Store): Promise<Recovered> {
   // Queue order is queueSeq order: index them in it.
   const runs = (await store.activeRuns()).sort((a, b) => a.queueSeq - b.queueSeq);
   for (const run of runs) addRun(state, run);
-  await loadReleases(store, state, [...new Set(runs.map((r) => r.releaseId))]);
-  for (const entry of await store.live()) state.live.set(`${entry.project}\0${entry.stage}\0${entry.service}`, entry);
+  const live = await store.live();
+  for (const entry of live) state.live.set(`${entry.project}\0${entry.stage}\0${entry.service}`, entry);
+  // Releases of active runs, and those live or last good somewhere (a rollback may need them).
+  const wanted = [...runs.map((r) => r.releaseId), ...live.flatMap((l) => [l.releaseId, ...(l.lastGoodReleaseId ? [l.lastGoodReleaseId] : [])])];
+  await loadReleases(store, state, [...new Set(wanted)]);
   state.queueSeq = await store.maxQueueSeq();
   const timers = await store.dueTimers(Number.MAX_SAFE_INTEGER, 1_000_000);
   const outbox = await store.outbox();

@@ -38,3 +38,36 @@ describe('core: rollback', () => {
     expect(h.decide({ type: 'rollback', project: 'r', stage: 'dev', to: r1 }).error).toBeUndefined();
   });
 });
+
+describe('core: automatic rollback', () => {
+  const q = pipeline('a', [{ name: 'prod', tasks: [{ name: 'deploy', kind: 'deploy' }, { name: 'smoke' }] }]);
+
+  it('a run failing after its version took traffic puts the last good release back once, running only the deploy tasks', () => {
+    const h = new Harness(q);
+    const good = h.trigger('a', { api: 'api:1' }).value!.releaseId!;
+    h.drain();
+    h.trigger('a', { api: 'api:2' });
+    h.finish(h.dispatched()[0]!, 'pass', { output: { traffic: true, strategy: 'direct' } });
+    const d = h.finish(h.dispatched()[0]!, 'fail');
+    const rb = d.events.find((e) => e.type === 'sh.slipway.release.rollback');
+    expect(rb?.data).toMatchObject({ stage: 'prod', releaseId: good, reason: expect.stringContaining('automatic: smoke failed') });
+    const rollbackRun = h.runsOf('prod').find((r) => r.cause === 'rollback')!;
+    expect(rollbackRun.releaseId).toBe(good);
+    expect(rollbackRun.tasks.map((t) => t.name)).toEqual(['deploy']);
+    expect(rollbackRun.spec.steps[0]!.tasks[0]!.properties).toMatchObject({ strategy: 'direct' });
+    // The rollback itself failing does not roll back again.
+    h.finish(h.dispatched()[0]!, 'fail', { output: { traffic: true } });
+    expect(h.runsOf('prod').filter((r) => r.cause === 'rollback')).toHaveLength(1);
+  });
+
+  it('no rollback when no version took traffic, or the deploy restored it itself', () => {
+    const h = new Harness(q);
+    h.trigger('a', { api: 'api:1' });
+    h.drain();
+    h.trigger('a', { api: 'api:2' });
+    h.finish(h.dispatched()[0]!, 'fail', { output: { traffic: true, rolledBack: true } });
+    h.trigger('a', { api: 'api:3' });
+    h.finish(h.dispatched()[0]!, 'fail');
+    expect(h.runsOf('prod').filter((r) => r.cause === 'rollback')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,1 @@
+export type { DeployTarget, ServiceKey, ServiceStatus, SlotStatus, SlotTraffic, Version } from './target.js';
