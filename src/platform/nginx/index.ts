@@ -1,0 +1,2 @@
+export { NginxTarget, addressOf } from './nginx-target.js';
+export type { NginxTargetOptions } from './nginx-target.js';

@@ -1,0 +1,244 @@
+/**
+ * A DeployTarget on Debian's nginx, for services Slipway does not start: a version's
+ * artifact is the address (`host:port` or `http://host:port`) of a running instance.
+ * Slipway writes the upstreams with weights, checks them with `nginx -t`, and reloads.
+ * Traffic per slot is counted from nginx's access log.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { SlipwayError } from '../../core/index.js';
+import type { DeployTarget, ServiceKey, ServiceStatus, SlotTraffic, Version } from '../target.js';
+import type { NginxService } from './config.js';
+import { mainConfig, serviceConfig } from './config.js';
+import { freePort } from './free-port.js';
+
+const run = promisify(execFile);
+
+interface SlotRecord {
+  address: string;
+  releaseId: string;
+  artifact: string;
+  weight: number;
+  retireAt?: number;
+}
+
+interface ServiceRecord {
+  key: ServiceKey;
+  port: number;
+  slots: Record<string, SlotRecord>;
+}
+
+export interface NginxTargetOptions {
+  dataDir: string;
+  nginx?: string;
+  healthPath?: string;
+  healthTimeoutMs?: number;
+}
+
+const idOf = (k: ServiceKey) => `${k.project}_${k.stage}_${k.service}`.replace(/[^A-Za-z0-9_]/g, '_');
+
+export function addressOf(artifact: string): string {
+  const m = /^(?:https?:\/\/)?([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/.exec(artifact.trim());
+  if (!m) throw new SlipwayError('INVALID_ARTIFACT', `nginx target: artifact '${artifact}' is not an address; give host:port of a running instance`, { field: 'artifact' });
+  return `${m[1]}:${m[2]}`;
+}
+
+export class NginxTarget implements DeployTarget {
+  readonly name = 'nginx';
+  private readonly prefix: string;
+  private services = new Map<string, ServiceRecord>();
+  private master: ChildProcess | undefined;
+  private readonly counters = new Map<string, { offset: number; bySlot: Map<string, SlotTraffic> }>();
+  private timers = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly opts: NginxTargetOptions) {
+    this.prefix = resolve(opts.dataDir, 'nginx');
+  }
+
+  private get bin(): string {
+    return this.opts.nginx ?? 'nginx';
+  }
+
+  async start(): Promise<void> {
+    await mkdir(join(this.prefix, 'services'), { recursive: true });
+    for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) await mkdir(join(this.prefix, 'tmp', d), { recursive: true });
+    try {
+      const saved = JSON.parse(await readFile(join(this.prefix, 'state.json'), 'utf8')) as ServiceRecord[];
+      this.services = new Map(saved.map((s) => [idOf(s.key), s]));
+    } catch {
+      this.services = new Map();
+    }
+    await writeFile(join(this.prefix, 'nginx.conf'), mainConfig(this.prefix, process.getuid?.() === 0));
+    await this.writeServices();
+    await this.check();
+    const pid = await this.runningPid();
+    if (pid) process.kill(pid, 'SIGHUP');
+    else {
+      this.master = spawn(this.bin, ['-p', this.prefix, '-c', join(this.prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
+      await this.waitForPid();
+    }
+    for (const s of this.services.values()) for (const [slot, r] of Object.entries(s.slots)) if (r.retireAt) this.scheduleRetire(s.key, slot, r.retireAt);
+  }
+
+  async deploy(key: ServiceKey, slot: string, version: Version, signal?: AbortSignal): Promise<void> {
+    const address = addressOf(version.artifact);
+    await this.waitHealthy(address, signal);
+    const s = await this.service(key);
+    s.slots[slot] = { address, releaseId: version.releaseId, artifact: version.artifact, weight: 0 };
+    await this.apply();
+  }
+
+  async setWeights(key: ServiceKey, weights: Readonly<Record<string, number>>): Promise<void> {
+    const s = await this.service(key);
+    for (const [slot, r] of Object.entries(s.slots)) r.weight = weights[slot] ?? 0;
+    await this.apply();
+  }
+
+  async retire(key: ServiceKey, slot: string, afterMs?: number): Promise<void> {
+    const s = this.services.get(idOf(key));
+    if (!s?.slots[slot]) return;
+    if (afterMs && afterMs > 0) {
+      s.slots[slot].retireAt = Date.now() + afterMs;
+      this.scheduleRetire(key, slot, s.slots[slot].retireAt);
+      return this.save();
+    }
+    delete s.slots[slot];
+    await this.apply();
+  }
+
+  async status(key: ServiceKey): Promise<ServiceStatus | undefined> {
+    const s = this.services.get(idOf(key));
+    if (!s) return undefined;
+    return {
+      endpoint: `http://127.0.0.1:${s.port}`,
+      slots: Object.entries(s.slots).map(([slot, r]) => ({ slot, releaseId: r.releaseId, artifact: r.artifact, weight: r.weight, state: 'ready' as const })),
+    };
+  }
+
+  traffic(key: ServiceKey, slot: string): SlotTraffic {
+    const s = this.services.get(idOf(key));
+    if (!s) return { requests: 0, errors: 0 };
+    const id = idOf(key);
+    let c = this.counters.get(id);
+    if (!c) this.counters.set(id, (c = { offset: 0, bySlot: new Map() }));
+    const log = join(this.prefix, `${id}.access.log`);
+    if (existsSync(log)) {
+      const size = statSync(log).size;
+      if (size > c.offset) {
+        const fd = openSync(log, 'r');
+        const buf = Buffer.alloc(size - c.offset);
+        readSync(fd, buf, 0, buf.length, c.offset);
+        closeSync(fd);
+        const text = buf.toString('utf8');
+        const complete = text.lastIndexOf('\n') + 1;
+        c.offset += Buffer.byteLength(text.slice(0, complete));
+        const bySlotAddress = new Map(Object.entries(s.slots).map(([name, r]) => [r.address, name]));
+        for (const line of text.slice(0, complete).split('\n')) {
+          const [addr, status] = line.split(' ');
+          const name = addr ? bySlotAddress.get(addr) : undefined;
+          if (!name) continue;
+          const t = c.bySlot.get(name) ?? { requests: 0, errors: 0 };
+          t.requests++;
+          if (Number(status) >= 500) t.errors++;
+          c.bySlot.set(name, t);
+        }
+      }
+    }
+    return { ...(c.bySlot.get(slot) ?? { requests: 0, errors: 0 }) };
+  }
+
+  async close(opts: { leaveRunning?: boolean } = {}): Promise<void> {
+    for (const t of this.timers.values()) clearTimeout(t);
+    if (opts.leaveRunning) return;
+    const pid = await this.runningPid();
+    if (pid) process.kill(pid, 'SIGQUIT');
+    if (this.master && this.master.exitCode === null) await new Promise((r) => this.master!.once('exit', r));
+  }
+
+  private scheduleRetire(key: ServiceKey, slot: string, at: number): void {
+    const id = `${idOf(key)}/${slot}`;
+    clearTimeout(this.timers.get(id));
+    const t = setTimeout(() => void this.retire(key, slot).catch(() => undefined), Math.max(0, at - Date.now()));
+    t.unref();
+    this.timers.set(id, t);
+  }
+
+  private async service(key: ServiceKey): Promise<ServiceRecord> {
+    let s = this.services.get(idOf(key));
+    if (!s) this.services.set(idOf(key), (s = { key, port: await freePort(), slots: {} }));
+    return s;
+  }
+
+  private async apply(): Promise<void> {
+    await this.save();
+    await this.writeServices();
+    await this.check();
+    const pid = await this.runningPid();
+    if (pid) process.kill(pid, 'SIGHUP');
+  }
+
+  private async save(): Promise<void> {
+    const file = join(this.prefix, 'state.json');
+    await writeFile(`${file}.tmp`, JSON.stringify([...this.services.values()]));
+    await rename(`${file}.tmp`, file);
+  }
+
+  private async writeServices(): Promise<void> {
+    const dir = join(this.prefix, 'services');
+    for (const [id, s] of this.services) {
+      const svc: NginxService = { id, port: s.port, slots: Object.entries(s.slots).map(([slot, r]) => ({ slot, address: r.address, weight: r.weight })) };
+      await writeFile(join(dir, `${id}.conf`), serviceConfig(svc, this.prefix));
+    }
+    await rm(join(dir, 'none.conf'), { force: true });
+  }
+
+  private async check(): Promise<void> {
+    try {
+      await run(this.bin, ['-t', '-q', '-p', this.prefix, '-c', join(this.prefix, 'nginx.conf')]);
+    } catch (e) {
+      const err = e as { stderr?: string; message: string };
+      throw new SlipwayError('INVALID_INPUT', `nginx refused the generated configuration: ${(err.stderr ?? err.message).trim()}`, {}, { cause: e });
+    }
+  }
+
+  private async runningPid(): Promise<number | undefined> {
+    try {
+      const pid = Number((await readFile(join(this.prefix, 'nginx.pid'), 'utf8')).trim());
+      process.kill(pid, 0);
+      return pid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async waitForPid(): Promise<void> {
+    for (let i = 0; i < 100; i++) {
+      if (await this.runningPid()) return;
+      if (this.master?.exitCode !== null && this.master?.exitCode !== undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
+    throw new SlipwayError('INVALID_INPUT', `nginx did not start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+
+  private async waitHealthy(address: string, signal?: AbortSignal): Promise<void> {
+    const url = `http://${address}${this.opts.healthPath ?? '/healthz'}`;
+    const deadline = Date.now() + (this.opts.healthTimeoutMs ?? 10_000);
+    let last = '';
+    while (Date.now() < deadline && !signal?.aborted) {
+      try {
+        const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+        if (res.ok) return;
+        last = `answered ${res.status}`;
+      } catch (e) {
+        last = (e as Error).cause instanceof Error ? ((e as Error).cause as Error).message : (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new SlipwayError('INVALID_STATE', `nginx target: ${url} is not healthy (${last}); nothing was routed to it`, { field: 'artifact' });
+  }
+}

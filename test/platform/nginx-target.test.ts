@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NginxTarget } from '../../src/platform/nginx/index.js';
+import type { Backend } from './backends.js';
+import { backend, eventually, whoAnswers } from './backends.js';
+
+const haveNginx = (() => {
+  try {
+    execFileSync('nginx', ['-v'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const key = { project: 'shop', stage: 'prod', service: 'api' };
+let dir: string;
+let target: NginxTarget;
+let backends: Backend[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-nginx-'));
+  target = new NginxTarget({ dataDir: dir, healthTimeoutMs: 1500 });
+});
+afterEach(async () => {
+  await target.close();
+  for (const b of backends) await b.close();
+  backends = [];
+  await rm(dir, { recursive: true, force: true });
+});
+
+const version = (b: Backend, releaseId: string) => ({ releaseId, artifact: b.address, baseDir: dir });
+
+describe.skipIf(!haveNginx)('nginx deploy target (skipped where Debian nginx is not installed)', () => {
+  it('routes by weights, previews a 0-weight slot by header or cookie, swaps, and counts traffic per slot', async () => {
+    const blue = await backend('blue');
+    const green = await backend('green');
+    backends.push(blue, green);
+    await target.start();
+    await target.deploy(key, 'blue', version(blue, 'rel-1'));
+    await target.setWeights(key, { blue: 100 });
+    const { endpoint } = (await target.status(key))!;
+    expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'blue')).toBe('blue');
+
+    await target.deploy(key, 'green', version(green, 'rel-2'));
+    expect(await eventually(() => whoAnswers(endpoint, { 'x-slipway-slot': 'green' }), (w) => w === 'green')).toBe('green');
+    expect(await eventually(() => whoAnswers(endpoint, { cookie: 'slipway-slot=green' }), (w) => w === 'green')).toBe('green');
+    expect(await whoAnswers(endpoint)).toBe('blue');
+
+    await target.setWeights(key, { green: 100 });
+    expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'green')).toBe('green');
+    const before = target.traffic(key, 'green').requests;
+    for (let i = 0; i < 10; i++) await whoAnswers(endpoint);
+    const after = await eventually(async () => target.traffic(key, 'green').requests, (n) => n >= before + 10);
+    expect(after - before).toBe(10);
+
+    expect((await target.status(key))!.slots.map((s) => [s.slot, s.weight])).toEqual([
+      ['blue', 0],
+      ['green', 100],
+    ]);
+    await target.retire(key, 'blue');
+    expect((await target.status(key))!.slots.map((s) => s.slot)).toEqual(['green']);
+  });
+
+  it('refuses an address that is not healthy, routing nothing to it', async () => {
+    await target.start();
+    await expect(target.deploy(key, 'blue', { releaseId: 'r', artifact: '127.0.0.1:1', baseDir: dir })).rejects.toThrow(/is not healthy/);
+    expect(await target.status(key)).toBeUndefined();
+  });
+});
