@@ -60,7 +60,8 @@ export class NginxTarget implements DeployTarget {
   }
 
   private get bin(): string {
-    return this.opts.nginx ?? 'nginx';
+    // Debian puts it in /usr/sbin, which a non-login PATH may lack.
+    return this.opts.nginx ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx');
   }
 
   async start(): Promise<void> {
