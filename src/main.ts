@@ -11,7 +11,10 @@ import type { Pipeline } from './core/index.js';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
 import { Engine } from './engine/index.js';
-import { builtinExecutors } from './executors/index.js';
+import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
+import type { DeployTarget } from './platform/index.js';
+import { LocalPlatform } from './platform/local/index.js';
+import { NginxTarget } from './platform/nginx/index.js';
 import type { LoadedPipeline } from './spec/index.js';
 import { loadPipeline } from './spec/index.js';
 import type { Store } from './store/index.js';
@@ -30,6 +33,8 @@ export interface SlipwayOptions {
 
 export interface Slipway {
   engine: Engine;
+  /** The built-in local platform (processes behind weighted routers). */
+  platform: LocalPlatform;
   store: Store;
   dataDir: string;
   executors: Executor[];
@@ -44,7 +49,18 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   await mkdir(dataDir, { recursive: true });
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'] });
   const store = await openSqliteStore({ file: join(dataDir, 'slipway.db') });
-  const executors = [...builtinExecutors(), ...(opts.executors ?? [])];
+  const platform = new LocalPlatform({ dataDir, log });
+  await platform.start();
+  let nginx: Promise<NginxTarget> | undefined;
+  const targets = new Map<string, DeployTarget>([['local', platform], ['nginx', lazyTarget('nginx', () => (nginx ??= startNginx(dataDir)))]]);
+  const byName = (name: string) => targets.get(name);
+  const executors = [
+    ...builtinExecutors(),
+    createDeployExecutor(byName),
+    createReleaseExecutor(byName),
+    createRestartExecutor(byName),
+    ...(opts.executors ?? []),
+  ];
   const engine = new Engine({
     store,
     executors,
@@ -76,6 +92,7 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
 
   return {
     engine,
+    platform,
     store,
     dataDir,
     executors,
@@ -91,8 +108,32 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
     },
     async close() {
       await engine.stop();
+      // Deployed versions keep serving while Slipway is down; the next start adopts them.
+      await platform.close({ leaveRunning: true });
+      if (nginx) await (await nginx).close({ leaveRunning: true });
       await store.close();
     },
+  };
+}
+
+async function startNginx(dataDir: string): Promise<NginxTarget> {
+  const t = new NginxTarget({ dataDir });
+  await t.start();
+  return t;
+}
+
+/** A target started on first use (nginx runs only for pipelines that deploy to it). */
+function lazyTarget(name: string, get: () => Promise<DeployTarget>): DeployTarget {
+  let ready: DeployTarget | undefined;
+  const use = async () => (ready ??= await get());
+  return {
+    name,
+    deploy: async (k, slot, v, signal) => (await use()).deploy(k, slot, v, signal),
+    setWeights: async (k, w, m) => (await use()).setWeights(k, w, m),
+    retire: async (k, slot, after) => (await use()).retire(k, slot, after),
+    status: async (k) => (await use()).status(k),
+    traffic: (k, slot) => ready?.traffic(k, slot) ?? { requests: 0, errors: 0 },
+    close: async (o) => ready?.close(o),
   };
 }
 

@@ -87,7 +87,16 @@ export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVer
 function autoRollback(tx: Tx, run: Run): void {
   if (run.state !== 'failed' || run.cause === 'rollback') return;
   const outputs = run.tasks.map((t) => (t.data ?? {}) as { traffic?: unknown; rolledBack?: unknown });
-  if (!outputs.some((o) => o.traffic === true) || outputs.some((o) => o.rolledBack === true)) return;
+  if (!outputs.some((o) => o.traffic === true)) return;
+  const restoredBy = run.tasks.find((t) => (t.data as { rolledBack?: unknown } | undefined)?.rolledBack === true);
+  if (restoredBy) {
+    // The deploy already put the previous version back: record it, run nothing more.
+    const from = Object.fromEntries(run.services.map((s) => [s, run.releaseId]));
+    const back = tx.state.live.get(`${run.project}\0${run.stage}\0${run.services[0]}`)?.lastGoodReleaseId;
+    const reason = `automatic: ${restoredBy.name} restored the previous version (${restoredBy.message ?? 'failed'})`;
+    tx.emit(eventTypes.releaseRollback, { project: run.project, stage: run.stage, subject: back ?? run.releaseId }, { stage: run.stage, from, releaseId: back ?? '', reason });
+    return;
+  }
   const pipeline = tx.state.pipelines.get(run.project);
   const stage = pipeline?.stages.find((s) => s.name === run.stage);
   const good = new Set(run.services.map((s) => tx.state.live.get(`${run.project}\0${run.stage}\0${s}`)?.lastGoodReleaseId));

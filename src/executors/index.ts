@@ -40,3 +40,5 @@ export { artifactVariable } from './shell-env.js';
 export { taskFiles as shellTaskFiles, type TaskFiles as ShellTaskFiles } from './shell-files.js';
 export { createWaitExecutor } from './wait.js';
 export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions } from './webhook.js';
+export { createDeployExecutor, createReleaseExecutor, createRestartExecutor, planOf } from './deploy/index.js';
+export type { Plan, Step, Strategy, Targets } from './deploy/index.js';

@@ -53,5 +53,7 @@ export interface DeployTarget {
   retire(key: ServiceKey, slot: string, afterMs?: number): Promise<void>;
   status(key: ServiceKey): Promise<ServiceStatus | undefined>;
   traffic(key: ServiceKey, slot: string): SlotTraffic;
+  /** Starts the service's processes again, one slot at a time (post-release hooks). Targets that do not start processes omit it. */
+  restart?(key: ServiceKey): Promise<string[]>;
   close(opts?: { leaveRunning?: boolean }): Promise<void>;
 }

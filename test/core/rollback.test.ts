@@ -65,7 +65,8 @@ describe('core: automatic rollback', () => {
     h.trigger('a', { api: 'api:1' });
     h.drain();
     h.trigger('a', { api: 'api:2' });
-    h.finish(h.dispatched()[0]!, 'fail', { output: { traffic: true, rolledBack: true } });
+    const restored = h.finish(h.dispatched()[0]!, 'fail', { message: 'analysis failed', output: { traffic: true, rolledBack: true } });
+    expect(restored.events.find((e) => e.type === 'sh.slipway.release.rollback')?.data).toMatchObject({ reason: expect.stringContaining('deploy restored the previous version') });
     h.trigger('a', { api: 'api:3' });
     h.finish(h.dispatched()[0]!, 'fail');
     expect(h.runsOf('prod').filter((r) => r.cause === 'rollback')).toHaveLength(0);

@@ -1,0 +1,2 @@
+export { LocalPlatform } from './local-platform.js';
+export type { LocalPlatformOptions } from './local-platform.js';
