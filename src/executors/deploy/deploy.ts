@@ -38,7 +38,8 @@ async function start(ctx: ExecutorContext, target: DeployTarget): Promise<Progre
     const next = live?.slot === 'blue' ? 'green' : 'blue';
     slots[key.service] = live ? { next, previous: live.slot } : { next };
   }
-  return { step: 0, slots, window: {}, traffic: false };
+  const first = Object.values(slots).every((s) => s.previous === undefined);
+  return { step: 0, slots, window: {}, traffic: false, ...(first ? { first } : {}) };
 }
 
 function errorRate(now: SlotTraffic, then: SlotTraffic | undefined): { requests: number; errors: number } {
@@ -72,6 +73,8 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
   for (; p.step < plan.steps.length; p.step++, await save()) {
     const step = plan.steps[p.step]!;
     const keys = keysOf(ctx);
+    // A first deploy has nothing to compare with or mirror from: it goes straight to the switch.
+    if (p.first && (step.kind === 'setWeight' || step.kind === 'pause' || step.kind === 'analysis' || step.kind === 'mirror')) continue;
     switch (step.kind) {
       case 'deploy':
         for (const key of keys) {

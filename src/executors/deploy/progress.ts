@@ -15,6 +15,8 @@ export interface Progress {
   pauseUntil?: number;
   /** True once the new version took live traffic. */
   traffic: boolean;
+  /** Nothing served before (the first deploy): no canary or mirror to run against, so it switches. */
+  first?: boolean;
 }
 
 function file(workDir: string, taskId: string): string {
