@@ -32,6 +32,8 @@ export const ErrorCodes = {
   STORE: { status: 503, summary: 'the store failed' },
   INTERNAL: { status: 500, summary: 'a bug: the server failed on a valid request' },
   SHUTTING_DOWN: { status: 503, summary: 'the engine is stopping' },
+  INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },
+  UNKNOWN_INSTANCE: { status: 404, summary: 'no such supervised instance' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;
