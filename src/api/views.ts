@@ -54,10 +54,16 @@ export interface StatusCell {
   since: number | null;
   lastGoodRelease: string | null;
   lastGoodArtifact: string | null;
+  /** Where the service answers in that stage when the local platform runs it. */
+  endpoint: string | null;
 }
 
 /** The stage × service matrix: every declared or seen service in every stage, in pipeline order. */
-export function statusView(p: Pipeline, live: readonly LiveEntry[]): { project: string; stages: { name: string; services: StatusCell[] }[] } {
+export function statusView(
+  p: Pipeline,
+  live: readonly LiveEntry[],
+  endpoint: (stage: string, service: string) => string | undefined = () => undefined,
+): { project: string; stages: { name: string; services: StatusCell[] }[] } {
   const services = [...new Set([...p.services, ...live.map((l) => l.service).sort()])];
   const byKey = new Map(live.map((l) => [`${l.stage}\0${l.service}`, l]));
   const stageNames = [...p.stages.map((s) => s.name), ...new Set(live.map((l) => l.stage).filter((s) => !p.stages.some((x) => x.name === s)))];
@@ -75,6 +81,7 @@ export function statusView(p: Pipeline, live: readonly LiveEntry[]): { project: 
           since: l?.since ?? null,
           lastGoodRelease: l?.lastGoodReleaseId ?? null,
           lastGoodArtifact: l?.lastGoodArtifact ?? null,
+          endpoint: endpoint(name, service) ?? null,
         };
       }),
     })),

@@ -26,6 +26,7 @@ export interface StatusMatrix {
       since: number | null;
       lastGoodRelease?: string | null;
       lastGoodArtifact?: string | null;
+      endpoint?: string | null;
     }[];
   }[];
 }

@@ -75,8 +75,8 @@ describe('a release through the API', () => {
   it('shows every declared service in the matrix, with nulls where nothing ran', async () => {
     const status = (await h.call('GET', '/api/v1/projects/shop/status')).json() as { stages: { services: object[] }[] };
     expect(status.stages[0]!.services).toStrictEqual([
-      { service: 'frontend', artifact: null, release: null, state: null, since: null, lastGoodRelease: null, lastGoodArtifact: null },
-      { service: 'backend', artifact: null, release: null, state: null, since: null, lastGoodRelease: null, lastGoodArtifact: null },
+      { service: 'frontend', artifact: null, release: null, state: null, since: null, lastGoodRelease: null, lastGoodArtifact: null, endpoint: null },
+      { service: 'backend', artifact: null, release: null, state: null, since: null, lastGoodRelease: null, lastGoodArtifact: null, endpoint: null },
     ]);
   });
 });

@@ -189,6 +189,7 @@ describe('deployments on the local platform', () => {
     await open(pipelineWith('{strategy: direct}'));
     expect((await release(v('1.0.0'))).state).toBe('succeeded');
     const url = await endpoint();
+    expect(slipway.platform.endpoint(key)).toBe(url);
     const run = await release(v('1.4.0-unhealthy'));
     expect(run.state).toBe('failed');
     expect(run.tasks[0]!.message).toMatch(/health/i);

@@ -27,6 +27,7 @@ const Cell = z.object({
   since: z.number().int().nullable(),
   lastGoodRelease: z.string().nullable(),
   lastGoodArtifact: z.string().nullable(),
+  endpoint: z.string().nullable().describe('where the service answers in that stage, when the local platform runs it'),
 });
 
 export function releaseRoutes(app: Api, slipway: Slipway): void {
@@ -151,6 +152,7 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
       params: ProjectParams,
       response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell) })) }), ...errors },
     },
-    handler: async (req) => statusView(requirePipeline(slipway, req.params.project), await store.live(req.params.project)),
+    handler: async (req) => statusView(requirePipeline(slipway, req.params.project), await store.live(req.params.project), (stage, service) =>
+      slipway.platform.endpoint({ project: req.params.project, stage, service })),
   });
 }

@@ -29,10 +29,11 @@ export function registerStatus(program: Command): void {
             x.release ?? '-',
             x.state ? resultColor(x.state)(x.state) : color.dim('nothing yet'),
             ago(x.since),
+            x.endpoint ?? '',
             x.lastGoodArtifact && x.lastGoodArtifact !== x.artifact ? `last good: ${x.lastGoodArtifact}` : '',
           ]),
         );
-        ctx.print(table(['STAGE', 'SERVICE', 'ARTIFACT', 'RELEASE', 'STATE', 'SINCE', ''], rows));
+        ctx.print(table(['STAGE', 'SERVICE', 'ARTIFACT', 'RELEASE', 'STATE', 'SINCE', 'ENDPOINT', ''], rows));
       }),
     );
 }

@@ -130,6 +130,12 @@ export class LocalPlatform implements DeployTarget {
     return { endpoint: `http://127.0.0.1:${s.port}`, slots, ...(s.mirror ? { mirror: s.mirror } : {}) };
   }
 
+  /** Where the service answers, when it has been deployed here. */
+  endpoint(key: ServiceKey): string | undefined {
+    const s = this.services.get(idOf(key));
+    return s ? `http://127.0.0.1:${s.port}` : undefined;
+  }
+
   traffic(key: ServiceKey, slot: string): SlotTraffic {
     const m = this.routers.get(idOf(key))?.metrics().slots[slot];
     if (!m) return { requests: 0, errors: 0 };
