@@ -54,6 +54,7 @@ function judge(target: DeployTarget, ctx: ExecutorContext, p: Progress, a: Analy
       if (a.inconclusive === 'fail') return `${key.service}: only ${requests} requests reached the new version (analysis needs ${a.minRequests})`;
       continue;
     }
+    if (requests === 0) continue;
     const rate = errors / requests;
     if (rate > a.maxErrorRate) return `${key.service}: ${(rate * 100).toFixed(1)}% of ${requests} requests failed (at most ${(a.maxErrorRate * 100).toFixed(1)}% allowed)`;
   }
