@@ -1,4 +1,5 @@
 /** The figures, their targets, and the two ways of printing them (a table, or one JSON object). */
+import type { ApiResult } from './api.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
@@ -25,6 +26,27 @@ export interface Report {
   points: ScenarioResult[];
   /** Same N, tasks that take time: dispatch latency when the engine is not saturated (no target). */
   paced: ScenarioResult | null;
+  /** The HTTP API against a real server: the status matrix and triggers (the `api.*` figures). */
+  api: ApiResult;
+}
+
+export const STATUS_P99_TARGET_MS = 50;
+
+/** The `api.*` figures and their targets. */
+export function apiFiguresOf(api: ApiResult): { figures: Record<string, number>; targets: Target[] } {
+  const s = api.statusHeadline;
+  const figures = {
+    'api.status_p50_ms': s.p50Ms,
+    'api.status_p99_ms': s.p99Ms,
+    'api.trigger_per_s': api.trigger.perS,
+    'api.trigger_non_201': api.trigger.non201,
+  };
+  const size = `${api.projects} projects × ${api.stages} stages × ${api.services} services`;
+  const targets: Target[] = [
+    { figure: 'api.status_p99_ms', value: s.p99Ms, target: `< ${STATUS_P99_TARGET_MS} ms at ${size}, concurrency ${s.concurrency}`, met: s.p99Ms < STATUS_P99_TARGET_MS },
+    { figure: 'api.trigger_non_201', value: api.trigger.non201, target: '= 0 (every trigger answered 201)', met: api.trigger.non201 === 0 },
+  ];
+  return { figures, targets };
 }
 
 export function figuresOf(head: ScenarioResult, raw: RawResult): { figures: Record<string, number>; targets: Target[] } {
@@ -62,13 +84,39 @@ export function formatText(r: Report): string {
   lines.push(`raw SQLite (WAL, synchronous=FULL, 1 INSERT per transaction) before each N=${r.headline.n} run: ${all} commits/s`);
   lines.push('');
   lines.push(`figures at N=${r.headline.n}, M=${r.headline.m}${r.headline.of > 1 ? ` (the median of ${r.headline.of} runs by transitions/s)` : ''}:`);
-  for (const [name, value] of Object.entries(r.figures)) {
+  const figure = (name: string, value: number): string => {
     const t = r.targets.find((x) => x.figure === name);
-    lines.push(`  ${name.padEnd(30)} ${pad(value, 10)}  ${t ? `target ${t.target}: ${t.met ? 'met' : 'MISSED'}` : ''}`.trimEnd());
-  }
+    return `  ${name.padEnd(30)} ${pad(value, 10)}  ${t ? `target ${t.target}: ${t.met ? 'met' : 'MISSED'}` : ''}`.trimEnd();
+  };
+  const entries = Object.entries(r.figures);
+  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.'))) lines.push(figure(name, value));
   if (r.paced) {
     lines.push(`  (informative) dispatch p99 with ${r.paced.taskMs} ms tasks at N=${r.paced.n}: ${r.paced.dispatchP99Ms} ms`);
   }
+  const a = r.api;
+  lines.push('');
+  lines.push(
+    `HTTP API: a real server on 127.0.0.1, ${a.projects} projects × ${a.stages} stages × ${a.services} services, seeded with ${a.seed.releases} releases (${a.seed.mode}), ${a.seed.runs} runs, ${a.seed.liveRows} live rows (${a.seed.seconds} s); server start ${a.serverStartMs} ms`,
+  );
+  lines.push(`  GET /api/v1/projects/{p}/status (${a.statusBytes} bytes), round-robin over the projects:`);
+  lines.push('    concurrency  requests  seconds   req/s  p50 ms  p90 ms  p99 ms  max ms');
+  for (const s of a.status) {
+    lines.push(`    ${pad(s.concurrency, 11)} ${pad(s.requests, 9)} ${pad(s.seconds, 8)} ${pad(s.perS, 7)} ${pad(s.p50Ms, 7)} ${pad(s.p90Ms, 7)} ${pad(s.p99Ms, 7)} ${pad(s.maxMs, 7)}`);
+  }
+  const t = a.trigger;
+  lines.push(
+    `  POST /api/v1/projects/{p}/releases (one new release of one service each): ${t.requests} at concurrency ${t.concurrency}, ${t.seconds} s, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, answers ${JSON.stringify(t.statuses)}`,
+  );
+  const m = a.mixed;
+  lines.push(
+    `  both at once (informative): POST × ${m.trigger.requests} at concurrency ${m.trigger.concurrency}: ${m.trigger.perS} created/s, while GET status × ${m.status.requests} at concurrency ${m.status.concurrency}: p50 ${m.status.p50Ms} ms, p99 ${m.status.p99Ms} ms, max ${m.status.maxMs} ms`,
+  );
+  lines.push(
+    `  every triggered release passed all ${a.stages} stages: ${t.drainSeconds === null ? 'NO, runs were still open at the timeout' : `no run open ${t.drainSeconds} s after the last trigger`}; failed or aborted runs: ${t.runsFailed}`,
+  );
+  for (const e of t.errors) lines.push(`    error: ${e}`);
+  lines.push(`figures (status at concurrency ${a.statusHeadline.concurrency}, triggers at concurrency ${t.concurrency}):`);
+  for (const [name, value] of entries.filter(([n]) => n.startsWith('api.'))) lines.push(figure(name, value));
   const missed = r.targets.filter((t) => !t.met);
   lines.push('');
   lines.push(missed.length === 0 ? 'all targets met' : `targets missed: ${missed.map((t) => t.figure).join(', ')}`);

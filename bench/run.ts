@@ -1,14 +1,16 @@
 /**
  * `npm run bench [-- --quick] [-- --json] [-- --dir <path>]`: N concurrent runs of M noop
- * tasks on a SQLite file, against a raw durable-commit reference measured in the same run.
+ * tasks on a SQLite file, against a raw durable-commit reference measured in the same run;
+ * then the HTTP API of a real server (bench/api.ts): status matrix latency and trigger rate.
  * Progress goes to stderr; stdout carries the table, or with --json exactly one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
-import { figuresOf, formatText, type Report } from './report.js';
+import { apiFiguresOf, figuresOf, formatText, type Report } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
 
@@ -18,10 +20,18 @@ interface Point {
   taskMs: number;
 }
 
+// The API plan keeps the 50 × 5 × 50 matrix in both modes (the status target is defined at that
+// size); quick seeds it with one release per project (a bracket of all 50 services) and sends fewer requests.
+const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], statusHeadline: 10, triggerConcurrency: 10 };
+const apiPlans: Record<'quick' | 'full', ApiPlan> = {
+  quick: { ...api, seed: 'bracket', statusWarmup: 500, statusRequests: 1500, triggerWarmup: 50, triggerRequests: 500, mixedTriggerRequests: 300, drainTimeoutMs: 30_000 },
+  full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000 },
+};
+
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
 const plans = {
-  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 3, taskMs: 1000 } },
-  full: { rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 } },
+  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 3, taskMs: 1000 }, api: apiPlans.quick },
+  full: { rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full },
 };
 const HEADLINE_N = 1000;
 
@@ -40,6 +50,15 @@ async function point(root: string, p: Point, label: string): Promise<ScenarioRes
     progress(`  ${r.seconds} s, ${r.transitionsPerS} transitions/s, ${r.batches} batches (${r.meanInputsPerBatch} inputs each), dispatch p99 ${r.dispatchP99Ms} ms`);
     if (r.runsSucceeded !== p.n) throw new Error(`only ${r.runsSucceeded} of ${p.n} runs succeeded; the figures would not mean anything`);
     return r;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function apiPoint(root: string, p: ApiPlan): Promise<ApiResult> {
+  const dir = mkdtempSync(join(root, 'api-'));
+  try {
+    return await runApiScenario(dir, p, progress);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -72,20 +91,25 @@ async function main(): Promise<void> {
       }
     }
     const paced = await point(root, plan.paced, 'paced');
+    const apiResult = await apiPoint(root, plan.api);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
+    const engineFigures = figuresOf(head, raw);
+    const apiFigures = apiFiguresOf(apiResult);
     const report: Report = {
       bench: 'slipway',
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      ...figuresOf(head, raw),
+      figures: { ...engineFigures.figures, ...apiFigures.figures },
+      targets: [...engineFigures.targets, ...apiFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
       points,
       paced,
+      api: apiResult,
     };
     process.stdout.write(`${args.json ? JSON.stringify(report) : formatText(report)}\n`);
   } finally {

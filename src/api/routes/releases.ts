@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
+import type { LiveEntry, Pipeline } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
@@ -152,7 +153,22 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
       params: ProjectParams,
       response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell) })) }), ...errors },
     },
-    handler: async (req) => statusView(requirePipeline(slipway, req.params.project), await store.live(req.params.project), (stage, service) =>
-      slipway.platform.endpoint({ project: req.params.project, stage, service })),
+    handler: async (req) => {
+      const p = requirePipeline(slipway, req.params.project);
+      // The engine holds the live table in memory; a project that declares its services is read from there.
+      const live = p.services.length > 0 ? liveFromMemory(engine.view.live, p) : await store.live(req.params.project);
+      return statusView(p, live, (stage, service) => slipway.platform.endpoint({ project: req.params.project, stage, service }));
+    },
   });
+}
+
+function liveFromMemory(live: ReadonlyMap<string, LiveEntry>, p: Pipeline): LiveEntry[] {
+  const out: LiveEntry[] = [];
+  for (const stage of p.stages) {
+    for (const service of p.services) {
+      const l = live.get(`${p.name}\0${stage.name}\0${service}`);
+      if (l) out.push(l);
+    }
+  }
+  return out;
 }

@@ -1,0 +1,140 @@
+/**
+ * The router bench: one node:http backend measured direct, through the Router (in this
+ * process) and through Debian's nginx (one worker), each with autocannon after a warm-up.
+ * Saturated runs (closed loop, as fast as answers come) give throughput; paced runs (the same
+ * connections at a fixed rate every target sustains) give the latency a proxy adds when it is
+ * not the bottleneck. Targets are interleaved per round so drifting machine load hits all alike.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Router } from '../src/platform/router/index.js';
+import { CpuProfile, type Hotspot } from './router-profile.js';
+import { nginxVersion, startNginx, workerPid } from './router-nginx.js';
+import { autocannon, cpuSeconds, startBackend, type Child, type Load, type LoadResult } from './router-load.js';
+
+export interface RouterPlan {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  paced: { connections: number; rate: number };
+  /**
+   * Saturated rounds; each measures every target in turn, and the figures come from the round
+   * whose router/nginx ratio (router/direct without nginx) is the median, so both sides of the
+   * ratio share that round's machine load.
+   */
+  rounds: number;
+  profileDir?: string;
+}
+
+export interface Measured extends LoadResult {
+  /** CPU the proxy (or, direct, the backend) used per request, in µs; undefined where unknown. */
+  cpuUsPerReq?: number;
+}
+
+export interface TargetResult {
+  /** The saturated run of the round the figures come from. */
+  saturated: Measured;
+  /** The paced run with the median p99. */
+  paced: LoadResult;
+  /** Median over rounds of (this target's paced p99 − direct's in the same round); 0 for direct. */
+  addedP99Ms: number;
+  /** Saturated req/s and paced p99 of every round, in order. */
+  allRounds: { rps: number; pacedP99Ms: number }[];
+}
+
+export interface RouterBenchResult {
+  plan: RouterPlan;
+  direct: TargetResult;
+  router: TargetResult;
+  nginx: TargetResult | { skipped: string };
+  nginxVersion?: string;
+  hotspots?: Hotspot[];
+}
+
+interface Target {
+  name: 'direct' | 'router' | 'nginx';
+  url: string;
+  cpu: () => number | undefined;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** The index of the round whose router rps over the reference rps is the median. */
+function medianRound(router: Measured[], reference: Measured[]): number {
+  const order = router.map((r, i) => ({ i, ratio: r.rps / reference[i]!.rps })).sort((a, b) => a.ratio - b.ratio);
+  return order[Math.floor(order.length / 2)]!.i;
+}
+const ownCpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+async function measure(t: Target, load: Load, warmupSeconds: number, progress: (line: string) => void): Promise<Measured> {
+  if (warmupSeconds > 0) await autocannon(t.url, { ...load, seconds: warmupSeconds });
+  const before = t.cpu();
+  const r = await autocannon(t.url, load);
+  const after = t.cpu();
+  const cpuUsPerReq = before !== undefined && after !== undefined && r.requests > 0 ? ((after - before) * 1e6) / r.requests : undefined;
+  progress(`  ${t.name.padEnd(6)} ${load.rate ? `paced ${load.rate}/s` : 'saturated'}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${cpuUsPerReq ? `, ${cpuUsPerReq.toFixed(1)} µs CPU/req` : ''}${r.errors + r.non2xx ? `, ${r.errors} errors, ${r.non2xx} non-2xx` : ''}`);
+  return { ...r, cpuUsPerReq };
+}
+
+export async function runRouterBench(plan: RouterPlan, progress: (line: string) => void): Promise<RouterBenchResult> {
+  const prefix = mkdtempSync(join(tmpdir(), 'slipway-router-bench-'));
+  const children: Child[] = [];
+  const router = new Router({ host: '127.0.0.1', port: 0 });
+  try {
+    const backend = await startBackend();
+    children.push(backend);
+    const { url } = await router.listen();
+    router.setSlots({ bench: { upstreams: [{ host: '127.0.0.1', port: backend.port }], weight: 1 } });
+    const targets: Target[] = [
+      { name: 'direct', url: `http://127.0.0.1:${backend.port}/`, cpu: () => cpuSeconds(backend.proc.pid) },
+      { name: 'router', url: `${url}/`, cpu: ownCpu },
+    ];
+    const version = nginxVersion();
+    let nginx: RouterBenchResult['nginx'] = { skipped: 'nginx is not installed (apt-get install -y nginx)' };
+    if (version) {
+      const n = await startNginx(prefix, backend.port);
+      children.push(n);
+      const worker = workerPid(n.proc.pid!);
+      targets.push({ name: 'nginx', url: `http://127.0.0.1:${n.port}/`, cpu: () => cpuSeconds(worker) });
+    } else progress(`nginx: ${nginx.skipped}; its figures are skipped`);
+
+    const saturated = new Map<string, Measured[]>(targets.map((t) => [t.name, []]));
+    const paced = new Map<string, LoadResult[]>(targets.map((t) => [t.name, []]));
+    const profile = plan.profileDir ? new CpuProfile() : undefined;
+    let hotspots: Hotspot[] | undefined;
+    for (let round = 1; round <= plan.rounds; round++) {
+      progress(`router bench round ${round}/${plan.rounds}: saturated with ${plan.connections} connections, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up`);
+      for (const t of targets) {
+        const profiling = profile && t.name === 'router' && round === 1;
+        if (profiling) await profile.start();
+        saturated.get(t.name)!.push(await measure(t, { connections: plan.connections, seconds: plan.seconds }, plan.warmupSeconds, progress));
+        if (profiling) hotspots = await profile.stop(plan.profileDir!);
+      }
+      progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each`);
+      for (const t of targets) paced.get(t.name)!.push(await measure(t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, 0, progress));
+    }
+    const pick = medianRound(saturated.get('router')!, saturated.get(version ? 'nginx' : 'direct')!);
+    const direct = paced.get('direct')!;
+    const result = new Map<string, TargetResult>();
+    for (const t of targets) {
+      const sat = saturated.get(t.name)!;
+      const pac = paced.get(t.name)!;
+      result.set(t.name, {
+        saturated: sat[pick]!,
+        paced: [...pac].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(pac.length / 2)]!,
+        addedP99Ms: median(pac.map((r, i) => r.p99Ms - direct[i]!.p99Ms)),
+        allRounds: sat.map((m, i) => ({ rps: Math.round(m.rps), pacedP99Ms: pac[i]!.p99Ms })),
+      });
+    }
+    if (version) nginx = result.get('nginx')!;
+    return { plan, direct: result.get('direct')!, router: result.get('router')!, nginx, nginxVersion: version, hotspots };
+  } finally {
+    await router.close(1000);
+    for (const c of children.reverse()) await c.stop();
+    rmSync(prefix, { recursive: true, force: true });
+  }
+}
