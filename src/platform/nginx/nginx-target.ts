@@ -14,7 +14,7 @@ import { SlipwayError } from '../../core/index.js';
 import type { DeployTarget, ServiceKey, ServiceStatus, SlotTraffic, Version } from '../target.js';
 import type { NginxService } from './config.js';
 import { mainConfig, serviceConfig } from './config.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../free-port.js';
 
 const run = promisify(execFile);
 

@@ -3,20 +3,9 @@
  * this supervisor already gave out are skipped: an instance that is starting or restarting
  * may not be listening on its port at the moment the kernel is asked.
  */
-import { createServer } from 'node:net';
+import { freePort as askKernel } from '../free-port.js';
 import { SlipwayError } from '../../core/index.js';
 
-function askKernel(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function freePort(taken: ReadonlySet<number>): Promise<number> {
   for (let i = 0; i < 50; i++) {
