@@ -1,9 +1,9 @@
 /**
  * The router bench: one node:http backend measured direct, through the Router (in this
- * process) and through Debian's nginx (one worker), each with autocannon after a warm-up.
- * Saturated runs (closed loop, as fast as answers come) give throughput; paced runs (the same
- * connections at a fixed rate every target sustains) give the latency a proxy adds when it is
- * not the bottleneck. Targets are interleaved per round so drifting machine load hits all alike.
+ * process) and through Debian's nginx (one worker), each after a warm-up. Saturated runs
+ * (autocannon, closed loop) give throughput; paced runs (bench/router-paced.ts, a fixed rate
+ * every target sustains, µs timing) give the latency a proxy adds when it is not the
+ * bottleneck. Targets take turns within each round, so drifting machine load hits all alike.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { Router } from '../src/platform/router/index.js';
 import { CpuProfile, type Hotspot } from './router-profile.js';
 import { nginxVersion, startNginx, workerPid } from './router-nginx.js';
-import { autocannon, cpuSeconds, startBackend, type Child, type Load, type LoadResult } from './router-load.js';
+import { cpuSeconds, startBackend, type Child, type LoadResult } from './router-load.js';
+import { measure, median, medianRound, ownCpu, type Measured, type Target } from './router-measure.js';
 
 export interface RouterPlan {
   seconds: number;
@@ -19,18 +20,15 @@ export interface RouterPlan {
   connections: number;
   paced: { connections: number; rate: number };
   /**
-   * Saturated rounds; each measures every target in turn, and the figures come from the round
-   * whose router/nginx ratio (router/direct without nginx) is the median, so both sides of the
-   * ratio share that round's machine load.
+   * Rounds of (saturated, then paced) runs of every target. Throughput figures come from the
+   * round with the median router/nginx ratio (router/direct without nginx), added p99 is the
+   * median of each round's difference: both sides of a comparison share one round's load.
    */
   rounds: number;
   profileDir?: string;
 }
 
-export interface Measured extends LoadResult {
-  /** CPU the proxy (or, direct, the backend) used per request, in µs; undefined where unknown. */
-  cpuUsPerReq?: number;
-}
+export type { Measured };
 
 export interface TargetResult {
   /** The saturated run of the round the figures come from. */
@@ -50,34 +48,6 @@ export interface RouterBenchResult {
   nginx: TargetResult | { skipped: string };
   nginxVersion?: string;
   hotspots?: Hotspot[];
-}
-
-interface Target {
-  name: 'direct' | 'router' | 'nginx';
-  url: string;
-  cpu: () => number | undefined;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** The index of the round whose router rps over the reference rps is the median. */
-function medianRound(router: Measured[], reference: Measured[]): number {
-  const order = router.map((r, i) => ({ i, ratio: r.rps / reference[i]!.rps })).sort((a, b) => a.ratio - b.ratio);
-  return order[Math.floor(order.length / 2)]!.i;
-}
-const ownCpu = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
-
-async function measure(t: Target, load: Load, warmupSeconds: number, progress: (line: string) => void): Promise<Measured> {
-  if (warmupSeconds > 0) await autocannon(t.url, { ...load, seconds: warmupSeconds });
-  const before = t.cpu();
-  const r = await autocannon(t.url, load);
-  const after = t.cpu();
-  const cpuUsPerReq = before !== undefined && after !== undefined && r.requests > 0 ? ((after - before) * 1e6) / r.requests : undefined;
-  progress(`  ${t.name.padEnd(6)} ${load.rate ? `paced ${load.rate}/s` : 'saturated'}: ${Math.round(r.rps)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms${cpuUsPerReq ? `, ${cpuUsPerReq.toFixed(1)} µs CPU/req` : ''}${r.errors + r.non2xx ? `, ${r.errors} errors, ${r.non2xx} non-2xx` : ''}`);
-  return { ...r, cpuUsPerReq };
 }
 
 export async function runRouterBench(plan: RouterPlan, progress: (line: string) => void): Promise<RouterBenchResult> {
@@ -114,8 +84,8 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
         saturated.get(t.name)!.push(await measure(t, { connections: plan.connections, seconds: plan.seconds }, plan.warmupSeconds, progress));
         if (profiling) hotspots = await profile.stop(plan.profileDir!);
       }
-      progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each`);
-      for (const t of targets) paced.get(t.name)!.push(await measure(t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, 0, progress));
+      progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up`);
+      for (const t of targets) paced.get(t.name)!.push(await measure(t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, plan.warmupSeconds, progress));
     }
     const pick = medianRound(saturated.get('router')!, saturated.get(version ? 'nginx' : 'direct')!);
     const direct = paced.get('direct')!;

@@ -8,6 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const BACKEND = `
 const http = require('node:http');
@@ -54,14 +56,14 @@ export async function freePort(): Promise<number> {
 export interface Load {
   connections: number;
   seconds: number;
-  /** Total requests per second over all connections; unset = as fast as answers come (closed loop). */
+  /** Total requests per second over all connections (paced); unset = as fast as answers come. */
   rate?: number;
 }
 
 export interface LoadResult {
   rps: number;
   requests: number;
-  /** autocannon measures latency in whole ms. */
+  /** autocannon measures latency in whole ms; the paced generator in fractions of one. */
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -80,29 +82,39 @@ interface AutocannonJson {
 const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
 
 /** Runs autocannon against `url` in a child process and reads its JSON result. */
-export function autocannon(url: string, load: Load): Promise<LoadResult> {
+export async function autocannon(url: string, load: Load): Promise<LoadResult> {
   const args = [autocannonBin, '-j', '-c', String(load.connections), '-d', String(load.seconds)];
-  if (load.rate) args.push('-R', String(load.rate));
-  const proc = spawn(process.execPath, [...args, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const j = await runJson<AutocannonJson>([...args, url], 'autocannon');
+  return {
+    rps: j.requests.total / j.duration,
+    requests: j.requests.total,
+    p50Ms: j.latency.p50,
+    p99Ms: j.latency.p99,
+    errors: j.errors + j.timeouts,
+    non2xx: j.non2xx,
+  };
+}
+
+const here = fileURLToPath(import.meta.url);
+// The sibling script, compiled (.js) or run through tsx (.ts, whose loader comes along in execArgv).
+const pacedScript = join(dirname(here), `router-paced${extname(here)}`);
+
+function runJson<T>(args: string[], what: string): Promise<T> {
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {
     proc.once('error', reject);
-    proc.once('exit', (code) => {
-      if (code !== 0) return reject(new Error(`autocannon exited with ${code}: ${err.trim()}`));
-      const j = JSON.parse(out) as AutocannonJson;
-      resolve({
-        rps: j.requests.total / j.duration,
-        requests: j.requests.total,
-        p50Ms: j.latency.p50,
-        p99Ms: j.latency.p99,
-        errors: j.errors + j.timeouts,
-        non2xx: j.non2xx,
-      });
-    });
+    proc.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${what} exited with ${code}: ${err.trim()}`))));
   });
+}
+
+/** Paced load with µs latencies (bench/router-paced.ts) in a child process. */
+export function pacedLoad(url: string, load: Load & { rate: number }, warmupSeconds: number): Promise<LoadResult> {
+  const args = [...process.execArgv, pacedScript, url, String(load.connections), String(load.rate), String(load.seconds), String(warmupSeconds)];
+  return runJson<LoadResult>(args, 'the paced load generator');
 }
 
 /** CPU seconds (user + system) a process has used so far; undefined where /proc cannot tell. */

@@ -32,7 +32,10 @@ http {
   upstream backend {
     server 127.0.0.1:${upstreamPort};
     keepalive 128;
+    keepalive_requests 1000000;
   }
+  # Like the router (and node:http): no cap on requests per client connection.
+  keepalive_requests 1000000;
   server {
     listen 127.0.0.1:${port};
     location / {

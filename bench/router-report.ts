@@ -21,15 +21,15 @@ export function routerFiguresOf(b: RouterBenchResult): { figures: Record<string,
     'router.rps': Math.round(router.saturated.rps),
     'router.p50_ms': router.saturated.p50Ms,
     'router.p99_ms': router.saturated.p99Ms,
-    'router.added_p99_ms': router.addedP99Ms,
+    'router.added_p99_ms': r2(router.addedP99Ms),
     'router.added_p99_ms_saturated': router.saturated.p99Ms - direct.saturated.p99Ms,
     'router.paced_rate': b.plan.paced.rate,
     'router.paced_concurrency': b.plan.paced.connections,
     'router.failed_requests': router.saturated.errors + router.saturated.non2xx + router.paced.errors + router.paced.non2xx,
     'direct.rps': Math.round(direct.saturated.rps),
     'direct.p99_ms': direct.saturated.p99Ms,
-    'direct.paced_p99_ms': direct.paced.p99Ms,
-    'router.paced_p99_ms': router.paced.p99Ms,
+    'direct.paced_p99_ms': r2(direct.paced.p99Ms),
+    'router.paced_p99_ms': r2(router.paced.p99Ms),
   };
   if (router.saturated.cpuUsPerReq !== undefined) figures['router.cpu_us_per_req'] = r2(router.saturated.cpuUsPerReq);
   if (direct.saturated.cpuUsPerReq !== undefined) figures['direct.backend_cpu_us_per_req'] = r2(direct.saturated.cpuUsPerReq);
@@ -48,7 +48,7 @@ export function routerFiguresOf(b: RouterBenchResult): { figures: Record<string,
     Object.assign(figures, {
       'nginx.rps': Math.round(n.saturated.rps),
       'nginx.p99_ms': n.saturated.p99Ms,
-      'nginx.added_p99_ms': n.addedP99Ms,
+      'nginx.added_p99_ms': r2(n.addedP99Ms),
       'nginx.added_p99_ms_saturated': n.saturated.p99Ms - direct.saturated.p99Ms,
       'router.ratio_to_nginx': ratio,
     });
@@ -67,7 +67,7 @@ export function formatRouterText(b: RouterBenchResult): string {
   const runs: [string, TargetResult][] = [['direct', b.direct], ['router', b.router]];
   if (isRun(b.nginx)) runs.push(['nginx', b.nginx]);
   lines.push('', 'Every round (saturated req/s; paced p99 ms):');
-  for (const [name, t] of runs) lines.push(`  ${name.padEnd(7)} ${t.allRounds.map((r) => `${r.rps} req/s; ${r.pacedP99Ms} ms`).join('  |  ')}`);
+  for (const [name, t] of runs) lines.push(`  ${name.padEnd(7)} ${t.allRounds.map((r) => `${r.rps} req/s; ${r2(r.pacedP99Ms)} ms`).join('  |  ')}`);
   lines.push('', 'Targets');
   for (const t of targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.figure} = ${t.value}  (target ${t.target})`);
   if (b.hotspots) {
