@@ -1,4 +1,5 @@
 /** The figures, their targets, and the two ways of printing them (a table, or one JSON object). */
+import type { RouterBenchResult } from './router-bench.js';
 import type { ApiResult } from './api.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
@@ -28,6 +29,8 @@ export interface Report {
   paced: ScenarioResult | null;
   /** The HTTP API against a real server: the status matrix and triggers (the `api.*` figures). */
   api: ApiResult;
+  /** The local platform's router against the backend direct and nginx (the `router.*` / `nginx.*` figures). */
+  router: RouterBenchResult;
 }
 
 export const STATUS_P99_TARGET_MS = 50;

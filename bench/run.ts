@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --json] [-- --dir <path>]`: N concurrent runs of M noop
  * tasks on a SQLite file, against a raw durable-commit reference measured in the same run;
- * then the HTTP API of a real server (bench/api.ts): status matrix latency and trigger rate.
+ * then the HTTP API of a real server (bench/api.ts): status matrix latency and trigger rate;
+ * then the local platform's router against the backend direct and Debian nginx (bench/router-bench.ts).
  * Progress goes to stderr; stdout carries the table, or with --json exactly one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,8 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
+import { runRouterBench } from './router-bench.js';
+import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
 import { apiFiguresOf, figuresOf, formatText, type Report } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
@@ -92,6 +95,11 @@ async function main(): Promise<void> {
     }
     const paced = await point(root, plan.paced, 'paced');
     const apiResult = await apiPoint(root, plan.api);
+    const routerResult = await runRouterBench(
+      { seconds: mode === 'quick' ? 2 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
+      progress,
+    );
+    const routerFigures = routerFiguresOf(routerResult);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
@@ -102,16 +110,17 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures },
-      targets: [...engineFigures.targets, ...apiFigures.targets],
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...routerFigures.figures },
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...routerFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
       points,
       paced,
       api: apiResult,
+      router: routerResult,
     };
-    process.stdout.write(`${args.json ? JSON.stringify(report) : formatText(report)}\n`);
+    process.stdout.write(`${args.json ? JSON.stringify(report) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
