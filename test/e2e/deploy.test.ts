@@ -219,4 +219,47 @@ describe('deployments on the local platform', () => {
     const url = await endpoint();
     for (let i = 0; i < 10; i++) expect((await get(url)).version).toBe('1.1.0');
   });
+
+  it('a run failing after its release took traffic rolls back automatically to the warm previous version; post-release hooks restart', async () => {
+    await open(
+      pipelineWith(
+        '{strategy: blue-green}',
+        [
+          '        - {name: release, kind: release, properties: {keepPrevious: 1m}}',
+          '        - {name: restart-web, kind: restart}',
+          '        - {name: smoke, kind: shell, properties: {run: \'case "$SLIPWAY_ARTIFACT_WEB" in *1.1.0) exit 1;; esac\'}}',
+        ].join('\n'),
+      ),
+    );
+    const good = await release(v('1.0.0'));
+    expect(good.state).toBe('succeeded');
+    expect(good.tasks.find((t) => t.name === 'restart-web')).toMatchObject({ result: 'pass', message: expect.stringContaining('restarted web/') });
+    const url = await endpoint();
+    const bad = await release(v('1.1.0'));
+    expect(bad.state).toBe('failed');
+    // The rollback run follows in the same transaction: wait for it.
+    const rollback = (await slipway.store.listRuns({ stage: 'prod' })).find((r) => r.cause === 'rollback') ?? (await finished(good.releaseId));
+    const settled = ['succeeded', 'failed'].includes(rollback.state) ? rollback : await finished(good.releaseId);
+    expect(settled).toMatchObject({ releaseId: good.releaseId, state: 'succeeded', cause: 'rollback' });
+    expect(settled.tasks.map((t) => t.name)).toEqual(['deploy']);
+    for (let i = 0; i < 10; i++) expect((await get(url)).version).toBe('1.0.0');
+    const ev = (await slipway.store.events({ types: ['sh.slipway.release.rollback'] }))[0]!.event.data as { reason: string; releaseId: string };
+    expect(ev).toMatchObject({ releaseId: good.releaseId, reason: expect.stringContaining('automatic: smoke failed') });
+    const live = (await slipway.store.live('shop'))[0]!;
+    expect(live).toMatchObject({ releaseId: good.releaseId, state: 'succeeded' });
+    // The bad version is retired from the stage.
+    expect((await slipway.platform.status(key))!.slots.map((s) => s.releaseId)).not.toContain(bad.releaseId);
+  });
+
+  it('a dark launch mirrors live traffic to the new version; its failures are caught without a user seeing them', async () => {
+    await open(pipelineWith('{strategy: dark, mirror: 1, darkFor: 2s, analysis: {maxErrorRate: 0.05, minRequests: 10}}', '        - {name: release, kind: release}'));
+    expect((await release(v('1.0.0'))).state).toBe('succeeded');
+    const url = await endpoint();
+    const traffic = load(url);
+    const run = await release(v('1.3.0-flaky'));
+    const seen = await traffic.end();
+    expect(run.state).toBe('failed');
+    expect(run.tasks[0]!.message).toMatch(/analysis failed, traffic restored/);
+    expect(seen.every((r) => r.status === 200 && r.version === '1.0.0')).toBe(true);
+  });
 });
