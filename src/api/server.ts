@@ -74,7 +74,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
-  systemRoutes(app, metrics);
+  systemRoutes(app, metrics, [slipway.platform.registry]);
   projectRoutes(app, slipway);
   releaseRoutes(app, slipway);
   runRoutes(app, slipway);

@@ -8,7 +8,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { SlipwayError } from '../../core/index.js';
 import { resolveArtifact } from '../manifest/index.js';
 import { Router } from '../router/index.js';
@@ -34,7 +34,6 @@ interface ServiceRecord {
 export interface LocalPlatformOptions {
   dataDir: string;
   log?: Logger;
-  registry?: Registry;
 }
 
 const idOf = (k: ServiceKey) => `${k.project}/${k.stage}/${k.service}`;
@@ -42,6 +41,8 @@ const idOf = (k: ServiceKey) => `${k.project}/${k.stage}/${k.service}`;
 export class LocalPlatform implements DeployTarget {
   readonly name = 'local';
   readonly supervisor: Supervisor;
+  /** The routers' Prometheus series (requests, errors, latency per slot); the server exposes it on /metrics. */
+  readonly registry = new Registry();
   private readonly dir: string;
   private readonly log: Logger;
   private services = new Map<string, ServiceRecord>();
@@ -194,7 +195,7 @@ export class LocalPlatform implements DeployTarget {
   private async router(s: ServiceRecord): Promise<Router> {
     let r = this.routers.get(idOf(s.key));
     if (r) return r;
-    r = new Router({ port: s.port, log: this.log, labels: s.key, ...(this.opts.registry ? { registry: this.opts.registry } : {}) });
+    r = new Router({ port: s.port, log: this.log, labels: s.key, registry: this.registry });
     await r.listen();
     this.routers.set(idOf(s.key), r);
     return r;
