@@ -99,6 +99,10 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       if (d.message !== undefined) task.message = d.message;
       break;
     case 'signaled':
+      // The executor works on the answer now: the task is no longer waiting (a second answer is refused).
+      task.state = 'started';
+      delete task.waitUntil;
+      delete task.waitingFor;
       break;
     case 'finished': {
       task.state = 'finished';

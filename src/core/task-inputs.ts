@@ -77,6 +77,7 @@ function signal(tx: Tx, run: Run, task: TaskRun, input: TaskSignalInput, current
     });
   }
   signalTask(tx, run, task, input.signal, input.payload);
+  advance(tx, run);
   return { value: { runId: run.id, releaseId: run.releaseId } };
 }
 
@@ -121,6 +122,7 @@ function timer(tx: Tx, run: Run, task: TaskRun, input: TimerInput, current: bool
     case 'task.wake':
       if (!current || task.state !== 'waiting') return { ignored: `wake of ${input.taskId}: task is ${task.state}` };
       signalTask(tx, run, task, 'timer', undefined);
+      advance(tx, run);
       return undefined;
   }
 }

@@ -63,6 +63,10 @@ describe('core: abort, pause, resume, retry', () => {
     expect(bad.error?.message).toContain('it accepts: stop, skip');
     const ok = h.decide({ type: 'task.signal', taskId: soak, signal: 'skip', by: 'bob', payload: { reason: 'looks fine' } });
     expect(ok.effects).toContainEqual({ type: 'resume', taskId: soak, project: 'c', signal: 'skip', payload: { reason: 'looks fine' }, by: 'bob' });
+    // The executor now works on the answer: the run runs again, and a second answer is refused.
+    expect(ok.events.map((e) => e.type)).toEqual(['sh.slipway.task.soak.signaled', 'sh.slipway.run.resumed']);
+    expect(h.state.runs.get(run)!.state).toBe('running');
+    expect(h.decide({ type: 'task.signal', taskId: soak, signal: 'stop' }).error?.code).toBe('INVALID_STATE');
     h.finish(soak, 'pass');
     expect(h.state.runs.get(run)!.state).toBe('running');
   });
