@@ -73,6 +73,7 @@ export function triggerTask(tx: Tx, run: Run, task: TaskRun, attempt: number): v
     ...(release ? { artifacts: release.artifacts, provenance: release.provenance } : {}),
   });
   tx.effect({ type: 'dispatch', taskId: id, project: run.project });
+  if (tx.ctx.startsOnDispatch?.(spec.kind)) startTask(tx, run, task);
   const purpose = 'task.timeout';
   tx.effect({
     type: 'setTimer',

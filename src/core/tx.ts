@@ -17,6 +17,12 @@ export interface DecideContext {
   hash(text: string): string;
   /** A task's timeout when its spec sets none (the executor's default for its kind). */
   defaultTimeoutMs(kind: string, properties: Readonly<Record<string, unknown>>): number;
+  /**
+   * True for kinds an executor in this process runs the moment they are dispatched: their
+   * `.started` is recorded with `.triggered`, in the same transaction (one commit less per task).
+   * Kinds served by outside executors start when one claims them.
+   */
+  startsOnDispatch?(kind: string): boolean;
 }
 
 export class Tx {

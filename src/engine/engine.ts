@@ -73,6 +73,7 @@ export class Engine {
     this.ctxBase = {
       hash: sha256,
       defaultTimeoutMs: (kind, props) => this.executors.get(kind)?.defaultTimeoutMs?.(props) ?? fallback,
+      startsOnDispatch: (kind) => this.executors.has(kind),
     };
     this.dispatcher = new Dispatcher({
       state: () => this.state,

@@ -281,3 +281,20 @@ describe('core.decide: replay', () => {
     expect(da.effects).toEqual(db.effects);
   });
 });
+
+describe('core.decide: tasks an executor in this process runs', () => {
+  it('are recorded started with their trigger, in one decision; other kinds wait for a claim', () => {
+    const p = pipeline('k', [{ name: 'dev', tasks: [{ name: 'build', kind: 'shell' }, { name: 'test', kind: 'pytest' }] }]);
+    const state = createState();
+    state.pipelines.set('k', p);
+    const ctx = { now: Date.UTC(2026, 0, 1), hash: sha, defaultTimeoutMs: () => 1000, startsOnDispatch: (kind: string) => kind === 'shell' };
+    const d = decide(state, { type: 'trigger', id: 't1', project: 'k', artifacts: { api: '1' } }, ctx);
+    const tasks = d.events.filter((e) => e.type.startsWith('sh.slipway.task.')).map((e) => e.type.replace('sh.slipway.task.', ''));
+    expect(tasks).toEqual(['build.triggered', 'build.started']);
+    const started = d.events.find((e) => e.type === 'sh.slipway.task.build.started')!;
+    expect(started.triggeredid).toBe(d.events.find((e) => e.type === 'sh.slipway.task.build.triggered')!.id);
+    const taskId = started.taskid!;
+    const next = decide(state, { type: 'task.finished', id: 'f1', taskId, result: 'pass' }, ctx);
+    expect(next.events.filter((e) => e.type.startsWith('sh.slipway.task.')).map((e) => e.type.replace('sh.slipway.task.', ''))).toEqual(['build.finished', 'test.triggered']);
+  });
+});
