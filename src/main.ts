@@ -29,6 +29,11 @@ export interface SlipwayOptions {
   executors?: Executor[];
   unservedKinds?: 'fail' | 'wait';
   maxBatch?: number;
+  /**
+   * Kinds left to outside executors even though Slipway has a built-in one (e.g. `release`
+   * when a Keptn shipyard's release tasks are served by your own executor).
+   */
+  outsideKinds?: readonly string[];
 }
 
 export interface Slipway {
@@ -54,13 +59,14 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   let nginx: Promise<NginxTarget> | undefined;
   const targets = new Map<string, DeployTarget>([['local', platform], ['nginx', lazyTarget('nginx', () => (nginx ??= startNginx(dataDir)))]]);
   const byName = (name: string) => targets.get(name);
+  const outside = new Set(opts.outsideKinds ?? []);
   const executors = [
     ...builtinExecutors(),
     createDeployExecutor(byName),
     createReleaseExecutor(byName),
     createRestartExecutor(byName),
     ...(opts.executors ?? []),
-  ];
+  ].filter((e) => !outside.has(e.kind));
   const engine = new Engine({
     store,
     executors,

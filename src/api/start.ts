@@ -13,6 +13,8 @@ import { REDACT, buildServer } from './server.js';
 import type { Api, PushOptions } from './types.js';
 
 export interface ServerOptions {
+  /** Kinds left to outside executors although a built-in one exists. */
+  outsideKinds?: readonly string[];
   port: number;
   host: string;
   dataDir: string;
@@ -42,7 +44,7 @@ export interface RunningServer {
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT }, pino.destination(2));
   const dataDir = resolve(opts.dataDir);
-  const slipway = await openSlipway({ dataDir, log });
+  const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}) });
   try {
     const warnings: string[] = [];
     for (const file of [...(await projectFiles(dataDir)), ...opts.files]) {

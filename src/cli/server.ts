@@ -13,6 +13,7 @@ interface ServerCliOptions {
   host: string;
   data: string;
   openRead?: boolean;
+  outsideKinds?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -24,6 +25,7 @@ export function registerServer(program: Command): void {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
     .option('--open-read', 'allow reads without a token')
+    .option('--outside-kinds <kinds>', 'comma list of task kinds left to outside executors although Slipway has a built-in one (e.g. release)', process.env['SLIPWAY_OUTSIDE_KINDS'])
     .action(async (files: string[], opts: ServerCliOptions) => {
       await serve(files, opts);
     });
@@ -41,6 +43,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     dataDir: opts.data,
     files,
     openRead: opts.openRead === true,
+    ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds.split(',').map((k) => k.trim()).filter(Boolean) } : {}),
     ...(adminToken ? { adminToken } : {}),
   });
   const say = (line: string) => process.stderr.write(`${line}\n`);
