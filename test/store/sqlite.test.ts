@@ -66,3 +66,27 @@ describe('SQLite store', () => {
     await expect(openSqliteStore({ file })).rejects.toMatchObject({ code: 'STORE', message: expect.stringContaining(file) });
   });
 });
+
+describe('SQLite store: run specs', () => {
+  it('writes a run spec once, however often the run is rewritten, and reads it back with the run', async () => {
+    const { aRun, batch } = await import('./fixtures.js');
+    const Database = (await import('better-sqlite3')).default;
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-specs-'));
+    const file = join(dir, 'slipway.db');
+    const store = await openSqliteStore({ file });
+    const run = aRun({ id: 'run-spec' });
+    for (const state of ['queued', 'running', 'succeeded'] as const) await store.commit(batch({ runs: [{ ...run, state }] }));
+    expect((await store.getRun('run-spec'))?.spec).toEqual(run.spec);
+    expect((await store.listRuns({}))[0]?.spec).toEqual(run.spec);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('select count(*) as n from run_specs').get()).toEqual({ n: 1 });
+      const body = db.prepare('select body from runs where id = ?').get('run-spec') as { body: string };
+      expect(JSON.parse(body.body)).not.toHaveProperty('spec');
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

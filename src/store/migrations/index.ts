@@ -7,6 +7,7 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import { SlipwayError } from '../../core/errors.js';
 import { initialSchema } from './0001-initial.js';
 import { accessSchema } from './0002-access.js';
+import { runSpecsSchema } from './0003-run-specs.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -16,6 +17,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
   return {
     '0001-initial': initialSchema(options),
     '0002-access': accessSchema(),
+    '0003-run-specs': runSpecsSchema(),
   };
 }
 

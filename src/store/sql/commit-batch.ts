@@ -12,6 +12,8 @@ const events: TableWrite<'events'> = { table: 'events', key: ['id'], onConflict:
 /** A release id is a hash of its content: the same id is the same release, kept as first written. */
 const releases: TableWrite<'releases'> = { table: 'releases', key: ['id'], onConflict: 'ignore' };
 const runs: TableWrite<'runs'> = { table: 'runs', key: ['id'], onConflict: 'replace' };
+/** A run's spec never changes: written once. */
+const runSpecs: TableWrite<'run_specs'> = { table: 'run_specs', key: ['run_id'], onConflict: 'ignore' };
 const stagePasses: TableWrite<'stage_passes'> = { table: 'stage_passes', key: ['release_id', 'stage', 'sequence'], onConflict: 'replace' };
 const artifactPasses: TableWrite<'artifact_passes'> = {
   table: 'artifact_passes',
@@ -28,11 +30,13 @@ export function isEmptyBatch(b: CommitBatch): boolean {
   return Object.values(b).every((list: readonly unknown[]) => list.length === 0);
 }
 
-export function encodeBatch(b: CommitBatch) {
+/** `specWritten`: whether this run's spec object was already written (the store remembers). */
+export function encodeBatch(b: CommitBatch, specWritten: (r: CommitBatch['runs'][number]) => boolean = () => false) {
   return {
     events: b.events.map(rows.eventRow),
     releases: b.releases.map(rows.releaseRow),
     runs: b.runs.map(rows.runRow),
+    runSpecs: b.runs.filter((r) => !specWritten(r)).map(rows.runSpecRow),
     stagePasses: b.stagePasses.map(rows.stagePassRow),
     artifactPasses: b.artifactPasses.map(rows.artifactPassRow),
     live: b.live.map(rows.liveRow),
@@ -48,6 +52,7 @@ export async function writeBatch(trx: Kysely<Database>, b: EncodedBatch, maxPara
   await insertRows(trx, events, b.events, maxParameters);
   await insertRows(trx, releases, b.releases, maxParameters);
   await insertRows(trx, runs, b.runs, maxParameters);
+  await insertRows(trx, runSpecs, b.runSpecs, maxParameters);
   await insertRows(trx, stagePasses, b.stagePasses, maxParameters);
   await insertRows(trx, artifactPasses, b.artifactPasses, maxParameters);
   await insertRows(trx, live, b.live, maxParameters);

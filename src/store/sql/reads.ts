@@ -8,9 +8,21 @@ import type { Database } from './schema.js';
 type Db = Kysely<Database>;
 const bodies = <T>(rows: readonly { body: string }[]): T[] => rows.map((r) => decode<T>(r.body));
 
+/** Attaches each run's spec from run_specs (runs written before it existed carry theirs in the body). */
+async function withSpecs(db: Db, runs: Run[]): Promise<Run[]> {
+  const missing = runs.filter((r) => r.spec === undefined).map((r) => r.id);
+  const specs = new Map<string, Run['spec']>();
+  for (let i = 0; i < missing.length; i += 500) {
+    const rows = await db.selectFrom('run_specs').select(['run_id', 'body']).where('run_id', 'in', missing.slice(i, i + 500)).execute();
+    for (const row of rows) specs.set(row.run_id, decode<Run['spec']>(row.body));
+  }
+  for (const r of runs) if (r.spec === undefined) r.spec = specs.get(r.id)!;
+  return runs;
+}
+
 export async function runsInStates(db: Db, states: readonly string[]): Promise<Run[]> {
   const rows = await db.selectFrom('runs').select('body').where('state', 'in', states).orderBy('queue_seq').orderBy('id').execute();
-  return bodies<Run>(rows);
+  return withSpecs(db, bodies<Run>(rows));
 }
 
 export async function maxQueueSeq(db: Db): Promise<number> {
@@ -20,7 +32,7 @@ export async function maxQueueSeq(db: Db): Promise<number> {
 
 export async function getRun(db: Db, id: string): Promise<Run | undefined> {
   const row = await db.selectFrom('runs').select('body').where('id', '=', id).executeTakeFirst();
-  return row && decode<Run>(row.body);
+  return row && (await withSpecs(db, [decode<Run>(row.body)]))[0];
 }
 
 /** Newest first (highest queueSeq). An empty `states` list matches no run. */
@@ -34,7 +46,7 @@ export async function listRuns(db: Db, f: RunFilter): Promise<Run[]> {
   if (f.beforeSeq !== undefined) q = q.where('queue_seq', '<', f.beforeSeq);
   q = q.orderBy('queue_seq', 'desc').orderBy('id', 'desc');
   if (f.limit !== undefined) q = q.limit(f.limit);
-  return bodies<Run>(await q.execute());
+  return withSpecs(db, bodies<Run>(await q.execute()));
 }
 
 export async function getRelease(db: Db, id: string): Promise<Release | undefined> {

@@ -40,8 +40,13 @@ export function runRow(r: Run): Row<'runs'> {
     queue_seq: r.queueSeq,
     queued_at: r.queuedAt,
     finished_at: r.finishedAt ?? null,
-    body: json(r),
+    // The spec goes to run_specs once (runSpecRow); the row carries what changes.
+    body: json({ ...r, spec: undefined }),
   };
+}
+
+export function runSpecRow(r: Run): Row<'run_specs'> {
+  return { run_id: r.id, body: json(r.spec) };
 }
 
 export function stagePassRow(p: StagePass): Row<'stage_passes'> {

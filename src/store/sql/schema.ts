@@ -95,10 +95,16 @@ export interface SubscriptionsTable {
   body: string;
 }
 
+export interface RunSpecsTable {
+  run_id: string;
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
   runs: RunsTable;
+  run_specs: RunSpecsTable;
   stage_passes: StagePassesTable;
   artifact_passes: ArtifactPassesTable;
   live: LiveTable;

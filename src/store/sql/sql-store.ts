@@ -44,12 +44,16 @@ export class SqlStore implements Store {
     await this.db.destroy();
   }
 
+  /** Spec objects already in run_specs: a run rewritten on each transition carries the same one. */
+  private readonly specsWritten = new WeakSet<object>();
+
   /** One transaction for the whole batch; an empty batch touches nothing. */
   async commit(batch: CommitBatch): Promise<void> {
     if (isEmptyBatch(batch)) return;
-    const rows = encodeBatch(batch);
+    const rows = encodeBatch(batch, (r) => this.specsWritten.has(r.spec));
     try {
       await this.db.transaction().execute((trx) => writeBatch(trx, rows, this.profile.maxParameters));
+      for (const r of batch.runs) this.specsWritten.add(r.spec);
     } catch (e) {
       if (isSlipwayError(e)) throw e;
       const sizes = `${batch.events.length} events, ${batch.runs.length} runs, ${batch.outboxPut.length} outbox rows`;
