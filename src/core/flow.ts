@@ -8,7 +8,7 @@ import { taskId, worst } from './model.js';
 import type { SequenceSpec, StageSpec } from './pipeline.js';
 import { downstreamTargets } from './promotion.js';
 import { changeRunState } from './run-states.js';
-import { openRun, stageIndex } from './state.js';
+import { liveKey, openRun, stageIndex, stageLive } from './state.js';
 import { ACTIVE_TASK_STATES, conditionHolds, failing, finishTask, scheduleTask, skipTask, specOf, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
 
@@ -69,8 +69,7 @@ function rollbackSequence(seq: SequenceSpec): SequenceSpec {
 
 /** Puts `to` back into the stage: records why, then queues a run that does not promote downstream. */
 export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVersion: string, reason: string | undefined): Run {
-  const from: Record<string, string> = {};
-  for (const l of tx.state.live.values()) if (l.project === to.project && l.stage === stage.name) from[l.service] = l.releaseId;
+  const from = Object.fromEntries(stageLive(tx.state, to.project, stage.name).map((l) => [l.service, l.releaseId]));
   tx.emit(
     eventTypes.releaseRollback,
     { project: to.project, stage: stage.name, subject: to.id },
@@ -92,14 +91,14 @@ function autoRollback(tx: Tx, run: Run): void {
   if (restoredBy) {
     // The deploy already put the previous version back: record it, run nothing more.
     const from = Object.fromEntries(run.services.map((s) => [s, run.releaseId]));
-    const back = tx.state.live.get(`${run.project}\0${run.stage}\0${run.services[0]}`)?.lastGoodReleaseId;
+    const back = tx.state.live.get(liveKey(run.project, run.stage, run.services[0]!))?.lastGoodReleaseId;
     const reason = `automatic: ${restoredBy.name} restored the previous version (${restoredBy.message ?? 'failed'})`;
     tx.emit(eventTypes.releaseRollback, { project: run.project, stage: run.stage, subject: back ?? run.releaseId }, { stage: run.stage, from, releaseId: back ?? '', reason });
     return;
   }
   const pipeline = tx.state.pipelines.get(run.project);
   const stage = pipeline?.stages.find((s) => s.name === run.stage);
-  const good = new Set(run.services.map((s) => tx.state.live.get(`${run.project}\0${run.stage}\0${s}`)?.lastGoodReleaseId));
+  const good = new Set(run.services.map((s) => tx.state.live.get(liveKey(run.project, run.stage, s))?.lastGoodReleaseId));
   const target = good.size === 1 ? [...good][0] : undefined;
   const release = target ? tx.state.releases.get(target)?.release : undefined;
   if (!pipeline || !stage || !release) return;

@@ -6,18 +6,14 @@
 import { SlipwayError } from './errors.js';
 import { queueRollback } from './flow.js';
 import type { RollbackInput } from './inputs.js';
-import type { LiveEntry } from './model.js';
 import type { Pipeline, StageSpec } from './pipeline.js';
 import type { CoreState } from './state.js';
+import { stageLive } from './state.js';
 import type { Tx } from './tx.js';
-
-function liveOf(state: CoreState, project: string, stage: string): LiveEntry[] {
-  return [...state.live.values()].filter((l) => l.project === project && l.stage === stage);
-}
 
 /** The release a rollback without `to` goes back to, or an error saying why there is none. */
 export function rollbackTarget(state: CoreState, project: string, stage: string): string | SlipwayError {
-  const live = liveOf(state, project, stage);
+  const live = stageLive(state, project, stage);
   const drifted = live.filter((l) => l.lastGoodReleaseId !== undefined && (l.releaseId !== l.lastGoodReleaseId || l.state !== 'succeeded'));
   const targets = [...new Set(drifted.map((l) => l.lastGoodReleaseId!))];
   if (targets.length === 1) return targets[0]!;

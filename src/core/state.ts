@@ -65,6 +65,11 @@ export interface Requirements {
   artifacts: { project: string; service: string; artifact: string }[];
 }
 
+/** What is live in one stage, per service. */
+export function stageLive(state: CoreState, project: string, stage: string): LiveEntry[] {
+  return [...state.live.values()].filter((l) => l.project === project && l.stage === stage);
+}
+
 export interface StageIndex {
   /** Queued run ids in queue order (a run queued again moves to the end). */
   queued: Set<string>;

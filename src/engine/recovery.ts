@@ -4,7 +4,7 @@
  * decision that needs something not in memory (see core `requirements`).
  */
 import type { CoreState, Requirements, Run, Timer } from '../core/index.js';
-import { artifactKey, createState, indexRun, passKey } from '../core/index.js';
+import { artifactKey, createState, indexRun, liveKey, passKey } from '../core/index.js';
 import type { OutboxRow, Store } from '../store/index.js';
 
 export interface Recovered {
@@ -19,7 +19,7 @@ export async function recoverState(store: Store): Promise<Recovered> {
   const runs = (await store.activeRuns()).sort((a, b) => a.queueSeq - b.queueSeq);
   for (const run of runs) addRun(state, run);
   const live = await store.live();
-  for (const entry of live) state.live.set(`${entry.project}\0${entry.stage}\0${entry.service}`, entry);
+  for (const entry of live) state.live.set(liveKey(entry.project, entry.stage, entry.service), entry);
   // Releases of active runs, and those live or last good somewhere (a rollback may need them).
   const wanted = [...runs.map((r) => r.releaseId), ...live.flatMap((l) => [l.releaseId, ...(l.lastGoodReleaseId ? [l.lastGoodReleaseId] : [])])];
   await loadReleases(store, state, [...new Set(wanted)]);

@@ -1,7 +1,7 @@
 /** Releases: create and trigger one, show it, promote it, roll a stage back to one; and the project's stage × service matrix. */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SlipwayError } from '../../core/index.js';
+import { SlipwayError, liveKey } from '../../core/index.js';
 import type { LiveEntry, Pipeline } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js';
@@ -166,7 +166,7 @@ function liveFromMemory(live: ReadonlyMap<string, LiveEntry>, p: Pipeline): Live
   const out: LiveEntry[] = [];
   for (const stage of p.stages) {
     for (const service of p.services) {
-      const l = live.get(`${p.name}\0${stage.name}\0${service}`);
+      const l = live.get(liveKey(p.name, stage.name, service));
       if (l) out.push(l);
     }
   }
