@@ -25,6 +25,7 @@ import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
+import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import type { Api, ApiDeps } from './types.js';
@@ -81,7 +82,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   taskRoutes(app, slipway);
   executorRoutes(app, slipway, shutdown.signal);
   eventRoutes(app, slipway);
-  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000 });
+  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
   accessRoutes(app, { slipway, tokens, deliverer });
 
   app.addHook('onReady', async () => {

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Slipway } from '../main.js';
+import type { SseLimits } from './sse-sink.js';
 
 /**
  * The scope a route needs:
@@ -58,6 +59,8 @@ export interface ApiDeps {
   bodyLimit?: number;
   /** Interval of SSE keep-alive comments (default 15 s). */
   sseHeartbeatMs?: number;
+  /** When an event stream's reader counts as stopped and is dropped (defaults in DEFAULT_SSE_LIMITS). */
+  sseLimits?: Partial<SseLimits>;
   push?: Partial<PushOptions>;
 }
 

@@ -16,9 +16,17 @@ export interface SseStream {
   /** Resolves when the server ended the stream. */
   ended: Promise<void>;
   close(): void;
+  /** Stops reading from the socket (the server's writes back up), and starts again. */
+  pause(): void;
+  resume(): void;
 }
 
-export function openStream(url: string, headers: Record<string, string>): Promise<SseStream> {
+export interface StreamOptions {
+  /** Open without reading: nothing is taken from the socket until `resume()`. */
+  paused?: boolean;
+}
+
+export function openStream(url: string, headers: Record<string, string>, opts: StreamOptions = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
     const req: ClientRequest = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
       const messages: SseMessage[] = [];
@@ -51,6 +59,7 @@ export function openStream(url: string, headers: Record<string, string>): Promis
           for (const w of waiters.splice(0)) w();
         }
       });
+      if (opts.paused) res.pause();
       res.on('end', () => endResolve());
       res.on('close', () => endResolve());
       resolve({
@@ -59,6 +68,8 @@ export function openStream(url: string, headers: Record<string, string>): Promis
         comments,
         ended,
         close: () => req.destroy(),
+        pause: () => res.pause(),
+        resume: () => res.resume(),
         async waitFor(n, ms = 10_000) {
           const until = Date.now() + ms;
           while (messages.length < n) {

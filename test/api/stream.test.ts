@@ -2,7 +2,10 @@
  * The live event stream over a real socket: events arrive as they commit; a client that
  * drops and reconnects with Last-Event-ID gets exactly what it missed, then the rest live.
  */
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/api/index.js';
+import type { Store } from '../../src/store/index.js';
 import { eventually, startHarness, type Harness } from './harness.js';
 import { openStream, type SseMessage } from './sse.js';
 
@@ -16,6 +19,26 @@ afterEach(() => h.close());
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const seqs = (ms: readonly SseMessage[]) => ms.map((m) => Number(m.id));
+
+/** Appends `bytes` worth of events (`size` bytes of padding each) straight into the store, in commits of 200. */
+async function fillLog(store: Store, bytes: number, size = 4096): Promise<void> {
+  const pad = 'x'.repeat(size);
+  const empty = { releases: [], runs: [], stagePasses: [], artifactPasses: [], live: [], outboxSettle: [], outboxPut: [], timersPut: [], timersDelete: [] };
+  for (let written = 0; written < bytes; ) {
+    const events = Array.from({ length: 200 }, (_, i) => ({
+      specversion: '1.0' as const,
+      id: randomUUID(),
+      source: '/projects/bulk',
+      type: 'sh.slipway.test.bulk',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json' as const,
+      project: 'bulk',
+      data: { n: written + i, pad },
+    }));
+    await store.commit({ ...empty, events });
+    written += events.length * pad.length;
+  }
+}
 
 describe('GET /api/v1/events/stream', () => {
   it('resumes after a dropped connection with no gap and no duplicate', async () => {
@@ -52,9 +75,60 @@ describe('GET /api/v1/events/stream', () => {
     await stream.ended;
   });
 
+  it('a client 10 MB behind resumes from Last-Event-ID 0 and gets every event once, in order, live ones after', async () => {
+    // Small events: more of them than the stream holds back while it sends the backlog (5000).
+    await fillLog(h.slipway.store, 10.5 * 1024 * 1024, 1900);
+    const stream = await openStream(`${base}/api/v1/events/stream`, { ...auth(h.tokens.read), 'last-event-id': '0' }, { paused: true });
+    expect(stream.status).toBe(200);
+    // Live events commit while the client has not read anything yet: they must come after the backlog.
+    await h.call('POST', '/api/v1/projects/shop/releases', { body: { artifacts: { frontend: 'f:live', backend: 'b:live' } } });
+    await eventually(async () => ((await h.call('GET', '/api/v1/approvals')).json() as { approvals: unknown[] }).approvals[0]);
+    // Read slowly at first: a little, then a pause, a few times over.
+    for (let i = 0; i < 20; i++) {
+      stream.resume();
+      await new Promise((r) => setImmediate(r));
+      stream.pause();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    stream.resume();
+    const last = await h.slipway.store.lastEventSeq();
+    const got = await stream.waitFor(last, 60_000);
+    stream.close();
+    expect(seqs(got)).toStrictEqual(Array.from({ length: last }, (_, i) => i + 1));
+    const all = await h.slipway.store.events({ afterSeq: 0 });
+    expect(got.map((m) => (JSON.parse(m.data) as { id: string }).id)).toStrictEqual(all.map((e) => e.event.id));
+    expect(got.at(-1)!.event).toMatch(/^sh\.slipway\./);
+  }, 120_000);
+
+  it('drops a client that stops reading, and keeps serving everyone else', async () => {
+    await fillLog(h.slipway.store, 10.5 * 1024 * 1024);
+    const strict = await buildServer({ slipway: h.slipway, openRead: false, sseLimits: { maxBufferedBytes: 256 * 1024, stallMs: 200 } });
+    try {
+      const url = await strict.listen({ port: 0, host: '127.0.0.1' });
+      const stuck = await openStream(`${url}/api/v1/events/stream?after=0`, auth(h.tokens.read), { paused: true });
+      expect(stuck.status).toBe(200);
+      await eventually(async () => (await connections(strict)) === 0 || undefined, 20_000, 'the stuck client to be dropped');
+      stuck.resume();
+      await stuck.ended;
+      expect(stuck.messages.length).toBeLessThan(await h.slipway.store.lastEventSeq());
+
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const fresh = await openStream(`${url}/api/v1/events/stream?project=shop`, auth(h.tokens.read));
+      await h.call('POST', '/api/v1/projects/shop/releases', { body: { artifacts: { frontend: 'f:after', backend: 'b:after' } } });
+      expect((await fresh.waitFor(3, 20_000)).map((m) => m.event)).toContain('sh.slipway.run.queued');
+      fresh.close();
+    } finally {
+      await strict.close();
+    }
+  }, 120_000);
+
   it('refuses a stream without a token, or with a Last-Event-ID that is not a seq', async () => {
     expect((await openStream(`${base}/api/v1/events/stream`, {})).status).toBe(401);
     const bad = await openStream(`${base}/api/v1/events/stream`, { ...auth(h.tokens.read), 'last-event-id': 'abc' });
     expect(bad.status).toBe(400);
   });
 });
+
+function connections(app: { server: { getConnections(cb: (err: Error | null, n: number) => void): void } }): Promise<number> {
+  return new Promise((resolve, reject) => app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+}

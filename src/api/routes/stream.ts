@@ -2,24 +2,31 @@
  * `GET /api/v1/events/stream`: server-sent events. Each message is `id: <seq>`,
  * `event: <type>`, `data: <CloudEvent JSON>`. A client that reconnects with
  * `Last-Event-ID` (or `?after=`) first gets what it missed from the store, then live
- * events, with nothing skipped or repeated. A comment line every 15 s keeps proxies
- * from closing an idle stream; a reader too slow to keep up is disconnected (it resumes
- * with Last-Event-ID).
+ * events, with nothing skipped or repeated. The backlog goes out a page at a time, each
+ * page only once the socket took the one before, so a client any distance behind catches
+ * up; live events that commit meanwhile wait and follow in order. A comment line every
+ * 15 s keeps proxies from closing an idle stream; a reader that stops reading is dropped
+ * (see SseSink) and resumes with Last-Event-ID.
  */
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
+import { SseSink, type SseLimits } from '../sse-sink.js';
 import type { Api } from '../types.js';
 
-const MAX_BUFFERED = 8 * 1024 * 1024;
+/** Events read from the store per backlog page. */
+const PAGE = 500;
+/** Live events held while the backlog is sent; beyond this they are let go and read from the store instead. */
+const MAX_PENDING = 5000;
 
 export interface StreamDeps {
   store: Store;
   feed: EventFeed;
   shutdown: AbortSignal;
   heartbeatMs: number;
+  limits: SseLimits;
 }
 
 export function streamRoutes(app: Api, deps: StreamDeps): void {
@@ -33,29 +40,43 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
     handler: async (req, reply) => {
       if (deps.shutdown.aborted) throw new SlipwayError('SHUTTING_DOWN', 'the server is stopping; reconnect with Last-Event-ID once it is back');
       const header = req.headers['last-event-id'];
-      const from = typeof header === 'string' && header !== '' ? header : req.query.after;
+      const fromHeader = typeof header === 'string' && header !== '';
+      const from = fromHeader ? header : req.query.after;
       if (from !== undefined && !/^\d+$/.test(from)) {
-        throw new SlipwayError('INVALID_INPUT', `Last-Event-ID must be the id (a seq) of an event this stream sent; got '${from}'`, { field: 'last-event-id' });
+        const [name, field] = fromHeader ? ['Last-Event-ID', 'last-event-id'] : ['?after=', 'after'];
+        throw new SlipwayError('INVALID_INPUT', `${name} must be the id (a seq) of an event this stream sent, like 0 or 1234; got '${from}'`, { field });
       }
       const { project, run } = req.query;
       const matches = (e: StoredEvent) => (project === undefined || e.event.project === project) && (run === undefined || e.event.runid === run);
       const raw = reply.raw;
       let sent = from !== undefined ? Number(from) : deps.feed.position;
-      let live = false;
-      const pending: StoredEvent[] = [];
-      const write = (events: readonly StoredEvent[]) => {
+      const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
+      const send = (events: readonly StoredEvent[]) => {
         for (const e of events) {
           if (e.seq <= sent) continue;
           sent = e.seq;
-          if (matches(e)) raw.write(`id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+          if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
         }
-        if (raw.writableLength > MAX_BUFFERED) raw.destroy();
       };
-      const unsubscribe = deps.feed.subscribe((batch) => (live ? write(batch) : pending.push(...batch)));
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), deps.heartbeatMs);
+
+      // Live events that commit while the backlog is sent wait here. When too many wait they
+      // are let go: they are in the store, and the backlog reads on until it finds nothing new.
+      let live = false;
+      let pending: StoredEvent[] = [];
+      let letGo = false;
+      const unsubscribe = deps.feed.subscribe((batch) => {
+        if (live) return send(batch);
+        pending.push(...batch);
+        if (pending.length > MAX_PENDING) {
+          pending = [];
+          letGo = true;
+        }
+      });
+      const heartbeat = setInterval(() => sink.send(': keep-alive\n\n'), deps.heartbeatMs);
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        sink.stop();
         deps.shutdown.removeEventListener('abort', end);
         if (!raw.writableEnded) raw.end();
       };
@@ -64,12 +85,17 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
 
       reply.hijack();
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      raw.write('retry: 2000\n\n');
+      sink.send('retry: 2000\n\n');
       try {
         for (;;) {
-          const page = await deps.store.events({ afterSeq: sent, limit: 500, ...(project !== undefined ? { project } : {}), ...(run !== undefined ? { runId: run } : {}) });
-          if (page.length === 0 || raw.destroyed) break;
-          write(page);
+          letGo = false;
+          const page = await deps.store.events({ afterSeq: sent, limit: PAGE, ...(project !== undefined ? { project } : {}), ...(run !== undefined ? { runId: run } : {}) });
+          if (sink.closed) return;
+          if (page.length === 0 && !letGo) break;
+          send(page);
+          pending = pending.filter((e) => e.seq > sent);
+          await sink.idle();
+          if (sink.closed) return;
         }
       } catch (e) {
         req.log.warn({ err: e }, 'event stream backlog failed');
@@ -77,7 +103,8 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
         return;
       }
       live = true;
-      write(pending.splice(0));
+      send(pending);
+      pending = [];
     },
   });
 }
