@@ -3,9 +3,12 @@
  * names its position; YAML routes get the text as sent. Each route lists the media types
  * it accepts (`config.accepts`, JSON by default): any other is a 415 before the body is
  * read. An empty body on a JSON route reads as `{}`, so optional bodies may be left out.
+ * JSON nested deeper than MAX_JSON_DEPTH is refused here, before any route or the engine
+ * walks it recursively.
  */
 import type { FastifyRequest } from 'fastify';
 import { SlipwayError } from '../core/index.js';
+import { MAX_JSON_DEPTH, fieldPath, tooDeepAt } from './json-limits.js';
 import type { Api } from './types.js';
 
 export const JSON_TYPES = ['application/json'] as const;
@@ -28,11 +31,19 @@ export function installContent(app: Api): void {
   app.addContentTypeParser(['application/json', 'application/cloudevents+json'], { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = JSON.parse(text);
     } catch (e) {
-      done(new SlipwayError('INVALID_INPUT', `the body is not valid JSON: ${(e as Error).message}`, { field: 'body' }), undefined);
+      return done(new SlipwayError('INVALID_INPUT', `the body is not valid JSON: ${(e as Error).message}`, { field: 'body' }), undefined);
     }
+    const deep = tooDeepAt(value, MAX_JSON_DEPTH);
+    if (deep) {
+      const field = fieldPath(deep);
+      const message = `the body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (at ${field}); flatten it, or keep the data elsewhere and send a link`;
+      return done(new SlipwayError('INVALID_INPUT', message, { field }), undefined);
+    }
+    done(null, value);
   });
   app.addContentTypeParser([...YAML_TYPES], { parseAs: 'string' }, (_req, body, done) => done(null, String(body)));
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SlipwayError, taskId } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
-import { Json, Name, TaskParams, errors } from '../schemas/common.js';
+import { BoundedJson, Name, TaskParams, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { by } from '../types.js';
 import { requireTask } from './task-lookup.js';
@@ -69,7 +69,7 @@ export function taskRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: 'Send a waiting task a signal other than approve/reject (e.g. stop or skip a soak)',
       params: TaskParams,
-      body: z.object({ signal: Name, payload: Json.optional() }),
+      body: z.object({ signal: Name, payload: BoundedJson.optional() }),
       response: { 200: Answer, ...errors },
     },
     handler: async (req) => {
