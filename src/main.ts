@@ -10,15 +10,16 @@ import { pino } from 'pino';
 import type { Pipeline } from './core/index.js';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
-import { Engine } from './engine/index.js';
+import { Engine, systemClock } from './engine/index.js';
 import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
-import type { LoadedPipeline } from './spec/index.js';
+import { Secrets, secretLogHooks } from './secrets/index.js';
+import type { KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { loadPipeline } from './spec/index.js';
 import type { Store } from './store/index.js';
-import { openSqliteStore } from './store/index.js';
+import { lockDataDir, openSqliteStore } from './store/index.js';
 
 export interface SlipwayOptions {
   /** Data directory: the SQLite file and per-task files live here. */
@@ -34,6 +35,8 @@ export interface SlipwayOptions {
    * when a Keptn shipyard's release tasks are served by your own executor).
    */
   outsideKinds?: readonly string[];
+  /** Where `SLIPWAY_SECRET_<NAME>` and SLIPWAY_SECRET_KEY are read (default: process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface Slipway {
@@ -43,17 +46,36 @@ export interface Slipway {
   store: Store;
   dataDir: string;
   executors: Executor[];
+  /** Secrets by reference: names, sources and dates; values only for executors. */
+  secrets: Secrets;
   /** Reads, validates and makes current a pipeline file; returns its warnings. */
   addPipelineFile(path: string): Promise<LoadedPipeline>;
   addPipelineText(text: string, origin: string, dir: string): Promise<LoadedPipeline>;
   close(): Promise<void>;
 }
 
+/** Opens Slipway on its data directory, which it holds alone (DATA_DIR_LOCKED names another holder). */
 export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true });
-  const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'] });
+  const lock = lockDataDir(dataDir);
+  try {
+    const slipway = await openLocked(opts, dataDir);
+    const close = slipway.close;
+    return { ...slipway, close: async () => (await close(), lock.release()) };
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipway> {
+  const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'], hooks: secretLogHooks() });
   const store = await openSqliteStore({ file: join(dataDir, 'slipway.db') });
+  const secrets = await Secrets.open({ store, dataDir, log, now: () => (opts.clock ?? systemClock).now(), ...(opts.env ? { env: opts.env } : {}) }).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   const platform = new LocalPlatform({ dataDir, log });
   await platform.start();
   let nginx: Promise<NginxTarget> | undefined;
@@ -72,24 +94,25 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
     executors,
     log,
     workDir: dataDir,
+    secrets,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
-  const byKind = new Map(executors.map((e) => [e.kind, e]));
-
-  const addPipelineText = async (text: string, origin: string, dir: string): Promise<LoadedPipeline> => {
-    const loaded = loadPipeline(text, origin);
-    checkProperties(loaded.pipeline, byKind);
+  // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
+  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn'): Promise<LoadedPipeline> => {
+    const loaded = loadPipeline(text, origin, { kinds: kindCatalog(executors, [...outside], unknown) });
     await engine.setPipeline(loaded.pipeline, { text, origin, dir });
     return loaded;
   };
+  const addPipelineText = (text: string, origin: string, dir: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error');
 
   // Pipelines saved earlier stay current until a file or the API replaces them.
   for (const row of await store.latestPipelines()) {
     try {
       // A pipeline PUT through the API has no file: its relative paths resolve from the data directory.
-      await addPipelineText(row.source, row.origin, row.origin.startsWith('api:') ? dataDir : dirname(resolve(row.origin)));
+      const { warnings } = await load(row.source, row.origin, row.origin.startsWith('api:') ? dataDir : dirname(resolve(row.origin)), 'warn');
+      if (warnings.length > 0) log.warn({ project: row.project, warnings }, 'a stored pipeline loads with warnings');
     } catch (e) {
       log.warn({ err: e, project: row.project }, 'a stored pipeline no longer loads; it is skipped');
     }
@@ -102,6 +125,7 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
     store,
     dataDir,
     executors,
+    secrets,
     addPipelineText,
     async addPipelineFile(path) {
       let text: string;
@@ -143,22 +167,12 @@ function lazyTarget(name: string, get: () => Promise<DeployTarget>): DeployTarge
   };
 }
 
-/** Built-in executors check their task properties when the pipeline loads, not when the task runs. */
-function checkProperties(p: Pipeline, executors: Map<string, Executor>): void {
-  const problems: string[] = [];
-  let first: { file?: string; line?: number; column?: number; field?: string } | undefined;
-  for (const stage of p.stages) {
-    for (const seq of stage.sequences) {
-      for (const step of seq.steps) {
-        for (const task of step.tasks) {
-          for (const pr of executors.get(task.kind)?.validate?.(task.properties) ?? []) {
-            const at = task.source ? `${task.source.file}:${task.source.line}:${task.source.column}: ` : '';
-            problems.push(`${at}stage '${stage.name}', task '${task.name}' (${task.kind}): properties.${pr.field}: ${pr.message}`);
-            first ??= { ...(task.source ?? {}), field: `properties.${pr.field}` };
-          }
-        }
-      }
-    }
-  }
-  if (problems.length > 0) throw new SlipwayError('SPEC_FIELD', problems.join('\n'), first ?? {});
+/**
+ * What the spec loader checks task kinds against: the kinds executors in this process serve
+ * (with their property checks, so a bad property fails the load, not the run) and those the
+ * server leaves to outside executors.
+ */
+function kindCatalog(executors: readonly Executor[], outside: readonly string[], unknown: 'error' | 'warn'): KindCatalog {
+  const served = new Map<string, PropertyCheck>(executors.map((e) => [e.kind, (props) => e.validate?.(props) ?? []]));
+  return { served, outside, unknown };
 }

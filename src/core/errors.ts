@@ -34,6 +34,7 @@ export const ErrorCodes = {
   SHUTTING_DOWN: { status: 503, summary: 'the engine is stopping' },
   INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },
   UNKNOWN_INSTANCE: { status: 404, summary: 'no such supervised instance' },
+  DATA_DIR_LOCKED: { status: 409, summary: 'another Slipway process holds the data directory' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

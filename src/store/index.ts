@@ -5,6 +5,7 @@ export type {
   OutboxRow,
   PipelineVersionRow,
   RunFilter,
+  SecretRow,
   Store,
   StoreCapabilities,
   StoredEvent,
@@ -13,3 +14,4 @@ export type {
 } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
+export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
