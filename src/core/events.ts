@@ -118,4 +118,8 @@ export interface TaskEventData {
   signal?: string;
   by?: string;
   provenance?: Provenance;
+  /** On `.started` by a claim: the executor that holds the task. */
+  executor?: string;
+  /** On `.started` by a claim: sha256 of the claim's lease token (the token itself is never stored). */
+  leaseHash?: string;
 }

@@ -74,6 +74,7 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       task.attempt = d.attempt;
       delete task.result;
       delete task.message;
+      delete task.claim;
       run.step = task.step;
       break;
     case 'triggered':
@@ -84,11 +85,14 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       if (d.dueAt !== undefined) task.deadline = d.dueAt;
       delete task.result;
       delete task.message;
+      delete task.claim;
       run.step = task.step;
       break;
     case 'started':
       task.state = 'started';
       task.startedAt = at;
+      // Events written before claims carried lease tokens have no hash: such a task has no holder.
+      if (d.executor !== undefined && d.leaseHash !== undefined) task.claim = { executor: d.executor, leaseHash: d.leaseHash };
       break;
     case 'waiting':
       task.state = 'waiting';

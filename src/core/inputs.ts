@@ -56,14 +56,42 @@ export interface RollbackInput extends InputBase {
   reason?: string;
 }
 
+/**
+ * Who reports on a task. The core decides what each may do (`task-inputs.ts`): Slipway
+ * itself reports on any task; an outside executor only on the task it claimed (the same
+ * executor name and the claim's lease token), never on a task of a kind Slipway runs
+ * itself, and only on kinds its token serves.
+ */
+export type TaskActor = SlipwayActor | ExecutorActor;
+
+/** Slipway itself: a built-in executor in this process (the dispatcher marks its own reports). */
+export interface SlipwayActor {
+  type: 'slipway';
+}
+
+/** An outside executor (pull or push), with what its claim answer gave it. */
+export interface ExecutorActor {
+  type: 'executor';
+  /** The executor name it claimed with (`subscription:<id>` for a push subscription). */
+  executor?: string;
+  /** The lease token of its claim (never stored: the log keeps its hash). */
+  leaseToken?: string;
+  /** Kinds its token serves (`execute:<kind>` scopes); absent: every kind. */
+  kinds?: readonly string[];
+}
+
+export const SLIPWAY_ACTOR: SlipwayActor = { type: 'slipway' };
+
 export interface TaskStartedInput extends InputBase {
   type: 'task.started';
   taskId: string;
+  actor: TaskActor;
 }
 
 export interface TaskFinishedInput extends InputBase {
   type: 'task.finished';
   taskId: string;
+  actor: TaskActor;
   result: Result;
   message?: string;
   output?: Readonly<Record<string, unknown>>;
@@ -90,12 +118,19 @@ export interface TaskSignalInput extends InputBase {
   payload?: Readonly<Record<string, unknown>>;
 }
 
-/** An outside executor took a triggered task; it holds it while it renews the lease. */
+/**
+ * An outside executor took a triggered task; it holds it while it renews the lease. The
+ * lease token (random, made outside the core) proves the claim later; the log keeps only
+ * its hash.
+ */
 export interface TaskClaimedInput extends InputBase {
   type: 'task.claimed';
   taskId: string;
   executor: string;
   leaseMs: number;
+  leaseToken: string;
+  /** Kinds the claimer's token serves (`execute:<kind>` scopes); absent: every kind. */
+  kinds?: readonly string[];
 }
 
 /** An outside executor is alive and still working on the task: the lease runs `leaseMs` from now. */
@@ -103,6 +138,7 @@ export interface TaskHeartbeatInput extends InputBase {
   type: 'task.heartbeat';
   taskId: string;
   leaseMs: number;
+  actor: TaskActor;
 }
 
 export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease';

@@ -91,6 +91,17 @@ export interface TaskRun {
   waitingFor?: string;
   /** Who finished it by a signal (approver, the person who stopped a soak). */
   by?: string;
+  /**
+   * The outside executor holding the current attempt (set by its claim): its name and the
+   * hash of its lease token. Absent for tasks Slipway runs itself, for tasks not claimed
+   * yet, and for tasks started before claims carried lease tokens.
+   */
+  claim?: TaskClaim;
+}
+
+export interface TaskClaim {
+  executor: string;
+  leaseHash: string;
 }
 
 export interface Run {

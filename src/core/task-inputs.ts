@@ -1,6 +1,7 @@
 /**
  * Inputs about one task: an executor's replies (started, suspended, finished), a
- * person's signal (approve, stop a soak), and the task's durable timers.
+ * person's signal (approve, stop a soak), and the task's durable timers. Who may reply
+ * on a task is decided here too, before anything changes (see `task-owner.ts`).
  */
 import { SlipwayError } from './errors.js';
 import { advance } from './flow.js';
@@ -8,6 +9,7 @@ import type { TaskClaimedInput, TaskFinishedInput, TaskHeartbeatInput, TaskSigna
 import type { Run, TaskRun } from './model.js';
 import { parseTaskId, taskId } from './model.js';
 import { isTerminal } from './state.js';
+import { checkKind, checkReporter, leaseHash } from './task-owner.js';
 import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, specOf, startTask, suspendTask, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
 
@@ -30,6 +32,8 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
     return { ignored: `task ${input.taskId} is unknown` };
   }
   const value = { runId: run.id, releaseId: run.releaseId };
+  if (input.type === 'task.started' || input.type === 'task.finished' || input.type === 'task.heartbeat') checkReporter(tx, task, input.taskId, parsed.attempt, input.actor);
+  if (input.type === 'task.claimed') checkKind(tx, task, input.taskId, input.kinds);
   const current = task.attempt === parsed.attempt && !isTerminal(run);
   const active = current && ACTIVE_TASK_STATES.has(task.state) && task.state !== 'scheduled';
   switch (input.type) {
@@ -48,7 +52,7 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
       if (!current || task.state !== 'triggered') {
         throw new SlipwayError('INVALID_STATE', `task ${input.taskId} cannot be claimed: it is ${isTerminal(run) ? `in a ${run.state} run` : task.state}`, { field: 'taskId' });
       }
-      startTask(tx, run, task);
+      startTask(tx, run, task, { executor: input.executor, leaseHash: leaseHash(tx, input.leaseToken) });
       return { value: { ...value, leaseExpiresAt: leaseTask(tx, run, task, input.leaseMs) } };
     case 'task.heartbeat':
       if (!current || task.state !== 'started') {

@@ -5,7 +5,7 @@
 import type { TimerPurpose } from './inputs.js';
 import type { TaskEventData } from './events.js';
 import { eventTypes } from './events.js';
-import type { Run, TaskRun } from './model.js';
+import type { Run, TaskClaim, TaskRun } from './model.js';
 import { taskId } from './model.js';
 import type { Result, TaskSpec } from './pipeline.js';
 import type { Tx } from './tx.js';
@@ -93,8 +93,9 @@ export function skipTask(tx: Tx, run: Run, task: TaskRun, message: string): void
   tx.emit(eventTypes.task(task.name, 'skipped'), where(run, task), data(tx, run, task, { state: 'skipped', message }));
 }
 
-export function startTask(tx: Tx, run: Run, task: TaskRun): void {
-  tx.emit(eventTypes.task(task.name, 'started'), where(run, task), data(tx, run, task, { state: 'started' }));
+/** The task starts: by Slipway's own executor, or by the claim of an outside one (recorded as its holder). */
+export function startTask(tx: Tx, run: Run, task: TaskRun, claim?: TaskClaim): void {
+  tx.emit(eventTypes.task(task.name, 'started'), where(run, task), data(tx, run, task, { state: 'started', ...(claim ? { executor: claim.executor, leaseHash: claim.leaseHash } : {}) }));
 }
 
 export function suspendTask(tx: Tx, run: Run, task: TaskRun, until: number | undefined, waitingFor: string | undefined, message: string | undefined): void {

@@ -1,12 +1,16 @@
 /**
  * Outside executors pull tasks of kinds no built-in executor serves. Dispatched tasks of
  * such kinds wait here (rebuilt after a restart from the outbox); a claim turns one into
- * a leased, started task through the engine, so the claim itself is durable.
+ * a leased, started task through the engine, so the claim itself is durable. Each claim
+ * gets a fresh random lease token: the claimer's later reports need it (the core keeps
+ * only its hash), so no other executor can start, renew or end that task.
  */
+import { randomBytes } from 'node:crypto';
 import type { Decision, Input, Run, SlipwayEvent } from '../core/index.js';
 import { SlipwayError, parseTaskId } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineEmitter } from './emitter.js';
+import type { SecretResolver } from './executor.js';
 
 export interface ClaimRequest {
   kinds: string[];
@@ -16,6 +20,8 @@ export interface ClaimRequest {
   waitMs: number;
   /** Who asks (token identity), recorded in the started event. */
   by?: string;
+  /** Kinds the claimer's token serves (`execute:<kind>` scopes); absent: every kind. */
+  scopeKinds?: readonly string[];
   signal?: AbortSignal;
 }
 
@@ -25,6 +31,14 @@ export interface ClaimedTask {
   /** The task's `.triggered` CloudEvent. */
   event: SlipwayEvent | undefined;
   leaseExpiresAt: number;
+  /** Proves the claim: heartbeats and reports on the task send it with the executor name. Shown only here. */
+  leaseToken: string;
+}
+
+export const LEASE_TOKEN_PREFIX = 'sll_';
+
+function newLeaseToken(): string {
+  return `${LEASE_TOKEN_PREFIX}${randomBytes(24).toString('base64url')}`;
 }
 
 export interface ClaimDeps {
@@ -33,6 +47,8 @@ export interface ClaimDeps {
   apply: (input: Input) => Promise<Decision>;
   run: (runId: string) => Run | undefined;
   artifacts: (releaseId: string) => Readonly<Record<string, string>>;
+  /** The claimer gets its own task's `${secret:NAME}` references resolved. */
+  secrets?: SecretResolver;
 }
 
 export class Claims {
@@ -73,26 +89,29 @@ export class Claims {
       const ids = this.waiting.get(kind);
       for (const taskId of [...(ids ?? [])]) {
         ids!.delete(taskId);
+        const leaseToken = newLeaseToken();
         const d = await this.deps.apply({
           type: 'task.claimed',
           id: `${taskId}.claimed`,
           taskId,
           executor: req.executor,
           leaseMs: req.leaseMs,
+          leaseToken,
           by: req.by ?? `executor:${req.executor}`,
+          ...(req.scopeKinds ? { kinds: req.scopeKinds } : {}),
         }).catch((e: unknown) => {
           if (e instanceof SlipwayError) return undefined;
           ids!.add(taskId); // the store failed: leave it claimable
           throw e;
         });
-        if (!d || d.error) continue; // taken meanwhile, or its run ended
-        return this.describe(taskId, d.value?.leaseExpiresAt ?? 0);
+        if (!d || d.error || d.ignored !== undefined) continue; // taken meanwhile, or its run ended
+        return this.describe(taskId, d.value?.leaseExpiresAt ?? 0, leaseToken);
       }
     }
     return undefined;
   }
 
-  private async describe(taskId: string, leaseExpiresAt: number): Promise<ClaimedTask | undefined> {
+  private async describe(taskId: string, leaseExpiresAt: number, leaseToken: string): Promise<ClaimedTask | undefined> {
     const parsed = parseTaskId(taskId)!;
     const run = this.deps.run(parsed.runId);
     const task = run?.tasks.find((t) => t.name === parsed.task);
@@ -101,11 +120,16 @@ export class Claims {
     const events = await this.deps.store.events({ runId: run.id, types: [`sh.slipway.task.${task.name}.triggered`] });
     const event = events.map((e) => e.event).reverse().find((e) => e.taskid === taskId);
     return {
-      task: { id: taskId, name: task.name, kind: task.kind, attempt: task.attempt, properties: spec?.properties ?? {}, deadline: task.deadline },
+      task: { id: taskId, name: task.name, kind: task.kind, attempt: task.attempt, properties: this.resolved(spec?.properties ?? {}, taskId, task), deadline: task.deadline },
       run: { id: run.id, project: run.project, stage: run.stage, sequence: run.sequence, releaseId: run.releaseId, artifacts: this.deps.artifacts(run.releaseId) },
       event,
       leaseExpiresAt,
+      leaseToken,
     };
+  }
+
+  private resolved(props: Readonly<Record<string, unknown>>, id: string, task: { name: string; kind: string }): Readonly<Record<string, unknown>> {
+    return this.deps.secrets ? this.deps.secrets.resolve(props, { id, name: task.name, kind: task.kind }) : props;
   }
 
   private nextArrival(kinds: string[], ms: number, signal?: AbortSignal): Promise<boolean> {

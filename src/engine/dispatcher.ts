@@ -6,10 +6,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CoreState, Input, Result, Run, TaskRun } from '../core/index.js';
-import { parseTaskId } from '../core/index.js';
+import { SLIPWAY_ACTOR, parseTaskId } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { EngineEmitter } from './emitter.js';
-import type { Executor, ExecutorContext, Resumption, TaskOutcome } from './executor.js';
+import type { Executor, ExecutorContext, Resumption, SecretResolver, TaskOutcome } from './executor.js';
 import { NonRetryableTaskError, RetryTaskAfterError, isShutdown, isSuspend, shutdownReason } from './executor.js';
 
 export interface DispatcherDeps {
@@ -23,6 +23,8 @@ export interface DispatcherDeps {
   projectDir: (project: string) => string;
   /** `fail`: a task no built-in executor serves fails at once; `wait`: it waits for an outside executor. */
   unservedKinds: 'fail' | 'wait';
+  /** Resolves `${secret:NAME}` in properties for the executor, and redacts values from what it reports. */
+  secrets?: SecretResolver;
 }
 
 export class Dispatcher {
@@ -44,6 +46,9 @@ export class Dispatcher {
     this.deps.emitter.emit('task:dispatched', { taskId, kind: task.kind, at: this.deps.clock.now() });
     if (!executor) {
       if (this.deps.unservedKinds === 'wait') {
+        // An outside executor gets values in its claim: a secret that is not set fails the task now, not the claim.
+        const unresolved = this.unresolved(taskId, task);
+        if (unresolved !== undefined) return this.report(taskId, { result: 'fail', message: unresolved }, false);
         this.deps.emitter.emit('task:unserved', { taskId, kind: task.kind });
         return;
       }
@@ -51,7 +56,7 @@ export class Dispatcher {
       this.report(taskId, { result: 'fail', message: `no executor serves kind '${task.kind}' here; built-in kinds: ${kinds}` }, false);
       return;
     }
-    if (task.state === 'triggered') void this.deps.submit({ type: 'task.started', id: `${taskId}.started`, taskId, by: `executor:${task.kind}` });
+    if (task.state === 'triggered') void this.deps.submit({ type: 'task.started', id: `${taskId}.started`, taskId, by: `executor:${task.kind}`, actor: SLIPWAY_ACTOR });
     this.run(taskId, run, task, executor, (ctx) => executor.execute(ctx));
   }
 
@@ -80,6 +85,7 @@ export class Dispatcher {
     const controller = new AbortController();
     this.inflight.set(taskId, controller);
     const ctx = this.context(taskId, run, task, controller.signal);
+    const secrets = this.deps.secrets;
     const done = (outcome: TaskOutcome | { result: Result; message: string; retryable: boolean; retryAfterMs?: number }) => {
       this.inflight.delete(taskId);
       // Stopping the engine aborts executors: their task resumes after restart, so report nothing.
@@ -87,7 +93,11 @@ export class Dispatcher {
       if ('retryable' in outcome) this.report(taskId, outcome, outcome.retryable, by, outcome.retryAfterMs);
       else this.report(taskId, outcome, true, by);
     };
-    call(ctx).then(done, (e: unknown) => {
+    // Values exist only in the executor's copy of the properties; a secret that is not set fails the task.
+    const running = secrets
+      ? Promise.resolve().then(() => call({ ...ctx, task: { ...ctx.task, properties: secrets.resolve(ctx.task.properties, { id: taskId, name: task.name, kind: task.kind }) }, redact: (t) => secrets.redact(t) }))
+      : call(ctx);
+    running.then(done, (e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof RetryTaskAfterError) done({ result: 'fail', message, retryable: true, retryAfterMs: e.delayMs });
       else done({ result: 'fail', message, retryable: !(e instanceof NonRetryableTaskError) });
@@ -95,7 +105,20 @@ export class Dispatcher {
     });
   }
 
-  private report(taskId: string, outcome: TaskOutcome, retryable: boolean, by?: string, retryAfterMs?: number): void {
+  /** Why the task's secret references cannot be resolved, or undefined when they can. */
+  private unresolved(taskId: string, task: TaskRun): string | undefined {
+    const props = this.find(taskId)?.run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name)?.properties;
+    try {
+      if (props && this.deps.secrets) this.deps.secrets.resolve(props, { id: taskId, name: task.name, kind: task.kind });
+      return undefined;
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  private report(taskId: string, reported: TaskOutcome, retryable: boolean, by?: string, retryAfterMs?: number): void {
+    // What an executor reports never carries a secret value back into events.
+    const outcome = this.deps.secrets ? this.deps.secrets.redact(reported) : reported;
     const who = by ?? `executor:${this.find(taskId)?.task.kind ?? 'unknown'}`;
     let input: Input;
     if (isSuspend(outcome)) {
@@ -115,6 +138,7 @@ export class Dispatcher {
         id: `${taskId}.finished`,
         taskId,
         by: who,
+        actor: SLIPWAY_ACTOR,
         result: outcome.result,
         retryable,
         ...(outcome.message !== undefined ? { message: outcome.message } : {}),

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, SlipwayEvent } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, requirements } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
@@ -16,9 +16,10 @@ import { systemClock } from './clock.js';
 import type { ClaimedTask, ClaimRequest } from './claims.js';
 import { Claims } from './claims.js';
 import { buildCommit } from './commit.js';
+import { assertEncodable, commitFailure, decideFailure, splitBudget, storeFailure } from './input-fate.js';
 import { Dispatcher } from './dispatcher.js';
 import { EngineEmitter } from './emitter.js';
-import type { Executor } from './executor.js';
+import type { Executor, SecretResolver } from './executor.js';
 import { loadRequirements, recoverState } from './recovery.js';
 import { Timers } from './timers.js';
 
@@ -34,12 +35,20 @@ export interface EngineOptions {
   maxBatch?: number;
   /** Timeout for a task of a kind no built-in executor serves, when its spec sets none. */
   defaultTimeoutMs?: number;
+  /** Resolves `${secret:NAME}` for executors (and outside executors' claims) and redacts what they report. */
+  secrets?: SecretResolver;
 }
 
 interface Pending {
   input: Input;
   resolve: (d: Decision) => void;
   reject: (e: unknown) => void;
+}
+
+/** Inputs applied in one transaction. `budget`: failed commits left to its parts after it was split (shared by them). */
+interface Batch {
+  items: Pending[];
+  budget?: { left: number };
 }
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -58,6 +67,10 @@ export class Engine {
   /** Ids of inputs applied lately (bounded): a repeat is answered as ignored instead of colliding in the log. */
   private readonly recent = new Set<string>();
   private queue: Pending[] = [];
+  /** Batches to apply before new inputs: the rest of a batch after an input was refused, or the halves of one whose commit failed. */
+  private retry: Batch[] = [];
+  /** The in-memory state may hold changes that never committed (a reload failed); reload before the next batch. */
+  private stale = false;
   private looping: Promise<void> | undefined;
   private stopping = false;
   private readonly maxBatch: number;
@@ -85,6 +98,7 @@ export class Engine {
       workDir: opts.workDir,
       projectDir: (p) => this.projectDirs.get(p) ?? process.cwd(),
       unservedKinds: opts.unservedKinds ?? 'wait',
+      ...(opts.secrets ? { secrets: opts.secrets } : {}),
     });
     this.timers = new Timers(this.clock, (i) => this.submit(i), this.log);
     this.claims = new Claims({
@@ -93,6 +107,7 @@ export class Engine {
       apply: (i) => this.submit(i),
       run: (id) => this.state.runs.get(id),
       artifacts: (id) => this.state.releases.get(id)?.release.artifacts ?? {},
+      ...(opts.secrets ? { secrets: opts.secrets } : {}),
     });
   }
 
@@ -101,9 +116,12 @@ export class Engine {
     return this.claims.claim(req);
   }
 
-  /** Renews the lease of a claimed task; throws INVALID_STATE when the task ended or its run was aborted. */
-  async heartbeat(taskId: string, leaseMs: number, by?: string): Promise<number> {
-    const d = await this.apply({ type: 'task.heartbeat', id: `${taskId}.hb.${crypto.randomUUID()}`, taskId, leaseMs, ...(by ? { by } : {}) });
+  /**
+   * Renews the lease of a claimed task for the executor holding it (`actor`); throws
+   * NOT_CLAIM_HOLDER for anyone else, INVALID_STATE when the task ended or its run was aborted.
+   */
+  async heartbeat(taskId: string, leaseMs: number, actor: TaskActor, by?: string): Promise<number> {
+    const d = await this.apply({ type: 'task.heartbeat', id: `${taskId}.hb.${crypto.randomUUID()}`, taskId, leaseMs, actor, ...(by ? { by } : {}) });
     return d.value?.leaseExpiresAt ?? 0;
   }
 
@@ -172,18 +190,29 @@ export class Engine {
     // Let inputs submitted in the same tick join the first batch.
     await new Promise((r) => setImmediate(r));
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
+      while (this.retry.length > 0 || this.queue.length > 0) {
+        const batch = this.retry.shift() ?? { items: this.queue.splice(0, this.maxBatch) };
         await this.applyBatch(batch);
       }
     } finally {
       this.looping = undefined;
-      if (this.queue.length > 0 && !this.stopping) this.looping = this.loop();
+      if ((this.queue.length > 0 || this.retry.length > 0) && !this.stopping) this.looping = this.loop();
     }
   }
 
-  private async applyBatch(batch: Pending[]): Promise<void> {
+  /**
+   * One transaction for the batch. An input that cannot be applied fails alone: when
+   * deciding or encoding it throws, it is refused and the others go again from the
+   * store's state; when the commit fails, the batch goes again in halves until the input
+   * at fault is alone (or the split budget says the store itself is failing).
+   */
+  private async applyBatch(b: Batch): Promise<void> {
+    const batch = b.items;
     const started = performance.now();
+    if (this.stale && !(await this.reload())) {
+      for (const p of batch) p.reject(new SlipwayError('STORE', 'the store could not be read to recover from an earlier failure; try again'));
+      return;
+    }
     const now = this.clock.now();
     const ctx: DecideContext = { ...this.ctxBase, now };
     try {
@@ -198,21 +227,22 @@ export class Engine {
     const seen = new Set<string>();
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
-      const id = batch[i]!.input.id;
-      if (this.recent.has(id) || seen.has(id)) {
-        decisions.push({ events: [], effects: [], ignored: `input ${id} was applied already` });
+      const { input } = batch[i]!;
+      if (this.recent.has(input.id) || seen.has(input.id)) {
+        decisions.push({ events: [], effects: [], ignored: `input ${input.id} was applied already` });
         continue;
       }
-      seen.add(id);
+      seen.add(input.id);
       try {
-        d = decide(this.state, batch[i]!.input, ctx);
+        d = decide(this.state, input, ctx);
       } catch (e) {
         // A bug, not a rule: the state may be half-changed. Start over from the store without this input.
-        this.log.error({ err: e, input: batch[i]!.input }, 'decide failed');
-        batch[i]!.reject(e);
-        await this.reload();
-        this.queue.unshift(...batch.filter((_, j) => j !== i));
-        return;
+        return this.refuse(b, i, decideFailure(input, e), e);
+      }
+      try {
+        assertEncodable(input, d);
+      } catch (e) {
+        return this.refuse(b, i, e as SlipwayError, e);
       }
       decisions.push(d);
       events.push(...d.events);
@@ -222,11 +252,10 @@ export class Engine {
     try {
       await this.store.commit(commit);
     } catch (e) {
-      this.log.error({ err: e }, 'commit failed; reloading state');
+      this.log.error({ err: e, inputs: batch.length }, 'commit failed; reloading state');
       this.emitter.emit('store:error', e as Error);
-      await this.reload().catch(() => undefined);
-      const err = new SlipwayError('STORE', `the store could not commit: ${(e as Error).message}`, {}, { cause: e });
-      for (const p of batch) p.reject(err);
+      await this.reload();
+      this.split(b, e);
       return;
     }
     this.remember(seen);
@@ -236,6 +265,31 @@ export class Engine {
     this.evict(commit.runs.map((r) => r.id));
     batch.forEach((p, i) => p.resolve(decisions[i]!));
     this.emitter.emit('committed', { inputs: batch.length, events: events.length, ms: performance.now() - started });
+  }
+
+  /** Input `i` of the batch cannot be applied: it fails alone; the rest go again, first, from the store's state. */
+  private async refuse(b: Batch, i: number, err: SlipwayError, cause: unknown): Promise<void> {
+    const p = b.items[i]!;
+    this.log.error({ err: cause, input: { type: p.input.type, id: p.input.id } }, 'input refused');
+    p.reject(err);
+    await this.reload();
+    const rest = b.items.filter((_, j) => j !== i);
+    if (rest.length > 0) this.retry.unshift({ items: rest, ...(b.budget ? { budget: b.budget } : {}) });
+  }
+
+  /** The commit failed: a lone input fails with the reason; a larger batch goes again in halves. */
+  private split(b: Batch, e: unknown): void {
+    const items = b.items;
+    if (items.length === 1) return items[0]!.reject(commitFailure(items[0]!.input, e));
+    const budget = b.budget ?? { left: splitBudget(items.length) };
+    if (budget.left <= 0) {
+      const err = storeFailure(e);
+      for (const p of items) p.reject(err);
+      return;
+    }
+    budget.left--;
+    const half = Math.ceil(items.length / 2);
+    this.retry.unshift({ items: items.slice(0, half), budget }, { items: items.slice(half), budget });
   }
 
   private remember(ids: Set<string>): void {
@@ -293,10 +347,19 @@ export class Engine {
     if (this.state.artifactPasses.size > 50_000) this.state.artifactPasses.clear();
   }
 
-  private async reload(): Promise<void> {
-    const pipelines = this.state.pipelines;
-    const { state } = await recoverState(this.store);
-    for (const [name, p] of pipelines) state.pipelines.set(name, p);
-    this.state = state;
+  /** Rebuilds the state from the store; false (and the state marked stale, reloaded before the next batch) when the store cannot be read. */
+  private async reload(): Promise<boolean> {
+    try {
+      const pipelines = this.state.pipelines;
+      const { state } = await recoverState(this.store);
+      for (const [name, p] of pipelines) state.pipelines.set(name, p);
+      this.state = state;
+      this.stale = false;
+      return true;
+    } catch (e) {
+      this.log.error({ err: e }, 'reloading state from the store failed');
+      this.stale = true;
+      return false;
+    }
   }
 }

@@ -28,7 +28,13 @@ interface Claimed {
   run: { id: string; project: string; stage: string; artifacts: Record<string, string> };
   event: { type: string; id: string; taskid: string };
   leaseExpiresAt: number;
+  leaseToken: string;
 }
+
+/** What names the claim of `c` on a REST heartbeat or report (executor `ci-1` claims in these tests). */
+const proof = (c: Claimed) => ({ executor: 'ci-1', leaseToken: c.leaseToken });
+/** The same as CloudEvent extension attributes. */
+const ceProof = (c: Claimed) => ({ executor: 'ci-1', leasetoken: c.leaseToken });
 
 const claim = (waitMs = 0) => http('POST', '/api/v1/tasks/claim', h.tokens.execute, { kinds: ['pytest'], executor: 'ci-1', waitMs, leaseMs: 30_000 });
 const trigger = async () => (await h.call('POST', '/api/v1/projects/ext/releases', { body: { artifacts: { api: 'api:1' } } })).json() as { runId: string };
@@ -46,18 +52,19 @@ describe('pull executors', () => {
     expect(c.run).toMatchObject({ id: runId, project: 'ext', stage: 'dev', artifacts: { api: 'api:1' } });
     expect(c.event).toMatchObject({ type: 'sh.slipway.task.test.triggered', taskid: c.task.id });
     expect(c.leaseExpiresAt).toBeGreaterThan(Date.now());
+    expect(c.leaseToken).toMatch(/^sll_[A-Za-z0-9_-]{32}$/);
     expect((await claim()).status).toBe(204);
 
-    const hb = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, { leaseMs: 120_000 });
+    const hb = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, { leaseMs: 120_000, ...proof(c) });
     expect(hb.status).toBe(200);
     expect(hb.body!['leaseExpiresAt']).toBeGreaterThan(c.leaseExpiresAt);
 
-    const done = await http('POST', `/api/v1/tasks/${c.task.id}/finish`, h.tokens.execute, { result: 'pass', message: 'all green', output: { tests: 12 } });
+    const done = await http('POST', `/api/v1/tasks/${c.task.id}/finish`, h.tokens.execute, { result: 'pass', message: 'all green', output: { tests: 12 }, ...proof(c) });
     expect(done.body).toStrictEqual({ taskId: c.task.id, applied: true });
     await eventually(async () => (await runState(runId)) === 'succeeded' || undefined);
-    const again = await http('POST', `/api/v1/tasks/${c.task.id}/finish`, h.tokens.execute, { result: 'fail' });
+    const again = await http('POST', `/api/v1/tasks/${c.task.id}/finish`, h.tokens.execute, { result: 'fail', ...proof(c) });
     expect(again.body).toStrictEqual({ taskId: c.task.id, applied: false });
-    const late = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, {});
+    const late = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, proof(c));
     expect(late.status).toBe(409);
     expect(late.body).toMatchObject({ code: 'INVALID_STATE', field: 'taskId' });
     const task = (await h.slipway.store.getRun(runId))!.tasks[0]!;
@@ -68,7 +75,7 @@ describe('pull executors', () => {
     const { runId } = await trigger();
     const c = (await claim(2000)).body as unknown as Claimed;
     await h.call('POST', `/api/v1/runs/${runId}/abort`, { body: {} });
-    const hb = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, {});
+    const hb = await http('POST', `/api/v1/tasks/${c.task.id}/heartbeat`, h.tokens.execute, proof(c));
     expect(hb.status).toBe(409);
     expect(String(hb.body!['message'])).toMatch(/aborted/);
   });
@@ -92,31 +99,32 @@ describe('pull executors', () => {
 });
 
 describe('POST /api/v1/events', () => {
-  const structured = (type: string, id: string, taskId: string, data?: object) =>
-    http('POST', '/api/v1/events', h.tokens.execute, JSON.stringify({ specversion: '1.0', id, source: 'urn:ci', type, taskid: taskId, ...(data ? { data } : {}) }), { 'content-type': 'application/cloudevents+json' });
-  const binary = (type: string, id: string, taskId: string, data?: object) =>
-    http('POST', '/api/v1/events', h.tokens.execute, data ?? {}, { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': 'urn:ci', 'ce-type': type, 'ce-subject': taskId });
+  const structured = (type: string, id: string, taskId: string, data?: object, extra: object = {}) =>
+    http('POST', '/api/v1/events', h.tokens.execute, JSON.stringify({ specversion: '1.0', id, source: 'urn:ci', type, taskid: taskId, ...extra, ...(data ? { data } : {}) }), { 'content-type': 'application/cloudevents+json' });
+  const binary = (type: string, id: string, taskId: string, data?: object, extra: Record<string, string> = {}) =>
+    http('POST', '/api/v1/events', h.tokens.execute, data ?? {}, { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': 'urn:ci', 'ce-type': type, 'ce-subject': taskId, ...extra });
 
   it('accepts .started and .finished in structured mode; a repeat is applied: false', async () => {
     const { runId } = await trigger();
     const c = (await claim(2000)).body as unknown as Claimed;
     // Claiming started the task: the executor's own .started changes nothing.
-    expect((await structured('sh.slipway.task.test.started', 'e-1', c.task.id)).body).toStrictEqual({ id: 'e-1', applied: false });
-    const fin = await structured('sh.slipway.task.test.finished', 'e-2', c.task.id, { result: 'warning', message: 'flaky' });
+    expect((await structured('sh.slipway.task.test.started', 'e-1', c.task.id, undefined, ceProof(c))).body).toStrictEqual({ id: 'e-1', applied: false });
+    const fin = await structured('sh.slipway.task.test.finished', 'e-2', c.task.id, { result: 'warning', message: 'flaky' }, ceProof(c));
     expect(fin.status).toBe(202);
     expect(fin.body).toStrictEqual({ id: 'e-2', applied: true });
-    expect((await structured('sh.slipway.task.test.finished', 'e-2', c.task.id, { result: 'warning' })).body).toStrictEqual({ id: 'e-2', applied: false });
+    expect((await structured('sh.slipway.task.test.finished', 'e-2', c.task.id, { result: 'warning' }, ceProof(c))).body).toStrictEqual({ id: 'e-2', applied: false });
     await eventually(async () => (await runState(runId)) === 'succeeded' || undefined);
     expect((await h.slipway.store.getRun(runId))!.tasks[0]).toMatchObject({ result: 'warning', message: 'flaky' });
   });
 
-  it('accepts binary mode with the task in the subject', async () => {
+  it('accepts binary mode with the task in the subject and the claim in ce-executor / ce-leasetoken', async () => {
     const { runId } = await trigger();
-    await eventually(() => h.slipway.engine.backlog()['pytest'] === 1 || undefined);
+    const c = (await claim(2000)).body as unknown as Claimed;
     const taskId = `${runId}.test.1`;
-    expect((await binary('sh.slipway.task.test.started', 'b-1', taskId)).body).toStrictEqual({ id: 'b-1', applied: true });
-    expect((await binary('sh.slipway.task.test.started', 'b-1', taskId)).body).toStrictEqual({ id: 'b-1', applied: false });
-    expect((await binary('sh.slipway.task.test.finished', 'b-2', taskId, { result: 'fail', message: 'red' })).body).toStrictEqual({ id: 'b-2', applied: true });
+    const headers = { 'ce-executor': 'ci-1', 'ce-leasetoken': c.leaseToken };
+    expect((await binary('sh.slipway.task.test.started', 'b-1', taskId, undefined, headers)).body).toStrictEqual({ id: 'b-1', applied: false });
+    expect((await binary('sh.slipway.task.test.finished', 'b-2', taskId, { result: 'fail', message: 'red' }, headers)).body).toStrictEqual({ id: 'b-2', applied: true });
+    expect((await binary('sh.slipway.task.test.finished', 'b-2', taskId, { result: 'fail', message: 'red' }, headers)).body).toStrictEqual({ id: 'b-2', applied: false });
     await eventually(async () => (await runState(runId)) === 'failed' || undefined);
   });
 

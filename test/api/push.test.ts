@@ -66,22 +66,29 @@ const trigger = async () => (await h.call('POST', '/api/v1/projects/ext/releases
 const run = (id: string) => h.slipway.store.getRun(id);
 
 describe('push subscriptions', () => {
-  it('deliver the signed .triggered event; the receiver reports back with an execute token', async () => {
+  it('deliver the signed .triggered event with its claim; the receiver reports back with an execute token and that claim', async () => {
     const sub = await setUp();
     expect(sub.secret).toBe(SECRET);
     const { runId } = await trigger();
     const d = await eventually(() => rx.deliveries[0]);
     expect(d.verified).toBe(true);
     expect(d.headers['content-type']).toBe('application/cloudevents+json');
-    const event = JSON.parse(d.body) as { id: string; type: string; taskid: string; data: { artifacts: object; properties: object } };
-    expect(event).toMatchObject({ type: 'sh.slipway.task.test.triggered', taskid: `${runId}.test.1`, data: { artifacts: { api: 'api:1' }, properties: { suite: 'smoke' } } });
+    const event = JSON.parse(d.body) as { id: string; type: string; taskid: string; executor: string; leasetoken: string; data: { artifacts: object; properties: object } };
+    expect(event).toMatchObject({ type: 'sh.slipway.task.test.triggered', taskid: `${runId}.test.1`, executor: `subscription:${sub.id}`, data: { artifacts: { api: 'api:1' }, properties: { suite: 'smoke' } } });
+    expect(event.leasetoken).toMatch(/^sll_/);
     expect((await run(runId))!.tasks[0]!.state).toBe('started');
 
-    const fin = await h.call('POST', '/api/v1/events', {
-      token: h.tokens.execute,
-      body: JSON.stringify({ specversion: '1.0', id: 'rx-1', source: 'urn:receiver', type: 'sh.slipway.task.test.finished', taskid: event.taskid, data: { result: 'pass' } }),
-      headers: { 'content-type': 'application/cloudevents+json' },
-    });
+    const report = (id: string, claim: object) =>
+      h.call('POST', '/api/v1/events', {
+        token: h.tokens.execute,
+        body: JSON.stringify({ specversion: '1.0', id, source: 'urn:receiver', type: 'sh.slipway.task.test.finished', taskid: event.taskid, ...claim, data: { result: 'pass' } }),
+        headers: { 'content-type': 'application/cloudevents+json' },
+      });
+    // Only the receiver that got the task holds it: without the pushed claim a report is refused.
+    const forged = await report('rx-0', { executor: event.executor });
+    expect(forged.statusCode).toBe(409);
+    expect(forged.json()).toMatchObject({ code: 'NOT_CLAIM_HOLDER', field: 'taskid' });
+    const fin = await report('rx-1', { executor: event.executor, leasetoken: event.leasetoken });
     expect(fin.json()).toStrictEqual({ id: 'rx-1', applied: true });
     await eventually(async () => (await run(runId))?.state === 'succeeded' || undefined);
     expect(rx.deliveries).toHaveLength(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createState, emptyDirty, evolve, decide } from '../../src/core/index.js';
+import { SLIPWAY_ACTOR, createState, emptyDirty, evolve, decide } from '../../src/core/index.js';
 import { Harness, pipeline, sha } from './harness.js';
 
 const shop = pipeline('shop', [
@@ -272,7 +272,7 @@ describe('core.decide: replay', () => {
     };
     const a = make();
     const b = make();
-    const input = { type: 'task.finished' as const, id: 'x', taskId: a.dispatched()[0]!, result: 'pass' as const };
+    const input = { type: 'task.finished' as const, id: 'x', taskId: a.dispatched()[0]!, result: 'pass' as const, actor: SLIPWAY_ACTOR };
     const ctx = { now: a.now, hash: sha, defaultTimeoutMs: () => 1000 };
     const da = decide(a.state, input, ctx);
     const db = decide(b.state, input, ctx);
@@ -294,7 +294,7 @@ describe('core.decide: tasks an executor in this process runs', () => {
     const started = d.events.find((e) => e.type === 'sh.slipway.task.build.started')!;
     expect(started.triggeredid).toBe(d.events.find((e) => e.type === 'sh.slipway.task.build.triggered')!.id);
     const taskId = started.taskid!;
-    const next = decide(state, { type: 'task.finished', id: 'f1', taskId, result: 'pass' }, ctx);
+    const next = decide(state, { type: 'task.finished', id: 'f1', taskId, result: 'pass', actor: SLIPWAY_ACTOR }, ctx);
     expect(next.events.filter((e) => e.type.startsWith('sh.slipway.task.')).map((e) => e.type.replace('sh.slipway.task.', ''))).toEqual(['build.finished', 'test.triggered']);
   });
 });

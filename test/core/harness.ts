@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { CoreState, Decision, Input, Pipeline, Result, SlipwayEvent, StageSpec, TaskSpec } from '../../src/core/index.js';
 import type { ArtifactPass } from '../../src/core/index.js';
-import { artifactKey, createState, decide, emptyDirty, requirements } from '../../src/core/index.js';
+import { SLIPWAY_ACTOR, artifactKey, createState, decide, emptyDirty, requirements } from '../../src/core/index.js';
 
 export interface TaskLike {
   name: string;
@@ -101,8 +101,9 @@ export class Harness {
     return out;
   }
 
+  /** Finishes a task as Slipway's own executor would (pass `actor` in `extra` to report as another). */
   finish(taskId: string, result: Result = 'pass', extra: Record<string, unknown> = {}): Decision {
-    return this.decide({ type: 'task.finished', taskId, result, ...extra } as Input);
+    return this.decide({ type: 'task.finished', taskId, result, actor: SLIPWAY_ACTOR, ...extra } as Input);
   }
 
   /** Finishes every dispatched task with `result` until none is left (or `max` rounds). */

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Run } from '../../src/core/index.js';
+import type { ExecutorActor, Run } from '../../src/core/index.js';
+import type { ClaimedTask } from '../../src/engine/index.js';
 import { Engine, FakeClock } from '../../src/engine/index.js';
 import type { Store } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
@@ -29,6 +30,8 @@ afterEach(async () => {
 
 const trigger = () => engine.apply({ type: 'trigger', id: crypto.randomUUID(), project: 'p', artifacts: { api: 'api:1' } });
 const finished = () => new Promise<Run>((r) => engine.emitter.once('run:finished', r));
+/** The claim a reply names: the executor that claimed and the lease token its claim gave it. */
+const holder = (c: ClaimedTask | undefined, executor: string): ExecutorActor => ({ type: 'executor', executor, leaseToken: c!.leaseToken });
 
 describe('outside executors', () => {
   it('claim a task of their kind with its triggered event, and finish it', async () => {
@@ -41,7 +44,7 @@ describe('outside executors', () => {
     expect(c?.leaseExpiresAt).toBe(clock.now() + 30_000);
     expect(await engine.claim({ kinds: ['pytest'], executor: 'ci-2', leaseMs: 1000, waitMs: 0 })).toBeUndefined();
     const done = finished();
-    await engine.apply({ type: 'task.finished', id: 'e1', taskId: c!.task.id, result: 'pass' });
+    await engine.apply({ type: 'task.finished', id: 'e1', taskId: c!.task.id, result: 'pass', actor: holder(c, 'ci-1') });
     expect((await done).state).toBe('succeeded');
   });
 
@@ -55,7 +58,7 @@ describe('outside executors', () => {
     await trigger();
     const first = await engine.claim({ kinds: ['pytest'], executor: 'ci-1', leaseMs: 10_000, waitMs: 0 });
     clock.advance(5_000);
-    expect(await engine.heartbeat(first!.task.id, 10_000)).toBe(clock.now() + 10_000);
+    expect(await engine.heartbeat(first!.task.id, 10_000, holder(first, 'ci-1'))).toBe(clock.now() + 10_000);
     clock.advance(9_999);
     await new Promise((r) => setTimeout(r, 20));
     expect(await engine.claim({ kinds: ['pytest'], executor: 'ci-2', leaseMs: 10_000, waitMs: 0 })).toBeUndefined();
@@ -65,7 +68,7 @@ describe('outside executors', () => {
     clock.advance(1000); // retry backoff
     const second = await retried;
     expect(second?.task.attempt).toBe(2);
-    await expect(engine.heartbeat(first!.task.id, 10_000)).rejects.toThrow(/no longer running/);
+    await expect(engine.heartbeat(first!.task.id, 10_000, holder(first, 'ci-1'))).rejects.toThrow(/no longer running/);
     const done = finished();
     clock.advance(10_000);
     const run = await done;
@@ -77,6 +80,6 @@ describe('outside executors', () => {
     const { value } = await trigger();
     const c = await engine.claim({ kinds: ['pytest'], executor: 'ci-1', leaseMs: 10_000, waitMs: 0 });
     await engine.apply({ type: 'run.abort', id: 'a', runId: value!.runId! });
-    await expect(engine.heartbeat(c!.task.id, 10_000)).rejects.toThrow(/its run is aborted/);
+    await expect(engine.heartbeat(c!.task.id, 10_000, holder(c, 'ci-1'))).rejects.toThrow(/its run is aborted/);
   });
 });

@@ -1,12 +1,15 @@
 /**
  * Delivering one claimed task to a subscriber: POST its `.triggered` event, retrying with
- * exponential backoff while renewing the short delivery lease between attempts. Once the
+ * exponential backoff while renewing the short delivery lease between attempts. The event
+ * carries the claim (`executor: subscription:<id>`, `leasetoken`) as extension attributes:
+ * the subscriber sends both back with its reports, as a pull executor does. Once the
  * subscriber took it, the lease runs to the task's deadline (the subscriber reports
  * `.started` / `.finished` later, and may heartbeat). When every attempt failed, the task
  * fails with the reason, and its retries (if any) take over.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ExecutorActor } from '../../core/index.js';
 import type { ClaimedTask, Engine } from '../../engine/index.js';
 import type { SubscriptionRow } from '../../store/index.js';
 import type { PushOptions } from '../types.js';
@@ -26,18 +29,19 @@ export async function deliver(deps: DeliveryDeps, sub: SubscriptionRow, claimed:
   const { engine, options, signal } = deps;
   const taskId = claimed.task.id;
   const origin = originOf(sub.url);
-  const body = JSON.stringify(claimed.event ?? {});
+  const actor = subscriptionActor(sub, claimed);
+  const body = JSON.stringify({ ...(claimed.event ?? {}), executor: actor.executor, leasetoken: claimed.leaseToken });
   let reason = 'no attempt was made';
   for (let attempt = 1; attempt <= options.attempts && !signal.aborted; attempt++) {
     if (attempt > 1) {
       await sleep(options.baseDelayMs * 2 ** (attempt - 2), signal);
       if (signal.aborted) return false;
-      if (!(await renew(engine, taskId, options.leaseMs, sub.id))) return false; // the task ended or its run was aborted
+      if (!(await renew(engine, taskId, options.leaseMs, sub.id, actor))) return false; // the task ended or its run was aborted
     }
     const out = await postEvent(sub.url, sub.secret, body, options.timeoutMs, signal);
     if (out.ok) {
       const untilDeadline = claimed.task.deadline !== undefined ? claimed.task.deadline - Date.now() : DEFAULT_TASK_LEASE_MS;
-      await renew(engine, taskId, Math.max(untilDeadline, options.leaseMs), sub.id);
+      await renew(engine, taskId, Math.max(untilDeadline, options.leaseMs), sub.id, actor);
       deps.log.info({ taskId, subscription: sub.id, origin, attempt }, 'task pushed');
       return true;
     }
@@ -54,14 +58,20 @@ export async function deliver(deps: DeliveryDeps, sub: SubscriptionRow, claimed:
       result: 'fail',
       message: `push delivery to ${origin} failed: ${reason}`,
       by: `subscription:${sub.id}`,
+      actor,
     })
     .catch((e: unknown) => deps.log.warn({ err: e, taskId }, 'could not fail an undeliverable task'));
   return false;
 }
 
-async function renew(engine: Engine, taskId: string, leaseMs: number, subId: string): Promise<boolean> {
+/** The deliverer claims as executor `subscription:<id>` and acts on the task with that claim. */
+export function subscriptionActor(sub: SubscriptionRow, claimed: ClaimedTask): ExecutorActor {
+  return { type: 'executor', executor: `subscription:${sub.id}`, leaseToken: claimed.leaseToken };
+}
+
+async function renew(engine: Engine, taskId: string, leaseMs: number, subId: string, actor: ExecutorActor): Promise<boolean> {
   try {
-    await engine.heartbeat(taskId, leaseMs, `subscription:${subId}`);
+    await engine.heartbeat(taskId, leaseMs, actor, `subscription:${subId}`);
     return true;
   } catch {
     return false;

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import type { Slipway } from '../../main.js';
-import { readCloudEvent, toTaskInput } from '../cloudevent-in.js';
+import { checkTaskAttributes, claimOf, readCloudEvent, toTaskInput } from '../cloudevent-in.js';
 import { CLOUDEVENT_TYPES } from '../content.js';
+import { executorActor } from '../executor-actor.js';
 import { Json, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { by } from '../types.js';
@@ -46,14 +47,16 @@ export function eventRoutes(app: Api, slipway: Slipway): void {
   app.post('/api/v1/events', {
     config: { scope: 'execute', accepts: CLOUDEVENT_TYPES },
     schema: {
-      summary: 'Report a task .started or .finished as a CloudEvent (structured or binary mode)',
+      summary: 'Report a task you claimed .started or .finished as a CloudEvent (structured or binary mode), with the executor and leasetoken extensions of the claim',
       body: z.unknown(),
       response: { 202: z.object({ id: z.string(), applied: z.boolean() }), ...errors },
     },
     handler: async (req, reply) => {
       const ce = readCloudEvent(req.headers, req.body);
-      const input = toTaskInput(ce, by(req.identity));
-      await requireTask(slipway, input.taskId, 'taskid');
+      const claim = claimOf(ce);
+      const input = toTaskInput(ce, by(req.identity), executorActor(req.identity, claim.executor, claim.leaseToken));
+      const { run } = await requireTask(slipway, input.taskId, 'taskid');
+      checkTaskAttributes(ce, run);
       const d = await engine.apply(input);
       return reply.code(202).send({ id: ce.id, applied: d.ignored === undefined });
     },

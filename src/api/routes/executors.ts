@@ -1,12 +1,17 @@
 /**
  * Outside executors that pull: claim a task of their kinds (long-poll up to 30 s), renew
- * the lease while working, finish it. A claim whose client went away stops waiting; a
- * task claimed just as its client left is not lost: its lease runs out and it is
- * offered again as the next attempt.
+ * the lease while working, finish it. The claim answer carries a lease token; heartbeats
+ * and reports send it back with the executor name, and the core refuses them from anyone
+ * else (409 NOT_CLAIM_HOLDER) and for tasks Slipway runs itself (403 BUILTIN_TASK). A
+ * claim whose client went away stops waiting; a task claimed just as its client left is
+ * not lost: its lease runs out and it is offered again as the next attempt.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Slipway } from '../../main.js';
+import { SlipwayError } from '../../core/index.js';
+import { executeKinds } from '../auth/scopes.js';
+import { executorActor } from '../executor-actor.js';
 import { FinishBody, Json, Name, TaskParams, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { by } from '../types.js';
@@ -24,7 +29,14 @@ const Claimed = z.object({
   run: z.object({ id: z.string(), project: z.string(), stage: z.string(), sequence: z.string(), releaseId: z.string(), artifacts: z.record(z.string(), z.string()) }),
   event: Json.nullable().describe('the task\'s .triggered CloudEvent'),
   leaseExpiresAt: z.number().int(),
+  leaseToken: z.string().describe('proves the claim: send it with the executor name on every heartbeat and report for this task'),
 });
+
+/** What names the claim on a heartbeat or a report: the claim answer's executor name and lease token. */
+const ClaimProof = {
+  executor: Name.optional().describe('the executor name the task was claimed with'),
+  leaseToken: z.string().max(200).optional().describe('the leaseToken of the claim answer'),
+};
 
 export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal): void {
   const { engine } = slipway;
@@ -37,6 +49,11 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
       response: { 200: Claimed, 204: z.null().describe('nothing to do'), ...errors },
     },
     handler: async (req, reply) => {
+      const served = executeKinds(req.identity?.scopes ?? []);
+      const refused = served === undefined ? undefined : req.body.kinds.find((k) => !served.includes(k));
+      if (refused !== undefined) {
+        throw new SlipwayError('FORBIDDEN', `token '${req.identity?.name}' may not claim kind '${refused}': it serves only ${served!.join(', ')}; it needs scope execute:${refused} or execute`, { field: 'kinds' });
+      }
       const gone = new AbortController();
       const onClose = () => {
         if (!reply.raw.writableEnded) gone.abort();
@@ -49,6 +66,7 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
           leaseMs: req.body.leaseMs,
           waitMs: req.body.waitMs,
           by: by(req.identity),
+          ...(served ? { scopeKinds: served } : {}),
           signal: AbortSignal.any([gone.signal, shutdown]),
         });
         if (!c) return reply.code(204).send(null);
@@ -57,6 +75,7 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
           run: { ...c.run, artifacts: { ...c.run.artifacts } },
           event: c.event ? { ...c.event } : null,
           leaseExpiresAt: c.leaseExpiresAt,
+          leaseToken: c.leaseToken,
         };
       } finally {
         reply.raw.off('close', onClose);
@@ -67,20 +86,22 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
   app.post('/api/v1/tasks/:taskId/heartbeat', {
     config: { scope: 'execute' },
     schema: {
-      summary: 'Renew the lease of a claimed task; 409 when the task ended or its run was aborted (stop working on it)',
+      summary: 'Renew the lease of a task you claimed; 409 INVALID_STATE when the task ended or its run was aborted (stop working on it), 409 NOT_CLAIM_HOLDER when you do not hold its claim',
       params: TaskParams,
-      body: z.object({ leaseMs: z.number().int().min(1000).max(86_400_000).default(60_000) }),
+      body: z.object({ leaseMs: z.number().int().min(1000).max(86_400_000).default(60_000), ...ClaimProof }),
       response: { 200: z.object({ leaseExpiresAt: z.number().int() }), ...errors },
     },
-    handler: async (req) => ({ leaseExpiresAt: await engine.heartbeat(req.params.taskId, req.body.leaseMs, by(req.identity)) }),
+    handler: async (req) => ({
+      leaseExpiresAt: await engine.heartbeat(req.params.taskId, req.body.leaseMs, executorActor(req.identity, req.body.executor, req.body.leaseToken), by(req.identity)),
+    }),
   });
 
   app.post('/api/v1/tasks/:taskId/finish', {
     config: { scope: 'execute' },
     schema: {
-      summary: 'Report the result of a claimed task (the same as posting its .finished event)',
+      summary: 'Report the result of a task you claimed (the same as posting its .finished event)',
       params: TaskParams,
-      body: FinishBody,
+      body: FinishBody.extend(ClaimProof),
       response: { 200: z.object({ taskId: z.string(), applied: z.boolean() }), ...errors },
     },
     handler: async (req) => {
@@ -92,6 +113,7 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
         taskId,
         result: req.body.result,
         by: by(req.identity),
+        actor: executorActor(req.identity, req.body.executor, req.body.leaseToken),
         ...(req.body.message !== undefined ? { message: req.body.message } : {}),
         ...(req.body.output !== undefined ? { output: req.body.output } : {}),
       });
