@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { openSlipway } from '../main.js';
+import { secretLogHooks } from '../secrets/index.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { REDACT, buildServer } from './server.js';
 import type { Api, PushOptions } from './types.js';
@@ -42,7 +43,7 @@ export interface RunningServer {
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT }, pino.destination(2));
+  const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT, hooks: secretLogHooks() }, pino.destination(2));
   const dataDir = resolve(opts.dataDir);
   const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}) });
   try {

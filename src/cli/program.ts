@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerRuns } from './commands/runs.js';
+import { registerSecret } from './commands/secret.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
@@ -25,5 +26,6 @@ export function buildProgram(): Command {
   registerControl(program);
   registerEvents(program);
   registerToken(program);
+  registerSecret(program);
   return program;
 }

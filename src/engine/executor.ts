@@ -55,6 +55,29 @@ export interface ExecutorContext {
   workDir: string;
   /** Current time (UTC ms) from the injected clock. */
   now(): number;
+  /**
+   * Replaces every secret value this task was given by `[secret:NAME]`: for what an
+   * executor keeps beyond its outcome (the outcome itself is redacted by the dispatcher).
+   */
+  redact?(text: string): string;
+}
+
+/** Where the task's fields sit, for messages. */
+export interface TaskWhere {
+  id: string;
+  name: string;
+  kind: string;
+}
+
+/**
+ * Secrets by reference: properties hold `${secret:NAME}`; only the copy an executor runs
+ * with holds values, and what comes back from it holds names again.
+ */
+export interface SecretResolver {
+  /** `properties` with each reference replaced by its value; throws NonRetryableTaskError naming a secret that is not set. */
+  resolve(properties: Readonly<Record<string, unknown>>, task: TaskWhere): Readonly<Record<string, unknown>>;
+  /** `value` (text or a JSON-like value) with every known secret value replaced by `[secret:NAME]`. */
+  redact<T>(value: T): T;
 }
 
 export interface Finished {

@@ -113,6 +113,21 @@ export interface SubscriptionRow {
   createdBy?: string;
 }
 
+/** A stored secret: its value sealed (AES-256-GCM) under a key the store never sees. */
+export interface SecretRow {
+  /** `[A-Z][A-Z0-9_]*`; unique. */
+  name: string;
+  /** Fingerprint of the key that sealed it. */
+  keyId: string;
+  /** Base64 nonce, ciphertext and authentication tag. */
+  iv: string;
+  data: string;
+  tag: string;
+  createdAt: number;
+  updatedAt: number;
+  updatedBy?: string;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -163,4 +178,12 @@ export interface Store {
   listSubscriptions(): Promise<SubscriptionRow[]>;
   /** False when no subscription has that id. */
   deleteSubscription(id: string): Promise<boolean>;
+
+  /** Inserts or replaces the secret of that name. */
+  putSecret(row: SecretRow): Promise<void>;
+  getSecret(name: string): Promise<SecretRow | undefined>;
+  /** By name. */
+  listSecrets(): Promise<SecretRow[]>;
+  /** False when no secret has that name. */
+  deleteSecret(name: string): Promise<boolean>;
 }

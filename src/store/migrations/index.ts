@@ -8,6 +8,7 @@ import { SlipwayError } from '../../core/errors.js';
 import { initialSchema } from './0001-initial.js';
 import { accessSchema } from './0002-access.js';
 import { runSpecsSchema } from './0003-run-specs.js';
+import { secretsSchema } from './0004-secrets.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -18,6 +19,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0001-initial': initialSchema(options),
     '0002-access': accessSchema(),
     '0003-run-specs': runSpecsSchema(),
+    '0004-secrets': secretsSchema(),
   };
 }
 

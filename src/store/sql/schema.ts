@@ -100,6 +100,12 @@ export interface RunSpecsTable {
   body: string;
 }
 
+export interface SecretsTable {
+  name: string;
+  updated_at: Int8;
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -113,4 +119,5 @@ export interface Database {
   pipeline_versions: PipelineVersionsTable;
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
+  secrets: SecretsTable;
 }

@@ -6,11 +6,12 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
+import * as secrets from './secrets.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -87,4 +88,9 @@ export class SqlStore implements Store {
   addSubscription = (row: SubscriptionRow) => access.addSubscription(this.db, row);
   listSubscriptions = () => access.listSubscriptions(this.db);
   deleteSubscription = (id: string) => access.deleteSubscription(this.db, id);
+
+  putSecret = (row: SecretRow) => secrets.putSecret(this.db, row);
+  getSecret = (name: string) => secrets.getSecret(this.db, name);
+  listSecrets = () => secrets.listSecrets(this.db);
+  deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
 }
