@@ -23,12 +23,14 @@ import { eventRoutes } from './routes/events.js';
 import { executorRoutes } from './routes/executors.js';
 import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
+import { secretRoutes } from './routes/secrets.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import type { Api, ApiDeps } from './types.js';
+import { secretLogHooks } from '../secrets/index.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,7 +43,7 @@ export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.he
 
 export async function buildServer(deps: ApiDeps): Promise<Api> {
   const { slipway } = deps;
-  const log = deps.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: REDACT });
+  const log = deps.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: REDACT, hooks: secretLogHooks() });
   const app = fastify({
     loggerInstance: httpLogger(log) as FastifyBaseLogger,
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
@@ -84,6 +86,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   eventRoutes(app, slipway);
   streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
   accessRoutes(app, { slipway, tokens, deliverer });
+  secretRoutes(app, slipway);
 
   app.addHook('onReady', async () => {
     await feed.start();
