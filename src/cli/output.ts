@@ -17,3 +17,16 @@ export function resultColor(result: string | undefined): (s: string) => string {
   if (result === 'fail' || result === 'failed' || result === 'aborted') return color.red;
   return (s) => s;
 }
+
+/**
+ * A task's line with its message: the first line of the message only, unless the task
+ * failed; then every line (a failed shell task's last output and its log), each following
+ * line indented under the first.
+ */
+export function withMessage(head: string, result: string, message: unknown): string {
+  if (message === undefined || message === null || message === '') return head;
+  const lines = String(message).split('\n');
+  if (result !== 'fail') return `${head}  ${lines[0]}`;
+  const indent = ' '.repeat(head.replace(/\u001b\[\d+m/g, '').length + 2);
+  return [`${head}  ${lines[0]}`, ...lines.slice(1).map((l) => `${indent}${l}`)].join('\n');
+}

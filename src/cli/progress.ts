@@ -2,7 +2,7 @@
 import type { SlipwayEvent } from '../core/index.js';
 import { parseTaskEventType } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
-import { resultColor } from './output.js';
+import { resultColor, withMessage } from './output.js';
 
 export function printProgress(engine: Engine, out: (line: string) => void): () => void {
   const onEvent = (ev: SlipwayEvent) => {
@@ -26,8 +26,7 @@ function describe(ev: SlipwayEvent): string | undefined {
         return `  ${stage} ${name} started${attempt}`;
       case 'finished': {
         const result = String(d['result']);
-        const msg = d['message'] ? `  ${String(d['message']).split('\n')[0]}` : '';
-        return `  ${stage} ${name} ${resultColor(result)(result)}${msg}`;
+        return withMessage(`  ${stage} ${name} ${resultColor(result)(result)}`, result, d['message']);
       }
       case 'waiting':
         return `  ${stage} ${name} waiting${d['message'] ? `: ${String(d['message'])}` : ''}`;

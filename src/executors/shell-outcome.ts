@@ -17,7 +17,27 @@ const signalNames = new Map<number, string>(Object.entries(constants.signals).ma
 
 function statusText(code: number): string {
   const signal = code > 128 ? signalNames.get(code - 128) : undefined;
-  return signal ? `exit code ${code} (a shell's code for a process killed by ${signal})` : `exit code ${code}`;
+  if (signal) return `exit code ${code} (a shell's code for a process killed by ${signal})`;
+  if (code === 127) return `exit code 127 (a shell's code for a command not found)`;
+  if (code === 126) return `exit code 126 (a shell's code for a command found but not executable)`;
+  return `exit code ${code}`;
+}
+
+/** Lines of output a failure message carries, and the length each is cut to. */
+const TAIL_LINES = 10;
+const TAIL_LINE_CHARS = 300;
+
+/**
+ * What a person needs to see why the command failed: its last lines of output and where
+ * the whole log is. Nothing is added when the command printed nothing.
+ */
+function failureDetail(output: { tail: string; logFile: string }): string {
+  const text = output.tail.replace(/\s+$/, '');
+  if (text === '') return '';
+  const cut = (l: string) => (l.length > TAIL_LINE_CHARS ? `${l.slice(0, TAIL_LINE_CHARS)}…` : l);
+  const last = text.split(/\r?\n/).slice(-TAIL_LINES).map((l) => `  ${cut(l)}`);
+  const label = last.length === 1 ? 'its last line of output' : `its last ${last.length} lines of output`;
+  return `\n${label}:\n${last.join('\n')}\nfull log: ${output.logFile}`;
 }
 
 export function commandOutcome(
@@ -44,6 +64,6 @@ export function commandOutcome(
   if (exitCode !== null && exitCode === warningExitCode) {
     return { result: 'warning', message: `command exited with ${exitCode} (warningExitCode)`, output: out };
   }
-  if (exitCode === null) return fail(`command was killed by ${signal ?? 'an unknown signal'}`);
-  return fail(`command failed with ${statusText(exitCode)}`);
+  if (exitCode === null) return fail(`command was killed by ${signal ?? 'an unknown signal'}${failureDetail(output)}`);
+  return fail(`command failed with ${statusText(exitCode)}${failureDetail(output)}`);
 }

@@ -66,7 +66,7 @@ describe('shell executor after a crash', () => {
 
     expect(outcome).toMatchObject({
       result: 'fail',
-      message: 'command failed with exit code 2',
+      message: `command failed with exit code 2\nits last line of output:\n  working\nfull log: ${shellTaskFiles(second.workDir, second.task.id).log}`,
       output: { exitCode: 2, tail: 'working\n' },
     });
     expect(second.logs.map((l) => l.msg)[0]).toBe('command already finished before a restart; not running it again');

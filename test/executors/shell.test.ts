@@ -93,9 +93,23 @@ describe('shell executor: outcomes', () => {
     });
   });
 
+  it('a failed command names its last lines of output and the path of its log', async () => {
+    const ctx = shellTask({ run: 'seq 1 30; echo "./deploy.sh: not found" >&2; exit 127' });
+    const outcome = finished(await shell.execute(ctx));
+    const logFile = outcome.output!.logFile as string;
+    expect(outcome.message).toBe(
+      [
+        "command failed with exit code 127 (a shell's code for a command not found)",
+        'its last 10 lines of output:',
+        ...['22', '23', '24', '25', '26', '27', '28', '29', '30', './deploy.sh: not found'].map((l) => `  ${l}`),
+        `full log: ${logFile}`,
+      ].join('\n'),
+    );
+  });
+
   it('names the signal when the command was killed by one', async () => {
     const ctx = shellTask({ run: 'kill -KILL $$' });
-    expect(finished(await shell.execute(ctx)).message).toBe(
+    expect(finished(await shell.execute(ctx)).message?.split('\n')[0]).toBe(
       "command failed with exit code 137 (a shell's code for a process killed by SIGKILL)",
     );
   });

@@ -8,7 +8,7 @@ import { parseTaskEventType } from '../../core/index.js';
 import type { ApiRun, EventsPage, RunsPage } from '../api-types.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
-import { resultColor } from '../output.js';
+import { resultColor, withMessage } from '../output.js';
 import { followEvents } from '../sse.js';
 
 const ACTIVE = ['queued', 'running', 'waiting', 'paused'];
@@ -38,7 +38,10 @@ function line(ev: SlipwayEvent): string | undefined {
   const stage = String(d['stage'] ?? (d['run'] as { stage?: string } | undefined)?.stage ?? '').padEnd(12);
   const task = parseTaskEventType(ev.type);
   if (task) {
-    if (task.phase === 'finished') return `  ${stage} ${task.task.padEnd(18)} ${resultColor(String(d['result']))(String(d['result']))}${d['message'] ? `  ${String(d['message']).split('\n')[0]}` : ''}`;
+    if (task.phase === 'finished') {
+      const result = String(d['result']);
+      return withMessage(`  ${stage} ${task.task.padEnd(18)} ${resultColor(result)(result)}`, result, d['message']);
+    }
     if (task.phase === 'triggered') return `  ${stage} ${task.task.padEnd(18)} started`;
     if (task.phase === 'waiting') return `  ${stage} ${task.task.padEnd(18)} waiting${d['message'] ? `: ${String(d['message'])}` : ''}`;
     return undefined;
