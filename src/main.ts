@@ -7,7 +7,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { Pipeline } from './core/index.js';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
 import { Engine, systemClock } from './engine/index.js';

@@ -4,7 +4,7 @@
  * person may end it early: `skip` passes, `stop` fails.
  */
 import type { Executor, ExecutorContext, Resumption, TaskOutcome } from '../engine/executor.js';
-import { formatDurationMs, parseDurationMs } from './duration.js';
+import { durationBoundsProblem, formatDurationMs, parseDurationMs } from './duration.js';
 import { assertValid, describe, type Problem, type Properties } from './properties.js';
 import { attribution, unknownSignal } from './signals.js';
 
@@ -15,15 +15,17 @@ function problems(props: Properties): Problem[] {
   if (props.duration === undefined) {
     return [{ field: 'duration', message: 'duration is required, e.g. `30s`, `5m`, `1h30m` or a number of ms' }];
   }
-  if (parseDurationMs(props.duration) === undefined) {
+  const ms = parseDurationMs(props.duration);
+  if (ms === undefined) {
     return [
       {
         field: 'duration',
-        message: `duration ${describe(props.duration)} is not a duration; use e.g. \`30s\`, \`5m\`, \`1h30m\`, \`500ms\` or a number of ms`,
+        message: `duration ${describe(props.duration)} is not a duration; use e.g. \`30s\`, \`5m\`, \`1h30m\`, \`2d\` or a number of ms`,
       },
     ];
   }
-  return [];
+  const bounds = durationBoundsProblem(ms, `duration ${describe(props.duration)}`, 'a soak');
+  return bounds === undefined ? [] : [{ field: 'duration', message: bounds }];
 }
 
 function durationOf(ctx: ExecutorContext): number {

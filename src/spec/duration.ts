@@ -43,3 +43,19 @@ export function parseDuration(s: string): number {
   // Fractions such as 1.1h pick up binary noise; nanoseconds are the finest unit anyway.
   return Math.round(ms * 1e6) / 1e6;
 }
+
+export const MIN_DURATION_MS = 1_000;
+export const MAX_DURATION_MS = 365 * UNIT_MS['d']!;
+
+/**
+ * Why `s` (a valid duration) is out of bounds for `what` (`a timeout`, `a delay`), with the
+ * valid range; undefined when it is within them. `zero`: 0 means "none" and is allowed.
+ */
+export function durationBoundsProblem(s: string, what: string, zero: boolean): string | undefined {
+  const ms = parseDuration(s);
+  const range = zero ? `${what} is 0 (none) or 1s to 365d` : `${what} is 1s to 365d`;
+  if (ms === 0 && zero) return undefined;
+  if (ms < MIN_DURATION_MS) return `'${s}' is shorter than 1s; ${range}, e.g. 30s, 5m, 1h`;
+  if (!(ms <= MAX_DURATION_MS)) return `'${s}' is longer than one year; ${range}, e.g. 30s, 5m, 1h`;
+  return undefined;
+}

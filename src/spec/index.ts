@@ -3,6 +3,7 @@
  * Pipeline model, with errors that name file:line:col and the field.
  */
 export { loadPipeline, loadPipelineFile } from './load.js';
-export type { LoadedPipeline } from './load.js';
+export type { LoadedPipeline, LoadOptions } from './load.js';
+export type { KindCatalog, PropertyCheck } from './kinds.js';
 export { parseDuration } from './duration.js';
 export { pipelineJsonSchema } from './json-schema.js';

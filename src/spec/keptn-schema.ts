@@ -6,7 +6,7 @@ export const KEPTN_API_VERSION = /^spec\.keptn\.sh\/0\.2\.\d+$/;
 
 const task = strict({
   name: name('task'),
-  triggeredAfter: duration.optional(),
+  triggeredAfter: duration('a delay', true).optional(),
   properties: properties.nullish(),
 });
 
@@ -24,7 +24,7 @@ const sequence = strict({
 export const keptnSchema = strict({
   apiVersion: z.string().regex(KEPTN_API_VERSION),
   kind: z.literal('Shipyard'),
-  metadata: strict({ name: z.string().min(1) }),
+  metadata: strict({ name: name('project', true) }),
   spec: strict({
     stages: z
       .array(strict({ name: name('stage'), sequences: z.array(sequence).nullish() }))

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { SlipwayError } from '../core/index.js';
 import type { Pipeline } from '../core/index.js';
 import { KEPTN_API_VERSION } from './keptn-schema.js';
+import type { KindCatalog } from './kinds.js';
 import { loadKeptn } from './keptn-load.js';
 import { problem, show } from './problems.js';
 import { throwProblems } from './report.js';
@@ -19,8 +20,16 @@ export interface LoadedPipeline {
 const SLIPWAY_API = 'slipway/v1';
 const FORMATS = `${SLIPWAY_API} (kind Pipeline), spec.keptn.sh/0.2.x (kind Shipyard)`;
 
+export interface LoadOptions {
+  /**
+   * The task kinds this process serves (with their property checks) and those left to
+   * outside executors: a task of any other kind is an error. Absent: kinds are not checked.
+   */
+  kinds?: KindCatalog;
+}
+
 /** `text` is the file's content; `file` is the name messages use for it. */
-export function loadPipeline(text: string, file: string): LoadedPipeline {
+export function loadPipeline(text: string, file: string, opts: LoadOptions = {}): LoadedPipeline {
   const { source, problems } = parseSource(text, file);
   if (problems.length > 0) throwProblems(source, problems);
   const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -30,14 +39,14 @@ export function loadPipeline(text: string, file: string): LoadedPipeline {
     throwProblems(source, [problem('SPEC_FIELD', [], `expected a mapping with apiVersion, kind, metadata and spec; ${got}`)]);
   }
   const api = (doc as Record<string, unknown>).apiVersion;
-  if (api === SLIPWAY_API) return loadSlipway(source, version);
-  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return loadKeptn(source, version);
+  if (api === SLIPWAY_API) return loadSlipway(source, version, opts.kinds);
+  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return loadKeptn(source, version, opts.kinds);
   const what = api === undefined ? 'is required' : `${show(api)} is not supported`;
   throwProblems(source, [problem('SPEC_FIELD', ['apiVersion'], `${what}; valid: ${FORMATS}`)]);
 }
 
 /** Reads and loads `path`; messages name the file as `path` is written. */
-export function loadPipelineFile(path: string): LoadedPipeline {
+export function loadPipelineFile(path: string, opts: LoadOptions = {}): LoadedPipeline {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -45,5 +54,5 @@ export function loadPipelineFile(path: string): LoadedPipeline {
     const reason = e instanceof Error ? e.message : String(e);
     throw new SlipwayError('SPEC_FILE', `${path}: cannot read the pipeline file: ${reason}`, { file: path }, { cause: e });
   }
-  return loadPipeline(text, path);
+  return loadPipeline(text, path, opts);
 }

@@ -14,6 +14,8 @@ export interface Problem {
   message: string;
   /** Point at the key of the last path segment rather than its value (unknown keys). */
   onKey?: boolean;
+  /** The field as messages name it, when `path` only locates it (an executor's property names). */
+  field?: string;
   /** A position known up front (YAML syntax errors); otherwise it is looked up by `path`. */
   at?: { line: number; column: number };
 }

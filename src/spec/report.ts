@@ -18,7 +18,7 @@ interface Located {
 
 function place(source: Source, p: Problem): Located {
   const { line, column } = p.at ?? locate(source, p.path, p.onKey);
-  return { code: p.code, line, column, field: formatPath(p.path), message: p.message };
+  return { code: p.code, line, column, field: p.field ?? formatPath(p.path), message: p.message };
 }
 
 function render(source: Source, l: Located): string {

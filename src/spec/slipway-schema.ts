@@ -41,12 +41,12 @@ const condition = z
 
 export const taskSchema = strict({
   name: name('task').meta({ description: 'Unique within the stage.' }),
-  kind: name('task kind').meta({ description: 'A built-in kind (shell, webhook, approval, wait, ...) or one an outside executor serves.' }),
+  kind: name('task kind').meta({ description: 'A kind Slipway runs (shell, webhook, approval, wait, noop, deploy, release, restart) or one listed in spec.outsideKinds.' }),
   properties: properties.default({}).meta({ description: "The task kind's settings." }),
-  timeout: duration.optional().meta({ description: "How long the task may take; absent: the executor's default." }),
+  timeout: duration('a timeout', false).optional().meta({ description: "How long the task may take, 1s to 365d; absent: the executor's default." }),
   retries: z.int().min(0).max(100).default(0).meta({ description: 'Extra attempts after a failed one.' }),
-  triggeredAfter: duration.optional().meta({ description: 'Wait this long before starting the task (Keptn name).' }),
-  delay: duration.optional().meta({ description: 'Wait this long before starting the task.' }),
+  triggeredAfter: duration('a delay', true).optional().meta({ description: 'Wait this long before starting the task (Keptn name): 0 or 1s to 365d.' }),
+  delay: duration('a delay', true).optional().meta({ description: 'Wait this long before starting the task: 0 or 1s to 365d.' }),
   continueOnFailure: z.boolean().default(false).meta({ description: 'A failure of this task does not fail the run.' }),
   if: condition.default('success'),
 }).meta({ id: 'Task', description: 'One task: what runs, and when.' });
@@ -74,12 +74,16 @@ export const stageSchema = strict({
 export const slipwaySchema = strict({
   apiVersion: z.literal('slipway/v1'),
   kind: z.literal('Pipeline'),
-  metadata: strict({ name: name('pipeline') }),
+  metadata: strict({ name: name('project', true).meta({ description: 'The project: one pipeline per project.' }) }),
   spec: strict({
     services: z
-      .array(name('service'))
+      .array(name('service', true))
       .optional()
       .meta({ description: 'Services releases may contain; absent or empty: any.' }),
+    outsideKinds: z
+      .array(name('task kind'))
+      .optional()
+      .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
   }),
 }).meta({ title: 'slipway.yaml', description: 'A Slipway pipeline: the stages a release passes through.' });

@@ -39,6 +39,7 @@ kind: Pipeline
 metadata: {name: ext}
 spec:
   services: [api]
+  outsideKinds: [pytest]
   stages:
     - name: dev
       tasks:

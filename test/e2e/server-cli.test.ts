@@ -21,6 +21,7 @@ kind: Pipeline
 metadata: {name: shop}
 spec:
   services: [frontend, backend]
+  outsideKinds: [test]
   stages:
     - name: dev
       tasks:

@@ -137,7 +137,7 @@ describe('mistakes in slipway.yaml', () => {
   it('a task name with spaces or dots names the allowed characters', () => {
     const err = errorOf(load(slipway('    - name: dev', '      tasks: [{name: smoke test, kind: shell}]')));
     expect(err.message).toBe(
-      "s.yaml:7:22: spec.stages[0].tasks[0].name: 'smoke test' is not a valid task name; use letters, digits, '-' and '_', starting with a letter or digit",
+      "s.yaml:7:22: spec.stages[0].tasks[0].name: 'smoke test' is not a valid task name; use lowercase letters, digits, '-' and '_', starting and ending with a letter or digit, e.g. 'smoke-test'",
     );
   });
 
