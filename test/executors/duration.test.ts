@@ -10,12 +10,13 @@ describe('Go-style durations', () => {
     ['1.5h', 5_400_000],
     ['0', 0],
     ['2h45m30s', 9_930_000],
+    ['1d', 86_400_000],
     [250, 250],
   ])('reads %s as %d ms', (text, ms) => {
     expect(parseDurationMs(text)).toBe(ms);
   });
 
-  it.each(['', '10', '5 minutes', '1d', '-5s', 'm', '1h 30m', -1, Number.NaN, null, {}])('rejects %s', (value) => {
+  it.each(['', '10', '5 minutes', '1w', '-5s', 'm', '1h 30m', -1, Number.NaN, null, {}])('rejects %s', (value) => {
     expect(parseDurationMs(value)).toBeUndefined();
   });
 
