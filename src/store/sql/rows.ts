@@ -11,7 +11,14 @@ import type { Database } from './schema.js';
 
 type Row<T extends keyof Database> = Insertable<Database[T]>;
 
-const json = (value: unknown): string => JSON.stringify(value);
+/** A value that cannot be serialized (nested too deep, a cycle, a BigInt) fails naming its row, before any write. */
+function json(value: unknown, what: () => string): string {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    throw new SlipwayError('INVALID_INPUT', `${what()} cannot be encoded as JSON: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
+  }
+}
 
 export function decode<T>(body: string): T {
   return JSON.parse(body) as T;
@@ -22,11 +29,11 @@ export function eventRow(e: SlipwayEvent): Row<'events'> {
   if (Number.isNaN(time)) {
     throw new SlipwayError('INVALID_INPUT', `event '${e.id}' has time '${e.time}', which is not an RFC 3339 timestamp; use new Date(ms).toISOString()`, { field: 'time', eventId: e.id });
   }
-  return { id: e.id, project: e.project, type: e.type, run_id: e.runid ?? null, time_ms: time, body: json(e) };
+  return { id: e.id, project: e.project, type: e.type, run_id: e.runid ?? null, time_ms: time, body: json(e, () => `event '${e.id}'`) };
 }
 
 export function releaseRow(r: Release): Row<'releases'> {
-  return { id: r.id, project: r.project, created_at: r.createdAt, body: json(r) };
+  return { id: r.id, project: r.project, created_at: r.createdAt, body: json(r, () => `release '${r.id}'`) };
 }
 
 export function runRow(r: Run): Row<'runs'> {
@@ -41,34 +48,34 @@ export function runRow(r: Run): Row<'runs'> {
     queued_at: r.queuedAt,
     finished_at: r.finishedAt ?? null,
     // The spec goes to run_specs once (runSpecRow); the row carries what changes.
-    body: json({ ...r, spec: undefined }),
+    body: json({ ...r, spec: undefined }, () => `run '${r.id}'`),
   };
 }
 
 export function runSpecRow(r: Run): Row<'run_specs'> {
-  return { run_id: r.id, body: json(r.spec) };
+  return { run_id: r.id, body: json(r.spec, () => `the spec of run '${r.id}'`) };
 }
 
 export function stagePassRow(p: StagePass): Row<'stage_passes'> {
-  return { release_id: p.releaseId, stage: p.stage, sequence: p.sequence, at: p.at, body: json(p) };
+  return { release_id: p.releaseId, stage: p.stage, sequence: p.sequence, at: p.at, body: json(p, () => `the pass of release '${p.releaseId}' in stage '${p.stage}'`) };
 }
 
 export function artifactPassRow(p: ArtifactPass): Row<'artifact_passes'> {
-  return { project: p.project, service: p.service, artifact: p.artifact, stage: p.stage, at: p.at, body: json(p) };
+  return { project: p.project, service: p.service, artifact: p.artifact, stage: p.stage, at: p.at, body: json(p, () => `the pass of artifact '${p.artifact}' in stage '${p.stage}'`) };
 }
 
 export function liveRow(l: LiveEntry): Row<'live'> {
-  return { project: l.project, stage: l.stage, service: l.service, body: json(l) };
+  return { project: l.project, stage: l.stage, service: l.service, body: json(l, () => `the live entry of ${l.project}/${l.stage}/${l.service}`) };
 }
 
 export function outboxRow(o: OutboxRow): Row<'outbox'> {
-  return { id: o.id, task_id: o.taskId, created_at: o.createdAt, body: json(o) };
+  return { id: o.id, task_id: o.taskId, created_at: o.createdAt, body: json(o, () => `outbox row '${o.id}'`) };
 }
 
 export function timerRow(t: Timer): Row<'timers'> {
-  return { id: t.id, due_at: t.dueAt, body: json(t) };
+  return { id: t.id, due_at: t.dueAt, body: json(t, () => `timer '${t.id}'`) };
 }
 
 export function pipelineVersionRow(p: PipelineVersionRow): Row<'pipeline_versions'> {
-  return { project: p.project, version: p.version, created_at: p.createdAt, body: json(p) };
+  return { project: p.project, version: p.version, created_at: p.createdAt, body: json(p, () => `version ${p.version} of pipeline '${p.project}'`) };
 }
