@@ -27,6 +27,11 @@ export function isStringMap(value: unknown): value is Readonly<Record<string, st
   );
 }
 
+/** A string holding a `${secret:NAME}` reference: its value is known only when the task runs. */
+export function refersToSecret(value: unknown): boolean {
+  return typeof value === 'string' && value.includes('${secret:');
+}
+
 /** Problems for an optional `{name: string}` property. */
 export function stringMapProblems(props: Properties, field: string): Problem[] {
   const value = props[field];

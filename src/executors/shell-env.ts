@@ -1,7 +1,9 @@
 /**
  * The environment of a shell task: Slipway's own variables win over `properties.env`,
- * which wins over the server's environment. SLIPWAY_TASK_ID doubles as the mark by which
- * a restarted Slipway recognises its command among the running processes.
+ * which wins over the server's environment less its credentials (its tokens, its secrets
+ * and their key): a task gets a secret only by naming it, `env: {API_KEY: '${secret:API_KEY}'}`.
+ * SLIPWAY_TASK_ID doubles as the mark by which a restarted Slipway recognises its command
+ * among the running processes.
  */
 import type { ExecutorContext } from '../engine/executor.js';
 
@@ -28,9 +30,19 @@ export function slipwayVariables(ctx: ExecutorContext): Record<string, string> {
   return vars;
 }
 
+/** The server's own credentials: never inherited by a task. */
+export function isServerCredential(name: string): boolean {
+  return name === 'SLIPWAY_ADMIN_TOKEN' || name === 'SLIPWAY_TOKEN' || name.startsWith('SLIPWAY_SECRET_');
+}
+
+/** `env` without the server's credentials. */
+export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isServerCredential(name)));
+}
+
 export function shellEnvironment(
   ctx: ExecutorContext,
   taskEnv: Readonly<Record<string, string>> = {},
 ): Record<string, string | undefined> {
-  return { ...process.env, ...taskEnv, ...slipwayVariables(ctx) };
+  return { ...inheritedEnvironment(), ...taskEnv, ...slipwayVariables(ctx) };
 }

@@ -5,7 +5,7 @@
  * watched to its end; a pid with neither means the command died unrecorded and it fails
  * rather than running twice. Only a task with no files starts the command.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NonRetryableTaskError, type Executor, type ExecutorContext, type TaskOutcome } from '../engine/executor.js';
 import { formatDurationMs } from './duration.js';
@@ -48,6 +48,15 @@ function problems(props: Properties): Problem[] {
   return out;
 }
 
+/** The command has ended: a secret value it printed does not stay in the data directory. */
+async function redactLog(ctx: ExecutorContext, log: string): Promise<void> {
+  if (!ctx.redact) return;
+  const text = await readFile(log, 'utf8').catch(() => undefined);
+  if (text === undefined) return;
+  const clean = ctx.redact(text);
+  if (clean !== text) await writeFile(log, clean);
+}
+
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {
   const opts = {
     outputLimitBytes: options.outputLimitBytes ?? 16 * 1024,
@@ -60,6 +69,7 @@ export function createShellExecutor(options: ShellExecutorOptions = {}): Executo
   const inFlight = new Map<string, Promise<TaskOutcome>>();
 
   async function settle(ctx: ExecutorContext, files: TaskFiles, end: CommandEnd): Promise<TaskOutcome> {
+    await redactLog(ctx, files.log);
     const tail = await readLogTail(files.log, opts.outputLimitBytes);
     ctx.log.info('command ended', { exitCode: end.ended?.exitCode, signal: end.ended?.signal, stop: end.stop });
     return commandOutcome(ctx, end, { tail, logFile: files.log }, ctx.task.properties.warningExitCode as number | undefined);

@@ -2,13 +2,14 @@
  * `webhook`: one HTTP request per task. A 2xx answer passes; any other status fails (a
  * normal outcome, not an error); a network error is thrown and so retried. The request
  * carries `x-slipway-task-id` so a receiver that sees a redelivery can act once. Header
- * values and URL paths are never logged: they often hold tokens.
+ * values and URL paths are never logged: they often hold tokens. Properties may carry
+ * `${secret:NAME}` anywhere (url, headers, body): the executor receives them resolved.
  */
 import type { Executor, ExecutorContext, TaskOutcome } from '../engine/executor.js';
 import { TailBuffer } from './bounded.js';
 import { formatDurationMs } from './duration.js';
 import { describeReason, isShutdown } from './reason.js';
-import { assertValid, describe, isStringMap, stringMapProblems, type Problem, type Properties } from './properties.js';
+import { assertValid, describe, isStringMap, refersToSecret, stringMapProblems, type Problem, type Properties } from './properties.js';
 
 export interface WebhookExecutorOptions {
   /** Bytes of the response body kept in the outcome (its tail). Default 16 KiB. */
@@ -20,7 +21,8 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 function problems(props: Properties): Problem[] {
   const out: Problem[] = [];
   const url = parseUrl(props.url);
-  if (!url || !['http:', 'https:'].includes(url.protocol)) {
+  // A URL made of a secret is known only when the task runs; execute() checks it then.
+  if (!refersToSecret(props.url) && (!url || !['http:', 'https:'].includes(url.protocol))) {
     out.push({ field: 'url', message: `url must be an http or https URL, got ${describe(props.url)}` });
   }
   const method = props.method ?? 'POST';

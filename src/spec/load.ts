@@ -8,6 +8,7 @@ import type { KindCatalog } from './kinds.js';
 import { loadKeptn } from './keptn-load.js';
 import { problem, show } from './problems.js';
 import { throwProblems } from './report.js';
+import { withSecretWarnings } from './secret-warnings.js';
 import { loadSlipway } from './slipway-load.js';
 import { parseSource } from './source.js';
 
@@ -39,8 +40,8 @@ export function loadPipeline(text: string, file: string, opts: LoadOptions = {})
     throwProblems(source, [problem('SPEC_FIELD', [], `expected a mapping with apiVersion, kind, metadata and spec; ${got}`)]);
   }
   const api = (doc as Record<string, unknown>).apiVersion;
-  if (api === SLIPWAY_API) return loadSlipway(source, version, opts.kinds);
-  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return loadKeptn(source, version, opts.kinds);
+  if (api === SLIPWAY_API) return withSecretWarnings(source, loadSlipway(source, version, opts.kinds));
+  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return withSecretWarnings(source, loadKeptn(source, version, opts.kinds));
   const what = api === undefined ? 'is required' : `${show(api)} is not supported`;
   throwProblems(source, [problem('SPEC_FIELD', ['apiVersion'], `${what}; valid: ${FORMATS}`)]);
 }
