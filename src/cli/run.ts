@@ -1,10 +1,11 @@
 /**
  * `slipway run`: the engine in this process on a SQLite file. Triggers a release, prints
  * progress, follows promotions as far as they go, and exits 0 when the release passed
- * every stage it entered. Run again after a crash, it resumes what was in flight.
+ * every stage it entered, 1 when it failed, 3 when it waits for something this process
+ * cannot give (naming it). Run again after a crash, it resumes what was in flight.
  */
 import type { Command } from 'commander';
-import type { Run, TaskRun } from '../core/index.js';
+import type { Run } from '../core/index.js';
 import { SlipwayError, releaseIdOf } from '../core/index.js';
 import { sha256 } from '../engine/index.js';
 import { openSlipway } from '../main.js';
@@ -14,7 +15,8 @@ import { printRun } from './commands/runs.js';
 import { contextOf } from './context.js';
 import { artifactPairs, collect } from './pairs.js';
 import { printProgress } from './progress.js';
-import { summarize, type RunSummary } from './summary.js';
+import { describeOutcome, summarize, type RunSummary } from './summary.js';
+import { accepts, explainWaits } from './waits.js';
 
 interface RunOptions {
   project?: string;
@@ -70,11 +72,19 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     const releaseId = await start(slipway, pipeline.name, artifacts, opts, out);
     const outcome = await follow(slipway, releaseId, opts.approve === 'all', out);
     stop();
+    // Read before the summary: the engine's view holds the runs in flight and their releases.
+    const waits = outcome === 'waiting' ? explainWaits(slipway.engine.view, releaseId, { file, data: opts.data }) : [];
     const summary = await summarize(slipway.store, releaseId);
+    const described = describeOutcome(await slipway.store.listRuns({ releaseId, limit: 1000 }), pipeline.stages.map((st) => st.name));
     if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else printSummary(summary, out);
-    if (outcome === 'waiting') out('the release cannot go on by itself: it waits for a manual approval (run again with --approve all), or is paused or queued behind a run that waits');
-    return outcome === 'done' && passedEverywhere(summary) ? 0 : 1;
+    out(`release ${releaseId} ${described.text}`);
+    if (outcome === 'waiting') {
+      out(`the release waits, and nothing in this process can move it on (exit code ${EXIT_WAITING}):`);
+      for (const line of waits) out(line);
+      return EXIT_WAITING;
+    }
+    return described.ok ? 0 : 1;
   } finally {
     await slipway.close();
   }
@@ -112,7 +122,8 @@ function sameArtifacts(slipway: Slipway, run: Run, artifacts: Record<string, str
 
 type Outcome = 'done' | 'waiting';
 
-const accepts = (t: TaskRun, signal: string) => (t.waitingFor ?? '').split('|').includes(signal);
+/** `slipway run`'s exit code for a release that waits (an approval, a queue, a pause): see docs/cli.md. */
+export const EXIT_WAITING = 3;
 
 /**
  * Waits until no run of the release is left in flight; answers manual approvals when asked
@@ -123,10 +134,12 @@ function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (
   const { engine } = slipway;
   return new Promise((resolve, reject) => {
     const approved = new Set<string>();
+    // --approve all answers this release's approvals only: another release's approval blocks it.
     const stuck = (r: Run) =>
       r.state === 'paused' ||
       r.state === 'queued' ||
-      (r.state === 'waiting' && r.tasks.every((t) => t.state !== 'waiting' || (t.waitUntil === undefined && !(approveAll && accepts(t, 'approve')))));
+      (r.state === 'waiting' &&
+        r.tasks.every((t) => t.state !== 'waiting' || (t.waitUntil === undefined && !(approveAll && r.releaseId === releaseId && accepts(t, 'approve')))));
     const check = () => {
       const all = [...engine.view.runs.values()].filter((r) => !['succeeded', 'failed', 'aborted'].includes(r.state));
       const ours = all.filter((r) => r.releaseId === releaseId);
@@ -152,11 +165,6 @@ function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (
     engine.emitter.on('committed', onCommit);
     check();
   });
-}
-
-function passedEverywhere(s: RunSummary): boolean {
-  const stages = Object.values(s.stages);
-  return stages.length > 0 && stages.every((st) => st.state === 'succeeded' && (st.result === 'pass' || st.result === 'warning'));
 }
 
 function printSummary(s: RunSummary, out: (l: string) => void): void {

@@ -1,4 +1,8 @@
-/** The outcome of a release, per stage it entered: the `--json` shape of `slipway run`. */
+/**
+ * The outcome of a release, per stage it entered: the `--json` shape of `slipway run`, and
+ * the one sentence `slipway run`, `trigger --wait` and `watch` end with. The sentence
+ * names the stage that failed and why, the stages passed, and the stages never reached.
+ */
 import type { Store } from '../store/index.js';
 
 export interface RunSummary {
@@ -10,8 +14,7 @@ export async function summarize(store: Store, releaseId: string): Promise<RunSum
   const release = await store.getRelease(releaseId);
   const runs = await store.listRuns({ releaseId, limit: 1000 });
   const stages: RunSummary['stages'] = {};
-  // In queue order, so a later run of the same stage (a retry, a rerun) replaces the earlier one.
-  for (const run of [...runs].sort((a, b) => a.queueSeq - b.queueSeq)) {
+  for (const run of latestPerStage(runs).values()) {
     stages[run.stage] = {
       result: run.result ?? 'none',
       state: run.state,
@@ -20,4 +23,68 @@ export async function summarize(store: Store, releaseId: string): Promise<RunSum
     };
   }
   return { release: { id: releaseId, artifacts: { ...(release?.artifacts ?? {}) } }, stages };
+}
+
+/** What the outcome sentence needs of a run (a core Run or the API's). */
+export interface RunLike {
+  id: string;
+  stage: string;
+  state: string;
+  result?: string | undefined;
+  reason?: string | undefined;
+  queueSeq: number;
+  tasks: readonly { name: string; state?: string; result?: string | undefined; message?: string | undefined }[];
+}
+
+/** The latest run of each stage, in queue order (a retry or a rerun replaces the earlier one). */
+export function latestPerStage<R extends RunLike>(runs: readonly R[]): Map<string, R> {
+  const latest = new Map<string, R>();
+  for (const run of [...runs].sort((a, b) => a.queueSeq - b.queueSeq)) latest.set(run.stage, run);
+  return latest;
+}
+
+export const passed = (r: RunLike): boolean => r.state === 'succeeded' && (r.result === 'pass' || r.result === 'warning');
+
+const firstLine = (s: string | undefined) => (s ?? '').split('\n')[0]!.trim();
+
+/** Why a run did not pass, in a few words: its failed task and that task's message, or its reason. */
+function why(r: RunLike): string {
+  const task = r.tasks.find((t) => t.result === 'fail');
+  if (task) return firstLine(task.message) ? `${task.name}: ${firstLine(task.message)}` : task.name;
+  return firstLine(r.reason) || r.result || r.state;
+}
+
+export interface Outcome {
+  ok: boolean;
+  /** `passed: dev, staging`, or `failed in production (deploy: …); passed: dev, staging; not reached: …`. */
+  text: string;
+}
+
+/**
+ * Describes a release from its runs (any order, reruns included) and its pipeline's stages
+ * in order. A stage after the first one the release entered, with no run of it, was never
+ * reached; it is named only when the release did not pass.
+ */
+export function describeOutcome(runs: readonly RunLike[], stageOrder: readonly string[]): Outcome {
+  const latest = latestPerStage(runs);
+  const inOrder = [...latest.values()].sort((a, b) => rank(stageOrder, a.stage) - rank(stageOrder, b.stage));
+  const ok = inOrder.length > 0 && inOrder.every(passed);
+  const passedList = inOrder.filter(passed).map((r) => (r.result === 'warning' ? `${r.stage} (warning)` : r.stage));
+  if (ok) return { ok, text: `passed: ${passedList.join(', ')}` };
+  const parts: string[] = [];
+  for (const r of inOrder.filter((x) => !passed(x))) {
+    if (r.state === 'failed' || (r.state === 'succeeded' && r.result === 'fail')) parts.push(`failed in ${r.stage} (${why(r)})`);
+    else if (r.state === 'aborted') parts.push(`aborted in ${r.stage} (${firstLine(r.reason) || 'no reason given'})`);
+    else parts.push(`${r.state} in ${r.stage}`);
+  }
+  if (passedList.length > 0) parts.push(`passed: ${passedList.join(', ')}`);
+  const first = Math.min(...inOrder.map((r) => rank(stageOrder, r.stage)));
+  const notReached = stageOrder.filter((s, i) => i > first && !latest.has(s));
+  if (notReached.length > 0) parts.push(`not reached: ${notReached.join(', ')}`);
+  return { ok, text: parts.join('; ') };
+}
+
+function rank(order: readonly string[], stage: string): number {
+  const i = order.indexOf(stage);
+  return i === -1 ? order.length : i;
 }
