@@ -8,15 +8,16 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { fastify, type FastifyBaseLogger } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { pino, type Logger } from 'pino';
 import { DOCS_PREFIX, installGuard, type RouteEntry } from './auth/guard.js';
 import { TokenCache } from './auth/tokens.js';
 import { installContent } from './content.js';
-import { installErrorHandling } from './errors.js';
+import { MAX_PARAM_LENGTH, clientError, frameworkError, installErrorHandling } from './errors.js';
 import { EventFeed } from './event-feed.js';
 import { Metrics } from './metrics.js';
+import { openapiTransform } from './openapi.js';
 import { DEFAULT_PUSH, Deliverer } from './push/deliverer.js';
 import { accessRoutes } from './routes/access.js';
 import { eventRoutes } from './routes/events.js';
@@ -50,6 +51,9 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     exposeHeadRoutes: false,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,7 +77,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 

@@ -3,12 +3,17 @@
  * type, an oversized body, unknown projects, stages, services, releases, runs and tasks.
  * Each is a 4xx with {code, message, field}, never a 5xx, and the store is left as it was.
  */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { YAML_TYPES } from '../../src/api/content.js';
+import { ErrorCodes } from '../../src/core/index.js';
 import { SHOP, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
+let base: string;
 beforeAll(async () => {
   h = await startHarness({ bodyLimit: 4096 });
+  base = await h.app.listen({ port: 0, host: '127.0.0.1' });
 });
 afterAll(() => h.close());
 
@@ -32,17 +37,25 @@ async function expectRefused(res: { statusCode: number; json(): unknown; body: s
   if (field !== undefined) expect(body.field).toBe(field);
 }
 
-function bodyRoutes() {
+/** Every route that takes a body, with the media types the OpenAPI document lists for it. */
+async function bodyRoutes() {
+  const doc = (await h.call('GET', '/api/v1/openapi.json')).json() as OpenApiDoc;
   return h.app.slipwayRoutes
     .filter((r) => r.method === 'POST' || r.method === 'PUT')
-    .map((r) => ({ ...r, url: r.url.replace(':project', 'shop').replace(':releaseId', 'rel-x').replace(':runId', 'run-x').replace(':taskId', 'run-x.deploy.1') }));
+    .map((r) => ({
+      ...r,
+      types: Object.keys(doc.paths[r.url.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()]?.requestBody?.content ?? {}),
+      url: r.url.replace(':project', 'shop').replace(':releaseId', 'rel-x').replace(':runId', 'run-x').replace(':taskId', 'run-x.deploy.1').replace(/:\w+/g, 'nope'),
+    }));
 }
+
+type OpenApiDoc = { paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>> };
 
 describe('every body route', () => {
   it('answers malformed JSON with 400 INVALID_INPUT naming the body, and writes nothing', async () => {
     const before = await snapshot();
-    for (const r of bodyRoutes().filter((x) => x.method === 'POST')) {
-      const type = r.url === '/api/v1/events' ? 'application/cloudevents+json' : 'application/json';
+    for (const r of (await bodyRoutes()).filter((x) => x.types.includes('application/json') || x.types.includes('application/cloudevents+json'))) {
+      const type = r.types.includes('application/cloudevents+json') ? 'application/cloudevents+json' : 'application/json';
       const res = await h.call('POST', r.url, { body: '{"artifacts": {', headers: { 'content-type': type } });
       await expectRefused(res, 400, 'INVALID_INPUT', 'body');
       expect((res.json() as { message: string }).message).toMatch(/not valid JSON/);
@@ -52,18 +65,21 @@ describe('every body route', () => {
 
   it('answers a content type it does not take with 415, before reading the body', async () => {
     const before = await snapshot();
-    for (const r of bodyRoutes()) {
-      const type = r.method === 'PUT' ? 'application/json' : 'text/yaml';
-      await expectRefused(await h.call(r.method, r.url, { body: '{}', headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type');
+    const routes = await bodyRoutes();
+    for (const r of routes) {
+      for (const type of ['application/json', 'text/yaml', 'application/xml'].filter((t) => !r.types.includes(t))) {
+        await expectRefused(await h.call(r.method, r.url, { body: '{}', headers: { 'content-type': type } }), 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type');
+      }
     }
+    expect(routes.filter((r) => r.types.length === 0)).toStrictEqual([]);
     expect(await snapshot()).toStrictEqual(before);
   });
 
   it('answers a body over the limit with 413', async () => {
     const before = await snapshot();
     const big = JSON.stringify({ artifacts: { frontend: 'x'.repeat(5000) } });
-    for (const r of bodyRoutes()) {
-      const type = r.method === 'PUT' ? 'text/yaml' : r.url === '/api/v1/events' ? 'application/cloudevents+json' : 'application/json';
+    for (const r of await bodyRoutes()) {
+      const type = r.types[0]!;
       await expectRefused(await h.call(r.method, r.url, { body: big, headers: { 'content-type': type } }), 413, 'PAYLOAD_TOO_LARGE');
     }
     expect(await snapshot()).toStrictEqual(before);
@@ -121,6 +137,113 @@ describe('runs and tasks', () => {
   });
 });
 
+/** Sends `text` as it is over a fresh socket and returns what came back until the server closed. */
+function rawRequest(text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    const socket = connect(Number(url.port), url.hostname, () => socket.write(text));
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (answer += d));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+/** Status and JSON body of a raw HTTP/1.1 answer. */
+function parseAnswer(answer: string): { status: number; type: string; body: { code: string; message: string; field?: string } } {
+  const [head, ...rest] = answer.split('\r\n\r\n');
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? '')?.[1]);
+  const type = /content-type: ([^\r]+)/i.exec(head ?? '')?.[1] ?? '';
+  return { status, type, body: JSON.parse(rest.join('\r\n\r\n')) as { code: string; message: string; field?: string } };
+}
+
+const authHeader = () => `authorization: Bearer ${h.tokens.admin}\r\n`;
+
+describe('requests refused before a route runs answer in the same shape', () => {
+  it('bad percent-encoding in a path is 400 INVALID_INPUT naming the path', async () => {
+    const before = await snapshot();
+    for (const path of ['/api/v1/runs/%E0%A4%A', '/api/v1/projects/%zz', '/api/v1/tasks/%/approve']) {
+      const res = await h.call(path.endsWith('approve') ? 'POST' : 'GET', path, path.endsWith('approve') ? { body: {} } : {});
+      await expectRefused(res, 400, 'INVALID_INPUT', 'path');
+      expect((res.json() as { message: string }).message).toContain('%25');
+    }
+    const { status, body } = parseAnswer(await rawRequest(`GET /api/v1/runs/%E0%A4%A HTTP/1.1\r\nhost: x\r\n${authHeader()}connection: close\r\n\r\n`));
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ code: 'INVALID_INPUT', field: 'path' });
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('takes task ids far longer than 100 characters, and answers a path parameter over 300 with 414 URI_TOO_LONG', async () => {
+    const before = await snapshot();
+    const long = `run-nope.${'t'.repeat(140)}.1`;
+    await expectRefused(await h.call('POST', `/api/v1/tasks/${long}/approve`, { body: {} }), 404, 'UNKNOWN_TASK', 'taskId');
+    await expectRefused(await h.call('POST', `/api/v1/tasks/run-nope.${'t'.repeat(300)}.1/approve`, { body: {} }), 414, 'URI_TOO_LONG', 'path');
+    expect(await snapshot()).toStrictEqual(before);
+  });
+
+  it('headers or a URL beyond the parser limit are 431 HEADERS_TOO_LARGE in JSON, and the server keeps serving', async () => {
+    const big = await fetch(`${base}/api/v1/runs`, { headers: { authorization: `Bearer ${h.tokens.admin}`, 'x-padding': 'a'.repeat(20_000) } });
+    expect(big.status).toBe(431);
+    expect(big.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await big.json()).toMatchObject({ code: 'HEADERS_TOO_LARGE', field: 'headers', message: expect.stringMatching(/larger than \d+ bytes/) as string });
+
+    const longUrl = parseAnswer(await rawRequest(`GET /api/v1/runs?project=${'p'.repeat(20_000)} HTTP/1.1\r\nhost: x\r\n${authHeader()}\r\n`));
+    expect(longUrl.status).toBe(431);
+    expect(longUrl.body.code).toBe('HEADERS_TOO_LARGE');
+    expect(ErrorCodes.HEADERS_TOO_LARGE.status).toBe(431);
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('a request that is not HTTP is 400 INVALID_INPUT in JSON', async () => {
+    const { status, type, body } = parseAnswer(await rawRequest('HELLO THERE\r\n\r\n'));
+    expect(status).toBe(400);
+    expect(type).toMatch(/^application\/json/);
+    expect(body).toMatchObject({ code: 'INVALID_INPUT', field: 'request' });
+  });
+
+  it('a body of a type no parser takes on a route without a body is 415 naming content-type', async () => {
+    const res = await h.call('DELETE', '/api/v1/tokens/nope', { body: '<a/>', headers: { 'content-type': 'application/xml' } });
+    await expectRefused(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'content-type');
+  });
+
+  it('a bad ?after= on the stream names after, a bad Last-Event-ID names last-event-id', async () => {
+    await expectRefused(await h.call('GET', '/api/v1/events/stream?after=yesterday'), 400, 'INVALID_INPUT', 'after');
+    await expectRefused(await h.call('GET', '/api/v1/events/stream', { headers: { 'last-event-id': 'x1' } }), 400, 'INVALID_INPUT', 'last-event-id');
+  });
+});
+
+describe('the OpenAPI document', () => {
+  type Doc = OpenApiDoc;
+
+  it('lists YAML, not JSON, as what PUT /projects/{project} takes', async () => {
+    const doc = (await h.call('GET', '/api/v1/openapi.json')).json() as Doc;
+    expect(Object.keys(doc.paths['/api/v1/projects/{project}']!['put']!.requestBody!.content).sort()).toStrictEqual([...YAML_TYPES].sort());
+  });
+
+  it('lists for every body exactly the media types the server takes', async () => {
+    const doc = (await h.call('GET', '/api/v1/openapi.json')).json() as Doc;
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        if (!op.requestBody) continue;
+        const url = path.replace('{project}', 'shop').replace('{releaseId}', 'rel-nope').replace('{runId}', 'run-nope').replace('{taskId}', 'run-nope.x.1').replace(/\{[^}]+\}/g, 'nope');
+        for (const type of Object.keys(op.requestBody.content)) {
+          const res = await h.call(method.toUpperCase(), url, { body: '{}', headers: { 'content-type': type } });
+          if (res.statusCode === 415) problems.push(`${method} ${path} listed ${type} but refused it`);
+          checked++;
+        }
+        const res = await h.call(method.toUpperCase(), url, { body: '{}', headers: { 'content-type': 'application/vnd.unlisted' } });
+        if (res.statusCode !== 415) problems.push(`${method} ${path} took an unlisted type: ${res.statusCode}`);
+      }
+    }
+    expect(problems).toStrictEqual([]);
+    expect(checked).toBeGreaterThan(10);
+  });
+});
+
 describe('projects', () => {
   const put = (name: string, yaml: string, type = 'application/yaml') => h.call('PUT', `/api/v1/projects/${name}`, { body: yaml, headers: { 'content-type': type } });
 
@@ -160,3 +283,4 @@ describe('projects', () => {
     expect((await h.call('GET', `/api/v1/runs/${runId}`)).json()).toMatchObject({ pipelineVersion: version });
   });
 });
+
