@@ -3,12 +3,18 @@
 // from a Slipway server, runs a command for each, keeps its lease alive while the command
 // runs, and reports the result as a CloudEvent. No dependencies beyond Node.js 20.
 //
-//   SLIPWAY_TOKEN=<token with the execute scope> node examples/executor/executor.mjs \
+//   SLIPWAY_TOKEN=<token with scope execute or execute:test> node examples/executor/executor.mjs \
 //     --server http://127.0.0.1:7300 --kind test --command 'npm test'
 //
 // The command runs with the task's context in its environment (SLIPWAY_PROJECT,
 // SLIPWAY_STAGE, SLIPWAY_RELEASE, SLIPWAY_TASK_ID, SLIPWAY_ARTIFACT_<SERVICE>, ...).
 // Exit 0 reports pass, anything else fail. Stop it with Ctrl-C or SIGTERM.
+//
+// A claim answers with a lease token: only the executor holding it (the same --name and
+// that token) may heartbeat or report the task, so both go with every heartbeat (body
+// fields `executor`, `leaseToken`) and with the CloudEvent (extensions `executor`,
+// `leasetoken`). The token is a credential for that one task: it is not logged here and
+// not passed to the command. A token with the scope `execute:<kind>` is enough.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -52,8 +58,10 @@ async function api(method, path, body, signal) {
 }
 
 function envFor({ task, run }) {
+  // The command gets the task's context, not this executor's credentials.
+  const { SLIPWAY_TOKEN: _token, ...inherited } = process.env;
   const env = {
-    ...process.env,
+    ...inherited,
     SLIPWAY_PROJECT: run.project,
     SLIPWAY_STAGE: run.stage,
     SLIPWAY_SEQUENCE: run.sequence,
@@ -69,7 +77,7 @@ function envFor({ task, run }) {
 }
 
 async function work(claimed) {
-  const { task, event } = claimed;
+  const { task, event, leaseToken } = claimed;
   log(`running ${task.id}`);
   let tail = '';
   const keep = (b) => (tail = (tail + b.toString()).slice(-4000));
@@ -79,7 +87,7 @@ async function work(claimed) {
   child.stderr.on('data', keep);
   // Renew the lease while the command runs; a 409 means the run was aborted: stop.
   const beat = setInterval(async () => {
-    const hb = await api('POST', `/api/v1/tasks/${encodeURIComponent(task.id)}/heartbeat`, { leaseMs }).catch(() => undefined);
+    const hb = await api('POST', `/api/v1/tasks/${encodeURIComponent(task.id)}/heartbeat`, { leaseMs, executor: opts.name, leaseToken }).catch(() => undefined);
     if (hb?.status === 409) {
       log(`${task.id} no longer runs (${hb.body?.message}); stopping the command`);
       child.kill('SIGTERM');
@@ -95,6 +103,8 @@ async function work(claimed) {
     type: `sh.slipway.task.${task.name}.finished`,
     subject: task.id,
     taskid: task.id,
+    executor: opts.name,
+    leasetoken: leaseToken,
     ...(event?.id ? { triggeredid: event.id } : {}),
     datacontenttype: 'application/json',
     time: new Date().toISOString(),
