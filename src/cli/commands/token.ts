@@ -9,7 +9,7 @@ export function registerToken(program: Command): void {
   const token = program.command('token').description('manage API tokens (needs an admin token)');
   serverCommand(token, 'create', 'create a token; it is shown once')
     .argument('<name>', 'who or what uses it')
-    .option('--scope <scope>', 'read | trigger | approve:<stage> | approve:* | execute | admin (repeatable)', collect, [])
+    .option('--scope <scope>', 'read | trigger | approve:<stage> | approve:* | execute | execute:<kind> | admin (repeatable)', collect, [])
     .action(
       act<{ scope: string[] }>(async (ctx, [name], o) => {
         const t = await ctx.client.request<ApiToken>('POST', '/api/v1/tokens', { body: { name, scopes: o.scope.length ? o.scope : ['read'] } });
