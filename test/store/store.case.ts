@@ -7,6 +7,7 @@ import { accessCases } from './cases/access.case.js';
 import { commitCases } from './cases/commit.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
+import { secretCases } from './cases/secrets.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -29,5 +30,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     queryCases(current);
     lifecycleCases(current);
     accessCases(current);
+    secretCases(current);
   });
 }
