@@ -6,6 +6,7 @@
  */
 import type { Decision, Input } from '../core/index.js';
 import { SlipwayError, httpStatusOf, isSlipwayError } from '../core/index.js';
+import { eventJson } from '../store/index.js';
 
 /** `task.finished input api:…:finished:… for task r1.deploy.1`: enough to find it in the log and the client's request. */
 export function describeInput(input: Input): string {
@@ -24,14 +25,15 @@ function freeField(input: Input): string | undefined {
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
- * Encodes what a decision will write (its events and effects) the way the store will, so
- * a value that cannot be serialized (nested too deep, a cycle, a BigInt) fails this input
- * now instead of the whole batch's commit later.
+ * Encodes a decision's events as the store will (once: the store reuses the text), so a
+ * value that cannot be serialized (nested too deep, a cycle, a BigInt) fails this input
+ * now instead of the whole batch's commit later. Whatever free-form data an input brings
+ * (an output, a signal's payload) is in its events; anything else that fails to encode
+ * fails the commit, whose retry in halves finds the input.
  */
 export function assertEncodable(input: Input, d: Decision): void {
   try {
-    JSON.stringify(d.events);
-    if (d.effects.length > 0) JSON.stringify(d.effects);
+    for (const ev of d.events) eventJson(ev);
   } catch (e) {
     const field = freeField(input);
     const where = field ? `its ${field}` : 'what it changes';

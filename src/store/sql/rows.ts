@@ -6,15 +6,16 @@
 import type { Insertable } from 'kysely';
 import type { ArtifactPass, LiveEntry, Release, Run, SlipwayEvent, StagePass, Timer } from '../../core/index.js';
 import { SlipwayError } from '../../core/errors.js';
+import { eventJson } from '../event-json.js';
 import type { OutboxRow, PipelineVersionRow } from '../port.js';
 import type { Database } from './schema.js';
 
 type Row<T extends keyof Database> = Insertable<Database[T]>;
 
 /** A value that cannot be serialized (nested too deep, a cycle, a BigInt) fails naming its row, before any write. */
-function json(value: unknown, what: () => string): string {
+function json<T>(value: T, what: () => string, encode: (v: T) => string = JSON.stringify): string {
   try {
-    return JSON.stringify(value);
+    return encode(value);
   } catch (e) {
     throw new SlipwayError('INVALID_INPUT', `${what()} cannot be encoded as JSON: ${e instanceof Error ? e.message : String(e)}`, {}, { cause: e });
   }
@@ -29,7 +30,7 @@ export function eventRow(e: SlipwayEvent): Row<'events'> {
   if (Number.isNaN(time)) {
     throw new SlipwayError('INVALID_INPUT', `event '${e.id}' has time '${e.time}', which is not an RFC 3339 timestamp; use new Date(ms).toISOString()`, { field: 'time', eventId: e.id });
   }
-  return { id: e.id, project: e.project, type: e.type, run_id: e.runid ?? null, time_ms: time, body: json(e, () => `event '${e.id}'`) };
+  return { id: e.id, project: e.project, type: e.type, run_id: e.runid ?? null, time_ms: time, body: json(e, () => `event '${e.id}'`, eventJson) };
 }
 
 export function releaseRow(r: Release): Row<'releases'> {
