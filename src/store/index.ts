@@ -14,4 +14,5 @@ export type {
 } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
+export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
