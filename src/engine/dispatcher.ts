@@ -116,9 +116,8 @@ export class Dispatcher {
     }
   }
 
-  private report(taskId: string, reported: TaskOutcome, retryable: boolean, by?: string, retryAfterMs?: number): void {
-    // What an executor reports never carries a secret value back into events.
-    const outcome = this.deps.secrets ? this.deps.secrets.redact(reported) : reported;
+  /** Secret values in the outcome's message and output are redacted as the input enters the engine (redact-report.ts). */
+  private report(taskId: string, outcome: TaskOutcome, retryable: boolean, by?: string, retryAfterMs?: number): void {
     const who = by ?? `executor:${this.find(taskId)?.task.kind ?? 'unknown'}`;
     let input: Input;
     if (isSuspend(outcome)) {

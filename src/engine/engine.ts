@@ -18,6 +18,7 @@ import { Claims } from './claims.js';
 import { buildCommit } from './commit.js';
 import { assertEncodable, commitFailure, decideFailure, splitBudget, storeFailure } from './input-fate.js';
 import { Dispatcher } from './dispatcher.js';
+import { redactReport } from './redact-report.js';
 import { EngineEmitter } from './emitter.js';
 import type { Executor, SecretResolver } from './executor.js';
 import { loadRequirements, recoverState } from './recovery.js';
@@ -166,7 +167,7 @@ export class Engine {
   submit(input: Input): Promise<Decision> {
     if (this.stopping) return Promise.reject(new SlipwayError('SHUTTING_DOWN', 'the engine is stopping; try again after it restarts'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ input, resolve, reject });
+      this.queue.push({ input: redactReport(input, this.opts.secrets), resolve, reject });
       this.looping ??= this.loop();
     });
   }

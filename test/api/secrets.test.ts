@@ -69,14 +69,22 @@ describe('secrets API', () => {
     const { runId } = (await h.call('POST', '/api/v1/projects/ext/releases', { body: { artifacts: { api: 'api:1' } } })).json<{ runId: string }>();
     const claim = await h.call('POST', '/api/v1/tasks/claim', { token: h.tokens.execute, body: { kinds: ['pytest'], executor: 'ci-1', waitMs: 5000, leaseMs: 30_000 } });
     expect(claim.statusCode).toBe(200);
-    const c = claim.json<{ task: { id: string; properties: Record<string, unknown> }; event: unknown }>();
+    const c = claim.json<{ task: { id: string; properties: Record<string, unknown> }; event: unknown; leaseToken: string }>();
     expect(c.task.id).toBe(`${runId}.test.1`);
     expect(c.task.properties).toStrictEqual({ suite: 'smoke', env: { CI_TOKEN: VALUE } });
     expect(JSON.stringify(c.event)).toContain('${secret:CI_TOKEN}');
     expect(JSON.stringify(c.event)).not.toContain(VALUE);
+    // The executor repeats the value in its report: it reaches the log as the secret's name.
+    const finish = await h.call('POST', `/api/v1/tasks/${c.task.id}/finish`, {
+      token: h.tokens.execute,
+      body: { result: 'pass', message: `ran with ${VALUE}`, output: { echoed: [VALUE] }, executor: 'ci-1', leaseToken: c.leaseToken },
+    });
+    expect(finish.json()).toStrictEqual({ taskId: c.task.id, applied: true });
     const events = await h.call('GET', `/api/v1/events?runId=${runId}`, { token: h.tokens.read });
     expect(events.body).toContain('${secret:CI_TOKEN}');
+    expect(events.body).toContain('ran with [secret:CI_TOKEN]');
     expect(events.body).not.toContain(VALUE);
+    expect(JSON.stringify(await h.slipway.store.getRun(runId))).not.toContain(VALUE);
   });
 
   it('an outside task naming a secret that is not set fails at once, naming it, instead of waiting for a claim', async () => {
