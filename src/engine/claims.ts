@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Decision, Input, Run, SlipwayEvent } from '../core/index.js';
-import { SlipwayError, parseTaskId } from '../core/index.js';
+import { SLIPWAY_ACTOR, SlipwayError, parseTaskId } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { EngineEmitter } from './emitter.js';
 import type { SecretResolver } from './executor.js';
@@ -117,10 +117,12 @@ export class Claims {
     const task = run?.tasks.find((t) => t.name === parsed.task);
     if (!run || !task) return undefined;
     const spec = run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name);
+    const properties = await this.resolved(spec?.properties ?? {}, taskId, task);
+    if (!properties) return undefined;
     const events = await this.deps.store.events({ runId: run.id, types: [`sh.slipway.task.${task.name}.triggered`] });
     const event = events.map((e) => e.event).reverse().find((e) => e.taskid === taskId);
     return {
-      task: { id: taskId, name: task.name, kind: task.kind, attempt: task.attempt, properties: this.resolved(spec?.properties ?? {}, taskId, task), deadline: task.deadline },
+      task: { id: taskId, name: task.name, kind: task.kind, attempt: task.attempt, properties, deadline: task.deadline },
       run: { id: run.id, project: run.project, stage: run.stage, sequence: run.sequence, releaseId: run.releaseId, artifacts: this.deps.artifacts(run.releaseId) },
       event,
       leaseExpiresAt,
@@ -128,8 +130,15 @@ export class Claims {
     };
   }
 
-  private resolved(props: Readonly<Record<string, unknown>>, id: string, task: { name: string; kind: string }): Readonly<Record<string, unknown>> {
-    return this.deps.secrets ? this.deps.secrets.resolve(props, { id, name: task.name, kind: task.kind }) : props;
+  /** The claimer's copy of the properties; a secret deleted since dispatch fails the task (undefined) instead of the claim. */
+  private async resolved(props: Readonly<Record<string, unknown>>, id: string, task: { name: string; kind: string }): Promise<Readonly<Record<string, unknown>> | undefined> {
+    try {
+      return this.deps.secrets ? this.deps.secrets.resolve(props, { id, name: task.name, kind: task.kind }) : props;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await this.deps.apply({ type: 'task.finished', id: `${id}.finished`, taskId: id, by: 'slipway', actor: SLIPWAY_ACTOR, result: 'fail', retryable: false, message }).catch(() => undefined);
+      return undefined;
+    }
   }
 
   private nextArrival(kinds: string[], ms: number, signal?: AbortSignal): Promise<boolean> {

@@ -96,4 +96,18 @@ describe('secrets API', () => {
     expect(run.tasks[0]!.message).toContain("pytest task 'test': properties.env.CI_TOKEN refers to secret 'CI_TOKEN', which is not set");
     expect(h.slipway.engine.backlog()).toStrictEqual({});
   });
+
+  it('a secret deleted after dispatch fails the task at its claim, naming it; the claim gets nothing', async () => {
+    await put('CI_TOKEN', { value: VALUE });
+    const { runId } = (await h.call('POST', '/api/v1/projects/ext/releases', { body: { artifacts: { api: 'api:1' } } })).json<{ runId: string }>();
+    await eventually(() => h.slipway.engine.backlog()['pytest'] === 1 || undefined);
+    expect((await h.call('DELETE', '/api/v1/secrets/CI_TOKEN')).statusCode).toBe(204);
+    const claim = await h.call('POST', '/api/v1/tasks/claim', { token: h.tokens.execute, body: { kinds: ['pytest'], executor: 'ci-1', waitMs: 0, leaseMs: 30_000 } });
+    expect(claim.statusCode).toBe(204);
+    const run = await eventually(async () => {
+      const r = await h.slipway.store.getRun(runId);
+      return r?.state === 'failed' ? r : undefined;
+    });
+    expect(run.tasks[0]!.message).toContain("refers to secret 'CI_TOKEN', which is not set");
+  });
 });
