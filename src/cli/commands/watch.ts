@@ -5,11 +5,12 @@
 import type { Command } from 'commander';
 import type { SlipwayEvent } from '../../core/index.js';
 import { parseTaskEventType } from '../../core/index.js';
-import type { ApiRun, EventsPage, RunsPage } from '../api-types.js';
+import type { ApiRun, EventsPage, RunsPage, StatusMatrix } from '../api-types.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 import { resultColor, withMessage } from '../output.js';
 import { followEvents } from '../sse.js';
+import { describeOutcome, passed } from '../summary.js';
 
 const ACTIVE = ['queued', 'running', 'waiting', 'paused'];
 
@@ -107,7 +108,6 @@ async function until(ctx: CommandContext, query: Record<string, string>, runIds:
   return outcome ?? 1;
 }
 
-const passed = (r: ApiRun) => r.state === 'succeeded' && (r.result === 'pass' || r.result === 'warning');
 
 export async function watchRun(ctx: CommandContext, runId: string): Promise<number> {
   return until(
@@ -118,7 +118,8 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
     async () => {
       const run = await ctx.client.request<ApiRun>('GET', `/api/v1/runs/${encodeURIComponent(runId)}`);
       if (ACTIVE.includes(run.state)) return undefined;
-      if (!ctx.json) ctx.print(`run ${run.id} ${run.state}${run.result ? ` (${run.result})` : ''}`);
+      const outcome = describeOutcome([run], [run.stage]);
+      if (!ctx.json) ctx.print(`run ${run.id} ${outcome.ok ? `${run.state}${run.result ? ` (${run.result})` : ''}` : outcome.text}`);
       return passed(run) ? 0 : 1;
     },
   );
@@ -134,12 +135,19 @@ export async function watchRelease(ctx: CommandContext, project: string, release
     async () => {
       const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: releaseId, limit: 500 } });
       if (page.runs.some((r) => ACTIVE.includes(r.state))) return undefined;
-      const latest = new Map<string, ApiRun>();
-      for (const r of [...page.runs].sort((a, b) => a.queuedAt - b.queuedAt || (a.queueSeq ?? 0) - (b.queueSeq ?? 0))) latest.set(r.stage, r);
-      const ok = latest.size > 0 && [...latest.values()].every(passed);
-      const stages = [...latest.values()].map((r) => (passed(r) ? r.stage : `${r.stage} (${r.state})`)).join(', ');
-      if (!ctx.json) ctx.print(`release ${releaseId} ${ok ? 'passed' : 'did not pass'}: ${stages}`);
-      return ok ? 0 : 1;
+      const outcome = describeOutcome(page.runs, await stageOrder(ctx, project));
+      if (!ctx.json) ctx.print(`release ${releaseId} ${outcome.text}`);
+      return outcome.ok ? 0 : 1;
     },
   );
+}
+
+/** The project's stages in pipeline order (to name those a release never reached). */
+async function stageOrder(ctx: CommandContext, project: string): Promise<string[]> {
+  try {
+    const status = await ctx.client.request<StatusMatrix>('GET', `/api/v1/projects/${encodeURIComponent(project)}/status`);
+    return status.stages.map((s) => s.name);
+  } catch {
+    return [];
+  }
 }
