@@ -47,7 +47,7 @@ export class Dispatcher {
     if (!executor) {
       if (this.deps.unservedKinds === 'wait') {
         // An outside executor gets values in its claim: a secret that is not set fails the task now, not the claim.
-        const unresolved = this.unresolved(taskId, task);
+        const unresolved = this.unresolved(taskId, run, task);
         if (unresolved !== undefined) return this.report(taskId, { result: 'fail', message: unresolved }, false);
         this.deps.emitter.emit('task:unserved', { taskId, kind: task.kind });
         return;
@@ -85,7 +85,6 @@ export class Dispatcher {
     const controller = new AbortController();
     this.inflight.set(taskId, controller);
     const ctx = this.context(taskId, run, task, controller.signal);
-    const secrets = this.deps.secrets;
     const done = (outcome: TaskOutcome | { result: Result; message: string; retryable: boolean; retryAfterMs?: number }) => {
       this.inflight.delete(taskId);
       // Stopping the engine aborts executors: their task resumes after restart, so report nothing.
@@ -93,11 +92,8 @@ export class Dispatcher {
       if ('retryable' in outcome) this.report(taskId, outcome, outcome.retryable, by, outcome.retryAfterMs);
       else this.report(taskId, outcome, true, by);
     };
-    // Values exist only in the executor's copy of the properties; a secret that is not set fails the task.
-    const running = secrets
-      ? Promise.resolve().then(() => call({ ...ctx, task: { ...ctx.task, properties: secrets.resolve(ctx.task.properties, { id: taskId, name: task.name, kind: task.kind }) }, redact: (t) => secrets.redact(t) }))
-      : call(ctx);
-    running.then(done, (e: unknown) => {
+    // Resolving inside the promise: a secret that is not set fails the task like any executor error.
+    Promise.resolve().then(() => call(this.withSecrets(ctx))).then(done, (e: unknown) => {
       const message = e instanceof Error ? e.message : String(e);
       if (e instanceof RetryTaskAfterError) done({ result: 'fail', message, retryable: true, retryAfterMs: e.delayMs });
       else done({ result: 'fail', message, retryable: !(e instanceof NonRetryableTaskError) });
@@ -105,9 +101,17 @@ export class Dispatcher {
     });
   }
 
+  /** The executor's copy of the context: the only place `${secret:NAME}` references become values. */
+  private withSecrets(ctx: ExecutorContext): ExecutorContext {
+    const secrets = this.deps.secrets;
+    if (!secrets) return ctx;
+    const properties = secrets.resolve(ctx.task.properties, ctx.task);
+    return { ...ctx, task: { ...ctx.task, properties }, redact: (text) => secrets.redact(text) };
+  }
+
   /** Why the task's secret references cannot be resolved, or undefined when they can. */
-  private unresolved(taskId: string, task: TaskRun): string | undefined {
-    const props = this.find(taskId)?.run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name)?.properties;
+  private unresolved(taskId: string, run: Run, task: TaskRun): string | undefined {
+    const props = run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name)?.properties;
     try {
       if (props && this.deps.secrets) this.deps.secrets.resolve(props, { id: taskId, name: task.name, kind: task.kind });
       return undefined;
