@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, SlipwayEvent, TaskActor } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, requirements } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
@@ -216,11 +216,22 @@ export class Engine {
     }
     const now = this.clock.now();
     const ctx: DecideContext = { ...this.ctxBase, now };
-    try {
-      for (const p of batch) await loadRequirements(this.store, this.state, requirements(this.state, p.input, sha256));
-    } catch (e) {
-      for (const p of batch) p.reject(e);
-      return;
+    for (let i = 0; i < batch.length; i++) {
+      const { input } = batch[i]!;
+      let needs: Requirements;
+      try {
+        needs = requirements(this.state, input, sha256);
+      } catch (e) {
+        return this.refuse(b, i, decideFailure(input, e), e);
+      }
+      try {
+        await loadRequirements(this.store, this.state, needs);
+      } catch (e) {
+        // A read failed: the store is down, or one input needs a row it cannot read. Halving finds which.
+        this.log.error({ err: e, inputs: batch.length }, 'loading what a batch needs failed');
+        await this.reload();
+        return this.split(b, e, 'read what the input needs');
+      }
     }
     const decisions: Decision[] = [];
     const events: SlipwayEvent[] = [];
@@ -278,13 +289,13 @@ export class Engine {
     if (rest.length > 0) this.retry.unshift({ items: rest, ...(b.budget ? { budget: b.budget } : {}) });
   }
 
-  /** The commit failed: a lone input fails with the reason; a larger batch goes again in halves. */
-  private split(b: Batch, e: unknown): void {
+  /** The store failed the batch (`doing` what): a lone input fails with the reason; a larger batch goes again in halves. */
+  private split(b: Batch, e: unknown, doing = 'commit'): void {
     const items = b.items;
-    if (items.length === 1) return items[0]!.reject(commitFailure(items[0]!.input, e));
+    if (items.length === 1) return items[0]!.reject(commitFailure(items[0]!.input, e, doing));
     const budget = b.budget ?? { left: splitBudget(items.length) };
     if (budget.left <= 0) {
-      const err = storeFailure(e);
+      const err = storeFailure(e, doing);
       for (const p of items) p.reject(err);
       return;
     }

@@ -47,18 +47,18 @@ export function decideFailure(input: Input, e: unknown): SlipwayError {
   return new SlipwayError('INTERNAL', `applying ${describeInput(input)} failed: ${reasonOf(e)}; the input was not applied and nothing else was affected`, {}, { cause: e });
 }
 
-/** The store refused a commit holding this input alone. The input's fault (4xx) when the store says so; else the store's (STORE). */
-export function commitFailure(input: Input, e: unknown): SlipwayError {
+/** The store refused a commit (or a read) for this input alone. The input's fault (4xx) when the store says so; else the store's (STORE). */
+export function commitFailure(input: Input, e: unknown, doing = 'commit'): SlipwayError {
   if (isSlipwayError(e) && httpStatusOf(e.code) < 500) {
     const field = freeField(input);
     return new SlipwayError(e.code, `${describeInput(input)} cannot be stored: ${e.message}`, { ...e.fields, ...(field ? { field } : {}) }, { cause: e });
   }
-  return new SlipwayError('STORE', `the store could not commit: ${reasonOf(e)} (${describeInput(input)})`, {}, { cause: e });
+  return new SlipwayError('STORE', `the store could not ${doing}: ${reasonOf(e)} (${describeInput(input)})`, {}, { cause: e });
 }
 
 /** Every part of a batch failed to commit: the store is down, not one input bad. */
-export function storeFailure(e: unknown): SlipwayError {
-  return new SlipwayError('STORE', `the store could not commit: ${reasonOf(e)}`, {}, { cause: e });
+export function storeFailure(e: unknown, doing = 'commit'): SlipwayError {
+  return new SlipwayError('STORE', `the store could not ${doing}: ${reasonOf(e)}`, {}, { cause: e });
 }
 
 /**

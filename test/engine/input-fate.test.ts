@@ -123,6 +123,23 @@ describe('one input, one fate', () => {
     expect(attempts).toBeLessThan(9);
   });
 
+  it('when the store cannot read what one input needs, that input fails alone and the rest of its batch commits', async () => {
+    const store: Store = Object.create(real) as Store;
+    store.artifactPasses = async (project, service, artifact) => {
+      if (service === 'poison') throw new Error('database disk image is malformed');
+      return real.artifactPasses(project, service, artifact);
+    };
+    const e = await engine(store);
+    const ps = ['s0', 's1', 'poison', 's2', 's3'].map((s) => trigger(e, s));
+    const done = await outcomes(ps);
+
+    expect(done.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    const err = (done[2] as PromiseRejectedResult).reason as SlipwayError;
+    expect(err.code).toBe('STORE');
+    expect(err.message).toMatch(/could not read what the input needs: database disk image is malformed \(trigger input .* of project p\)/);
+    expect((await real.listRuns({ limit: 100 })).map((r) => r.services[0]).sort()).toEqual(['s0', 's1', 's2', 's3']);
+  });
+
   it('a store that refuses every write answers STORE to every input, after a bounded number of tries, and works again once it heals', async () => {
     let failing = true;
     let attempts = 0;
