@@ -12,7 +12,7 @@ import type { SecretRow, Store } from '../store/index.js';
 import { keyIdOf, seal, unseal } from './cipher.js';
 import { ensureKey, findKey, keyFile, keyFileTooOpen, type SecretKey } from './key.js';
 import { ENV_PREFIX, KEY_VARIABLE, checkSecretName, environmentSecrets, secretNameProblem } from './names.js';
-import { knownSecrets, type Redactor } from './redactor.js';
+import { MIN_REDACTED, knownSecrets, type Redactor } from './redactor.js';
 import { substitute } from './references.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -67,6 +67,7 @@ export class Secrets implements SecretResolver {
     for (const row of rows) s.remember(row);
     const unreadable = [...s.stored.values()].filter((x) => x.problem).map((x) => x.row.name);
     if (unreadable.length > 0) opts.log?.warn({ secrets: unreadable }, 'some stored secrets cannot be read; tasks that use them fail until they are set again');
+    for (const [name, value] of s.fromEnv) s.warnIfShort(name, value);
     if (s.key && s.key.where !== KEY_VARIABLE && (await keyFileTooOpen(opts.dataDir))) {
       opts.log?.warn({ file: s.key.where }, 'the secret key file can be read by other users; chmod 600 it');
     }
@@ -95,6 +96,7 @@ export class Secrets implements SecretResolver {
       throw new SlipwayError('INVALID_INPUT', `the value of secret '${name}' is larger than ${MAX_VALUE_BYTES} bytes`, { field: 'value' });
     }
     this.redactor.add(name, value);
+    this.warnIfShort(name, value);
     this.key ??= await ensureKey(this.opts.dataDir, this.opts.env ?? process.env);
     const now = this.opts.now();
     const before = this.stored.get(name);
@@ -131,6 +133,10 @@ export class Secrets implements SecretResolver {
 
   redact<T>(value: T): T {
     return this.redactor.redactDeep(value);
+  }
+
+  private warnIfShort(name: string, value: string): void {
+    if (value.length < MIN_REDACTED) this.opts.log?.warn({ secret: name }, `secret ${name} is shorter than ${MIN_REDACTED} characters: it cannot be redacted from logs and task outputs`);
   }
 
   private remember(row: SecretRow): void {
