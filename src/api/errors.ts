@@ -61,6 +61,19 @@ export function clientError(err: Error & { code?: string }, socket: Socket): voi
   socket.destroy();
 }
 
+/**
+ * Node hands CONNECT requests to the server's 'connect' event and, with no listener,
+ * closes the socket without a word: answer them like any other unknown route.
+ */
+export function installConnectRefusal(app: Api): void {
+  app.server.on('connect', (req: { method?: string; url?: string }, socket: Socket) => {
+    const e = new SlipwayError('NOT_FOUND', `no route ${req.method ?? 'CONNECT'} ${clip(req.url ?? '')}; Slipway is not a proxy; the routes are listed at /api/v1/openapi.json`);
+    const body = JSON.stringify(e.toJSON());
+    socket.on('error', () => undefined);
+    socket.end(`HTTP/1.1 404 Not Found\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+}
+
 function parserError(err: Error & { code?: string }): SlipwayError {
   switch (err.code) {
     case 'HPE_HEADER_OVERFLOW':

@@ -14,7 +14,7 @@ import { pino, type Logger } from 'pino';
 import { DOCS_PREFIX, installGuard, type RouteEntry } from './auth/guard.js';
 import { TokenCache } from './auth/tokens.js';
 import { installContent } from './content.js';
-import { MAX_PARAM_LENGTH, clientError, frameworkError, installErrorHandling } from './errors.js';
+import { MAX_PARAM_LENGTH, clientError, frameworkError, installConnectRefusal, installErrorHandling } from './errors.js';
 import { EventFeed } from './event-feed.js';
 import { Metrics } from './metrics.js';
 import { openapiTransform } from './openapi.js';
@@ -70,6 +70,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   app.decorate('slipwayRoutes', table);
   installContent(app);
   installErrorHandling(app);
+  installConnectRefusal(app);
 
   await app.register(swagger, {
     openapi: {
