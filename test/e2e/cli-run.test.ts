@@ -1,8 +1,10 @@
 /** `slipway run` as users call it: the real command, a real data directory, real shell tasks. */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
 
 const yaml = `apiVersion: slipway/v1
@@ -54,8 +56,9 @@ describe('slipway run', () => {
 
     const args = ['--stage', 'hardening', '--service', 'frontend', '--artifact', 'fe:1.4.2', '--service', 'backend', '--artifact', 'be:2.0.1', '--json'];
     const waiting = await run(...args);
-    expect(waiting.code).toBe(1);
-    expect(waiting.stderr).toContain('waits for a manual approval');
+    expect(waiting.code).toBe(3);
+    expect(waiting.stderr).toMatch(/hardening: run-[0-9a-f]+ waits for its manual approval 'approval'/);
+    expect(waiting.stderr).toContain(`approve it with: slipway run slipway.yaml --data data ${args.slice(2, 10).join(' ')} --approve all`);
     expect((JSON.parse(waiting.stdout) as Outcome).stages['hardening']!.state).toBe('waiting');
 
     const approved = await run(...args, '--approve', 'all');
@@ -75,6 +78,20 @@ describe('slipway run', () => {
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as Outcome;
     expect(out.stages['hardening']).toMatchObject({ result: 'fail', state: 'failed', tasks: [{ name: 'deploy', result: 'fail' }, { name: 'approval', result: 'none' }] });
+    expect(r.stderr).toMatch(/^release rel-[0-9a-f]+ failed in hardening \(deploy: command failed with exit code 1\); passed: dev; not reached: production$/m);
+  });
+
+  it("prints a failed shell task's last lines of output and the path of its log", async () => {
+    await writeFile(join(dir, 'slipway.yaml'), yaml.replace(`'echo "dev $SLIPWAY_SERVICES" >> log.txt'`, `'seq 1 15; echo "no such image: $SLIPWAY_ARTIFACT_FRONTEND" >&2; exit 127'`));
+    const r = await run('--service', 'frontend', '--artifact', 'fe:9');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("fail  command failed with exit code 127 (a shell's code for a command not found)");
+    expect(r.stderr).toContain('its last 10 lines of output:');
+    expect(r.stderr).toMatch(/^ +7\n(?: +\d+\n){8} +no such image: fe:9\n +full log: /m);
+    const log = /full log: (\S+)/.exec(r.stderr)![1]!;
+    expect(log.startsWith(join(dir, 'data', 'tasks'))).toBe(true);
+    expect(readFileSync(log, 'utf8')).toContain('no such image: fe:9');
+    expect(r.stderr).toMatch(/^release rel-[0-9a-f]+ failed in dev \(deploy: command failed with exit code 127 .*\); not reached: hardening, production$/m);
   });
 
   it.each([
@@ -94,5 +111,78 @@ describe('slipway run', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/slipway\.yaml:11:\d+: spec\.stages\[1\]\.promotion/);
     expect(r.stderr).toContain('sometimes');
+  });
+});
+
+/** The README's old first steps: production follows dev by itself and waits for a manual approval. */
+const approvals = `apiVersion: slipway/v1
+kind: Pipeline
+metadata: {name: shop}
+spec:
+  services: [frontend, backend]
+  stages:
+    - name: dev
+      tasks:
+        - {name: deploy, kind: shell, properties: {run: 'true'}}
+    - name: hardening
+      tasks:
+        - {name: deploy, kind: shell, properties: {run: 'true'}}
+    - name: production
+      tasks:
+        - {name: approval, kind: approval, properties: {pass: manual}}
+        - {name: deploy, kind: shell, properties: {run: 'echo "production $SLIPWAY_SERVICES" >> log.txt'}}
+`;
+
+describe('slipway run when the release cannot move', () => {
+  it('names the runs ahead in the queue, their approvals and the commands that answer them, and exits 3; those commands let it through', async () => {
+    await writeFile(join(dir, 'slipway.yaml'), approvals);
+    for (const [service, artifact] of [['frontend', 'fe:1.4.2'], ['backend', 'be:2.0.1']] as const) {
+      const r = await run('--service', service, '--artifact', artifact);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/production: run-[0-9a-f]+ waits for its manual approval 'approval' \(task run-[0-9a-f]+\.approval\.1\)/);
+      expect(r.stderr).toMatch(/^release rel-[0-9a-f]+ waiting in production; passed: dev, hardening$/m);
+    }
+
+    const bracket = ['--stage', 'hardening', '--service', 'frontend', '--artifact', 'fe:1.4.2', '--service', 'backend', '--artifact', 'be:2.0.1', '--approve', 'all'];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      // The first time it queues in production behind both; run again, it says the same instead of waiting forever.
+      const blocked = await run(...bracket);
+      expect(blocked.code, blocked.stderr).toBe(3);
+      expect(blocked.stderr).toMatch(/production: queued behind run-[0-9a-f]+ \(release rel-[0-9a-f]+: frontend=fe:1\.4\.2\), which waits for its manual approval 'approval'/);
+      expect(blocked.stderr).toMatch(/production: queued behind run-[0-9a-f]+ \(release rel-[0-9a-f]+: backend=be:2\.0\.1\), which waits for its manual approval 'approval'/);
+      expect(blocked.stderr).toContain('approve it with: slipway run slipway.yaml --data data --service frontend --artifact fe:1.4.2 --approve all');
+      expect(blocked.stderr).toContain('approve it with: slipway run slipway.yaml --data data --service backend --artifact be:2.0.1 --approve all');
+    }
+
+    // The commands it names, as printed.
+    const named = [...(await run(...bracket)).stderr.matchAll(/approve it with: slipway run (.+)$/gm)].map((m) => m[1]!.split(' '));
+    expect(named).toHaveLength(2);
+    for (const args of named) {
+      const child = slipway(['run', ...args], dir);
+      expect((await child.exited).code, child.stderr()).toBe(0);
+    }
+    const through = await run(...bracket, '--json');
+    expect(through.code, through.stderr).toBe(0);
+    expect((JSON.parse(through.stdout) as Outcome).stages['production']).toMatchObject({ result: 'pass', state: 'succeeded' });
+    expect(readFileSync(join(dir, 'log.txt'), 'utf8').trim().split('\n')).toEqual(['production frontend', 'production backend', 'production backend,frontend']);
+  });
+});
+
+describe('slipway run on a data directory another process holds', () => {
+  it('exits 2 naming the holder, and goes ahead once that holder is dead (even killed with -9)', async () => {
+    const server = await startServerProcess(['slipway.yaml', '--data', 'data'], dir, { SLIPWAY_ADMIN_TOKEN: 'slw_e2e-admin-token-0123456789abcdef' });
+    try {
+      const refused = await run('--service', 'frontend', '--artifact', 'fe:1');
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`is in use by pid ${server.proc.pid}: \`slipway server --port 0 slipway.yaml --data data\``);
+      expect(refused.stderr).toContain('slipway trigger');
+      expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      server.proc.kill('SIGKILL');
+      await new Promise((r) => (server.proc.exitCode !== null || server.proc.signalCode !== null ? r(null) : server.proc.once('exit', r)));
+    }
+    const after = await run('--service', 'frontend', '--artifact', 'fe:1', '--json');
+    expect(after.code, after.stderr).toBe(0);
+    expect((JSON.parse(after.stdout) as Outcome).stages['dev']).toMatchObject({ result: 'pass' });
   });
 });
