@@ -196,11 +196,14 @@ describe('requests refused before a route runs answer in the same shape', () => 
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
-  it('a request that is not HTTP is 400 INVALID_INPUT in JSON', async () => {
+  it('a request that is not HTTP is 400 INVALID_INPUT in JSON; CONNECT is a 404, not a silent close', async () => {
     const { status, type, body } = parseAnswer(await rawRequest('HELLO THERE\r\n\r\n'));
     expect(status).toBe(400);
     expect(type).toMatch(/^application\/json/);
     expect(body).toMatchObject({ code: 'INVALID_INPUT', field: 'request' });
+    const connectAnswer = parseAnswer(await rawRequest('CONNECT example.com:443 HTTP/1.1\r\nhost: example.com:443\r\n\r\n'));
+    expect(connectAnswer.status).toBe(404);
+    expect(connectAnswer.body).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('a body of a type no parser takes on a route without a body is 415 naming content-type', async () => {
