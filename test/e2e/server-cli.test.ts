@@ -119,7 +119,11 @@ describe('slipway server with the CLI', () => {
     const { runId } = JSON.parse(t.stdout) as { runId: string };
     const w = await cli(['watch', runId]);
     expect(w.code).toBe(1);
-    expect(w.stdout).toContain('failed');
+    expect(w.stdout).toMatch(new RegExp(`^run ${runId} failed in dev \\(deploy: command failed with exit code 1\\)$`, 'm'));
+    const waited = await cli(['trigger', '--project', 'shop', '--service', 'frontend', '--artifact', 'bad', '--wait']);
+    expect(waited.code).toBe(1);
+    // Named: the stage that failed and why, and the stages never reached (not "did not pass: dev, hardening, production").
+    expect(waited.stdout).toMatch(/^release rel-[0-9a-f]+ failed in dev \(deploy: command failed with exit code 1\); not reached: hardening, production$/m);
     const rb = await cli(['rollback', '--project', 'shop', '--stage', 'dev', '--reason', 'bad build', '--wait']);
     expect(rb.code, rb.stderr + rb.stdout).toBe(0);
     const status = JSON.parse((await cli(['status', '--project', 'shop', '--json'])).stdout) as { stages: { name: string; services: { service: string; artifact: string; state: string }[] }[] };
@@ -145,6 +149,30 @@ describe('slipway server with the CLI', () => {
     expect(w.code).toBe(1);
     const run = JSON.parse((await cli(['run', runId, '--json'])).stdout) as { tasks: { name: string; result: string; message: string }[] };
     expect(run.tasks.find((x) => x.name === 'test')).toMatchObject({ result: 'fail', message: expect.stringContaining('lease') });
+  });
+
+  it('slipway run on the data directory the server holds exits 2 naming the server, without hanging', async () => {
+    const r = await cli(['run', 'slipway.yaml', '--data', 'data', '--service', 'frontend', '--artifact', 'fe:1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`is in use by pid ${server.proc.pid}: \`slipway server`);
+  });
+
+  it('events --follow prints the recent backlog before it streams; --since picks where it starts', async () => {
+    const listed = await cli(['events', '--project', 'shop', '--limit', '1000', '--json']);
+    const all = listed.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq);
+    expect(all.length).toBeGreaterThan(20);
+    // Nothing runs now: whatever --follow prints before SIGINT is backlog.
+    const follow = async (want: number, ...args: string[]) => {
+      const child = slipway(['events', '--project', 'shop', '--follow', '--json', ...args], dir, { SLIPWAY_SERVER: server.url, SLIPWAY_TOKEN: ADMIN });
+      const seqs = () => child.stdout().trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { seq: number }).seq);
+      for (let i = 0; i < 200 && seqs().length < want; i++) await new Promise((r) => setTimeout(r, 50));
+      child.proc.kill('SIGINT');
+      expect((await child.exited).code).toBe(0);
+      return seqs();
+    };
+    expect(await follow(20)).toEqual(all.slice(-20));
+    expect(await follow(all.length - 3, '--since', String(all[3]))).toEqual(all.slice(3));
+    expect(await follow(all.length, '--since', '1h')).toEqual(all);
   });
 
   it('a token without the scope is refused with one line and a non-zero exit', async () => {
