@@ -143,7 +143,7 @@ describe('forged claims', () => {
         params(runs(0.5)),
       );
       // The rightful holder still can.
-      const ok = await h.call('POST', `/api/v1/tasks/${ids.claimed}/heartbeat`, { token: h.tokens.execute, body: { executor: 'owner', leaseToken } });
+      const ok = await h.call('POST', `/api/v1/tasks/${ids.claimed}/heartbeat`, { token: h.tokens.execute, body: { executor: 'owner', leaseToken, leaseMs: 86_400_000 } });
       expect(ok.statusCode, ok.body).toBe(200);
       state = await settle(h);
     },

@@ -52,6 +52,15 @@ export async function settle(h: Harness): Promise<string> {
   return last;
 }
 
+/** Which parts of two snapshots differ. */
+function changed(before: string, after: string): string {
+  const a = JSON.parse(before) as Record<string, unknown>;
+  const b = JSON.parse(after) as Record<string, unknown>;
+  return Object.keys(b)
+    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .join(', ');
+}
+
 export interface Answer {
   statusCode: number;
   headers: Record<string, unknown>;
@@ -96,7 +105,7 @@ export async function expectSafe(
   if (problem) throw new Error(`${what}: ${problem}`);
   if (res.statusCode >= 400 || method === 'GET' || method === 'HEAD') {
     const after = await snapshot(h);
-    if (after !== before) throw new Error(`${what}: answered ${res.statusCode} but the state changed: ${res.body.slice(0, 200)}`);
+    if (after !== before) throw new Error(`${what}: answered ${res.statusCode} but the state changed (${changed(before, after)}): ${res.body.slice(0, 200)}`);
     return { res, state: before };
   }
   return { res, state: await settle(h) };
