@@ -1,8 +1,10 @@
 /** `slipway run` as users call it: the real command, a real data directory, real shell tasks. */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
@@ -165,6 +167,37 @@ describe('slipway run when the release cannot move', () => {
     expect(through.code, through.stderr).toBe(0);
     expect((JSON.parse(through.stdout) as Outcome).stages['production']).toMatchObject({ result: 'pass', state: 'succeeded' });
     expect(readFileSync(join(dir, 'log.txt'), 'utf8').trim().split('\n')).toEqual(['production frontend', 'production backend', 'production backend,frontend']);
+  });
+});
+
+const DEMO_APP = fileURLToPath(new URL('../../examples/demo-app/versions/1.0.0', import.meta.url));
+
+describe('slipway run after a fatal error', () => {
+  it('exits 2 with the error although it had adopted deployed processes (it used to hang)', async () => {
+    await writeFile(join(dir, 'slipway.yaml'), 'apiVersion: slipway/v1\nkind: Pipeline\nmetadata: {name: web}\nspec:\n  services: [web]\n  stages:\n    - name: prod\n      tasks:\n        - {name: deploy, kind: deploy, properties: {strategy: direct}}\n');
+    const deployed = await run('--service', 'web', '--artifact', DEMO_APP);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    const platform = join(dir, 'data', 'platform');
+    const pids = (JSON.parse(readFileSync(join(platform, 'supervisor.json'), 'utf8')) as { instances: { pid: number }[] }).instances.map((i) => i.pid);
+    // The router port the next run must reopen is taken by another program.
+    const { port } = (JSON.parse(readFileSync(join(platform, 'services.json'), 'utf8')) as { port: number }[])[0]!;
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(port, '127.0.0.1', r));
+    try {
+      const r = await run('--service', 'web', '--artifact', DEMO_APP);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`EADDRINUSE: address already in use 127.0.0.1:${port}`);
+    } finally {
+      taken.close();
+      // The deployed version keeps serving after slipway run, as a deployment would: stop it.
+      for (const pid of pids) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
   });
 });
 
