@@ -25,7 +25,7 @@ export function installErrorHandling(app: Api): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     let e = toSlipwayError(err);
     if (e.code === 'PAYLOAD_TOO_LARGE' && !isSlipwayError(err)) {
-      e = new SlipwayError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes, the most this server accepts`, {}, { cause: err });
+      e = new SlipwayError('PAYLOAD_TOO_LARGE', `the request body is larger than ${limit} bytes, the most this server accepts`, { field: 'body' }, { cause: err });
     }
     if (e.code === 'INTERNAL' || httpStatusOf(e.code) >= 500) req.log.error({ err }, 'request failed');
     return reply.code(httpStatusOf(e.code)).type('application/json').send(e.toJSON());

@@ -80,7 +80,7 @@ describe('every body route', () => {
     const big = JSON.stringify({ artifacts: { frontend: 'x'.repeat(5000) } });
     for (const r of await bodyRoutes()) {
       const type = r.types[0]!;
-      await expectRefused(await h.call(r.method, r.url, { body: big, headers: { 'content-type': type } }), 413, 'PAYLOAD_TOO_LARGE');
+      await expectRefused(await h.call(r.method, r.url, { body: big, headers: { 'content-type': type } }), 413, 'PAYLOAD_TOO_LARGE', 'body');
     }
     expect(await snapshot()).toStrictEqual(before);
   });
