@@ -40,7 +40,7 @@ declare module 'fastify' {
   }
 }
 
-export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.headers.authorization', '*.authorization'];
+export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.leaseToken', '*.leasetoken', '*.headers.authorization', '*.authorization'];
 
 export async function buildServer(deps: ApiDeps): Promise<Api> {
   const { slipway } = deps;

@@ -30,8 +30,9 @@ export function validateArtifacts(p: Pipeline, artifacts: Artifacts): void {
         { field: `artifacts.${service}`, service },
       );
     }
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(service)) {
-      throw new SlipwayError('INVALID_INPUT', `service name '${service}' is invalid: use letters, digits, '.', '_' and '-'`, { field: `artifacts.${service}` });
+    // The same rule as names in a pipeline file (src/spec/names.ts): services a project does not declare arrive here.
+    if (service.length > 63 || !/^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?$/.test(service)) {
+      throw new SlipwayError('INVALID_INPUT', `service name '${service.slice(0, 80)}' is invalid: at most 63 lowercase letters, digits, '-', '_' and '.', starting and ending with a letter or digit`, { field: `artifacts.${service}` });
     }
     if (typeof ref !== 'string' || !ARTIFACT.test(ref)) {
       throw new SlipwayError(

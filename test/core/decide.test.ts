@@ -233,6 +233,8 @@ describe('core.decide: bad input changes nothing', () => {
     [{ project: 'shop', artifacts: { a: '1' }, stage: 'prod' }, 'UNKNOWN_STAGE', 'defined stages: dev, hardening, production'],
     [{ project: 'shop', artifacts: {} }, 'INVALID_INPUT', 'at least one artifact'],
     [{ project: 'shop', artifacts: { a: 'has space' } }, 'INVALID_ARTIFACT', "artifact for service 'a' is invalid"],
+    [{ project: 'shop', artifacts: { Frontend: '1' } }, 'INVALID_INPUT', "service name 'Frontend' is invalid"],
+    [{ project: 'shop', artifacts: { ['s'.repeat(64)]: '1' } }, 'INVALID_INPUT', 'at most 63'],
   ])('trigger %j → %s', (input, code, message) => {
     const h = new Harness(shop);
     const d = h.decide({ type: 'trigger', ...input });

@@ -63,4 +63,21 @@ describe('kinds served in this process', () => {
       await s.close();
     }
   });
+
+  it('deploy pauses, dark launches and keepPrevious longer than a year are refused at load, naming the property', async () => {
+    const s = await openSlipway({ dataDir: join(dir, 'deploy') });
+    try {
+      const cases: [string, string][] = [
+        ['{name: deploy, kind: deploy, properties: {strategy: canary, steps: [{setWeight: 10}, {pause: 400d}]}}', 'properties.steps[1].pause'],
+        ['{name: deploy, kind: deploy, properties: {strategy: dark, darkFor: 0.5s}}', 'properties.darkFor'],
+        ['{name: release, kind: release, properties: {keepPrevious: 9999999d}}', 'properties.keepPrevious'],
+      ];
+      for (const [task, field] of cases) {
+        const text = pipelineWith('    - name: dev', '      tasks:', `        - ${task}`);
+        await expect(s.addPipelineText(text, 's.yaml', dir)).rejects.toMatchObject({ code: 'SPEC_FIELD', message: expect.stringContaining(field) });
+      }
+    } finally {
+      await s.close();
+    }
+  });
 });

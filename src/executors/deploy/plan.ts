@@ -7,7 +7,7 @@
  * strategy: canary      start it in the idle slot, then `steps`: setWeight N / pause D / analysis, then 100%
  * strategy: dark        start it in the idle slot and mirror `mirror` of live traffic to it for `darkFor`
  */
-import { parseDurationMs } from '../duration.js';
+import { MAX_DURATION_MS, MIN_DURATION_MS, parseDurationMs } from '../duration.js';
 import type { Problem, Properties } from '../properties.js';
 import { describe } from '../properties.js';
 
@@ -77,6 +77,7 @@ function canarySteps(raw: unknown, problems: Problem[]): Step[] {
     if ('pause' in s) {
       const ms = parseDurationMs(s['pause']);
       if (ms === undefined) problems.push({ field: `${field}.pause`, message: `pause is a duration such as 30s or 5m, got ${describe(s['pause'])}` });
+      else if (ms > MAX_DURATION_MS) problems.push({ field: `${field}.pause`, message: `pause ${describe(s['pause'])} is longer than one year; a pause lasts 0 to 365d` });
       return [{ kind: 'pause', ms: ms ?? 0 }];
     }
     if ('analysis' in s) return [{ kind: 'analysis', analysis: analysisOf(s['analysis'], `${field}.analysis`, problems) }];
@@ -98,6 +99,7 @@ export function planOf(props: Properties): { plan: Plan; problems: Problem[] } {
     if (!(share > 0 && share <= 1)) problems.push({ field: 'mirror', message: `mirror is the share of live traffic copied to the new version, 0 < share <= 1, got ${describe(props['mirror'])}` });
     const ms = parseDurationMs(props['darkFor'] ?? '1m');
     if (ms === undefined) problems.push({ field: 'darkFor', message: `darkFor is a duration such as 5m, got ${describe(props['darkFor'])}` });
+    else if (ms < MIN_DURATION_MS || ms > MAX_DURATION_MS) problems.push({ field: 'darkFor', message: `darkFor ${describe(props['darkFor'])} is out of bounds; a dark launch lasts 1s to 365d` });
     steps.push({ kind: 'mirror', share }, { kind: 'pause', ms: ms ?? 0 }, { kind: 'analysis', analysis: analysisOf(props['analysis'], 'analysis', problems) }, { kind: 'mirror', share: 0 });
   }
   if (strategy !== 'canary' && props['steps'] !== undefined) problems.push({ field: 'steps', message: `steps apply to strategy canary only (strategy is ${strategy})` });

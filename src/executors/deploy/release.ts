@@ -5,16 +5,17 @@
  * for the release it passes and says so.
  */
 import type { Executor, ExecutorContext, TaskOutcome } from '../../engine/executor.js';
-import { parseDurationMs } from '../duration.js';
+import { MAX_DURATION_MS, parseDurationMs } from '../duration.js';
 import { assertValid, describe } from '../properties.js';
 import type { Problem, Properties } from '../properties.js';
 import type { Targets } from './deploy.js';
 import { keysOf, targetOf } from './deploy.js';
 
 function problems(props: Properties): Problem[] {
-  if (props['keepPrevious'] !== undefined && parseDurationMs(props['keepPrevious']) === undefined) {
-    return [{ field: 'keepPrevious', message: `keepPrevious is a duration such as 10m, got ${describe(props['keepPrevious'])}` }];
-  }
+  if (props['keepPrevious'] === undefined) return [];
+  const ms = parseDurationMs(props['keepPrevious']);
+  if (ms === undefined) return [{ field: 'keepPrevious', message: `keepPrevious is a duration such as 10m, got ${describe(props['keepPrevious'])}` }];
+  if (ms > MAX_DURATION_MS) return [{ field: 'keepPrevious', message: `keepPrevious ${describe(props['keepPrevious'])} is longer than one year; it lasts 0 (retire at once) to 365d` }];
   return [];
 }
 
