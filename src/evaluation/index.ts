@@ -1,0 +1,11 @@
+/**
+ * The evaluation module's only door: pure scoring of measured values (Keptn SLOs; no I/O here).
+ */
+export { sloSchema, sloValuesSchema, sloHistorySchema } from './slo-schema.js';
+export type { Slo, SloObjective, SloComparison, SloValues, SloHistory, IncludeResultWithScore } from './slo-schema.js';
+export { scoreSlo, comparisonEvaluations } from './slo-score.js';
+export type { SloEvaluation, ObjectiveResult, ObjectiveStatus, SloResult, TargetResult, ComparedWith } from './slo-score.js';
+export { parseCriterion } from './slo-criteria.js';
+export type { Criterion, CriterionOperator } from './slo-criteria.js';
+export { aggregate, percentile } from './slo-aggregate.js';
+export type { AggregateFunction } from './slo-aggregate.js';
