@@ -4,6 +4,7 @@ import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
+import { registerSlo } from './commands/slo.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
@@ -27,5 +28,6 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerToken(program);
   registerSecret(program);
+  registerSlo(program);
   return program;
 }

@@ -25,7 +25,7 @@ const criteriaLists = z
   .nullish()
   .transform((lists) => (lists ?? []).map((l) => l.criteria));
 
-const percent = z.union([z.string(), z.number()]).transform((v, ctx) => {
+const percent = z.union([z.string(), z.number()], { error: (iss) => (iss.input === undefined ? 'is required (a percentage such as "90%")' : 'expected a percentage such as "90%"') }).transform((v, ctx) => {
   const n = typeof v === 'number' ? v : Number(v.trim().replace(/%$/, ''));
   if (typeof v === 'string' && (v.trim() === '' || v.trim() === '%')) {
     ctx.addIssue({ code: 'custom', message: `'${v}' is not a percentage; write e.g. "90%"` });
@@ -77,14 +77,14 @@ const comparison = z
 
 export const sloSchema = z
   .object({
-    spec_version: z.union([z.string(), z.number()]).transform(String),
+    spec_version: z.union([z.string(), z.number()], { error: "expected a version such as '0.1.0'" }).transform(String).optional(),
     filter: z.record(z.string(), z.unknown()).nullish(),
     comparison: comparison.nullish(),
     objectives: z.array(objective).min(1),
     total_score: z.object({ pass: percent, warning: percent.optional() }),
   })
   .transform((f) => ({
-    specVersion: f.spec_version,
+    specVersion: f.spec_version ?? '0.1.0',
     comparison: f.comparison ?? comparison.parse({}),
     objectives: f.objectives,
     totalScore: { pass: f.total_score.pass, ...(f.total_score.warning === undefined ? {} : { warning: f.total_score.warning }) },

@@ -16,6 +16,8 @@ export interface TargetResult {
   criteria: string;
   /** Which list of the objective the criterion is in. */
   list: 'pass' | 'warning';
+  /** Compared with earlier evaluations rather than a fixed number. */
+  relative: boolean;
   /** The number the value was compared with; null for a relative criterion without comparison data (it passes). */
   target: number | null;
   violated: boolean;
@@ -126,11 +128,12 @@ function anyList(lists: readonly (readonly Criterion[])[], list: 'pass' | 'warni
 }
 
 function check(c: Criterion, list: 'pass' | 'warning', value: number, agg: number | null): TargetResult {
-  if (!c.relative) return { criteria: c.text, list, target: c.value, violated: !compare(value, c.operator, c.value) };
+  const base = { criteria: c.text, list, relative: c.relative };
+  if (!c.relative) return { ...base, target: c.value, violated: !compare(value, c.operator, c.value) };
   // No comparison data: a relative criterion passes.
-  if (agg === null) return { criteria: c.text, list, target: null, violated: false };
+  if (agg === null) return { ...base, target: null, violated: false };
   const target = relativeTarget(c, agg);
-  return { criteria: c.text, list, target, violated: !compare(value, c.operator, target) };
+  return { ...base, target, violated: !compare(value, c.operator, target) };
 }
 
 function round(n: number): number {

@@ -7,3 +7,4 @@ export type { LoadedPipeline, LoadOptions } from './load.js';
 export type { KindCatalog, PropertyCheck } from './kinds.js';
 export { parseDuration } from './duration.js';
 export { pipelineJsonSchema } from './json-schema.js';
+export { loadKeptnSlo, loadKeptnSloFile } from './keptn-slo.js';
