@@ -9,3 +9,4 @@ export { parseCriterion } from './slo-criteria.js';
 export type { Criterion, CriterionOperator } from './slo-criteria.js';
 export { aggregate, percentile } from './slo-aggregate.js';
 export type { AggregateFunction } from './slo-aggregate.js';
+export * from './judge/index.js';
