@@ -69,6 +69,23 @@ describe('Mann-Whitney U test', () => {
     expect(r.pValue).toBeCloseTo(0.5426959774289482, 6);
   });
 
+  it('is calibrated: on equal distributions about 2% of 0.98 intervals miss 0 and as many p-values fall below 0.02', () => {
+    let missed = 0;
+    let significant = 0;
+    const seeds = 500;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const rand = prng(seed);
+      const r = mannWhitney(normal(rand, 50, 100, 10), normal(rand, 50, 100, 10));
+      if (r.lower > 0 || r.upper < 0) missed++;
+      if (r.pValue < 0.02) significant++;
+    }
+    // Expected 10 of 500 (binomial sd ≈ 3.1); the bounds are wide enough to hold for any seed set.
+    for (const count of [missed, significant]) {
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(count).toBeLessThanOrEqual(22);
+    }
+  });
+
   it('gives p = 1 when every value is tied', () => {
     expect(mannWhitney([5, 5, 5], [5, 5]).pValue).toBe(1);
   });
