@@ -62,16 +62,17 @@ export const INCLUDE_RESULTS = ['pass', 'pass_or_warn', 'all'] as const;
 
 const comparison = z
   .object({
-    compare_with: z.enum(['single_result', 'several_results']).default('single_result'),
+    compare_with: z.enum(['single_result', 'several_results']).optional(),
     include_result_with_score: z.enum(INCLUDE_RESULTS).default('all'),
     number_of_comparison_results: z.number().int().min(1).default(3),
     aggregate_function: z.enum(AGGREGATES).default('avg'),
   })
   .transform((c) => ({
-    compareWith: c.compare_with,
+    compareWith: c.compare_with ?? null,
     includeResultWithScore: c.include_result_with_score,
-    // single_result compares with exactly one earlier evaluation, whatever the number says.
-    numberOfComparisonResults: c.compare_with === 'single_result' ? 1 : c.number_of_comparison_results,
+    // As the lighthouse: single_result compares with one earlier evaluation whatever the number
+    // says, several_results with the number, and a comparison without compare_with with 3.
+    numberOfComparisonResults: c.compare_with === 'single_result' ? 1 : c.compare_with === 'several_results' ? c.number_of_comparison_results : 3,
     aggregateFunction: c.aggregate_function,
   }));
 
@@ -85,7 +86,8 @@ export const sloSchema = z
   })
   .transform((f) => ({
     specVersion: f.spec_version ?? '0.1.0',
-    comparison: f.comparison ?? comparison.parse({}),
+    // No comparison block at all: the lighthouse's single_result, all, avg.
+    comparison: f.comparison ?? comparison.parse({ compare_with: 'single_result' }),
     objectives: f.objectives,
     totalScore: { pass: f.total_score.pass, ...(f.total_score.warning === undefined ? {} : { warning: f.total_score.warning }) },
   }));

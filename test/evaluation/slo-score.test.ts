@@ -279,10 +279,18 @@ describe('scoring rules', () => {
 });
 
 describe('loading slo.yaml', () => {
-  it('reads the lighthouse defaults: weight 1, comparison single_result / all / avg', () => {
+  it('reads the lighthouse defaults: weight 1; without a comparison block single_result / all / avg', () => {
     const s = slo('  - sli: a\n    pass:\n      - criteria: ["<1"]\n');
     expect(s.objectives[0]).toMatchObject({ weight: 1, keySli: false, displayName: 'a' });
     expect(s.comparison).toEqual({ compareWith: 'single_result', includeResultWithScore: 'all', numberOfComparisonResults: 1, aggregateFunction: 'avg' });
+  });
+
+  it('a comparison block without compare_with compares with 3 earlier evaluations, as the lighthouse does', () => {
+    const s = slo('  - sli: a\n    pass:\n      - criteria: ["<=+0"]\n', 'comparison:\n  number_of_comparison_results: 5\n');
+    expect(s.comparison).toEqual({ compareWith: null, includeResultWithScore: 'all', numberOfComparisonResults: 3, aggregateFunction: 'avg' });
+    // The newest 3 of 4: (20+30+40)/3 = 30.
+    const history: SloHistory = [10, 20, 30, 40].map((a) => ({ result: 'pass', values: { a } }));
+    expect(scoreSlo(s, { a: 30 }, history).objectives[0]).toMatchObject({ status: 'pass', comparedWith: { values: [20, 30, 40], aggregate: 30 } });
   });
 
   it('a bad criterion is refused with file:line:col and the field', () => {
