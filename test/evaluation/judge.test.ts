@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { classifyMetric, hodgesLehmann, judgeCanary, mannWhitney, normalCdf, normalQuantile, type JudgeConfig } from '../../src/evaluation/index.js';
+import {
+  classifyMetric,
+  hodgesLehmann,
+  judgeCanary,
+  mannWhitney,
+  medianDifferenceBySearch,
+  normalCdf,
+  normalQuantile,
+  type JudgeConfig,
+} from '../../src/evaluation/index.js';
 import { SlipwayError } from '../../src/core/index.js';
 
 /** mulberry32: a tiny seeded PRNG, so every sample below is reproducible. */
@@ -117,6 +126,22 @@ describe('Hodges-Lehmann estimate', () => {
     // 1,2,3 − 4,5,6 at 98%: the interval is the whole range of differences [−5, −1] at n = m = 3.
     const r = mannWhitney([1, 2, 3], [4, 5, 6]);
     expect([r.lower, r.estimate, r.upper]).toEqual([-5, -3, -1]);
+  });
+
+  it('finds the same median by search as by listing every pair', () => {
+    const ints = fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 15 });
+    fc.assert(fc.property(ints, ints, (x, y) => medianDifferenceBySearch(x, y) === hodgesLehmann(x, y)), { numRuns: 300 });
+    const floats = fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 15 });
+    fc.assert(fc.property(floats, floats, (x, y) => medianDifferenceBySearch(x, y) === hodgesLehmann(x, y)), { numRuns: 300 });
+  });
+
+  it('judges large samples (4,000,000 pairs) without listing the pairs', () => {
+    const rand = prng(99);
+    const r = mannWhitney(normal(rand, 2000, 103, 10), normal(rand, 2000, 100, 10));
+    expect(r.estimate).toBeGreaterThan(2);
+    expect(r.estimate).toBeLessThan(4);
+    expect(r.lower).toBeLessThan(r.estimate);
+    expect(r.upper).toBeGreaterThan(r.estimate);
   });
 
   it('finds a known shift inside its interval', () => {

@@ -1,5 +1,5 @@
 export { normalCdf, normalQuantile } from './normal.js';
-export { mannWhitney, hodgesLehmann, type MannWhitneyResult } from './mann-whitney.js';
+export { mannWhitney, hodgesLehmann, medianDifferenceBySearch, type MannWhitneyResult } from './mann-whitney.js';
 export {
   classifyMetric,
   JUDGE_DEFAULTS,

@@ -65,13 +65,73 @@ function median(sorted: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Above this many pairs the median difference is found by search instead of listing every pair. */
+const LISTED_PAIRS_LIMIT = 250_000;
+
 /** Median of all canary − baseline differences. */
 export function hodgesLehmann(canary: readonly number[], baseline: readonly number[]): number {
   if (canary.length === 0 || baseline.length === 0) return Number.NaN;
+  const pairs = canary.length * baseline.length;
+  if (pairs > LISTED_PAIRS_LIMIT) return medianDifferenceBySearch(canary, baseline);
   const diffs: number[] = [];
   for (const c of canary) for (const b of baseline) diffs.push(c - b);
   diffs.sort((a, b) => a - b);
   return median(diffs);
+}
+
+/**
+ * Index of the first baseline value b (sorted ascending) with c − b ≤ d. Floating-point
+ * subtraction is monotone, so the test is the difference itself: counting and picking the
+ * k-th difference agree exactly with what listing the pairs would give.
+ */
+function firstAtMost(sorted: readonly number[], c: number, d: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (c - sorted[mid]! > d) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The median of canary − baseline differences without listing the n·m pairs (a minute of
+ * router samples on each side is already millions of pairs): bisection on the value d for the
+ * k-th smallest difference, counting pairs c − b ≤ d with one binary search per canary value.
+ */
+export function medianDifferenceBySearch(canary: readonly number[], baseline: readonly number[]): number {
+  const b = [...baseline].sort((x, y) => x - y);
+  const total = canary.length * b.length;
+  const countAtMost = (d: number): number => {
+    let count = 0;
+    for (const c of canary) count += b.length - firstAtMost(b, c, d);
+    return count;
+  };
+  /** The largest actual difference ≤ d: the k-th smallest once d is pinned down. */
+  const largestAtMost = (d: number): number => {
+    let best = Number.NEGATIVE_INFINITY;
+    for (const c of canary) {
+      const i = firstAtMost(b, c, d);
+      if (i < b.length && c - b[i]! > best) best = c - b[i]!;
+    }
+    return best;
+  };
+  const kth = (k: number): number => {
+    // lo: below every difference (count 0); hi: the largest difference (count n·m).
+    let lo = Math.min(...canary) - b[b.length - 1]!;
+    lo -= Math.max(1, Math.abs(lo));
+    let hi = Math.max(...canary) - b[0]!;
+    while (true) {
+      const mid = lo + (hi - lo) / 2;
+      if (mid === lo || mid === hi) break;
+      if (countAtMost(mid) >= k) hi = mid;
+      else lo = mid;
+    }
+    return largestAtMost(hi);
+  };
+  const half = Math.floor(total / 2);
+  return total % 2 === 1 ? kth(half + 1) : (kth(half) + kth(half + 1)) / 2;
 }
 
 /**
