@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isSlipwayError } from '../../src/core/index.js';
-import { percentile, scoreSlo } from '../../src/evaluation/index.js';
+import { parseCriterion, percentile, scoreSlo } from '../../src/evaluation/index.js';
 import type { SloEvaluation, SloHistory } from '../../src/evaluation/index.js';
 import { loadKeptnSlo, loadKeptnSloFile } from '../../src/spec/index.js';
 
@@ -275,6 +275,24 @@ describe('scoring rules', () => {
     expect(scoreSlo(s, { a: 0, b: 5 }).result).toBe('pass');
     const strict = slo('  - sli: a\n    pass:\n      - criteria: ["<1"]\n  - sli: b\n    pass:\n      - criteria: ["<1"]\n', '', 'total_score:\n  pass: "90%"\n');
     expect(scoreSlo(strict, { a: 0, b: 5 }).result).toBe('fail');
+  });
+});
+
+describe('criteria strings', () => {
+  it('reads operators, signs and percentages as the lighthouse does', () => {
+    const read = (t: string) => {
+      const c = parseCriterion(t);
+      return typeof c === 'string' ? c : [c.operator, c.value, c.relative, c.percent, c.increase];
+    };
+    expect(read('<=800')).toEqual(['<=', 800, false, false, false]);
+    expect(read('< = 0.5')).toEqual(['<=', 0.5, false, false, false]); // spaces are removed first
+    expect(read('>=-80%')).toEqual(['>=', 80, true, true, false]);
+    expect(read('<=10%')).toEqual(['<=', 10, true, true, true]); // a % without a sign is an increase
+    expect(read('>+5')).toEqual(['>', 5, true, false, true]);
+    expect(read('=.5')).toEqual(['=', 0.5, false, false, false]);
+    expect(read('800')).toMatch(/does not start with an operator/);
+    expect(read('<=ten')).toMatch(/no valid number after '<='/);
+    expect(read('<=')).toMatch(/no valid number/);
   });
 });
 
