@@ -98,9 +98,18 @@ export type SloComparison = Slo['comparison'];
 export type IncludeResultWithScore = (typeof INCLUDE_RESULTS)[number];
 
 /** `--values`: SLI name → measured value. */
-export const sloValuesSchema = z.record(z.string(), z.number());
+export const sloValuesSchema = z.record(
+  z.string(),
+  z.number({ error: (iss) => (iss.input === undefined ? 'is required (a number)' : `expected a number, got ${JSON.stringify(iss.input)}`) }),
+  { error: (iss) => `expected an object of SLI name → number, got ${JSON.stringify(iss.input)}` },
+);
 export type SloValues = z.output<typeof sloValuesSchema>;
 
 /** `--history`: earlier evaluations, oldest first. */
-export const sloHistorySchema = z.array(z.object({ result: z.enum(['pass', 'warning', 'fail']), values: sloValuesSchema }));
+export const sloHistorySchema = z.array(
+  z.object({
+    result: z.enum(['pass', 'warning', 'fail'], { error: (iss) => `expected 'pass', 'warning' or 'fail', got ${JSON.stringify(iss.input)}` }),
+    values: sloValuesSchema,
+  }),
+);
 export type SloHistory = z.output<typeof sloHistorySchema>;

@@ -75,6 +75,14 @@ describe('slipway slo check', () => {
   it('exits 2 on values that are not numbers, naming the file and the SLI', async () => {
     const r = await check({ ...good, go_routines: 'many' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^slipway: values\.json \(--values\): go_routines: .*number/m);
+    expect(r.stderr).toMatch(/^slipway: values\.json \(--values\): go_routines: expected a number, got "many"; the file holds \{"SLI name": number, …\}$/m);
+  });
+
+  it('exits 2 on a history entry with an unknown result, naming the entry', async () => {
+    await writeFile(join(dir, 'bad-history.json'), JSON.stringify([{ result: 'pass', values: {} }, { result: 'passed', values: {} }]));
+    await writeFile(join(dir, 'values.json'), JSON.stringify(good));
+    const child = slipway(['slo', 'check', 'slo.yaml', '--values', 'values.json', '--history', 'bad-history.json'], dir);
+    expect((await child.exited).code).toBe(2);
+    expect(child.stderr()).toMatch(/^slipway: bad-history\.json \(--history\): \[1\]\.result: expected 'pass', 'warning' or 'fail', got "passed"/m);
   });
 });

@@ -56,8 +56,8 @@ function readJson<T extends z.ZodType>(path: string, flag: string, schema: T): z
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
-  const hint = flag === '--values' ? 'expected a JSON object of SLI name → number' : 'expected a JSON list of {"result": "pass"|"warning"|"fail", "values": {SLI name: number}}';
-  throw new SlipwayError('INVALID_INPUT', `${path} (${flag}): ${field}: ${issue.message}; ${hint}`, { file: path, field });
+  const form = flag === '--values' ? '{"SLI name": number, …}' : '[{"result": "pass" | "warning" | "fail", "values": {"SLI name": number, …}}, …] (oldest first)';
+  throw new SlipwayError('INVALID_INPUT', `${path} (${flag}): ${field}: ${issue.message}; the file holds ${form}`, { file: path, field });
 }
 
 function render(e: SloEvaluation): string {
