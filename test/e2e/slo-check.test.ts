@@ -78,6 +78,12 @@ describe('slipway slo check', () => {
     expect(r.stderr).toMatch(/^slipway: values\.json \(--values\): go_routines: expected a number, got "many"; the file holds \{"SLI name": number, …\}$/m);
   });
 
+  it('exits 2, not 1 (a failed SLO), when --values is missing', async () => {
+    const child = slipway(['slo', 'check', 'slo.yaml'], dir);
+    expect((await child.exited).code).toBe(2);
+    expect(child.stderr()).toMatch(/required option '--values <file>' not specified/);
+  });
+
   it('exits 2 on a history entry with an unknown result, naming the entry', async () => {
     await writeFile(join(dir, 'bad-history.json'), JSON.stringify([{ result: 'pass', values: {} }, { result: 'passed', values: {} }]));
     await writeFile(join(dir, 'values.json'), JSON.stringify(good));
