@@ -64,7 +64,8 @@ const comparison = z
   .object({
     compare_with: z.enum(['single_result', 'several_results']).optional(),
     include_result_with_score: z.enum(INCLUDE_RESULTS).default('all'),
-    number_of_comparison_results: z.number().int().min(1).default(3),
+    // The lighthouse reads 0 (or none) as 3.
+    number_of_comparison_results: z.number().int().min(0).default(3).transform((n) => (n === 0 ? 3 : n)),
     aggregate_function: z.enum(AGGREGATES).default('avg'),
   })
   .transform((c) => ({
