@@ -17,6 +17,8 @@ export function buildProgram(): Command {
     .description('Promote one immutable release through declared stages')
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
+    // A usage error exits 2 (1 means a release failed); commands added below inherit this.
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .option('--server <url>', 'Slipway server (default: $SLIPWAY_SERVER, the config file, or http://127.0.0.1:7300)');
   registerRun(program);
   registerServer(program);

@@ -114,6 +114,18 @@ describe('slipway run', () => {
     expect(r.stderr).toMatch(/slipway\.yaml:11:\d+: spec\.stages\[1\]\.promotion/);
     expect(r.stderr).toContain('sometimes');
   });
+
+  it('exits 2 on a usage error (an unknown option, a missing option value), 0 for --help', async () => {
+    const unknown = await run('--bogus');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--bogus'");
+    const missing = slipway(['trigger', '--project'], dir);
+    expect((await missing.exited).code).toBe(2);
+    expect(missing.stderr()).toContain("option '--project <name>' argument missing");
+    const help = slipway(['run', '--help'], dir);
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout()).toContain('Usage: slipway run');
+  });
 });
 
 /** The README's old first steps: production follows dev by itself and waits for a manual approval. */

@@ -29,8 +29,6 @@ export function registerSlo(program: Command): void {
     .requiredOption('--values <file>', 'JSON object: SLI name → measured value')
     .option('--history <file>', 'JSON list of earlier evaluations, oldest first: [{"result": "pass", "values": {…}}]')
     .option('--json', 'print {score, result, objectives} as JSON')
-    // Commander ends usage errors with 1, which here would read as a failed SLO: say 2 (bad input).
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action((file: string, opts: SloCheckOptions) => {
       const spec = loadKeptnSloFile(file);
       const values = readJson(opts.values, '--values', sloValuesSchema);
