@@ -40,20 +40,19 @@ export function checkReporter(tx: Tx, task: TaskRun, id: string, attempt: number
   };
   const holder = task.claim;
   if (!holder) {
-    if (task.state === 'triggered') refuse(`task '${id}' is not claimed: claim it first, then report with the executor name and the lease token of the claim answer`);
-    if (task.state === 'started') refuse(`task '${id}' has no recorded claim (it was started before claims carried lease tokens): no executor can report on it; it ends when its lease or timeout runs out, and a retry is claimed anew`);
-    refuse(`task '${id}' is not claimed by any executor (it is ${task.state})`);
+    if (task.state === 'triggered') return refuse(`task '${id}' is not claimed: claim it first, then report with the executor name and the lease token of the claim answer`);
+    if (task.state === 'started') return refuse(`task '${id}' has no recorded claim (it was started before claims carried lease tokens): no executor can report on it; it ends when its lease or timeout runs out, and a retry is claimed anew`);
+    return refuse(`task '${id}' is not claimed by any executor (it is ${task.state})`);
   }
-  if (actor.executor !== holder!.executor) refuse(`task '${id}' is claimed by executor '${holder!.executor}', not by ${actor.executor === undefined ? 'an executor that gives no name' : `'${actor.executor}'`}`);
-  if (actor.leaseToken === undefined) refuse(`a report on task '${id}' needs the lease token of its claim`);
-  if (leaseHash(tx, actor.leaseToken!) !== holder!.leaseHash) refuse(`the lease token does not match the claim of task '${id}'`);
+  if (actor.executor !== holder.executor) refuse(`task '${id}' is claimed by executor '${holder.executor}', not by ${actor.executor === undefined ? 'an executor that gives no name' : `'${actor.executor}'`}`);
+  if (actor.leaseToken === undefined) return refuse(`a report on task '${id}' needs the lease token of its claim`);
+  if (leaseHash(tx, actor.leaseToken) !== holder.leaseHash) refuse(`the lease token does not match the claim of task '${id}'`);
 }
 
 function howItEnds(task: TaskRun): string {
   const signals = (task.waitingFor ?? '').split('|').filter(Boolean);
-  if (signals.includes('approve')) return 'An approval is answered only with approve or reject (scope approve:<stage>).';
+  if (signals.includes('approve') || task.kind === 'approval') return 'An approval is answered only with approve or reject (scope approve:<stage>).';
   if (task.state === 'waiting' && signals.length > 0) return `It waits for one of its signals: ${signals.join(', ')}.`;
-  if (task.kind === 'approval') return 'An approval is answered only with approve or reject (scope approve:<stage>).';
   if (task.kind === 'wait') return 'A soak ends on its timer, or with its stop or skip signal.';
   return `Its outcome is what Slipway's own '${task.kind}' executor reports.`;
 }

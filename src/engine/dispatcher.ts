@@ -111,7 +111,7 @@ export class Dispatcher {
 
   /** Why the task's secret references cannot be resolved, or undefined when they can. */
   private unresolved(taskId: string, run: Run, task: TaskRun): string | undefined {
-    const props = run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name)?.properties;
+    const props = specOf(run, task.name)?.properties;
     try {
       if (props && this.deps.secrets) this.deps.secrets.resolve(props, { id: taskId, name: task.name, kind: task.kind });
       return undefined;
@@ -162,7 +162,7 @@ export class Dispatcher {
   private context(taskId: string, run: Run, task: TaskRun, signal: AbortSignal): ExecutorContext {
     const state = this.deps.state();
     const release = state.releases.get(run.releaseId)?.release;
-    const spec = run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name);
+    const spec = specOf(run, task.name);
     const results: Record<string, Result> = {};
     for (const t of run.tasks) if (t.result && t.state === 'finished' && t.name !== task.name) results[t.name] = t.result;
     const log = this.deps.log.child({ taskId, run: run.id, task: task.name });
@@ -200,4 +200,9 @@ export class Dispatcher {
       now: () => this.deps.clock.now(),
     };
   }
+}
+
+/** The task's definition in the run's sequence. */
+function specOf(run: Run, name: string) {
+  return run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === name);
 }

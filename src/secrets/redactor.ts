@@ -43,10 +43,23 @@ export class Redactor {
   private deep(value: unknown, depth: number): unknown {
     if (typeof value === 'string') return this.redact(value);
     if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;
-    if (Array.isArray(value)) return value.map((v) => this.deep(v, depth + 1));
+    let changed = false;
+    if (Array.isArray(value)) {
+      const out = value.map((v) => {
+        const r = this.deep(v, depth + 1);
+        changed ||= r !== v;
+        return r;
+      });
+      return changed ? out : value;
+    }
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.deep(v, depth + 1);
-    return out;
+    for (const [k, v] of Object.entries(value)) {
+      const key = this.redact(k);
+      const r = this.deep(v, depth + 1);
+      changed ||= key !== k || r !== v;
+      out[key] = r;
+    }
+    return changed ? out : value;
   }
 }
 
