@@ -80,7 +80,11 @@ export interface EventFilter {
   /** Events with a log position greater than this. */
   afterSeq?: number;
   types?: string[];
+  /** Events recorded at or after this time (UTC ms). */
+  sinceMs?: number;
   limit?: number;
+  /** With `limit`: the newest `limit` matching events instead of the oldest (still in log order). */
+  newest?: boolean;
 }
 
 export interface StoredEvent {

@@ -102,6 +102,20 @@ describe('runs', () => {
     expect(one.runs).toHaveLength(1);
   });
 
+  it('reads the newest events of the log (last) and those recorded since a time, in log order', async () => {
+    await h.call('POST', '/api/v1/projects/shop/releases', { token: h.tokens.trigger, body: { artifacts: { frontend: 'registry/frontend:1.4.2' } } });
+    await eventually(async () => (await approvals()).length > 0 || undefined);
+    type Page = { events: { seq: number; event: { time: string } }[] };
+    const all = ((await h.call('GET', '/api/v1/events?limit=1000')).json() as Page).events;
+    expect(all.length).toBeGreaterThan(4);
+    const last = ((await h.call('GET', '/api/v1/events?last=true&limit=3')).json() as Page).events;
+    expect(last.map((e) => e.seq)).toStrictEqual(all.slice(-3).map((e) => e.seq));
+    const cutoff = Date.parse(all.at(-2)!.event.time);
+    const since = ((await h.call('GET', `/api/v1/events?since=${cutoff}`)).json() as Page).events;
+    expect(since.map((e) => e.seq)).toStrictEqual(all.filter((e) => Date.parse(e.event.time) >= cutoff).map((e) => e.seq));
+    expect((await h.call('GET', '/api/v1/events?last=maybe')).statusCode).toBe(400);
+  });
+
   it('pause, resume, abort and retry a run; a second abort is a 409', async () => {
     await h.call('POST', '/api/v1/projects/shop/releases', { body: { artifacts: { frontend: 'f:1' } } });
     const { runId, releaseId } = await eventually(async () => (await approvals())[0]);

@@ -18,7 +18,9 @@ const EventQuery = z.object({
   run: z.string().optional(),
   after: z.coerce.number().int().min(0).optional().describe('a seq: events after it'),
   type: z.string().optional(),
+  since: z.coerce.number().int().min(0).optional().describe('UTC ms: events recorded at or after this time'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  last: z.stringbool().optional().describe('true: the newest `limit` matching events (still in log order), e.g. the recent backlog before following the stream'),
 });
 
 export function eventRoutes(app: Api, slipway: Slipway): void {
@@ -39,6 +41,8 @@ export function eventRoutes(app: Api, slipway: Slipway): void {
         ...(q.run !== undefined ? { runId: q.run } : {}),
         ...(q.after !== undefined ? { afterSeq: q.after } : {}),
         ...(q.type !== undefined ? { types: [q.type] } : {}),
+        ...(q.since !== undefined ? { sinceMs: q.since } : {}),
+        ...(q.last ? { newest: true } : {}),
       });
       return { events: events.map((e) => ({ seq: e.seq, event: { ...e.event } })), next: events.at(-1)?.seq ?? q.after ?? 0 };
     },

@@ -107,9 +107,11 @@ export async function events(db: Db, f: EventFilter): Promise<StoredEvent[]> {
   if (f.runId !== undefined) q = q.where('run_id', '=', f.runId);
   if (f.afterSeq !== undefined) q = q.where('seq', '>', f.afterSeq);
   if (f.types !== undefined) q = q.where('type', 'in', f.types);
-  q = q.orderBy('seq');
+  if (f.sinceMs !== undefined) q = q.where('time_ms', '>=', f.sinceMs);
+  q = q.orderBy('seq', f.newest ? 'desc' : 'asc');
   if (f.limit !== undefined) q = q.limit(f.limit);
-  return (await q.execute()).map((r) => ({ seq: Number(r.seq), event: decode(r.body) }));
+  const rows = (await q.execute()).map((r): StoredEvent => ({ seq: Number(r.seq), event: decode(r.body) }));
+  return f.newest ? rows.reverse() : rows;
 }
 
 export async function lastEventSeq(db: Db): Promise<number> {

@@ -113,6 +113,9 @@ export function queryCases(current: CurrentHarness): void {
       expect(idsOf(await store.events({ afterSeq: all[0]!.seq, types: [eventTypes.runQueued], project: 'blog' }))).toStrictEqual([other.id]);
       expect(await store.events({ types: [] })).toStrictEqual([]);
       expect(await store.events({ afterSeq: all.at(-1)!.seq })).toStrictEqual([]);
+      expect(idsOf(await store.events({ limit: 2, newest: true }))).toStrictEqual([other.id, created.id]);
+      expect(idsOf(await store.events({ project: 'shop', limit: 1, newest: true }))).toStrictEqual([created.id]);
+      expect(idsOf(await store.events({ sinceMs: Date.parse(started.time!) }))).toStrictEqual([started.id, other.id, created.id]);
     });
   });
 
