@@ -5,7 +5,7 @@
  * silently.
  */
 import type { CoreState, Run, TaskRun } from '../core/index.js';
-import { TerminalRunStates } from '../core/index.js';
+import { TerminalRunStates, taskId } from '../core/index.js';
 
 /** How to call `slipway run` again: the file and data directory the user gave. */
 export interface RunCall {
@@ -25,8 +25,6 @@ export function runCommandFor(call: RunCall, artifacts: Readonly<Record<string, 
     .join('');
   return `slipway run ${quote(call.file)}${data}${pairs}${extra}`;
 }
-
-const taskId = (r: Run, t: TaskRun) => `${r.id}.${t.name}.${t.attempt}`;
 
 /** The runs a queued run waits behind: earlier in its stage's queue or holding its services. */
 export function blockersOf(state: Readonly<CoreState>, run: Run): Run[] {
@@ -80,8 +78,8 @@ function ownWait(run: Run): string {
   if (run.state === 'queued') return 'is queued as well';
   const waiting = run.tasks.filter((t) => t.state === 'waiting');
   const approval = waiting.find((t) => accepts(t, 'approve'));
-  if (approval) return `waits for its manual approval '${approval.name}' (task ${taskId(run, approval)})`;
+  if (approval) return `waits for its manual approval '${approval.name}' (task ${taskId(run.id, approval.name, approval.attempt)})`;
   const other = waiting[0];
-  if (other) return `waits for a signal to task '${other.name}' (${other.waitingFor ?? 'any'}; task ${taskId(run, other)})`;
+  if (other) return `waits for a signal to task '${other.name}' (${other.waitingFor ?? 'any'}; task ${taskId(run.id, other.name, other.attempt)})`;
   return `is ${run.state}`;
 }
