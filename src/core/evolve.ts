@@ -85,6 +85,8 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       if (d.dueAt !== undefined) task.deadline = d.dueAt;
       delete task.result;
       delete task.message;
+      // A new attempt starts without the last one's progress.
+      delete task.data;
       delete task.claim;
       run.step = task.step;
       break;
@@ -101,6 +103,7 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       if (d.waitingFor !== undefined) task.waitingFor = d.waitingFor;
       else delete task.waitingFor;
       if (d.message !== undefined) task.message = d.message;
+      if (d.output !== undefined) task.data = d.output;
       break;
     case 'signaled':
       // The executor works on the answer now: the task is no longer waiting (a second answer is refused).

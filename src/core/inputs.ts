@@ -108,6 +108,11 @@ export interface TaskSuspendedInput extends InputBase {
   until?: number;
   waitingFor?: string;
   message?: string;
+  /**
+   * What the executor wants back when resumed, and shows meanwhile (a gate's samples, an
+   * approval's progress): kept on the `.waiting` event and the task, reset by a new attempt.
+   */
+  output?: Readonly<Record<string, unknown>>;
 }
 
 /** A person or system answers a waiting task: `approve`/`reject`, `stop`/`skip`, or an executor-defined name. */

@@ -43,7 +43,7 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
       return { value };
     case 'task.suspended':
       if (!active) return { ignored: `task ${input.taskId} is ${task.state}`, value };
-      suspendTask(tx, run, task, input.until, input.waitingFor, input.message);
+      suspendTask(tx, run, task, input);
       advance(tx, run);
       return { value };
     case 'task.signal':

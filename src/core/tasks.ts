@@ -98,13 +98,22 @@ export function startTask(tx: Tx, run: Run, task: TaskRun, claim?: TaskClaim): v
   tx.emit(eventTypes.task(task.name, 'started'), where(run, task), data(tx, run, task, { state: 'started', ...(claim ? { executor: claim.executor, leaseHash: claim.leaseHash } : {}) }));
 }
 
-export function suspendTask(tx: Tx, run: Run, task: TaskRun, until: number | undefined, waitingFor: string | undefined, message: string | undefined): void {
+export interface Suspension {
+  until?: number | undefined;
+  waitingFor?: string | undefined;
+  message?: string | undefined;
+  output?: Readonly<Record<string, unknown>> | undefined;
+}
+
+export function suspendTask(tx: Tx, run: Run, task: TaskRun, s: Suspension): void {
   const id = taskId(run.id, task.name, task.attempt);
+  const { until, waitingFor, message, output } = s;
   tx.emit(eventTypes.task(task.name, 'waiting'), where(run, task, id), data(tx, run, task, {
     state: 'waiting',
     ...(until !== undefined ? { dueAt: until } : {}),
     ...(waitingFor !== undefined ? { waitingFor } : {}),
     ...(message !== undefined ? { message } : {}),
+    ...(output !== undefined ? { output } : {}),
   }));
   // The task now waits durably: it is no longer re-dispatched after a restart.
   tx.effect({ type: 'settle', taskId: id });

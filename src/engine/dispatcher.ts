@@ -9,7 +9,7 @@ import type { CoreState, Input, Result, Run, TaskRun } from '../core/index.js';
 import { SLIPWAY_ACTOR, parseTaskId } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { EngineEmitter } from './emitter.js';
-import type { Executor, ExecutorContext, Resumption, SecretResolver, TaskOutcome } from './executor.js';
+import type { Executor, ExecutorContext, PastRun, Resumption, RunQuery, SecretResolver, TaskOutcome } from './executor.js';
 import { NonRetryableTaskError, RetryTaskAfterError, isShutdown, isSuspend, shutdownReason } from './executor.js';
 
 export interface DispatcherDeps {
@@ -25,7 +25,11 @@ export interface DispatcherDeps {
   unservedKinds: 'fail' | 'wait';
   /** Resolves `${secret:NAME}` in properties for the executor, and redacts values from what it reports. */
   secrets?: SecretResolver;
+  /** Earlier runs of a stage, newest first (the store's runs). */
+  runs?: (query: RunQuery) => Promise<PastRun[]>;
 }
+
+const PROGRESS_LIMIT = 64 * 1024;
 
 export class Dispatcher {
   private readonly inflight = new Map<string, AbortController>();
@@ -126,6 +130,10 @@ export class Dispatcher {
     let input: Input;
     if (isSuspend(outcome)) {
       const s = outcome.suspend;
+      const size = s.progress === undefined ? 0 : Buffer.byteLength(JSON.stringify(s.progress));
+      if (size > PROGRESS_LIMIT) {
+        return this.report(taskId, { result: 'fail', message: `the executor kept ${size} bytes of progress; at most ${PROGRESS_LIMIT} fit (a bug in the '${this.find(taskId)?.task.kind ?? 'unknown'}' executor)` }, false, by);
+      }
       input = {
         type: 'task.suspended',
         id: `${taskId}.suspended.${this.deps.clock.now()}.${this.suspendSeq++}`,
@@ -134,6 +142,7 @@ export class Dispatcher {
         ...(s.until !== undefined ? { until: s.until } : {}),
         ...(s.waitingFor !== undefined ? { waitingFor: s.waitingFor } : {}),
         ...(s.message !== undefined ? { message: s.message } : {}),
+        ...(s.progress !== undefined ? { output: s.progress } : {}),
       };
     } else {
       input = {
@@ -176,6 +185,7 @@ export class Dispatcher {
         properties: spec?.properties ?? {},
         triggeredAt: task.triggeredAt ?? now,
         deadline: task.deadline ?? now + 3_600_000,
+        ...(task.data !== undefined ? { progress: task.data } : {}),
       },
       run: {
         id: run.id,
@@ -188,6 +198,7 @@ export class Dispatcher {
         projectDir: this.deps.projectDir(run.project),
         ...(run.result !== undefined ? { resultSoFar: run.result } : {}),
         results,
+        ...(run.triggeredBy !== undefined ? { triggeredBy: run.triggeredBy } : {}),
       },
       signal,
       heartbeat: (details) => log.debug({ details }, 'heartbeat'),
@@ -198,6 +209,7 @@ export class Dispatcher {
       },
       workDir: join(this.deps.workDir, 'tasks'),
       now: () => this.deps.clock.now(),
+      ...(this.deps.runs ? { runs: this.deps.runs } : {}),
     };
   }
 }

@@ -21,6 +21,7 @@ import { Dispatcher } from './dispatcher.js';
 import { redactReport } from './redact-report.js';
 import { EngineEmitter } from './emitter.js';
 import type { Executor, SecretResolver } from './executor.js';
+import { pastRuns } from './past-runs.js';
 import { loadRequirements, recoverState } from './recovery.js';
 import { Timers } from './timers.js';
 
@@ -98,6 +99,7 @@ export class Engine {
       emitter: this.emitter,
       workDir: opts.workDir,
       projectDir: (p) => this.projectDirs.get(p) ?? process.cwd(),
+      runs: (q) => pastRuns(this.store, q),
       unservedKinds: opts.unservedKinds ?? 'wait',
       ...(opts.secrets ? { secrets: opts.secrets } : {}),
     });

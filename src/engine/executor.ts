@@ -5,7 +5,7 @@
  * lives in the failure type (NonRetryableTaskError, RetryTaskAfterError); any other
  * error is a retryable failure.
  */
-import type { Artifacts, Provenance, Result } from '../core/index.js';
+import type { Artifacts, Provenance, Result, RunState } from '../core/index.js';
 import { SlipwayError, isSlipwayError } from '../core/index.js';
 
 export interface TaskLogger {
@@ -25,6 +25,11 @@ export interface TaskInfo {
   triggeredAt: number;
   /** The task's deadline (UTC ms). */
   deadline: number;
+  /**
+   * What this attempt's last suspension kept (`suspend.progress`): a gate's samples and
+   * since when its signals hold. Absent on the first call of an attempt.
+   */
+  progress?: Readonly<Record<string, unknown>>;
 }
 
 export interface RunInfo {
@@ -41,6 +46,40 @@ export interface RunInfo {
   resultSoFar?: Result;
   /** Results of the run's earlier tasks by name. */
   results: Readonly<Record<string, Result>>;
+  /** The identity that triggered the release into this stage or promoted it there. */
+  triggeredBy?: string;
+}
+
+/** Earlier runs of a stage, for checks that look back (evaluation history, "no run failed in dev"). */
+export interface RunQuery {
+  project: string;
+  stage: string;
+  /** Most runs to return, newest first (default 50, at most 500). */
+  limit?: number;
+  states?: RunState[];
+}
+
+export interface PastTask {
+  name: string;
+  kind: string;
+  result?: Result;
+  message?: string;
+  /** The output the task finished with (or its last progress while waiting). */
+  data?: Readonly<Record<string, unknown>>;
+  finishedAt?: number;
+}
+
+export interface PastRun {
+  id: string;
+  releaseId: string;
+  sequence: string;
+  state: RunState;
+  result?: Result;
+  queuedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  triggeredBy?: string;
+  tasks: readonly PastTask[];
 }
 
 export interface ExecutorContext {
@@ -55,6 +94,8 @@ export interface ExecutorContext {
   workDir: string;
   /** Current time (UTC ms) from the injected clock. */
   now(): number;
+  /** Runs of a stage, newest first, read from the store (absent where no store is wired, e.g. mocks). */
+  runs?(query: RunQuery): Promise<PastRun[]>;
   /**
    * Replaces every secret value this task was given by `[secret:NAME]`: for what an
    * executor keeps beyond its outcome (the outcome itself is redacted by the dispatcher).
@@ -87,9 +128,13 @@ export interface Finished {
   output?: Record<string, unknown>;
 }
 
-/** Ask to be resumed at a time, or when a named signal arrives (approval, stop/skip). */
+/**
+ * Ask to be resumed at a time, or when a named signal arrives (approval, stop/skip).
+ * `progress` (JSON, at most 64 KiB) is shown with the waiting task and handed back as
+ * `ctx.task.progress` on resume: state that must survive a restart lives here, not in memory.
+ */
 export interface Suspend {
-  suspend: { until?: number; waitingFor?: string; message?: string };
+  suspend: { until?: number; waitingFor?: string; message?: string; progress?: Record<string, unknown> };
 }
 
 export type TaskOutcome = Finished | Suspend;

@@ -10,7 +10,6 @@ import type { SecretResolver } from './executor.js';
 export function redactReport(input: Input, secrets: SecretResolver | undefined): Input {
   if (!secrets || (input.type !== 'task.finished' && input.type !== 'task.suspended')) return input;
   const message = input.message === undefined ? undefined : secrets.redact(input.message);
-  if (input.type === 'task.suspended') return message === input.message ? input : { ...input, message: message! };
   const output = input.output === undefined ? undefined : secrets.redact(input.output);
   if (message === input.message && output === input.output) return input;
   return { ...input, ...(message !== undefined ? { message } : {}), ...(output !== undefined ? { output } : {}) };
