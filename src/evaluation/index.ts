@@ -1,5 +1,6 @@
 /**
- * The evaluation module's only door: pure scoring of measured values (Keptn SLOs; no I/O here).
+ * The evaluation module's only door: pure scoring of measured values (Keptn SLOs, the canary
+ * judge), and the readers that measure them (Prometheus queries, firing alerts, SLI providers).
  */
 export { sloSchema, sloValuesSchema, sloHistorySchema } from './slo-schema.js';
 export type { Slo, SloObjective, SloComparison, SloValues, SloHistory, IncludeResultWithScore } from './slo-schema.js';
@@ -10,3 +11,9 @@ export type { Criterion, CriterionOperator } from './slo-criteria.js';
 export { aggregate, percentile } from './slo-aggregate.js';
 export type { AggregateFunction } from './slo-aggregate.js';
 export * from './judge/index.js';
+export { queryPrometheus, queryPrometheusSamples, labelText } from './prometheus.js';
+export type { QueryOptions, PromSample } from './prometheus.js';
+export { firingAlerts } from './alerts.js';
+export type { AlertSource, FiringAlert } from './alerts.js';
+export { MetricsError, MetricsErrorCodes, isMetricsError } from './metrics-error.js';
+export type { MetricsErrorCode, HttpOptions } from './metrics-error.js';
