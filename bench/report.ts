@@ -1,6 +1,7 @@
 /** The figures, their targets, and the two ways of printing them (a table, or one JSON object). */
 import type { RouterBenchResult } from './router-bench.js';
 import type { ApiResult } from './api.js';
+import type { SloScoreResult } from './checks.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
@@ -31,6 +32,8 @@ export interface Report {
   api: ApiResult;
   /** The local platform's router against the backend direct and nginx (the `router.*` / `nginx.*` figures). */
   router: RouterBenchResult;
+  /** The checks between stages (the `checks.*` figures). */
+  checks: { slo: SloScoreResult };
 }
 
 export const STATUS_P99_TARGET_MS = 50;
@@ -92,7 +95,7 @@ export function formatText(r: Report): string {
     return `  ${name.padEnd(30)} ${pad(value, 10)}  ${t ? `target ${t.target}: ${t.met ? 'met' : 'MISSED'}` : ''}`.trimEnd();
   };
   const entries = Object.entries(r.figures);
-  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.'))) lines.push(figure(name, value));
+  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.') && !n.startsWith('checks.'))) lines.push(figure(name, value));
   if (r.paced) {
     lines.push(`  (informative) dispatch p99 with ${r.paced.taskMs} ms tasks at N=${r.paced.n}: ${r.paced.dispatchP99Ms} ms`);
   }
@@ -120,6 +123,10 @@ export function formatText(r: Report): string {
   for (const e of t.errors) lines.push(`    error: ${e}`);
   lines.push(`figures (status at concurrency ${a.statusHeadline.concurrency}, triggers at concurrency ${t.concurrency}):`);
   for (const [name, value] of entries.filter(([n]) => n.startsWith('api.'))) lines.push(figure(name, value));
+  const c = r.checks.slo;
+  lines.push('');
+  lines.push(`checks: a ${c.objectives}-objective Keptn SLO scored against ${c.comparisons} comparison results (${c.iterations} times; result ${c.result}); the reference is loading the same slo.yaml:`);
+  for (const [name, value] of entries.filter(([n]) => n.startsWith('checks.'))) lines.push(figure(name, value));
   const missed = r.targets.filter((t) => !t.met);
   lines.push('');
   lines.push(missed.length === 0 ? 'all targets met' : `targets missed: ${missed.map((t) => t.figure).join(', ')}`);

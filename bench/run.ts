@@ -10,6 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
+import { measureSloScore } from './checks.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
@@ -100,6 +101,10 @@ async function main(): Promise<void> {
       progress,
     );
     const routerFigures = routerFiguresOf(routerResult);
+    progress('checks: scoring a 20-objective SLO against 10 comparison results …');
+    const slo = measureSloScore(mode === 'quick');
+    progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
+    const checkFigures = { 'checks.slo_score_us': slo.scoreUs, 'checks.slo_load_us': slo.loadUs };
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...routerFigures.figures },
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...routerFigures.figures, ...checkFigures },
       targets: [...engineFigures.targets, ...apiFigures.targets, ...routerFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
       paced,
       api: apiResult,
       router: routerResult,
+      checks: { slo },
     };
     process.stdout.write(`${args.json ? JSON.stringify(report) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
   } finally {
