@@ -17,3 +17,18 @@ export { firingAlerts } from './alerts.js';
 export type { AlertSource, FiringAlert } from './alerts.js';
 export { MetricsError, MetricsErrorCodes, isMetricsError } from './metrics-error.js';
 export type { MetricsErrorCode, HttpOptions } from './metrics-error.js';
+export { parseCondition, evaluateCondition } from './threshold-condition.js';
+export type { Condition, ConditionOperator } from './threshold-condition.js';
+export {
+  MeasurementPhase,
+  THRESHOLD_DEFAULTS,
+  measurementPhase,
+  tallyMeasurement,
+  assessMetric,
+  assessRun,
+  isWorse,
+  emptyTally,
+  thresholdMetricProblems,
+  parseConditions,
+} from './threshold-analysis.js';
+export type { ThresholdMetric, Measurement, MetricTally, MetricPhase } from './threshold-analysis.js';
