@@ -17,6 +17,7 @@ export { firingAlerts } from './alerts.js';
 export type { AlertSource, FiringAlert } from './alerts.js';
 export { MetricsError, MetricsErrorCodes, isMetricsError } from './metrics-error.js';
 export type { MetricsErrorCode, HttpOptions } from './metrics-error.js';
+export * from './providers/index.js';
 export { parseCondition, evaluateCondition } from './threshold-condition.js';
 export type { Condition, ConditionOperator } from './threshold-condition.js';
 export {

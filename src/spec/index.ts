@@ -8,3 +8,4 @@ export type { KindCatalog, PropertyCheck } from './kinds.js';
 export { parseDuration } from './duration.js';
 export { pipelineJsonSchema } from './json-schema.js';
 export { loadKeptnSlo, loadKeptnSloFile } from './keptn-slo.js';
+export { loadKeptnSli, loadKeptnSliFile } from './keptn-sli.js';

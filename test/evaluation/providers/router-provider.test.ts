@@ -1,0 +1,101 @@
+/** The router SLI provider against a real router, backends and prom-client registry. */
+import { createServer, request, type Server } from 'node:http';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { createRouterSliProvider } from '../../../src/evaluation/index.js';
+import type { SliQuery } from '../../../src/evaluation/index.js';
+import { Router } from '../../../src/platform/router/index.js';
+import { sliProviderContract } from './provider.case.js';
+
+/** A backend answering 500 on /fail, 200 elsewhere. */
+async function backend(): Promise<{ port: number; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    res.statusCode = req.url === '/fail' ? 500 : 200;
+    res.end('x');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { port: (server.address() as { port: number }).port, close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))) };
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const q = (service: string, start: number, labels: Record<string, string> = {}): SliQuery => ({ project: 'shop', stage: 'prod', service, deployment: 'direct', start, end: Date.now(), labels });
+
+async function routed(registry: Registry, service = 'api') {
+  const be = await backend();
+  const router = new Router({ registry, labels: { project: 'shop', stage: 'prod', service } });
+  const { url } = await router.listen();
+  router.setSlots({ blue: { upstreams: [{ host: '127.0.0.1', port: be.port }], weight: 100 } });
+  return { url, router, close: async () => (await router.close(1000), await be.close()) };
+}
+
+sliProviderContract('router', undefined, async () => {
+  const registry = new Registry();
+  const provider = createRouterSliProvider({ registry });
+  const start = Date.now();
+  await provider.sample();
+  const r = await routed(registry);
+  for (let i = 0; i < 18; i++) expect(await get(`${r.url}/ok`)).toBe(200);
+  for (let i = 0; i < 2; i++) expect(await get(`${r.url}/fail`)).toBe(500);
+  return {
+    provider,
+    query: q('api', start),
+    expected: { requests: 20, error_count: 2, error_rate: 0.1 },
+    emptyQuery: q('nobody', start),
+    needsData: 'error_rate',
+    close: r.close,
+  };
+});
+
+describe('router SLI provider specifics', () => {
+  it('measures only the window: traffic before its start sample does not count; a slot label narrows it; latency in ms', async () => {
+    const registry = new Registry();
+    const provider = createRouterSliProvider({ registry });
+    const r = await routed(registry);
+    try {
+      for (let i = 0; i < 5; i++) await get(`${r.url}/fail`);
+      await provider.sample();
+      const start = Date.now();
+      await new Promise((res) => setTimeout(res, 5)); // the window's start must be after the sample above
+      for (let i = 0; i < 10; i++) await get(`${r.url}/ok`);
+      const got = await provider.values(['requests', 'error_rate', 'response_time_p95', 'response_time_avg', 'throughput'], q('api', start));
+      expect(got.values.requests).toBe(10);
+      expect(got.values.error_rate).toBe(0);
+      expect(got.values.response_time_p95).toBeGreaterThan(0);
+      expect(got.values.response_time_p95).toBeLessThan(1000);
+      expect(got.values.response_time_avg).toBeGreaterThan(0);
+      expect(got.values.throughput).toBeGreaterThan(0);
+      expect((await provider.values(['requests'], q('api', start, { slot: 'blue' }))).values.requests).toBe(10);
+      const green = await provider.values(['requests', 'error_rate'], q('api', start, { slot: 'green' }));
+      expect(green.values.requests).toBe(0);
+      expect(green.missing.error_rate).toContain('slot green');
+      expect(green.notes?.join()).toContain('no router series');
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('counts the whole history when it has no sample before the window, and says so', async () => {
+    const registry = new Registry();
+    const provider = createRouterSliProvider({ registry });
+    const r = await routed(registry);
+    try {
+      await provider.sample();
+      for (let i = 0; i < 3; i++) await get(`${r.url}/ok`);
+      const got = await provider.values(['requests'], q('api', Date.now() - 60_000));
+      expect(got.values.requests).toBe(3);
+      expect(got.notes?.[0]).toMatch(/router samples start at .* after the window's start/);
+    } finally {
+      await r.close();
+    }
+  });
+});
