@@ -8,8 +8,9 @@ import type { Effect } from './effects.js';
 import { SlipwayError } from './errors.js';
 import type { SlipwayEvent } from './events.js';
 import { eventTypes } from './events.js';
-import { abortRun, activeRunFor, advance, queueRun, retryRun } from './flow.js';
-import type { Input, PromoteInput, RunControlInput, TriggerInput } from './inputs.js';
+import { abortRun, activeRunFor, advance, queueRun, retryRun, schedule } from './flow.js';
+import { THAW_PURPOSE, overrideFreeze } from './freeze.js';
+import type { Input, PromoteInput, RunControlInput, TimerInput, TriggerInput } from './inputs.js';
 import type { Release } from './model.js';
 import { parseTaskId } from './model.js';
 import { findSequence, findStage } from './pipeline.js';
@@ -61,7 +62,10 @@ function apply(tx: Tx, input: Input): Outcome {
     case 'run.pause':
     case 'run.resume':
     case 'run.retry':
+    case 'run.unfreeze':
       return control(tx, input);
+    case 'timer':
+      return input.purpose === THAW_PURPOSE ? thawTimer(tx, input) : decideTask(tx, input);
     default:
       return decideTask(tx, input);
   }
@@ -121,7 +125,7 @@ function trigger(tx: Tx, input: TriggerInput): Outcome {
     );
   }
   if (!known) tx.emit(eventTypes.releaseCreated, { project: input.project, subject: id }, { release });
-  const run = queueRun(tx, release, stage, sequence, pipeline.version);
+  const run = queueRun(tx, release, stage, sequence, pipeline.version, undefined, input.automated ? 'automation' : 'person');
   return { value: { releaseId: id, runId: run.id } };
 }
 
@@ -139,7 +143,7 @@ function promote(tx: Tx, input: PromoteInput): Outcome {
     const need = unmet.map((t) => `${t.stage} (${t.results.join(' or ')})`).join(', ');
     throw new SlipwayError('NOT_PROMOTABLE', `release ${rs.release.id} cannot be promoted to '${stage.name}': it has not passed ${need}`, { field: 'stage' });
   }
-  const run = queueRun(tx, rs.release, stage, sequence, pipeline.version);
+  const run = queueRun(tx, rs.release, stage, sequence, pipeline.version, undefined, 'person');
   return { value: { releaseId: rs.release.id, runId: run.id } };
 }
 
@@ -168,7 +172,24 @@ function control(tx: Tx, input: RunControlInput): Outcome {
       if (run.state !== 'failed' && run.state !== 'aborted') refuse('retry');
       return { value: { runId: retryRun(tx, run).id, releaseId: run.releaseId } };
     }
+    case 'run.unfreeze': {
+      if (run.state !== 'queued' || !run.frozen) refuse(`let through a freeze window (it is not held by one)`);
+      const why = input.reason?.trim();
+      if (!why) throw new SlipwayError('INVALID_INPUT', `overriding the freeze of run ${run.id} needs a reason; say why this run may go now`, { field: 'reason' });
+      overrideFreeze(tx, run, why);
+      schedule(tx, run.project, run.stage);
+      return { value };
+    }
   }
+}
+
+/** A freeze window holding a queued run ended: the stage's queue is looked at again (a later window may hold it anew). */
+function thawTimer(tx: Tx, input: TimerInput): Outcome {
+  tx.effect({ type: 'cancelTimer', id: input.timerId });
+  const run = tx.state.runs.get(parseTaskId(input.taskId)?.runId ?? '');
+  if (!run || run.state !== 'queued' || !run.frozen) return { ignored: `thaw of ${input.taskId}: run is ${run ? run.state : 'unknown'}` };
+  schedule(tx, run.project, run.stage);
+  return { value: { runId: run.id, releaseId: run.releaseId } };
 }
 
 function reason(input: RunControlInput): { reason?: string } {
@@ -198,6 +219,7 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'run.pause':
     case 'run.resume':
     case 'run.retry':
+    case 'run.unfreeze':
       req.runs.push(input.runId);
       break;
     default: {

@@ -7,6 +7,7 @@
  * | `sh.slipway.release.promotable` | a release passed what a manual stage needs; someone may promote it |
  * | `sh.slipway.release.rollback` | an earlier release is put back into a stage (its run follows) |
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
+ * | `sh.slipway.run.frozen` / `.thawed` / `.freeze-overridden` | a queued run held by a freeze window, let go when it ended, or by an admin |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
  * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
  * | `sh.slipway.task.<task>.started` / `.waiting` / `.signaled` / `.finished` / `.skipped` | a task's transitions |
@@ -14,7 +15,7 @@
  * Every event carries the extension attributes `project`, and where they apply `runid`,
  * `taskid` and `triggeredid` (the id of the `.triggered` event a task event answers, as Keptn does).
  */
-import type { Artifacts, Provenance, Release, Run, RunState, TaskState } from './model.js';
+import type { Artifacts, Provenance, Release, Run, RunOrigin, RunState, TaskState } from './model.js';
 import type { Result } from './pipeline.js';
 
 export const EVENT_PREFIX = 'sh.slipway.';
@@ -48,6 +49,9 @@ export const eventTypes = {
   runPaused: `${EVENT_PREFIX}run.paused`,
   runResumed: `${EVENT_PREFIX}run.resumed`,
   runFinished: `${EVENT_PREFIX}run.finished`,
+  runFrozen: `${EVENT_PREFIX}run.frozen`,
+  runThawed: `${EVENT_PREFIX}run.thawed`,
+  runFreezeOverridden: `${EVENT_PREFIX}run.freeze-overridden`,
   task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
 } as const;
 
@@ -122,4 +126,30 @@ export interface TaskEventData {
   executor?: string;
   /** On `.started` by a claim: sha256 of the claim's lease token (the token itself is never stored). */
   leaseHash?: string;
+}
+
+/** A queued run held by a freeze window (again, when the window or its end changed). */
+export interface RunFrozenData {
+  stage: string;
+  releaseId: string;
+  windows: readonly string[];
+  until: number;
+  atLeast?: boolean;
+  reason?: string;
+  origin: RunOrigin;
+}
+
+export interface RunThawedData {
+  stage: string;
+  releaseId: string;
+  windows: readonly string[];
+  reason: string;
+}
+
+export interface FreezeOverriddenData {
+  stage: string;
+  releaseId: string;
+  windows: readonly string[];
+  by: string;
+  reason: string;
 }

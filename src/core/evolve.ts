@@ -3,7 +3,7 @@
  * through `evolve` from an empty state rebuilds every run, pass and live entry.
  * This is the only function that changes CoreState.
  */
-import type { ReleaseCreatedData, RunFinishedData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
+import type { FreezeOverriddenData, ReleaseCreatedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
@@ -57,6 +57,12 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
     }
     case eventTypes.runFinished:
       finishRun(state, mustRun(state, ev), ev.data as unknown as RunFinishedData, at);
+      return;
+    case eventTypes.runFrozen:
+    case eventTypes.runThawed:
+    case eventTypes.runFreezeOverridden:
+      evolveFreeze(mustRun(state, ev), ev, at);
+      touch(state, mustRun(state, ev));
       return;
   }
   const t = parseTaskEventType(ev.type);
@@ -148,6 +154,7 @@ function finishRun(state: CoreState, run: Run, d: RunFinishedData, at: number): 
   run.finishedAt = at;
   if (d.reason !== undefined) run.reason = d.reason;
   delete run.pausedFrom;
+  delete run.frozen;
   touch(state, run);
   indexFinished(state, run, from);
   if (run.startedAt !== undefined) setLive(state, run, at, false);
@@ -200,6 +207,19 @@ function setLive(state: CoreState, run: Run, at: number, started: boolean): void
     state.live.set(key, entry);
     state.dirty.live.add(key);
   }
+}
+
+function evolveFreeze(run: Run, ev: SlipwayEvent, at: number): void {
+  if (ev.type === eventTypes.runFrozen) {
+    const d = ev.data as unknown as RunFrozenData;
+    run.frozen = { windows: d.windows, until: d.until, since: run.frozen?.since ?? at, ...(d.atLeast ? { atLeast: true } : {}), ...(d.reason !== undefined ? { reason: d.reason } : {}) };
+    return;
+  }
+  if (ev.type === eventTypes.runFreezeOverridden) {
+    const d = ev.data as unknown as FreezeOverriddenData;
+    run.freezeOverride = { by: d.by, reason: d.reason, at, windows: d.windows };
+  }
+  delete run.frozen;
 }
 
 function touch(state: CoreState, run: Run): void {

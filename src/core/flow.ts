@@ -3,7 +3,8 @@
  * through tasks, finishing, and what a finished run sets off downstream.
  */
 import { eventTypes } from './events.js';
-import type { Release, Run, TaskRun } from './model.js';
+import { freezeOf, holdRun, thawRun } from './freeze.js';
+import type { Release, Run, RunOrigin, TaskRun } from './model.js';
 import { taskId, worst } from './model.js';
 import type { SequenceSpec, StageSpec } from './pipeline.js';
 import { downstreamTargets } from './promotion.js';
@@ -22,7 +23,7 @@ function queuedRuns(tx: Tx, project: string, stage: string): Run[] {
 }
 
 /** Queues the release into a stage's sequence, unless it is already queued or running there. */
-export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: SequenceSpec, pipelineVersion: string, cause?: Run['cause']): Run {
+export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: SequenceSpec, pipelineVersion: string, cause?: Run['cause'], origin: RunOrigin = 'automation'): Run {
   const existing = activeRunFor(tx, release.id, stage.name, given.name, release.project);
   if (existing) return existing;
   const sequence = cause === 'rollback' ? rollbackSequence(given) : given;
@@ -47,6 +48,7 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: Sequ
     queueSeq: tx.state.queueSeq + 1,
     ...(tx.by !== undefined ? { triggeredBy: tx.by } : {}),
     ...(cause ? { cause } : {}),
+    origin,
   };
   tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run }, { run });
   const queued = tx.state.runs.get(id)!;
@@ -127,6 +129,14 @@ export function schedule(tx: Tx, project: string, stage: string): void {
   for (const r of queuedRuns(tx, project, stage)) {
     if (r.state !== 'queued') continue;
     const free = r.services.every((s) => !blocked.has(s));
+    // A run is checked when it could start; one held earlier is checked again so it does not show a freeze that ended.
+    const hold = free || r.frozen ? freezeOf(tx, r) : undefined;
+    if (hold) {
+      // Held runs do not block the queue: a run the window lets through may pass (see freeze.ts).
+      holdRun(tx, r, hold);
+      continue;
+    }
+    if (r.frozen) thawRun(tx, r, `freeze window ${r.frozen.windows.join(', ')} ended`);
     for (const s of r.services) blocked.add(s);
     if (free) {
       changeRunState(tx, r, 'running');
@@ -231,6 +241,10 @@ export function retryRun(tx: Tx, run: Run): Run {
   delete next.finishedAt;
   delete next.reason;
   delete next.startedAt;
+  delete next.frozen;
+  delete next.freezeOverride;
+  // Only a person retries a run: person-only freeze rules apply to it from now on.
+  next.origin = 'person';
   if (result) next.result = result;
   else delete next.result;
   tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run: next }, { run: next });

@@ -12,3 +12,4 @@ export type { DecideContext } from './tx.js';
 export { releaseIdOf, releaseContent } from './release.js';
 export { retryBackoffMs } from './task-inputs.js';
 export * from './promotion.js';
+export { THAW_PURPOSE, thawTimerId } from './freeze.js';

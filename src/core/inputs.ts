@@ -33,6 +33,8 @@ export interface TriggerInput extends InputBase {
   provenance?: Provenance;
   stage?: string;
   sequence?: string;
+  /** Set by schedules, webhooks and watchers: freeze windows for automation hold the run. Absent: a person asked. */
+  automated?: boolean;
 }
 
 /** Manual promotion of a release into a stage whose upstream it passed. */
@@ -146,7 +148,8 @@ export interface TaskHeartbeatInput extends InputBase {
   actor: TaskActor;
 }
 
-export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease';
+/** `run.thaw`: a freeze window holding a queued run ends (the task id only names the run, see freeze.ts). */
+export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease' | 'run.thaw';
 
 /** A durable timer came due. */
 export interface TimerInput extends InputBase {
@@ -156,8 +159,9 @@ export interface TimerInput extends InputBase {
   taskId: string;
 }
 
+/** `run.unfreeze`: an admin lets one run held by a freeze window start; `reason` is required and recorded. */
 export interface RunControlInput extends InputBase {
-  type: 'run.abort' | 'run.pause' | 'run.resume' | 'run.retry';
+  type: 'run.abort' | 'run.pause' | 'run.resume' | 'run.retry' | 'run.unfreeze';
   runId: string;
   reason?: string;
 }

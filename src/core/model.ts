@@ -23,7 +23,8 @@ export interface Release {
 
 /**
  * Run states.
- * - queued: waiting for its stage's services to be free (or for a retry to start)
+ * - queued: waiting for its stage's services to be free (or for a retry to start), or held
+ *   by a freeze window (`frozen` set; shown as frozen)
  * - running: tasks are being triggered and executed
  * - waiting: every active task waits on a person, a timer or a signal
  * - paused: someone paused it; tasks in flight finish, no new task starts until resumed
@@ -133,6 +134,38 @@ export interface Run {
   cause?: 'rollback';
   /** True while paused: the state before pausing, to return to. */
   pausedFrom?: RunState;
+  /** Who set it off, for freeze windows that hold automation only; absent (older runs): automation. */
+  origin?: RunOrigin;
+  /** While queued: the freeze window holding it back (see freeze.ts). */
+  frozen?: RunFrozen;
+  /** An admin let it through a freeze: who, why, when. */
+  freezeOverride?: FreezeOverride;
+}
+
+/** Who set a run off: a person (a trigger or promotion by a token or the CLI), or automation (auto promotion, schedules, webhooks). */
+export type RunOrigin = 'person' | 'automation';
+
+/** What holds a stage for one audience at an instant, and until when. */
+export interface FreezeHold {
+  /** Names of the windows holding now. */
+  windows: readonly string[];
+  /** UTC ms the stage opens again (overlapping and back-to-back windows merged). */
+  until: number;
+  /** The merge stopped at its limit: the stage opens at `until` or later (the timer re-checks then). */
+  atLeast?: boolean;
+  reason?: string;
+}
+
+/** On a queued run held by a freeze: since when. */
+export interface RunFrozen extends FreezeHold {
+  since: number;
+}
+
+export interface FreezeOverride {
+  by: string;
+  reason: string;
+  at: number;
+  windows: readonly string[];
 }
 
 /** What runs where: per stage and service. */

@@ -96,6 +96,36 @@ export interface Pipeline {
   format: string;
   /** Content hash of the source text: the pipeline version a run records. */
   version: string;
+  /** Times stages take no new runs (see freeze.ts); absent: none. */
+  freezes?: readonly FreezeWindowSpec[];
+}
+
+/** A freeze window as the pipeline declares it (times are local to `timeZone`). */
+export interface FreezeWindowSpec {
+  name: string;
+  /** Stage names it holds; `['*']` holds every stage. */
+  stages: readonly string[];
+  /** `automation`: only runs automation starts; `everyone`: people's too. */
+  appliesTo: 'automation' | 'everyone';
+  /** IANA zone the cron and the dated times are read in. */
+  timeZone: string;
+  when: FreezeRecurrence | FreezeDates;
+  reason?: string;
+  source?: SourceRef;
+}
+
+/** Starts at each time the 5-field cron names and lasts `durationMs` on the zone's wall clock. */
+export interface FreezeRecurrence {
+  kind: 'recurring';
+  cron: string;
+  durationMs: number;
+}
+
+/** From `from` to `to`, local date-times (`2026-12-24T00:00`). */
+export interface FreezeDates {
+  kind: 'dated';
+  from: string;
+  to: string;
 }
 
 export function findStage(p: Pipeline, name: string): StageSpec | undefined {

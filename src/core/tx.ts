@@ -6,7 +6,7 @@
 import type { Effect } from './effects.js';
 import type { SlipwayEvent } from './events.js';
 import { evolve } from './evolve.js';
-import type { Run } from './model.js';
+import type { FreezeHold, Run, RunOrigin } from './model.js';
 import type { CoreState } from './state.js';
 
 /** What the core needs from outside, passed in so decisions stay pure and repeatable. */
@@ -23,6 +23,11 @@ export interface DecideContext {
    * Kinds served by outside executors start when one claims them.
    */
   startsOnDispatch?(kind: string): boolean;
+  /**
+   * The freeze window holding `stage` of `project` at `at` for runs set off by `origin`
+   * (from the pipeline's `freezes` and the calendar in src/triggers); absent: nothing freezes.
+   */
+  freezeAt?(project: string, stage: string, at: number, origin: RunOrigin): FreezeHold | undefined;
 }
 
 export class Tx {
