@@ -4,6 +4,7 @@
  */
 import type { Executor } from '../engine/executor.js';
 import { createApprovalExecutor } from './approval.js';
+import { createEvaluationExecutor, type EvaluationExecutorOptions } from './evaluation.js';
 import { createNoopExecutor } from './noop.js';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 import { createWaitExecutor } from './wait.js';
@@ -12,6 +13,7 @@ import { createWebhookExecutor, type WebhookExecutorOptions } from './webhook.js
 export interface BuiltinExecutorOptions {
   shell?: ShellExecutorOptions;
   webhook?: WebhookExecutorOptions;
+  evaluation?: EvaluationExecutorOptions;
 }
 
 /** One executor per built-in kind: shell, wait, approval, webhook, noop. */
@@ -22,10 +24,12 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
     createApprovalExecutor(),
     createWebhookExecutor(opts.webhook),
     createNoopExecutor(),
+    createEvaluationExecutor(opts.evaluation),
   ];
 }
 
 export { createApprovalExecutor } from './approval.js';
+export { createEvaluationExecutor, type EvaluationExecutorOptions, type EvaluationRecord } from './evaluation.js';
 export { formatDurationMs, parseDurationMs } from './duration.js';
 export {
   MockExecutorContext,

@@ -2,6 +2,7 @@
 import { DELIVERY } from '../core/index.js';
 import type { Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
+import { mapFreeze } from './freeze-schema.js';
 import type { Path } from './problems.js';
 import type { SlipwayCondition, SlipwayFile } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
@@ -34,6 +35,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     stages,
     format: file.apiVersion,
     version,
+    ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
+import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
 import { show } from './problems.js';
 
 const results = z
@@ -85,6 +86,11 @@ export const slipwaySchema = strict({
       .optional()
       .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
+    freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
+  }).check((ctx) => {
+    // Stage names in freeze windows refer to the stages above: checked once both are valid.
+    const stages = ctx.value.stages.map((s) => s.name);
+    for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
   }),
 }).meta({ title: 'slipway.yaml', description: 'A Slipway pipeline: the stages a release passes through.' });
 
