@@ -41,6 +41,13 @@ export interface SlotTraffic {
   /** Latency percentiles over the same counts, in ms (undefined when no request). */
   p50Ms?: number;
   p99Ms?: number;
+  /**
+   * Sum of latencies and counts per latency bucket (bounds: the router's LATENCY_BOUNDS_MS), so a
+   * mean or percentile over an interval can be taken from two snapshots; targets that do not
+   * measure latency omit them.
+   */
+  sumMs?: number;
+  buckets?: number[];
 }
 
 export interface DeployTarget {

@@ -4,11 +4,15 @@
  * suspends on a durable timer for pauses, and when a canary or dark analysis fails it
  * restores the previous version's traffic and retires the new one before failing.
  */
-import type { Executor, ExecutorContext, TaskOutcome } from '../../engine/executor.js';
+import type { Executor, ExecutorContext, Resumption, TaskOutcome } from '../../engine/executor.js';
 import { NonRetryableTaskError } from '../../engine/executor.js';
+import { queryPrometheus } from '../../evaluation/index.js';
 import type { DeployTarget, ServiceKey, SlotTraffic } from '../../platform/index.js';
 import { formatDurationMs } from '../duration.js';
 import { assertValid } from '../properties.js';
+import { attribution, unknownSignal } from '../signals.js';
+import type { AnalysisIO, Sides } from './analysis-run.js';
+import { runAnalysis, sleepFor, startAnalysis } from './analysis-run.js';
 import type { Analysis, Plan } from './plan.js';
 import { planOf } from './plan.js';
 import type { Progress } from './progress.js';
@@ -46,8 +50,8 @@ function errorRate(now: SlotTraffic, then: SlotTraffic | undefined): { requests:
   return { requests: now.requests - (then?.requests ?? 0), errors: now.errors - (then?.errors ?? 0) };
 }
 
-/** Undefined when the analysis passed, else why it failed. */
-function judge(target: DeployTarget, ctx: ExecutorContext, p: Progress, a: Analysis): string | undefined {
+/** Undefined when the error-rate check passed, else why it failed. */
+function errorRateCheck(target: DeployTarget, ctx: ExecutorContext, p: Progress, a: Analysis): string | undefined {
   for (const key of keysOf(ctx)) {
     const { requests, errors } = errorRate(target.traffic(key, p.slots[key.service]!.next), p.window[key.service]);
     if (requests < a.minRequests) {
@@ -69,7 +73,54 @@ async function restore(target: DeployTarget, ctx: ExecutorContext, p: Progress):
   }
 }
 
-async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: Progress): Promise<TaskOutcome> {
+async function sidesOf(ctx: ExecutorContext, target: DeployTarget, p: Progress): Promise<Sides[]> {
+  const out: Sides[] = [];
+  for (const key of keysOf(ctx)) {
+    const { next, previous } = p.slots[key.service]!;
+    if (!previous) continue;
+    const status = await target.status(key);
+    const baselineVersion = status?.slots.find((s) => s.slot === previous)?.releaseId ?? '';
+    out.push({ service: key.service, canarySlot: next, baselineSlot: previous, canaryVersion: ctx.run.releaseId, baselineVersion });
+  }
+  return out;
+}
+
+function ioOf(ctx: ExecutorContext, target: DeployTarget): AnalysisIO {
+  const key = (service: string) => ({ project: ctx.run.project, stage: ctx.run.stage, service });
+  return {
+    now: () => ctx.now(),
+    sleep: (ms) => sleepFor(ms, ctx.signal),
+    traffic: (service, slot) => target.traffic(key(service), slot),
+    heartbeat: (details) => ctx.heartbeat(details),
+    prometheus: (url, query, time) => queryPrometheus(url, query, { time, signal: ctx.signal, timeoutMs: 10_000 }),
+    project: ctx.run.project,
+    stage: ctx.run.stage,
+  };
+}
+
+const HOLD_SIGNALS = ['continue', 'abort'] as const;
+
+function hold(plan: Plan, p: Progress): TaskOutcome {
+  return {
+    suspend: {
+      waitingFor: HOLD_SIGNALS.join('|'),
+      message: `canary paused at step ${p.step + 1} of ${plan.steps.length} for a person: ${p.held!.reason}; send continue to go on or abort to restore the previous version`,
+      progress: { step: p.step, analysis: p.held!.output },
+    },
+  };
+}
+
+async function fail(target: DeployTarget, ctx: ExecutorContext, plan: Plan, p: Progress, why: string): Promise<TaskOutcome> {
+  await restore(target, ctx, p);
+  await saveProgress(ctx.workDir, ctx.task.id, p);
+  return {
+    result: 'fail',
+    message: `analysis failed, traffic restored to the previous version: ${why}`,
+    output: { strategy: plan.strategy, traffic: p.traffic, rolledBack: true, ...(p.analyses ? { analyses: p.analyses } : {}) },
+  };
+}
+
+async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: Progress, resumption?: Resumption): Promise<TaskOutcome> {
   const save = () => saveProgress(ctx.workDir, ctx.task.id, p);
   for (; p.step < plan.steps.length; p.step++, await save()) {
     const step = plan.steps[p.step]!;
@@ -109,11 +160,38 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
         delete p.pauseUntil;
         break;
       case 'analysis': {
-        const why = judge(target, ctx, p, step.analysis);
-        if (why) {
-          await restore(target, ctx, p);
+        if (p.held) {
+          // Only a person's signal moves a held canary on; a redelivery or a timer suspends it again.
+          const signal = resumption?.signal;
+          if (signal === undefined || signal === 'timer') return hold(plan, p);
+          if (!(HOLD_SIGNALS as readonly string[]).includes(signal)) throw unknownSignal('deploy', ctx.task.name, signal, HOLD_SIGNALS);
+          const by = attribution(resumption!, 'reason');
+          const last = p.analyses?.at(-1);
+          if (last) last.by = `${signal}${by}`;
+          const reason = p.held.reason;
+          delete p.held;
+          if (signal === 'abort') return fail(target, ctx, plan, p, `aborted${by} while paused: ${reason}`);
+          break;
+        }
+        const a = step.analysis;
+        if (a.errorRateCheck) {
+          const why = errorRateCheck(target, ctx, p, a);
+          if (why) return fail(target, ctx, plan, p, why);
+        }
+        if (a.judge || a.metrics) {
+          const io = ioOf(ctx, target);
+          const sides = await sidesOf(ctx, target, p);
+          p.analysis ??= startAnalysis(a, sides, p.window, io);
           await save();
-          return { result: 'fail', message: `analysis failed, traffic restored to the previous version: ${why}`, output: { strategy: plan.strategy, traffic: p.traffic, rolledBack: true } };
+          const o = await runAnalysis(a, p.analysis, sides, io, save);
+          delete p.analysis;
+          (p.analyses ??= []).push({ step: p.step + 1, verdict: o.verdict, reason: o.reason, output: o.output });
+          if (o.verdict === 'fail') return fail(target, ctx, plan, p, o.reason);
+          if (o.verdict === 'pause') {
+            p.held = { reason: o.reason, output: o.output };
+            await save();
+            return hold(plan, p);
+          }
         }
         break;
       }
@@ -132,23 +210,24 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
   const slots = Object.fromEntries(Object.entries(p.slots).map(([s, v]) => [s, v.next]));
   const staged = plan.strategy === 'blue-green' || plan.strategy === 'dark';
   const note = staged ? `staged in ${Object.values(slots).join(', ')}; a release task switches traffic` : 'serving all traffic';
-  return { result: 'pass', message: `${plan.strategy}: ${note}`, output: { strategy: plan.strategy, slots, traffic: p.traffic } };
+  const analysed = p.analyses ? `; ${p.analyses.map((x) => `analysis at step ${x.step}: ${x.verdict}${x.by ? ` (${x.by})` : ''}`).join(', ')}` : '';
+  return { result: 'pass', message: `${plan.strategy}: ${note}${analysed}`, output: { strategy: plan.strategy, slots, traffic: p.traffic, ...(p.analyses ? { analyses: p.analyses } : {}) } };
 }
 
 export function createDeployExecutor(targets: Targets): Executor {
-  const run = async (ctx: ExecutorContext): Promise<TaskOutcome> => {
+  const run = async (ctx: ExecutorContext, resumption?: Resumption): Promise<TaskOutcome> => {
     const { plan, problems } = planOf(ctx.task.properties);
     assertValid('deploy', ctx.task.name, problems);
     const target = targetOf(targets, plan.target);
     const p = (await loadProgress(ctx.workDir, ctx.task.id)) ?? (await start(ctx, target));
     await saveProgress(ctx.workDir, ctx.task.id, p);
-    return walk(ctx, target, plan, p);
+    return walk(ctx, target, plan, p, resumption);
   };
   return {
     kind: 'deploy',
     validate: (props) => planOf(props).problems,
     defaultTimeoutMs: () => 30 * 60_000,
-    execute: run,
+    execute: (ctx) => run(ctx),
     resume: run,
   };
 }

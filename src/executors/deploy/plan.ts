@@ -10,6 +10,8 @@
 import { MAX_DURATION_MS, MIN_DURATION_MS, parseDurationMs } from '../duration.js';
 import type { Problem, Properties } from '../properties.js';
 import { describe } from '../properties.js';
+import type { JudgeSpec, ThresholdMetricSpec } from './analysis-spec.js';
+import { judgeOf, thresholdMetricsOf } from './analysis-spec.js';
 
 export type Strategy = 'direct' | 'blue-green' | 'canary' | 'dark';
 export const STRATEGIES: readonly Strategy[] = ['direct', 'blue-green', 'canary', 'dark'];
@@ -20,6 +22,14 @@ export interface Analysis {
   /** Fewer requests than this in the window cannot judge: the analysis fails closed unless `inconclusive: pass`. */
   minRequests: number;
   inconclusive: 'pass' | 'fail';
+  /** Whether the error-rate check above runs: always without judge or metrics, else only when its fields are set. */
+  errorRateCheck: boolean;
+  /** The canary against the baseline slot, metric by metric (Kayenta's judge). */
+  judge?: JudgeSpec;
+  /** Argo Rollouts' threshold analysis. */
+  metrics?: ThresholdMetricSpec[];
+  /** Prometheus's base URL for metrics with provider prometheus. */
+  prometheus?: string;
 }
 
 export type Step =
@@ -37,7 +47,7 @@ export interface Plan {
   steps: Step[];
 }
 
-const DEFAULT_ANALYSIS: Analysis = { maxErrorRate: 0.05, minRequests: 20, inconclusive: 'fail' };
+const DEFAULT_ANALYSIS: Analysis = { maxErrorRate: 0.05, minRequests: 20, inconclusive: 'fail', errorRateCheck: true };
 const DEFAULT_CANARY = [{ setWeight: 10 }, { pause: '30s' }, { analysis: {} }, { setWeight: 50 }, { pause: '30s' }, { analysis: {} }];
 
 function analysisOf(raw: unknown, field: string, problems: Problem[]): Analysis {
@@ -57,6 +67,17 @@ function analysisOf(raw: unknown, field: string, problems: Problem[]): Analysis 
     if (a['inconclusive'] !== 'pass' && a['inconclusive'] !== 'fail') problems.push({ field: `${field}.inconclusive`, message: `inconclusive is pass or fail, got ${describe(a['inconclusive'])}` });
     else out.inconclusive = a['inconclusive'];
   }
+  if (a['prometheus'] !== undefined) {
+    if (typeof a['prometheus'] !== 'string' || !/^(https?:\/\/|\$\{secret:)/.test(a['prometheus'])) {
+      problems.push({ field: `${field}.prometheus`, message: `prometheus is the server's base URL such as http://127.0.0.1:9090, got ${describe(a['prometheus'])}` });
+    } else out.prometheus = a['prometheus'];
+  }
+  if (a['judge'] !== undefined) {
+    const judge = judgeOf(a['judge'], `${field}.judge`, problems, out.prometheus);
+    if (judge) out.judge = judge;
+  }
+  if (a['metrics'] !== undefined) out.metrics = thresholdMetricsOf(a['metrics'], `${field}.metrics`, problems, out.prometheus);
+  if (a['judge'] !== undefined || a['metrics'] !== undefined) out.errorRateCheck = a['maxErrorRate'] !== undefined || a['minRequests'] !== undefined;
   return out;
 }
 

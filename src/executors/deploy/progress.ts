@@ -5,6 +5,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SlotTraffic } from '../../platform/index.js';
+import type { AnalysisState } from './analysis-run.js';
 
 export interface Progress {
   step: number;
@@ -17,6 +18,12 @@ export interface Progress {
   traffic: boolean;
   /** Nothing served before (the first deploy): no canary or mirror to run against, so it switches. */
   first?: boolean;
+  /** The measured analysis of the current step while it runs (judge samples, threshold measurements). */
+  analysis?: AnalysisState;
+  /** Set while the canary waits for a person after an inconclusive or marginal analysis. */
+  held?: { reason: string; output: Record<string, unknown> };
+  /** Each measured analysis's outcome, for the task's output. */
+  analyses?: { step: number; verdict: string; reason: string; by?: string; output: Record<string, unknown> }[];
 }
 
 function file(workDir: string, taskId: string): string {

@@ -140,7 +140,14 @@ export class LocalPlatform implements DeployTarget {
   traffic(key: ServiceKey, slot: string): SlotTraffic {
     const m = this.routers.get(idOf(key))?.metrics().slots[slot];
     if (!m) return { requests: 0, errors: 0 };
-    return { requests: m.requests, errors: m.errors, ...(m.p50Ms !== undefined ? { p50Ms: m.p50Ms } : {}), ...(m.p99Ms !== undefined ? { p99Ms: m.p99Ms } : {}) };
+    return {
+      requests: m.requests,
+      errors: m.errors,
+      ...(m.p50Ms !== undefined ? { p50Ms: m.p50Ms } : {}),
+      ...(m.p99Ms !== undefined ? { p99Ms: m.p99Ms } : {}),
+      sumMs: m.sumMs,
+      buckets: m.buckets,
+    };
   }
 
   /** Starts the service's processes again (a post-release hook: pick up a schema change). */

@@ -5,6 +5,8 @@
  */
 export { Router } from './router.js';
 export { LATENCY_BOUNDS_MS, metricsSince, percentileOf } from './stats.js';
+export { trafficBetween } from './interval.js';
+export type { IntervalTraffic } from './interval.js';
 export type { CodeClass, RouterMetrics, SlotMetrics } from './stats.js';
 export { MIRROR_HEADER, SLOT_COOKIE, SLOT_HEADER, STICKY_COOKIE } from './types.js';
 export type { MirrorSpec, RouterAddress, RouterLabels, RouterOptions, RoutingOptions, SlotMap, SlotSpec, Upstream } from './types.js';
