@@ -15,6 +15,7 @@ import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
+import { AlarmWatcher } from './triggers/index.js';
 import type { KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { loadPipeline } from './spec/index.js';
 import type { Store } from './store/index.js';
@@ -47,6 +48,8 @@ export interface Slipway {
   executors: Executor[];
   /** Secrets by reference: names, sources and dates; values only for executors. */
   secrets: Secrets;
+  /** Watch after success: the stages' alarm windows open now. */
+  alarmWatch: AlarmWatcher;
   /** Reads, validates and makes current a pipeline file; returns its warnings. */
   addPipelineFile(path: string): Promise<LoadedPipeline>;
   addPipelineText(text: string, origin: string, dir: string): Promise<LoadedPipeline>;
@@ -117,6 +120,9 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     }
   }
   await engine.start();
+  // Watch after success: started after the engine so it sees the recovered live table.
+  const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
+  await alarmWatch.start();
 
   return {
     engine,
@@ -125,6 +131,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     dataDir,
     executors,
     secrets,
+    alarmWatch,
     addPipelineText,
     async addPipelineFile(path) {
       let text: string;
@@ -136,6 +143,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       return addPipelineText(text, path, dirname(resolve(path)));
     },
     async close() {
+      alarmWatch.stop();
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.
       await platform.close({ leaveRunning: true });

@@ -4,6 +4,7 @@
  * give the same events and effects. The events it returns have already been applied to
  * `state` through `evolve`; when it reports an error or ignores the input, it changed nothing.
  */
+import { alarmRollbackTarget, decideStageAlarm } from './alarms.js';
 import type { Effect } from './effects.js';
 import { SlipwayError } from './errors.js';
 import type { SlipwayEvent } from './events.js';
@@ -53,6 +54,10 @@ function apply(tx: Tx, input: Input): Outcome {
       return trigger(tx, input);
     case 'promote':
       return promote(tx, input);
+    case 'stage.alarm': {
+      const { pipeline, stage } = stageOf(tx, input.project, input.stage);
+      return decideStageAlarm(tx, input, pipeline, stage);
+    }
     case 'rollback': {
       const { pipeline, stage } = stageOf(tx, input.project, input.stage);
       const r = rollback(tx, input, pipeline, stage);
@@ -210,6 +215,12 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'promote':
       req.releases.push(input.releaseId);
       break;
+    case 'stage.alarm': {
+      req.releases.push(input.releaseId);
+      const target = alarmRollbackTarget(state, input.project, input.stage, input.releaseId);
+      if (target !== undefined) req.releases.push(target);
+      break;
+    }
     case 'rollback': {
       const target = input.to ?? rollbackTarget(state, input.project, input.stage);
       if (typeof target === 'string') req.releases.push(target);

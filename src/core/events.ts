@@ -6,6 +6,7 @@
  * | `sh.slipway.release.created` | a release (artifact bundle) was first seen |
  * | `sh.slipway.release.promotable` | a release passed what a manual stage needs; someone may promote it |
  * | `sh.slipway.release.rollback` | an earlier release is put back into a stage (its run follows) |
+ * | `sh.slipway.release.alarm` | an alarm fired in a stage's watch window: the release's pass there became a failure |
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
  * | `sh.slipway.run.frozen` / `.thawed` / `.freeze-overridden` | a queued run held by a freeze window, let go when it ended, or by an admin |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
@@ -43,6 +44,7 @@ export const eventTypes = {
   releaseCreated: `${EVENT_PREFIX}release.created`,
   releasePromotable: `${EVENT_PREFIX}release.promotable`,
   releaseRollback: `${EVENT_PREFIX}release.rollback`,
+  releaseAlarm: `${EVENT_PREFIX}release.alarm`,
   runQueued: `${EVENT_PREFIX}run.queued`,
   runStarted: `${EVENT_PREFIX}run.started`,
   runWaiting: `${EVENT_PREFIX}run.waiting`,
@@ -151,5 +153,23 @@ export interface FreezeOverriddenData {
   releaseId: string;
   windows: readonly string[];
   by: string;
+  reason: string;
+}
+
+/** An alarm fired in a stage's watch window after the release succeeded there (see alarms.ts). */
+export interface ReleaseAlarmData {
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  /** The run that succeeded and was watched. */
+  runId: string;
+  /** The stage's alarm that fired. */
+  alarm: string;
+  /** The firing alerts it matched (at most 10). */
+  alerts: readonly { name: string; labels: Readonly<Record<string, string>> }[];
+  /** The release the stage goes back to; absent when no earlier good release is known. */
+  rollbackTo?: string;
+  /** Queued runs of the release downstream that were stopped before they started. */
+  stopped?: readonly string[];
   reason: string;
 }

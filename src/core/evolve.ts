@@ -4,6 +4,7 @@
  * This is the only function that changes CoreState.
  */
 import type { FreezeOverriddenData, ReleaseCreatedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
+import type { ReleaseAlarmData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
@@ -23,6 +24,9 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
     }
     case eventTypes.releasePromotable:
     case eventTypes.releaseRollback:
+      return;
+    case eventTypes.releaseAlarm:
+      evolveAlarm(state, ev.data as unknown as ReleaseAlarmData, at);
       return;
     case eventTypes.runQueued: {
       const run = structuredClone((ev.data as unknown as RunQueuedData).run);
@@ -201,6 +205,11 @@ function setLive(state: CoreState, run: Run, at: number, started: boolean): void
       since: started ? at : (prev?.since ?? at),
     };
     if (isTerminal(run) && run.state === 'succeeded') {
+      // Kept so an alarm in the watch window knows where the stage goes back to.
+      if (prev?.lastGoodReleaseId !== undefined && prev.lastGoodReleaseId !== run.releaseId) {
+        entry.previousGoodReleaseId = prev.lastGoodReleaseId;
+        if (prev.lastGoodArtifact !== undefined) entry.previousGoodArtifact = prev.lastGoodArtifact;
+      }
       entry.lastGoodReleaseId = run.releaseId;
       entry.lastGoodArtifact = entry.artifact;
     }
@@ -220,6 +229,42 @@ function evolveFreeze(run: Run, ev: SlipwayEvent, at: number): void {
     run.freezeOverride = { by: d.by, reason: d.reason, at, windows: d.windows };
   }
   delete run.frozen;
+}
+
+/**
+ * An alarm in the watch window: the release's pass in the stage (and its artifacts' passes
+ * there) become failures, and it is no longer the stage's last good release.
+ */
+function evolveAlarm(state: CoreState, d: ReleaseAlarmData, at: number): void {
+  const rs = state.releases.get(d.releaseId);
+  if (!rs) return;
+  const key = passKey(d.stage, d.sequence);
+  const pass = rs.passes.get(key);
+  if (pass) {
+    const failed = { ...pass, result: 'fail' as const, alarm: { name: d.alarm, at } };
+    rs.passes.set(key, failed);
+    state.dirty.stagePasses.push(failed);
+  }
+  const { project, artifacts } = rs.release;
+  for (const [service, artifact] of Object.entries(artifacts)) {
+    const ap = { project, service, artifact, stage: d.stage, releaseId: d.releaseId, result: 'fail' as const, at };
+    state.artifactPasses.get(artifactKey(project, service, artifact))?.set(d.stage, ap);
+    state.dirty.artifactPasses.push(ap);
+    const lk = liveKey(project, d.stage, service);
+    const live = state.live.get(lk);
+    if (!live || live.lastGoodReleaseId !== d.releaseId) continue;
+    const entry = { ...live };
+    delete entry.lastGoodReleaseId;
+    delete entry.lastGoodArtifact;
+    delete entry.previousGoodReleaseId;
+    delete entry.previousGoodArtifact;
+    if (live.previousGoodReleaseId !== undefined) {
+      entry.lastGoodReleaseId = live.previousGoodReleaseId;
+      if (live.previousGoodArtifact !== undefined) entry.lastGoodArtifact = live.previousGoodArtifact;
+    }
+    state.live.set(lk, entry);
+    state.dirty.live.add(lk);
+  }
 }
 
 function touch(state: CoreState, run: Run): void {

@@ -66,7 +66,22 @@ function rollbackSequence(seq: SequenceSpec): SequenceSpec {
   const deploys = seq.steps
     .map((step) => ({ tasks: step.tasks.filter((t) => t.kind === 'deploy').map((t) => ({ ...t, properties: { ...t.properties, strategy: 'direct' }, if: { kind: 'success' as const } })) }))
     .filter((step) => step.tasks.length > 0);
-  return deploys.length > 0 ? { ...seq, steps: deploys } : seq;
+  return deploys.length > 0 ? { ...seq, steps: deploys } : withoutAlarmHolds(seq);
+}
+
+/**
+ * A rollback is not held by alarms (they fire until the bad version is gone): its soaks do
+ * not watch them and the check that no upstream alarm fires (`alarm-check`) is left out.
+ */
+function withoutAlarmHolds(seq: SequenceSpec): SequenceSpec {
+  const steps = seq.steps
+    .map((step) => ({
+      tasks: step.tasks
+        .filter((t) => t.kind !== 'alarm-check')
+        .map((t) => (t.kind === 'wait' && t.properties.alarms !== undefined ? { ...t, properties: { ...t.properties, alarms: [] } } : t)),
+    }))
+    .filter((step) => step.tasks.length > 0);
+  return { ...seq, steps };
 }
 
 /** Puts `to` back into the stage: records why, then queues a run that does not promote downstream. */
@@ -87,8 +102,9 @@ export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVer
  */
 function autoRollback(tx: Tx, run: Run): void {
   if (run.state !== 'failed' || run.cause === 'rollback') return;
-  const outputs = run.tasks.map((t) => (t.data ?? {}) as { traffic?: unknown; rolledBack?: unknown });
-  if (!outputs.some((o) => o.traffic === true)) return;
+  const outputs = run.tasks.map((t) => (t.data ?? {}) as { traffic?: unknown; rolledBack?: unknown; alarmFired?: unknown });
+  // A soak ended by an alarm says the release is live and hurting, whatever deployed it (a script too).
+  if (!outputs.some((o) => o.traffic === true || o.alarmFired !== undefined)) return;
   const restoredBy = run.tasks.find((t) => (t.data as { rolledBack?: unknown } | undefined)?.rolledBack === true);
   if (restoredBy) {
     // The deploy already put the previous version back: record it, run nothing more.

@@ -17,7 +17,8 @@ export type Input =
   | TaskClaimedInput
   | TaskHeartbeatInput
   | TimerInput
-  | RunControlInput;
+  | RunControlInput
+  | StageAlarmInput;
 
 export interface InputBase {
   id: string;
@@ -164,4 +165,17 @@ export interface RunControlInput extends InputBase {
   type: 'run.abort' | 'run.pause' | 'run.resume' | 'run.retry' | 'run.unfreeze';
   runId: string;
   reason?: string;
+}
+
+/**
+ * An alarm of `stage` fired within its watch window after `releaseId` succeeded there (sent
+ * by the alarm watcher): the pass becomes a failure, promotion stops, the stage rolls back.
+ */
+export interface StageAlarmInput extends InputBase {
+  type: 'stage.alarm';
+  project: string;
+  stage: string;
+  releaseId: string;
+  alarm: string;
+  alerts: readonly { name: string; labels: Readonly<Record<string, string>> }[];
 }

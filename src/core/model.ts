@@ -180,6 +180,9 @@ export interface LiveEntry {
   since: number;
   lastGoodReleaseId?: string;
   lastGoodArtifact?: string;
+  /** The good release before the last good one: where an alarm in a watch window rolls back to. */
+  previousGoodReleaseId?: string;
+  previousGoodArtifact?: string;
 }
 
 /** The outcome of a release in one stage (its delivery sequence): used for promotion and upstream checks. */
@@ -192,6 +195,8 @@ export interface StagePass {
   at: number;
   /** Results of the run's tasks, for Keptn selectors on task results. */
   taskResults: Readonly<Record<string, Result>>;
+  /** Set when an alarm fired in the stage's watch window after it passed: the pass became a failure. */
+  alarm?: { name: string; at: number };
 }
 
 /** Per artifact (service + ref): the stages it passed, in whichever release. */

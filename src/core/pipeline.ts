@@ -85,6 +85,35 @@ export interface StageSpec {
   requireUpstream: boolean;
   sequences: readonly SequenceSpec[];
   source?: SourceRef;
+  /** The stage's alarm signals: watched while it soaks, during `watch`, and by stages that require no alarms here. */
+  alarms?: readonly AlarmSpec[];
+  /** After a run of the stage succeeded, its alarms are still watched for a while (see alarms.ts). */
+  watch?: WatchSpec;
+  /** Before a release enters, no alarm of the named earlier stage may be firing (an implicit first task). */
+  requireNoAlarms?: NoAlarmsRule;
+}
+
+/** One alarm signal: firing alerts matching `labels`, read from Prometheus or Alertmanager. */
+export interface AlarmSpec {
+  name: string;
+  source: { url: string; api: 'prometheus' | 'alertmanager' };
+  /** Label equalities an alert must match; empty: every firing alert. */
+  labels: Readonly<Record<string, string>>;
+  /** How often it is polled, in ms. */
+  intervalMs: number;
+}
+
+export interface WatchSpec {
+  /** How long after the run succeeded the alarms are watched, in ms. */
+  forMs: number;
+  /** How often they are polled, in ms. */
+  intervalMs: number;
+}
+
+export interface NoAlarmsRule {
+  stage: string;
+  /** How long a release may wait for the upstream alarms to stop firing, in ms. */
+  timeoutMs: number;
 }
 
 export interface Pipeline {

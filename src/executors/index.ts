@@ -3,6 +3,7 @@
  * an executor without the engine. This file is the folder's only public door.
  */
 import type { Executor } from '../engine/executor.js';
+import { createAlarmCheckExecutor } from './alarm-check.js';
 import { createApprovalExecutor } from './approval.js';
 import { createEvaluationExecutor, type EvaluationExecutorOptions } from './evaluation.js';
 import { createNoopExecutor } from './noop.js';
@@ -21,6 +22,7 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
   return [
     createShellExecutor(opts.shell),
     createWaitExecutor(),
+    createAlarmCheckExecutor(),
     createApprovalExecutor(),
     createWebhookExecutor(opts.webhook),
     createNoopExecutor(),
@@ -29,6 +31,7 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
 }
 
 export { createApprovalExecutor } from './approval.js';
+export { createAlarmCheckExecutor } from './alarm-check.js';
 export { createEvaluationExecutor, type EvaluationExecutorOptions, type EvaluationRecord } from './evaluation.js';
 export { formatDurationMs, parseDurationMs } from './duration.js';
 export {

@@ -1,10 +1,10 @@
 /** A validated slipway.yaml → the core pipeline model. */
 import { DELIVERY } from '../core/index.js';
-import type { Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
+import type { AlarmSpec, Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
 import type { Path } from './problems.js';
-import type { SlipwayCondition, SlipwayFile } from './slipway-schema.js';
+import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
 import type { PlacedTask } from './slipway-walk.js';
 import { locate } from './source.js';
@@ -18,15 +18,17 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     const path = ['spec', 'stages', i];
     const after = afterOf(file.spec.stages, i);
     const triggeredOn = after.map((s): SequenceTrigger => ({ stage: s, sequence: DELIVERY, results: UPSTREAM_PASSED }));
-    const steps = stepsOf(stage, path).map((step) => ({ tasks: step.map((t) => mapTask(t, ref)) }));
+    const steps = stepsOf(stage, path).map((step) => ({ tasks: step.map((t) => withStageAlarms(mapTask(t, ref), stage)) }));
+    const entry = noAlarmsTask(file, stage, ref([...path, 'requireNoAlarms']));
     return {
       name: stage.name,
       after,
       promotion: stage.promotion,
       queue: stage.queue,
       requireUpstream: stage.requireUpstream,
-      sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps, source: ref([...path, 'tasks']) }],
+      sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps: entry ? [{ tasks: [entry] }, ...steps] : steps, source: ref([...path, 'tasks']) }],
       source: ref(path),
+      ...alarmFields(stage),
     };
   });
   return {
@@ -60,4 +62,63 @@ function mapCondition(cond: SlipwayCondition): TaskCondition {
   const given = cond.resultNot ?? cond.result ?? [];
   const results = [...new Set(typeof given === 'string' ? [given] : given)];
   return { kind: 'result', task: cond.task, results, negate };
+}
+
+const ALARM_INTERVAL_MS = 15_000;
+
+/** The name of the implicit first task of a stage with `requireNoAlarms` (alarm-checks.ts refuses it for a task). */
+const NO_ALARMS_TASK = 'upstream-alarms';
+
+/** An alarm as task properties carry it: as written, for the executors (wait, alarm-check) that poll it. */
+function alarmProperty(a: SlipwayAlarm): Record<string, unknown> {
+  return {
+    name: a.name,
+    ...(a.prometheus !== undefined ? { prometheus: a.prometheus } : {}),
+    ...(a.alertmanager !== undefined ? { alertmanager: a.alertmanager } : {}),
+    labels: a.labels,
+    ...(a.interval !== undefined ? { interval: a.interval } : {}),
+  };
+}
+
+function alarmFields(stage: SlipwayStage): Pick<StageSpec, 'alarms' | 'watch' | 'requireNoAlarms'> {
+  const alarms: AlarmSpec[] = (stage.alarms ?? []).map((a) => ({
+    name: a.name,
+    source: a.prometheus !== undefined ? { url: a.prometheus, api: 'prometheus' } : { url: a.alertmanager ?? '', api: 'alertmanager' },
+    labels: a.labels,
+    intervalMs: a.interval === undefined ? ALARM_INTERVAL_MS : parseDuration(a.interval),
+  }));
+  const fastest = alarms.length > 0 ? Math.min(...alarms.map((a) => a.intervalMs)) : ALARM_INTERVAL_MS;
+  return {
+    ...(alarms.length > 0 ? { alarms } : {}),
+    ...(stage.watch ? { watch: { forMs: parseDuration(stage.watch.for), intervalMs: stage.watch.interval === undefined ? fastest : parseDuration(stage.watch.interval) } } : {}),
+    ...(stage.requireNoAlarms ? { requireNoAlarms: { stage: stage.requireNoAlarms.stage, timeoutMs: parseDuration(stage.requireNoAlarms.timeout) } } : {}),
+  };
+}
+
+/** A soak in a stage with alarms watches them, unless the task lists its own (`alarms: []` for none). */
+function withStageAlarms(task: TaskSpec, stage: SlipwayStage): TaskSpec {
+  if (task.kind !== 'wait' || !stage.alarms?.length || task.properties.alarms !== undefined) return task;
+  return { ...task, properties: { ...task.properties, alarms: stage.alarms.map(alarmProperty) } };
+}
+
+/**
+ * `requireNoAlarms: {stage, timeout}` becomes an `alarm-check` task before the stage's own:
+ * it waits, visibly, while an alarm of that stage fires, and fails after `timeout`. Its own
+ * timeout leaves a minute more, so the check's message (which alarm) ends it, not the timer.
+ */
+function noAlarmsTask(file: SlipwayFile, stage: SlipwayStage, source: SourceRef): TaskSpec | undefined {
+  const rule = stage.requireNoAlarms;
+  const upstream = rule ? file.spec.stages.find((s) => s.name === rule.stage) : undefined;
+  if (!rule || !upstream) return undefined;
+  return {
+    name: NO_ALARMS_TASK,
+    kind: 'alarm-check',
+    properties: { stage: rule.stage, alarms: (upstream.alarms ?? []).map(alarmProperty), timeout: rule.timeout },
+    timeoutMs: parseDuration(rule.timeout) + 60_000,
+    retries: 0,
+    delayMs: 0,
+    if: { kind: 'success' },
+    continueOnFailure: false,
+    source,
+  };
 }

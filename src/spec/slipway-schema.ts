@@ -60,6 +60,31 @@ const stepSchema = z.union([taskSchema, parallelSchema], {
   error: (iss) => `expected a task {name, kind, ...} or a group {parallel: [tasks]}, got ${show(iss.input)}`,
 });
 
+const httpUrl = z
+  .string({ error: (iss) => `expected an http(s) URL, got ${show(iss.input)}` })
+  .refine((u) => URL.canParse(u) && ['http:', 'https:'].includes(new URL(u).protocol), { error: (iss) => `expected an http(s) URL such as http://127.0.0.1:9090, got ${show(iss.input)}` });
+
+export const alarmSchema = strict({
+  name: name('alarm').meta({ description: 'Unique within the stage; named in messages and events.' }),
+  prometheus: httpUrl.optional().meta({ description: 'A Prometheus server: firing alerts from /api/v1/alerts.' }),
+  alertmanager: httpUrl.optional().meta({ description: 'An Alertmanager: active alerts (not silenced or inhibited) from /api/v2/alerts.' }),
+  labels: z.record(z.string(), z.string()).default({}).meta({ description: 'Labels a firing alert must have (exact values); empty: any firing alert.' }),
+  interval: duration('an interval', false).optional().meta({ description: 'How often it is polled (default 15s).' }),
+})
+  .refine((a) => (a.prometheus === undefined) !== (a.alertmanager === undefined), { error: 'needs exactly one of prometheus or alertmanager (a URL)' })
+  .meta({ id: 'Alarm', description: 'An alarm signal: alerts firing in Prometheus or Alertmanager that match labels.', oneOf: [{ required: ['prometheus'] }, { required: ['alertmanager'] }] });
+
+/** A gate's properties are checked by the gate executor when the pipeline loads (as any task's). */
+const gateSchema = properties.meta({
+  id: 'Gate',
+  description: "A release gate's properties: delay, interval, steady, timeout and signals (http, prometheus, alarm, businessHours, stage); see docs/checks.md.",
+});
+
+const gatesSchema = strict({
+  entry: gateSchema.optional().meta({ description: "A gate before the stage's tasks: the task entry-gate, first in the sequence." }),
+  exit: gateSchema.optional().meta({ description: "A gate after the stage's tasks: the task exit-gate, last in the sequence." }),
+}).meta({ description: "Release gates around the stage's tasks: signals that must pass, in the same sample, for a steady period." });
+
 export const stageSchema = strict({
   name: name('stage').meta({ description: 'Unique within the pipeline.' }),
   after: z
@@ -70,6 +95,20 @@ export const stageSchema = strict({
   queue: z.enum(['fifo', 'supersede']).default('fifo').meta({ description: 'supersede: the newest waiting release wins.' }),
   requireUpstream: z.boolean().default(true).meta({ description: 'Only releases that passed the stages in after may enter.' }),
   tasks: z.array(stepSchema).min(1, { error: 'a stage needs at least one task' }).meta({ description: 'Run in order.' }),
+  gates: gatesSchema.optional(),
+  alarms: z.array(alarmSchema).optional().meta({ description: "The stage's alarms: watched while it soaks (wait tasks), during watch, and by stages that requireNoAlarms here." }),
+  watch: strict({
+    for: duration('a watch window', false).meta({ description: 'How long after a run succeeded the alarms are still watched.' }),
+    interval: duration('an interval', false).optional().meta({ description: "How often they are polled (default: the alarms' own, else 15s)." }),
+  })
+    .optional()
+    .meta({ description: 'Watch after success: an alarm firing in the window rolls the stage back and stops the release there.' }),
+  requireNoAlarms: strict({
+    stage: name('stage').meta({ description: 'An earlier stage whose alarms must not be firing.' }),
+    timeout: duration('a timeout', false).default('30m').meta({ description: 'How long a release waits for them to stop before its run fails (default 30m).' }),
+  })
+    .optional()
+    .meta({ description: 'Before a release enters, no alarm of the named earlier stage may be firing; the run waits, then fails after timeout.' }),
 }).meta({ id: 'Stage', description: 'A place a release can be, with the tasks that take it there.' });
 
 export const slipwaySchema = strict({
@@ -98,3 +137,4 @@ export type SlipwayFile = z.output<typeof slipwaySchema>;
 export type SlipwayStage = SlipwayFile['spec']['stages'][number];
 export type SlipwayTask = z.output<typeof taskSchema>;
 export type SlipwayCondition = SlipwayTask['if'];
+export type SlipwayAlarm = z.output<typeof alarmSchema>;
