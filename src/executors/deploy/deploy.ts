@@ -210,7 +210,7 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
   const slots = Object.fromEntries(Object.entries(p.slots).map(([s, v]) => [s, v.next]));
   const staged = plan.strategy === 'blue-green' || plan.strategy === 'dark';
   const note = staged ? `staged in ${Object.values(slots).join(', ')}; a release task switches traffic` : 'serving all traffic';
-  const analysed = p.analyses ? `; ${p.analyses.map((x) => `analysis at step ${x.step}: ${x.verdict}${x.by ? ` (${x.by})` : ''}`).join(', ')}` : '';
+  const analysed = p.analyses ? `; ${p.analyses.map((x) => `analysis at step ${x.step}: ${x.verdict}${x.by ? `, ${x.by}` : ''} (${x.reason})`).join(', ')}` : '';
   return { result: 'pass', message: `${plan.strategy}: ${note}${analysed}`, output: { strategy: plan.strategy, slots, traffic: p.traffic, ...(p.analyses ? { analyses: p.analyses } : {}) } };
 }
 
