@@ -6,6 +6,7 @@ import type { Executor } from '../engine/executor.js';
 import { createAlarmCheckExecutor } from './alarm-check.js';
 import { createApprovalExecutor } from './approval.js';
 import { createEvaluationExecutor, type EvaluationExecutorOptions } from './evaluation.js';
+import { createGateExecutor, type GateExecutorOptions } from './gate/index.js';
 import { createNoopExecutor } from './noop.js';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 import { createWaitExecutor } from './wait.js';
@@ -15,9 +16,10 @@ export interface BuiltinExecutorOptions {
   shell?: ShellExecutorOptions;
   webhook?: WebhookExecutorOptions;
   evaluation?: EvaluationExecutorOptions;
+  gate?: GateExecutorOptions;
 }
 
-/** One executor per built-in kind: shell, wait, approval, webhook, noop. */
+/** One executor per built-in kind: shell, wait, approval, webhook, noop, gate. */
 export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] {
   return [
     createShellExecutor(opts.shell),
@@ -27,12 +29,14 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
     createWebhookExecutor(opts.webhook),
     createNoopExecutor(),
     createEvaluationExecutor(opts.evaluation),
+    createGateExecutor(opts.gate),
   ];
 }
 
 export { createApprovalExecutor } from './approval.js';
 export { createAlarmCheckExecutor } from './alarm-check.js';
 export { createEvaluationExecutor, type EvaluationExecutorOptions, type EvaluationRecord } from './evaluation.js';
+export { createGateExecutor, parseGate, type GateExecutorOptions, type GateProgress, type GateSpec } from './gate/index.js';
 export { formatDurationMs, parseDurationMs } from './duration.js';
 export {
   MockExecutorContext,

@@ -28,6 +28,8 @@ export interface PlacedKind {
   kind: string;
   properties: Readonly<Record<string, unknown>>;
   path: Path;
+  /** Where its properties were written, when not at `path.properties` (a stage's `gates:`). */
+  propertiesPath?: Path;
 }
 
 /** Outside kinds a pipeline declares: a list (with its path) or, for Keptn, any kind. */
@@ -41,9 +43,10 @@ export function checkKinds(tasks: readonly PlacedKind[], catalog: KindCatalog, d
   for (const t of tasks) {
     const check = catalog.served.get(t.kind);
     if (check) {
+      const at = t.propertiesPath ?? [...t.path, 'properties'];
       for (const pr of check(t.properties)) {
-        const path = [...t.path, 'properties', ...fieldPath(pr.field)];
-        problems.push({ ...problem('SPEC_FIELD', path, `${t.kind} task '${t.name}': ${pr.message}`), field: `${formatPath(t.path)}.properties.${pr.field}` });
+        const path = [...at, ...fieldPath(pr.field)];
+        problems.push({ ...problem('SPEC_FIELD', path, `${t.kind} task '${t.name}': ${pr.message}`), field: `${formatPath(at)}.${pr.field}` });
       }
     } else if (declared !== 'any' && !outside.has(t.kind)) {
       const message = unknownKind(t, builtin);

@@ -1,6 +1,7 @@
 /** Rules of slipway.yaml that a schema cannot express: unique names, references, no cycles. */
 import { checkAlarms } from './alarm-checks.js';
 import { findCycles } from './dag.js';
+import { checkGateStages } from './gate-checks.js';
 import { duplicates, formatPath, list, problem } from './problems.js';
 import type { Path, Problem } from './problems.js';
 import type { SlipwayFile, SlipwayStage } from './slipway-schema.js';
@@ -22,6 +23,7 @@ export function checkSlipway(file: SlipwayFile): Problem[] {
     ...stages.flatMap((stage, i) => checkAfter(stages, stage, i)),
     ...checkCycles(stages),
     ...stages.flatMap((stage, i) => checkTasks(stage, ['spec', 'stages', i])),
+    ...checkGateStages(stages),
     ...checkAlarms(stages),
   ];
 }

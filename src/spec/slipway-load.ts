@@ -29,6 +29,6 @@ export function loadSlipway(source: Source, version: string, kinds?: KindCatalog
 
 function placedTasks(file: SlipwayFile): PlacedKind[] {
   return file.spec.stages.flatMap((stage, i) =>
-    stepsOf(stage, ['spec', 'stages', i]).flatMap((step) => step.map(({ task, path }) => ({ name: task.name, kind: task.kind, properties: task.properties, path }))),
+    stepsOf(stage, ['spec', 'stages', i]).flatMap((step) => step.map(({ task, path, propertiesPath }) => ({ name: task.name, kind: task.kind, properties: task.properties, path, ...(propertiesPath ? { propertiesPath } : {}) }))),
   );
 }
