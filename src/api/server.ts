@@ -25,6 +25,7 @@ import { executorRoutes } from './routes/executors.js';
 import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
+import { freezeRoutes } from './routes/freezes.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -92,6 +93,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
+  freezeRoutes(app, slipway);
 
   app.addHook('onReady', async () => {
     await feed.start();

@@ -49,7 +49,6 @@ export interface ApiToken {
   id: string;
   name: string;
   scopes: string[];
-  groups?: string[];
   token?: string;
   createdAt?: number;
 }

@@ -4,8 +4,6 @@
  * give the same events and effects. The events it returns have already been applied to
  * `state` through `evolve`; when it reports an error or ignores the input, it changed nothing.
  */
-import type { ApprovalAnswer } from './approvals.js';
-import { approveAhead } from './approvals.js';
 import { alarmRollbackTarget, decideStageAlarm } from './alarms.js';
 import type { Effect } from './effects.js';
 import { SlipwayError } from './errors.js';
@@ -34,7 +32,7 @@ export interface Decision {
   /** Why the input changed nothing although it was valid (a duplicate or a stale reply). */
   ignored?: string;
   /** What the input created or touched, for the caller's answer. */
-  value?: { releaseId?: string; runId?: string; leaseExpiresAt?: number; approval?: ApprovalAnswer };
+  value?: { releaseId?: string; runId?: string; leaseExpiresAt?: number };
 }
 
 export function decide(state: CoreState, input: Input, ctx: DecideContext): Decision {
@@ -71,8 +69,6 @@ function apply(tx: Tx, input: Input): Outcome {
     case 'run.retry':
     case 'run.unfreeze':
       return control(tx, input);
-    case 'release.approval':
-      return approveAhead(tx, input);
     case 'timer':
       return input.purpose === THAW_PURPOSE ? thawTimer(tx, input) : decideTask(tx, input);
     default:
@@ -120,7 +116,6 @@ function trigger(tx: Tx, input: TriggerInput): Outcome {
     artifacts: input.artifacts,
     provenance: input.provenance ?? {},
     createdAt: tx.now,
-    ...(input.by !== undefined ? { createdBy: input.by } : {}),
   };
   const existing = activeRunFor(tx, id, stage.name, sequence.name, input.project);
   if (existing) return { ignored: `release ${id} is already ${existing.state} in stage '${stage.name}'`, value: { releaseId: id, runId: existing.id } };
@@ -218,7 +213,6 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       break;
     }
     case 'promote':
-    case 'release.approval':
       req.releases.push(input.releaseId);
       break;
     case 'stage.alarm': {
