@@ -31,6 +31,7 @@ import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
+import { approvalRoutes } from './routes/approvals.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
 
@@ -88,6 +89,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   releaseRoutes(app, slipway);
   runRoutes(app, slipway);
   taskRoutes(app, slipway);
+  approvalRoutes(app, slipway);
   executorRoutes(app, slipway, shutdown.signal);
   eventRoutes(app, slipway);
   streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });

@@ -23,6 +23,8 @@ export interface Identity {
   tokenId: string;
   name: string;
   scopes: readonly string[];
+  /** The token's groups, carried into approvals (approval policies count by group). */
+  groups: readonly string[];
 }
 
 declare module 'fastify' {

@@ -49,6 +49,7 @@ export interface ApiToken {
   id: string;
   name: string;
   scopes: string[];
+  groups?: string[];
   token?: string;
   createdAt?: number;
 }

@@ -4,6 +4,8 @@
  * give the same events and effects. The events it returns have already been applied to
  * `state` through `evolve`; when it reports an error or ignores the input, it changed nothing.
  */
+import type { ApprovalAnswer } from './approvals.js';
+import { approveAhead } from './approvals.js';
 import { alarmRollbackTarget, decideStageAlarm } from './alarms.js';
 import type { Effect } from './effects.js';
 import { SlipwayError } from './errors.js';
@@ -32,7 +34,7 @@ export interface Decision {
   /** Why the input changed nothing although it was valid (a duplicate or a stale reply). */
   ignored?: string;
   /** What the input created or touched, for the caller's answer. */
-  value?: { releaseId?: string; runId?: string; leaseExpiresAt?: number };
+  value?: { releaseId?: string; runId?: string; leaseExpiresAt?: number; approval?: ApprovalAnswer };
 }
 
 export function decide(state: CoreState, input: Input, ctx: DecideContext): Decision {
@@ -69,6 +71,8 @@ function apply(tx: Tx, input: Input): Outcome {
     case 'run.retry':
     case 'run.unfreeze':
       return control(tx, input);
+    case 'release.approval':
+      return approveAhead(tx, input);
     case 'timer':
       return input.purpose === THAW_PURPOSE ? thawTimer(tx, input) : decideTask(tx, input);
     default:
@@ -116,6 +120,7 @@ function trigger(tx: Tx, input: TriggerInput): Outcome {
     artifacts: input.artifacts,
     provenance: input.provenance ?? {},
     createdAt: tx.now,
+    ...(input.by !== undefined ? { createdBy: input.by } : {}),
   };
   const existing = activeRunFor(tx, id, stage.name, sequence.name, input.project);
   if (existing) return { ignored: `release ${id} is already ${existing.state} in stage '${stage.name}'`, value: { releaseId: id, runId: existing.id } };
@@ -213,6 +218,7 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       break;
     }
     case 'promote':
+    case 'release.approval':
       req.releases.push(input.releaseId);
       break;
     case 'stage.alarm': {

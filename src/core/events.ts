@@ -7,6 +7,7 @@
  * | `sh.slipway.release.promotable` | a release passed what a manual stage needs; someone may promote it |
  * | `sh.slipway.release.rollback` | an earlier release is put back into a stage (its run follows) |
  * | `sh.slipway.release.alarm` | an alarm fired in a stage's watch window: the release's pass there became a failure |
+ * | `sh.slipway.release.approval` | someone approved or rejected a release in a stage: on its waiting approval task, or ahead of it |
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
  * | `sh.slipway.run.frozen` / `.thawed` / `.freeze-overridden` | a queued run held by a freeze window, let go when it ended, or by an admin |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
@@ -44,6 +45,7 @@ export const eventTypes = {
   releaseCreated: `${EVENT_PREFIX}release.created`,
   releasePromotable: `${EVENT_PREFIX}release.promotable`,
   releaseRollback: `${EVENT_PREFIX}release.rollback`,
+  releaseApproval: `${EVENT_PREFIX}release.approval`,
   releaseAlarm: `${EVENT_PREFIX}release.alarm`,
   runQueued: `${EVENT_PREFIX}run.queued`,
   runStarted: `${EVENT_PREFIX}run.started`,
@@ -80,6 +82,35 @@ export interface RollbackData {
   releaseId: string;
   reason?: string;
   by?: string;
+}
+/**
+ * One approve or reject. On a waiting approval task the event carries `runid` and
+ * `taskid`; one given ahead (before the run reached the stage) carries neither and is
+ * counted, as a second event naming it in `aheadId`, when the release's approval task in
+ * that stage waits.
+ */
+export interface ApprovalEventData {
+  releaseId: string;
+  stage: string;
+  decision: 'approve' | 'reject';
+  by: string;
+  /** The token's groups when it answered. */
+  groups: string[];
+  comment?: string;
+  /** UTC ms when it was given. */
+  givenAt: number;
+  /** Given before the run reached the stage. */
+  ahead?: boolean;
+  /** For one given ahead and now counted on a task: the id of the event that kept it. */
+  aheadId?: string;
+  /** On a task: its name and attempt. */
+  task?: string;
+  attempt?: number;
+  /** On a task: whether it counts toward the policy, and why not. */
+  counts?: boolean;
+  why?: string;
+  /** On a task: the policy's progress after it, in words. */
+  progress?: string;
 }
 export interface RunQueuedData {
   run: Run;

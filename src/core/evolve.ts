@@ -3,9 +3,10 @@
  * through `evolve` from an empty state rebuilds every run, pass and live entry.
  * This is the only function that changes CoreState.
  */
-import type { FreezeOverriddenData, ReleaseCreatedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import type { ReleaseAlarmData } from './events.js';
+import type { FreezeOverriddenData, ReleaseCreatedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
+import { foldApproval } from './approval-log.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
 import type { CoreState } from './state.js';
@@ -27,6 +28,9 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       return;
     case eventTypes.releaseAlarm:
       evolveAlarm(state, ev.data as unknown as ReleaseAlarmData, at);
+      return;
+    case eventTypes.releaseApproval:
+      foldApproval(state, ev);
       return;
     case eventTypes.runQueued: {
       const run = structuredClone((ev.data as unknown as RunQueuedData).run);

@@ -12,4 +12,8 @@ export type { DecideContext } from './tx.js';
 export { releaseIdOf, releaseContent } from './release.js';
 export { retryBackoffMs } from './task-inputs.js';
 export * from './promotion.js';
+export * from './approval-policy.js';
+export type { ApprovalAnswer } from './approvals.js';
+export { approvalProgress } from './approvals.js';
+export { foldAhead } from './approval-log.js';
 export { THAW_PURPOSE, thawTimerId } from './freeze.js';

@@ -18,7 +18,8 @@ export type Input =
   | TaskHeartbeatInput
   | TimerInput
   | RunControlInput
-  | StageAlarmInput;
+  | StageAlarmInput
+  | ApprovalInput;
 
 export interface InputBase {
   id: string;
@@ -124,6 +125,21 @@ export interface TaskSignalInput extends InputBase {
   taskId: string;
   signal: string;
   payload?: Readonly<Record<string, unknown>>;
+  /** The groups of the token that sent it: approval policies count approvers by group. */
+  groups?: readonly string[];
+}
+
+/**
+ * Approve or reject a release in a stage (scope approve:<stage>): counted on the release's
+ * approval task there if it waits, else kept and counted when it does.
+ */
+export interface ApprovalInput extends InputBase {
+  type: 'release.approval';
+  releaseId: string;
+  stage: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
+  groups?: readonly string[];
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ApprovalRecord } from './approval-policy.js';
 import type { Result, SequenceSpec } from './pipeline.js';
 
 /** `{service → artifact reference}`; the reference is opaque to the core. */
@@ -19,6 +20,8 @@ export interface Release {
   artifacts: Artifacts;
   provenance: Provenance;
   createdAt: number;
+  /** The identity whose trigger created it: it does not count toward its own approval policies. */
+  createdBy?: string;
 }
 
 /**
@@ -98,6 +101,12 @@ export interface TaskRun {
    * yet, and for tasks started before claims carried lease tokens.
    */
   claim?: TaskClaim;
+  /** An approval task's approves and rejects (each tagged with the attempt it was given to). */
+  approvals?: TaskApproval[];
+}
+
+export interface TaskApproval extends ApprovalRecord {
+  attempt: number;
 }
 
 export interface TaskClaim {

@@ -4,6 +4,7 @@
  * releases, runs and artifact passes on demand, see `requirements`). `evolve` is the only
  * writer; it records what it changed in `dirty` so the engine writes exactly that.
  */
+import type { ApprovalRecord } from './approval-policy.js';
 import type { ArtifactPass, LiveEntry, Release, Run, StagePass } from './model.js';
 import type { Pipeline } from './pipeline.js';
 
@@ -11,6 +12,16 @@ export interface ReleaseState {
   release: Release;
   /** By `stage\0sequence`: the latest outcome of this release there. */
   passes: Map<string, StagePass>;
+  /**
+   * By stage: approvals given ahead, not yet counted by an approval task. Not a projection:
+   * the engine folds them from the log when it loads the release (`foldApproval`).
+   */
+  ahead?: Map<string, AheadApproval[]>;
+}
+
+/** An approval given ahead: the record and the id of the event that keeps it. */
+export interface AheadApproval extends ApprovalRecord {
+  id: string;
 }
 
 export interface Dirty {

@@ -3,6 +3,8 @@
  * person's signal (approve, stop a soak), and the task's durable timers. Who may reply
  * on a task is decided here too, before anything changes (see `task-owner.ts`).
  */
+import type { ApprovalAnswer } from './approvals.js';
+import { answerApproval, countAhead, isPolicySignal } from './approvals.js';
 import { SlipwayError } from './errors.js';
 import { advance } from './flow.js';
 import type { TaskClaimedInput, TaskFinishedInput, TaskHeartbeatInput, TaskSignalInput, TaskStartedInput, TaskSuspendedInput, TimerInput } from './inputs.js';
@@ -14,7 +16,7 @@ import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, sp
 import type { Tx } from './tx.js';
 
 type TaskInput = TaskStartedInput | TaskFinishedInput | TaskSuspendedInput | TaskSignalInput | TaskClaimedInput | TaskHeartbeatInput | TimerInput;
-type Outcome = { ignored?: string; value?: { runId?: string; releaseId?: string; leaseExpiresAt?: number } };
+type Outcome = { ignored?: string; value?: { runId?: string; releaseId?: string; leaseExpiresAt?: number; approval?: ApprovalAnswer } };
 
 /** Backoff before retry attempt n+1 when the executor named none: 1 s, 2 s, 4 s … at most 1 min. */
 export function retryBackoffMs(attempt: number): number {
@@ -44,6 +46,7 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
     case 'task.suspended':
       if (!active) return { ignored: `task ${input.taskId} is ${task.state}`, value };
       suspendTask(tx, run, task, input);
+      countAhead(tx, run, task);
       advance(tx, run);
       return { value };
     case 'task.signal':
@@ -80,6 +83,7 @@ function signal(tx: Tx, run: Run, task: TaskRun, input: TaskSignalInput, current
       field: 'signal',
     });
   }
+  if (isPolicySignal(task, input.signal)) return answerApproval(tx, run, task, input);
   signalTask(tx, run, task, input.signal, input.payload);
   advance(tx, run);
   return { value: { runId: run.id, releaseId: run.releaseId } };

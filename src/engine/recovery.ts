@@ -3,8 +3,8 @@
  * releases, the live table, timers, the outbox to re-dispatch) and on demand before a
  * decision that needs something not in memory (see core `requirements`).
  */
-import type { CoreState, Requirements, Run, Timer } from '../core/index.js';
-import { artifactKey, createState, indexRun, liveKey, passKey } from '../core/index.js';
+import type { CoreState, ReleaseState, Requirements, Run, Timer } from '../core/index.js';
+import { artifactKey, createState, eventTypes, foldAhead, indexRun, liveKey, passKey } from '../core/index.js';
 import type { OutboxRow, Store } from '../store/index.js';
 
 export interface Recovered {
@@ -40,7 +40,11 @@ async function loadReleases(store: Store, state: CoreState, ids: string[]): Prom
     const release = await store.getRelease(id);
     if (!release) continue;
     const passes = new Map((await store.stagePasses(id)).map((p) => [passKey(p.stage, p.sequence), p]));
-    state.releases.set(id, { release, passes });
+    const rs: ReleaseState = { release, passes };
+    // Approvals given ahead live only in the log until a task counts them: fold them back in.
+    const approvals = await store.events({ project: release.project, types: [eventTypes.releaseApproval], sinceMs: release.createdAt });
+    for (const { event } of approvals) foldAhead(rs, event);
+    state.releases.set(id, rs);
   }
 }
 

@@ -102,6 +102,8 @@ export interface TokenRow {
   hash: string;
   /** `read`, `trigger`, `approve:<stage>`, `approve:*`, `execute`, `admin`. */
   scopes: string[];
+  /** Groups approval policies count approvers by (`qa`, `release-managers`); absent: none. */
+  groups?: string[];
   createdAt: number;
   createdBy?: string;
 }

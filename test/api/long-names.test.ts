@@ -45,7 +45,7 @@ describe('names at their limits', () => {
     });
     const approved = await h.call('POST', `/api/v1/tasks/${taskId}/approve`, { body: { comment: 'long names work' } });
     expect(approved.statusCode).toBe(200);
-    expect(approved.json()).toStrictEqual({ taskId, runId });
+    expect(approved.json()).toStrictEqual({ taskId, runId, approval: { counts: true, why: null, outcome: 'approved', progress: '1 of 1 approval (t-admin)' } });
     await eventually(async () => ((await h.call('GET', `/api/v1/runs/${runId}`)).json() as { state: string }).state === 'succeeded' || undefined);
     expect((await h.call('GET', `/api/v1/projects/${LONG_PROJECT}/status`)).statusCode).toBe(200);
   });

@@ -41,7 +41,7 @@ describe('a release through the API', () => {
     expect(again.json()).toStrictEqual({ releaseId, runId: approval.runId, created: false });
     expect((await h.call('POST', `/api/v1/tasks/${approval.taskId}/approve`, { token: h.tokens.trigger, body: {} })).statusCode).toBe(403);
     const ok = await h.call('POST', `/api/v1/tasks/${approval.taskId}/approve`, { token: h.tokens['approve:production'], body: { comment: 'ship it' } });
-    expect(ok.json()).toStrictEqual({ taskId: approval.taskId, runId: approval.runId });
+    expect(ok.json()).toStrictEqual({ taskId: approval.taskId, runId: approval.runId, approval: { counts: true, why: null, outcome: 'approved', progress: '1 of 1 approval (t-approve_production)' } });
 
     const prod = await eventually(async () => {
       const r = await runOf(approval.runId);

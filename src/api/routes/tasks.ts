@@ -1,54 +1,36 @@
 /**
- * What people do with tasks: see the approvals waiting, approve or reject one (scope
- * `approve:<stage>`), or send another signal (`stop`/`skip` a soak; scope `trigger`).
- * Approvals go through their own routes so the stage-bound scope cannot be bypassed.
+ * What people do with tasks: approve or reject one (scope `approve:<stage>`), or send
+ * another signal (`stop`/`skip` a soak; scope `trigger`). Approvals go through their own
+ * routes so the stage-bound scope cannot be bypassed; the list of what waits is in
+ * approvals.ts. An approve under a policy may be recorded without deciding the task: the
+ * answer says whether it counted and what is still missing.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { SlipwayError, taskId } from '../../core/index.js';
+import { SlipwayError } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { BoundedJson, Name, TaskParams, errors } from '../schemas/common.js';
-import type { Api } from '../types.js';
+import type { Api, Identity } from '../types.js';
 import { by } from '../types.js';
+import { ApprovalResult } from './approvals.js';
 import { requireTask } from './task-lookup.js';
 
-const Approval = z.object({
+const Answer = z.object({
   taskId: z.string(),
-  project: z.string(),
-  stage: z.string(),
   runId: z.string(),
-  releaseId: z.string(),
-  task: z.string(),
-  since: z.number().int().nullable(),
-  message: z.string().nullable(),
+  approval: ApprovalResult.optional().describe('for an approval task under a policy: whether this answer counted and what is still missing'),
 });
-const Answer = z.object({ taskId: z.string(), runId: z.string() });
 const APPROVAL_SIGNALS = new Set(['approve', 'reject']);
 
 export function taskRoutes(app: Api, slipway: Slipway): void {
   const { engine } = slipway;
 
-  app.get('/api/v1/approvals', {
-    config: { scope: 'read' },
-    schema: { summary: 'Tasks waiting for approve or reject', querystring: z.object({ project: z.string().optional() }), response: { 200: z.object({ approvals: z.array(Approval) }), ...errors } },
-    handler: async (req) => {
-      const approvals: z.infer<typeof Approval>[] = [];
-      for (const run of engine.view.runs.values()) {
-        if (req.query.project !== undefined && run.project !== req.query.project) continue;
-        for (const t of run.tasks) {
-          if (t.state !== 'waiting' || !(t.waitingFor ?? '').split('|').includes('approve')) continue;
-          const id = taskId(run.id, t.name, t.attempt);
-          approvals.push({ taskId: id, project: run.project, stage: run.stage, runId: run.id, releaseId: run.releaseId, task: t.name, since: t.startedAt ?? t.triggeredAt ?? null, message: t.message ?? null });
-        }
-      }
-      return { approvals: approvals.sort((a, b) => (a.since ?? 0) - (b.since ?? 0)) };
-    },
-  });
-
-  const signal = async (id: string, name: string, payload: Record<string, unknown> | undefined, who: string) => {
+  const signal = async (id: string, name: string, payload: Record<string, unknown> | undefined, identity: Identity | null) => {
     const { run } = await requireTask(slipway, id);
-    await engine.apply({ type: 'task.signal', id: randomUUID(), taskId: id, signal: name, by: who, ...(payload ? { payload } : {}) });
-    return { taskId: id, runId: run.id };
+    const groups = identity && identity.groups.length > 0 ? { groups: identity.groups } : {};
+    const d = await engine.apply({ type: 'task.signal', id: randomUUID(), taskId: id, signal: name, by: by(identity), ...groups, ...(payload ? { payload } : {}) });
+    const a = d.value?.approval;
+    return { taskId: id, runId: run.id, ...(a ? { approval: { counts: a.counts, why: a.why ?? null, outcome: a.outcome, progress: a.progress } } : {}) };
   };
 
   for (const name of APPROVAL_SIGNALS) {
@@ -60,7 +42,7 @@ export function taskRoutes(app: Api, slipway: Slipway): void {
         body: z.object({ comment: z.string().max(2000).optional() }),
         response: { 200: Answer, ...errors },
       },
-      handler: async (req) => signal(req.params.taskId, name, req.body.comment !== undefined ? { comment: req.body.comment } : undefined, by(req.identity)),
+      handler: async (req) => signal(req.params.taskId, name, req.body.comment !== undefined ? { comment: req.body.comment } : undefined, req.identity),
     });
   }
 
@@ -76,7 +58,7 @@ export function taskRoutes(app: Api, slipway: Slipway): void {
       if (APPROVAL_SIGNALS.has(req.body.signal)) {
         throw new SlipwayError('INVALID_INPUT', `signal '${req.body.signal}' goes through POST /api/v1/tasks/{taskId}/${req.body.signal}, which checks the approve:<stage> scope`, { field: 'signal' });
       }
-      return signal(req.params.taskId, req.body.signal, req.body.payload, by(req.identity));
+      return signal(req.params.taskId, req.body.signal, req.body.payload, req.identity);
     },
   });
 }

@@ -10,11 +10,14 @@ export function registerToken(program: Command): void {
   serverCommand(token, 'create', 'create a token; it is shown once')
     .argument('<name>', 'who or what uses it')
     .option('--scope <scope>', 'read | trigger | approve:<stage> | approve:* | execute | execute:<kind> | admin (repeatable)', collect, [])
+    .option('--group <group>', 'a group approval policies count this token in, e.g. qa or release-managers (repeatable)', collect, [])
     .action(
-      act<{ scope: string[] }>(async (ctx, [name], o) => {
-        const t = await ctx.client.request<ApiToken>('POST', '/api/v1/tokens', { body: { name, scopes: o.scope.length ? o.scope : ['read'] } });
+      act<{ scope: string[]; group: string[] }>(async (ctx, [name], o) => {
+        const body = { name, scopes: o.scope.length ? o.scope : ['read'], ...(o.group.length ? { groups: o.group } : {}) };
+        const t = await ctx.client.request<ApiToken>('POST', '/api/v1/tokens', { body });
         if (ctx.json) return ctx.emit(t);
-        ctx.print(`token ${t.id} (${t.name}: ${t.scopes.join(', ')}) — shown once, keep it safe:`);
+        const groups = t.groups?.length ? `; groups: ${t.groups.join(', ')}` : '';
+        ctx.print(`token ${t.id} (${t.name}: ${t.scopes.join(', ')}${groups}) — shown once, keep it safe:`);
         ctx.print(t.token ?? '');
       }),
     );
@@ -22,7 +25,7 @@ export function registerToken(program: Command): void {
     act(async (ctx) => {
       const r = await ctx.client.request<{ tokens: ApiToken[] }>('GET', '/api/v1/tokens');
       if (ctx.json) return ctx.emit(r);
-      ctx.print(table(['ID', 'NAME', 'SCOPES', 'CREATED'], r.tokens.map((t) => [t.id, t.name, t.scopes.join(','), ago(t.createdAt)])));
+      ctx.print(table(['ID', 'NAME', 'SCOPES', 'GROUPS', 'CREATED'], r.tokens.map((t) => [t.id, t.name, t.scopes.join(','), t.groups?.join(',') || '-', ago(t.createdAt)])));
     }),
   );
   serverCommand(token, 'revoke', 'revoke a token')

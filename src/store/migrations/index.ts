@@ -9,6 +9,7 @@ import { initialSchema } from './0001-initial.js';
 import { accessSchema } from './0002-access.js';
 import { runSpecsSchema } from './0003-run-specs.js';
 import { secretsSchema } from './0004-secrets.js';
+import { approvalEventsSchema } from './0005-approval-events.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -20,6 +21,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0002-access': accessSchema(),
     '0003-run-specs': runSpecsSchema(),
     '0004-secrets': secretsSchema(),
+    '0005-approval-events': approvalEventsSchema(),
   };
 }
 
