@@ -15,6 +15,7 @@ import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
+import { freezeHold } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
 import type { KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { loadPipeline } from './spec/index.js';
@@ -45,6 +46,8 @@ export interface Slipway {
   platform: LocalPlatform;
   store: Store;
   dataDir: string;
+  /** The clock the engine decides by (views that say "now", such as freeze status, read it too). */
+  clock: Clock;
   executors: Executor[];
   /** Secrets by reference: names, sources and dates; values only for executors. */
   secrets: Secrets;
@@ -97,6 +100,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     log,
     workDir: dataDir,
     secrets,
+    freezeHold,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
@@ -129,6 +133,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     platform,
     store,
     dataDir,
+    clock: opts.clock ?? systemClock,
     executors,
     secrets,
     alarmWatch,

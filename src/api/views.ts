@@ -43,6 +43,10 @@ export function runView(r: Run): z.infer<typeof RunView> {
     triggeredBy: n(r.triggeredBy),
     pipelineVersion: r.pipelineVersion,
     tasks: r.tasks.map((t) => taskView(r, t)),
+    origin: n(r.origin),
+    // A run that ended is no longer held, whatever it was when it ended.
+    frozen: r.frozen && r.state === 'queued' ? { windows: [...r.frozen.windows], until: r.frozen.until, since: r.frozen.since, atLeast: r.frozen.atLeast ?? false, reason: n(r.frozen.reason) } : null,
+    freezeOverride: r.freezeOverride ? { ...r.freezeOverride, windows: [...r.freezeOverride.windows] } : null,
   };
 }
 

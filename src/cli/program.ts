@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
+import { registerFreeze } from './commands/freeze.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerControl(program);
   registerEvents(program);
+  registerFreeze(program);
   registerToken(program);
   registerSecret(program);
   registerSlo(program);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, Input, Pipeline, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, requirements } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
@@ -39,6 +39,8 @@ export interface EngineOptions {
   defaultTimeoutMs?: number;
   /** Resolves `${secret:NAME}` for executors (and outside executors' claims) and redacts what they report. */
   secrets?: SecretResolver;
+  /** The freeze calendar (src/triggers): what holds a stage given a pipeline's windows. Absent: nothing freezes. */
+  freezeHold?: (windows: readonly FreezeWindowSpec[], stage: string, at: number, origin: RunOrigin) => FreezeHold | undefined;
 }
 
 interface Pending {
@@ -89,6 +91,10 @@ export class Engine {
       hash: sha256,
       defaultTimeoutMs: (kind, props) => this.executors.get(kind)?.defaultTimeoutMs?.(props) ?? fallback,
       startsOnDispatch: (kind) => this.executors.has(kind),
+      freezeAt: (project, stage, at, origin) => {
+        const windows = this.state.pipelines.get(project)?.freezes;
+        return windows?.length && opts.freezeHold ? opts.freezeHold(windows, stage, at, origin) : undefined;
+      },
     };
     this.dispatcher = new Dispatcher({
       state: () => this.state,

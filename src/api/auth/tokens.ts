@@ -18,12 +18,13 @@ export function hashToken(token: string): string {
 }
 
 /** Saves a token under `name`; ALREADY_EXISTS when the name (or the token) is taken. */
-export async function saveToken(store: Store, input: { name: string; scopes: string[]; token: string; createdBy?: string; now: number }): Promise<TokenRow> {
+export async function saveToken(store: Store, input: { name: string; scopes: string[]; groups?: string[]; token: string; createdBy?: string; now: number }): Promise<TokenRow> {
   const row: TokenRow = {
     id: `tok_${randomUUID()}`,
     name: input.name,
     hash: hashToken(input.token),
     scopes: [...new Set(input.scopes)],
+    ...(input.groups && input.groups.length > 0 ? { groups: [...new Set(input.groups)].sort() } : {}),
     createdAt: input.now,
     ...(input.createdBy ? { createdBy: input.createdBy } : {}),
   };
@@ -50,7 +51,7 @@ export class TokenCache {
     const hit = this.known.get(hash);
     if (hit && Date.now() - hit.at < this.ttlMs) return hit.identity;
     const row = await this.store.tokenByHash(hash);
-    const identity = row ? { tokenId: row.id, name: row.name, scopes: row.scopes } : null;
+    const identity = row ? { tokenId: row.id, name: row.name, scopes: row.scopes, groups: row.groups ?? [] } : null;
     if (this.known.size > 10_000) this.known.clear();
     this.known.set(hash, { identity, at: Date.now() });
     return identity;

@@ -12,7 +12,8 @@ import type { Api } from '../types.js';
 import { by } from '../types.js';
 
 const Scope = z.string().regex(SCOPE_PATTERN, `a scope is one of ${SCOPE_HELP}`);
-const TokenInfo = z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), createdAt: z.number().int(), createdBy: z.string().nullable() });
+const Group = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "a group name uses letters, digits, '.', '_' and '-'");
+const TokenInfo = z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), groups: z.array(z.string()), createdAt: z.number().int(), createdBy: z.string().nullable() });
 const SubscriptionInfo = z.object({ id: z.string(), kind: z.string(), url: z.string(), createdAt: z.number().int(), createdBy: z.string().nullable() });
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'give an http:// or https:// URL' });
 
@@ -29,14 +30,14 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: {
       summary: 'Create a token (shown once)',
-      body: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, "use letters, digits, '.', '_', '@' and '-'"), scopes: z.array(Scope).min(1) }),
-      response: { 201: z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), token: z.string() }), ...errors },
+      body: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, "use letters, digits, '.', '_', '@' and '-'"), scopes: z.array(Scope).min(1), groups: z.array(Group).max(50).optional().describe('groups approval policies count approvers by (e.g. qa, release-managers)') }),
+      response: { 201: z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), groups: z.array(z.string()), token: z.string() }), ...errors },
     },
     handler: async (req, reply) => {
       const token = newToken();
-      const row = await saveToken(store, { name: req.body.name, scopes: req.body.scopes, token, createdBy: by(req.identity), now: Date.now() });
+      const row = await saveToken(store, { name: req.body.name, scopes: req.body.scopes, ...(req.body.groups ? { groups: req.body.groups } : {}), token, createdBy: by(req.identity), now: Date.now() });
       tokens.forget();
-      return reply.code(201).send({ id: row.id, name: row.name, scopes: row.scopes, token });
+      return reply.code(201).send({ id: row.id, name: row.name, scopes: row.scopes, groups: row.groups ?? [], token });
     },
   });
 
@@ -44,7 +45,7 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: { summary: 'List tokens (never their values)', response: { 200: z.object({ tokens: z.array(TokenInfo) }), ...errors } },
     handler: async () => ({
-      tokens: (await store.listTokens()).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes, createdAt: t.createdAt, createdBy: t.createdBy ?? null })),
+      tokens: (await store.listTokens()).map((t) => ({ id: t.id, name: t.name, scopes: t.scopes, groups: t.groups ?? [], createdAt: t.createdAt, createdBy: t.createdBy ?? null })),
     }),
   });
 

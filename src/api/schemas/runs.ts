@@ -41,6 +41,17 @@ export const RunView = z
     triggeredBy: z.string().nullable(),
     pipelineVersion: z.string(),
     tasks: z.array(TaskView),
+    origin: z.enum(['person', 'automation']).nullable().optional().describe('who set it off: a person, or automation (auto promotion, schedules); freeze windows for automation hold only the latter'),
+    frozen: z
+      .object({ windows: z.array(z.string()), until: z.number().int(), since: z.number().int(), atLeast: z.boolean(), reason: z.string().nullable() })
+      .nullable()
+      .optional()
+      .describe('while queued: the freeze window holding it back, and until when (UTC ms)'),
+    freezeOverride: z
+      .object({ by: z.string(), reason: z.string(), at: z.number().int(), windows: z.array(z.string()) })
+      .nullable()
+      .optional()
+      .describe('an admin let it through a freeze window: who, why, when'),
   });
 
 export const RunList = z.object({ runs: z.array(RunView), nextCursor: z.string().nullable() });

@@ -29,7 +29,8 @@ export function registerRuns(program: Command): void {
           query: { project: o.project, stage: o.stage, release: o.release, state: o.state.length ? o.state : undefined, limit: o.limit, cursor: o.cursor },
         });
         if (ctx.json) return ctx.emit(page);
-        const rows = page.runs.map((r) => [r.id, r.project, r.stage, r.releaseId, resultColor(r.state)(r.state), r.result ?? '-', ago(r.queuedAt)]);
+        // A queued run held by a freeze window shows as frozen.
+        const rows = page.runs.map((r) => [r.id, r.project, r.stage, r.releaseId, r.frozen ? 'frozen' : resultColor(r.state)(r.state), r.result ?? '-', ago(r.queuedAt)]);
         ctx.print(table(['RUN', 'PROJECT', 'STAGE', 'RELEASE', 'STATE', 'RESULT', 'QUEUED'], rows));
         if (page.nextCursor) ctx.print(`more: --cursor ${page.nextCursor}`);
       }),
@@ -39,6 +40,8 @@ export function registerRuns(program: Command): void {
 export function printRun(r: ApiRun, print: (l: string) => void): void {
   print(`run ${r.id}  ${r.project}/${r.stage} (${r.sequence})  release ${r.releaseId}`);
   print(`state ${resultColor(r.state)(r.state)}${r.result ? `  result ${resultColor(r.result)(r.result)}` : ''}  services ${r.services.join(', ')}${r.reason ? `  (${r.reason})` : ''}`);
+  if (r.frozen) print(`frozen by ${r.frozen.windows.join(', ')} until ${r.frozen.atLeast ? 'at least ' : ''}${new Date(r.frozen.until).toISOString()}${r.frozen.reason ? `: ${r.frozen.reason}` : ''}`);
+  if (r.freezeOverride) print(`freeze ${r.freezeOverride.windows.join(', ')} overridden by ${r.freezeOverride.by}: ${r.freezeOverride.reason}`);
   const rows = r.tasks.map((t) => [
     t.name,
     t.kind,

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { StatusMatrix } from '../api-types.js';
 import { act, serverCommand } from '../context.js';
+import { printFreezeLines } from './freeze.js';
 import { color, resultColor } from '../output.js';
 import { ago, table } from '../table.js';
 
@@ -34,6 +35,7 @@ export function registerStatus(program: Command): void {
           ]),
         );
         ctx.print(table(['STAGE', 'SERVICE', 'ARTIFACT', 'RELEASE', 'STATE', 'SINCE', 'ENDPOINT', ''], rows));
+        await printFreezeLines(ctx, opts.project);
       }),
     );
 }

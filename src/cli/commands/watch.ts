@@ -49,6 +49,12 @@ function line(ev: SlipwayEvent): string | undefined {
   }
   if (ev.type === 'sh.slipway.run.finished') return `${stage} ${resultColor(String(d['state']))(String(d['state']))}${d['result'] ? ` (${String(d['result'])})` : ''}`;
   if (ev.type === 'sh.slipway.run.started') return `${stage} running`;
+  if (ev.type === 'sh.slipway.run.frozen') {
+    const until = new Date(Number(d['until'])).toISOString().slice(0, 16).replace('T', ' ');
+    return `${stage} frozen by ${(d['windows'] as string[]).join(', ')} until ${d['atLeast'] ? 'at least ' : ''}${until} UTC${d['reason'] ? `: ${String(d['reason'])}` : ''}`;
+  }
+  if (ev.type === 'sh.slipway.run.thawed') return `${stage} ${String(d['reason'])}`;
+  if (ev.type === 'sh.slipway.run.freeze-overridden') return `${stage} freeze ${(d['windows'] as string[]).join(', ')} overridden by ${String(d['by'])}: ${String(d['reason'])}`;
   if (ev.type === 'sh.slipway.release.promotable') return `${stage} waits for a manual promotion`;
   return undefined;
 }
