@@ -402,9 +402,12 @@ export interface Exporter {
   close(): Promise<void>;
 }
 
-/** A real HTTP /metrics endpoint on 127.0.0.1 serving its own prom-client Registry. */
-export async function startExporter(): Promise<Exporter> {
-  const registry = new Registry();
+/**
+ * A real HTTP /metrics endpoint on 127.0.0.1 serving its own prom-client Registry, or `registry`
+ * when given (e.g. the one a Router writes its series to, so Prometheus scrapes the router).
+ */
+export async function startExporter(opts: { registry?: Registry } = {}): Promise<Exporter> {
+  const registry = opts.registry ?? new Registry();
   let scrapes = 0;
   const server: Server = createHttpServer((req, res) => {
     if (req.url !== '/metrics') {
