@@ -26,7 +26,7 @@ import { comparisonEvaluations, createPrometheusSliProvider, scoreSlo } from '..
 import type { Slo, SliProvider, SloEvaluation, SloHistory, SloValues } from '../evaluation/index.js';
 import { loadKeptnSliFile, loadKeptnSloFile } from '../spec/index.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
-import { assertValid, describe, isStringMap, stringMapProblems, type Problem, type Properties } from './properties.js';
+import { assertValid, describe, isStringMap, refersToSecret, stringMapProblems, type Problem, type Properties } from './properties.js';
 
 const DEFAULT_WINDOW_MS = 5 * 60_000;
 /** How many earlier runs are read for comparison data (the lighthouse compares with at most a few). */
@@ -75,7 +75,9 @@ function problems(props: Properties): Problem[] {
     out.push({ field: 'provider', message: `provider must be prometheus or router, got ${describe(props.provider)}` });
   }
   const prom = props.prometheus;
-  if (prom !== undefined && (typeof prom !== 'object' || prom === null || typeof (prom as { url?: unknown }).url !== 'string' || !/^https?:\/\//.test((prom as { url: string }).url))) {
+  const url = typeof prom === 'object' && prom !== null ? (prom as { url?: unknown }).url : undefined;
+  // A `${secret:…}` URL is only known when the task runs.
+  if (prom !== undefined && (typeof url !== 'string' || !(/^https?:\/\//.test(url) || refersToSecret(url)))) {
     out.push({ field: 'prometheus', message: `prometheus must be { url: http(s)://… }, got ${describe(prom)}` });
   }
   for (const field of ['window', 'timeframe'] as const) {

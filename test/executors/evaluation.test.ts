@@ -109,6 +109,7 @@ describe('evaluation task: properties', () => {
     expect(fields({ window: 'soon' })[0]).toMatch(/^window: window must be a duration of at least 1s/);
     expect(fields({ labels: { a: 1 } })[0]).toMatch(/^labels: labels must be a map of strings/);
     expect(fields({ slo: 'slo.yaml', provider: 'router', window: '5m', labels: { slot: 'blue' } })).toEqual([]);
+    expect(fields({ slo: 'slo.yaml', sli: 'sli.yaml', prometheus: { url: '${secret:PROM_URL}' } })).toEqual([]);
   });
 
   it('refuses a bad SLO file at once (no retry), naming file:line and the criterion', async () => {
