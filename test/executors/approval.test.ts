@@ -74,4 +74,65 @@ describe('approval executor (Keptn semantics)', () => {
   it('waits up to seven days by default', () => {
     expect(approval.defaultTimeoutMs!({})).toBe(7 * 24 * 3_600_000);
   });
+
+  it('names the field of every bad policy property', () => {
+    expect(approval.validate!({ minApprovers: 'two', approvers: [{ groups: ['qa'], min: 0 }], allowTriggerer: 'yes', timeout: 'soon', onTimeout: 'skip' }).map((p) => p.field)).toEqual([
+      'minApprovers',
+      'approvers[0].min',
+      'allowTriggerer',
+      'timeout',
+      'onTimeout',
+    ]);
+    expect(approval.validate!({ onTimeout: 'pass' })).toEqual([
+      { field: 'onTimeout', message: 'onTimeout needs a timeout (e.g. `timeout: 4h`): without one the approval waits until the task times out and fails' },
+    ]);
+    expect(approval.validate!({ timeout: '500ms' })[0]!.message).toContain('shorter than 1s');
+    expect(approval.validate!({ minApprovers: 2, approvers: [{ groups: ['qa'], min: 2 }], allowTriggerer: true, timeout: '4h', onTimeout: 'pass', pass: 'manual' })).toEqual([]);
+  });
+
+  it('says what the policy needs while it waits, and when it times out', async () => {
+    ctx = mockExecutorContext({
+      task: { name: 'approve', kind: 'approval', properties: { minApprovers: 3, approvers: [{ groups: ['release-managers'] }, { groups: ['qa'], min: 2 }], timeout: '2h', onTimeout: 'pass' } },
+      now: Date.UTC(2026, 11, 1),
+    });
+    expect(await approval.execute(ctx)).toEqual({
+      suspend: {
+        waitingFor: 'approve|reject',
+        until: Date.UTC(2026, 11, 1, 2),
+        message:
+          'waiting for manual approval (result so far: none); needs 3 approvals; 1 from group release-managers and 2 from group qa; the triggerer cannot count; passes without a decision at 2026-12-01T02:00:00.000Z',
+      },
+    });
+  });
+
+  it('on its timer: waits out the rest when early, then ends as onTimeout says', async () => {
+    const start = Date.UTC(2026, 11, 1);
+    for (const [onTimeout, result] of [['pass', 'pass'], ['fail', 'fail'], [undefined, 'fail']] as const) {
+      ctx = mockExecutorContext({ task: { name: 'approve', kind: 'approval', properties: { timeout: '1h', ...(onTimeout ? { onTimeout } : {}) } }, now: start });
+      expect(await approval.resume!(ctx, { signal: 'timer' })).toMatchObject({ suspend: { until: start + 3_600_000 } });
+      ctx.advance(3_600_000);
+      expect(await approval.resume!(ctx, { signal: 'timer' })).toEqual({
+        result,
+        message: `no approval decision within 1h: ${result === 'pass' ? 'passed' : 'failed'} (onTimeout: ${onTimeout ?? 'fail'})`,
+      });
+      ctx.dispose();
+    }
+    ctx = approvalTask({});
+  });
+
+  it('names the approvers the policy counted, and who rejected a release ahead of its run', async () => {
+    ctx = approvalTask({ minApprovers: 2 });
+    expect(await approval.resume!(ctx, { signal: 'approve', by: 'token:carol', payload: { approvers: ['bob', 'carol'], comment: 'ship it' } })).toEqual({
+      result: 'pass',
+      message: 'approved by bob, carol: ship it',
+    });
+    expect(await approval.resume!(ctx, { signal: 'reject', by: 'executor:approval', payload: { by: 'token:dave', comment: 'not now' } })).toEqual({
+      result: 'fail',
+      message: 'rejected by dave: not now',
+    });
+  });
+
+  it('outlives a long approval timeout by an hour', () => {
+    expect(approval.defaultTimeoutMs!({ timeout: '14d' })).toBe((14 * 24 + 1) * 3_600_000);
+  });
 });
