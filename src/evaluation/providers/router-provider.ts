@@ -5,7 +5,8 @@
  * started, so the provider samples the registry (every `everyMs`, kept for `keepMs`) and measures
  * a window as the difference between the last sample at or before its start and the first at or
  * after its end (taken then if the window ends now), so edges are as precise as the sampling
- * period; a series absent at the start sample did not exist then and counts from zero.
+ * period (a minute for edges older than 10 minutes, where samples are thinned); a series absent
+ * at the start sample did not exist then and counts from zero.
  *
  * SLIs (all slots of the service, or only `labels.slot`):
  *   requests            requests answered in the window
@@ -48,7 +49,10 @@ export interface RouterSliOptions {
   now?: () => number;
   /** Sampling period once `start()`ed (default 5 s). */
   everyMs?: number;
-  /** How long samples are kept (default 6 h): the longest window that can be measured. */
+  /**
+   * How long samples are kept (default 6 h): the longest window that can be measured. Samples
+   * older than 10 minutes are thinned to one a minute, so older window edges are within a minute.
+   */
   keepMs?: number;
 }
 
@@ -58,6 +62,8 @@ export interface RouterSliProvider extends SliProvider {
   /** Samples every `everyMs` until `stop()`; the timer does not keep the process alive. */
   start(): void;
   stop(): void;
+  /** How many samples are kept now (they are thinned with age). */
+  samplesKept(): number;
 }
 
 const key = (l: Partial<Record<string, string | number>>) => [l.project, l.stage, l.service, l.slot].map((v) => String(v ?? '')).join('\u0000');
@@ -100,6 +106,7 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
     const s = await read(o.registry, now());
     samples.push(s);
     while (samples.length > 2 && samples[1]!.at < s.at - keepMs) samples.shift();
+    thin(samples, s.at);
     return s;
   };
   const atOrBefore = (t: number) => {
@@ -124,6 +131,7 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
       if (timer) clearInterval(timer);
       timer = undefined;
     },
+    samplesKept: () => samples.length,
     async values(names: readonly string[], q: SliQuery): Promise<SliValues> {
       // The first sample at or after the window's end holds all of its traffic (and at most one
       // sampling period more); a window that ends now is sampled now.
@@ -172,6 +180,21 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
       return notes.length ? { ...out, notes } : out;
     },
   };
+}
+
+/** Every sample of the last FINE_MS is kept; older ones one per COARSE_MS, so hours of samples stay small. */
+const FINE_MS = 10 * 60_000;
+const COARSE_MS = 60_000;
+
+function thin(samples: Sample[], now: number): void {
+  let kept = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    const prev = kept > 0 ? samples[kept - 1]! : undefined;
+    if (prev && s.at < now - FINE_MS && s.at - prev.at < COARSE_MS) continue;
+    samples[kept++] = s;
+  }
+  samples.length = kept;
 }
 
 function difference(end: Sample | undefined, start: Sample | undefined, within: (k: string) => boolean): SlotCounts {

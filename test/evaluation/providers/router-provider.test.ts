@@ -1,6 +1,6 @@
 /** The router SLI provider against a real router, backends and prom-client registry. */
 import { createServer, request, type Server } from 'node:http';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createRouterSliProvider } from '../../../src/evaluation/index.js';
 import type { SliQuery } from '../../../src/evaluation/index.js';
@@ -97,5 +97,53 @@ describe('router SLI provider specifics', () => {
     } finally {
       await r.close();
     }
+  });
+});
+
+describe('router SLI provider over time (injected clock, series written directly)', () => {
+  const labels = { project: 'shop', stage: 'prod', service: 'api', slot: 'blue' };
+  function setup() {
+    const registry = new Registry();
+    const requests = new Counter({ name: 'slipway_router_requests_total', help: 'h', labelNames: [...Object.keys(labels), 'code_class'], registers: [registry] });
+    let t = 1_000_000;
+    const provider = createRouterSliProvider({ registry, now: () => t });
+    return { registry, requests, provider, at: () => t, advance: (ms: number) => (t += ms) };
+  }
+  const window = (start: number, end: number): SliQuery => ({ project: 'shop', stage: 'prod', service: 'api', deployment: '', start, end, labels: {} });
+
+  it('measures an old window within a minute after thinning, and a recent one exactly', async () => {
+    const s = setup();
+    const t0 = s.at();
+    // 12 requests a minute (one per 5 s sample) for 30 minutes.
+    for (let i = 0; i < 360; i++) {
+      await s.provider.sample();
+      s.requests.inc({ ...labels, code_class: '2xx' });
+      s.advance(5000);
+    }
+    await s.provider.sample();
+    // 361 samples taken: the last 10 minutes' 121 kept, the 20 minutes before at one a minute.
+    expect(s.provider.samplesKept()).toBeGreaterThanOrEqual(140);
+    expect(s.provider.samplesKept()).toBeLessThanOrEqual(143);
+    const old = await s.provider.values(['requests', 'throughput'], window(t0 + 5 * 60_000, t0 + 15 * 60_000));
+    // 10 minutes = 120 requests; thinned edges are within a minute (12 requests) each.
+    expect(old.values.requests).toBeGreaterThanOrEqual(120 - 12);
+    expect(old.values.requests).toBeLessThanOrEqual(120 + 24);
+    const recent = await s.provider.values(['requests'], window(t0 + 25 * 60_000, t0 + 29 * 60_000));
+    expect(recent.values.requests).toBe(48);
+  });
+
+  it('counts a counter that went down (its router restarted) from zero, as rate() does', async () => {
+    const s = setup();
+    const t0 = s.at();
+    await s.provider.sample();
+    s.requests.inc({ ...labels, code_class: '2xx' }, 50);
+    s.advance(5000);
+    await s.provider.sample();
+    s.requests.reset();
+    s.requests.inc({ ...labels, code_class: '2xx' }, 7);
+    s.advance(5000);
+    const got = await s.provider.values(['requests', 'throughput'], window(t0 + 5000, s.at()));
+    expect(got.values.requests).toBe(7);
+    expect(got.values.throughput).toBeCloseTo(7 / 5, 9);
   });
 });
