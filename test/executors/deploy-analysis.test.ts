@@ -271,3 +271,16 @@ describe('threshold metrics on the canary slot', () => {
     expect(again.verdict).toBe('pass');
   });
 });
+
+describe('judge and threshold metrics in one step', () => {
+  it('a failed threshold metric ends the analysis early; the unfinished judge says it was stopped, not that data was short', async () => {
+    const a = analysisOf({
+      judge: { sampleInterval: '1s', duration: '20s', minSamples: 10, metrics: [{ name: 'errorRate', direction: 'increase' }] },
+      metrics: [{ name: 'errorRate', successCondition: 'result < 0.05', interval: '2s', count: 5 }],
+    });
+    const { outcome } = await analyse(a, new World({ green: steady({ failRate: 0.5 }), blue: steady() }));
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(/^threshold analysis Failed: metric errorRate is Failed/);
+    expect(outcome.output['judge']).toMatchObject({ verdict: 'stopped', samples: 2, of: 20 });
+  });
+});

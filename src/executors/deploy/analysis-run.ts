@@ -343,7 +343,11 @@ export function decide(a: Analysis, st: AnalysisState): AnalysisOutcome {
   const fails: string[] = [];
   const pauses: string[] = [];
   const notes: string[] = [];
-  if (a.judge && st.judge) {
+  if (a.judge && st.judge && st.judge.taken < judgeTarget(a.judge)) {
+    // A failed threshold metric ended the analysis first (Argo terminates the run): the judge's
+    // partial samples are kept but not judged, so "too little data" does not hide the real cause.
+    output['judge'] = { verdict: 'stopped', samples: st.judge.taken, of: judgeTarget(a.judge), reason: 'stopped before its last sample: a threshold metric ended the analysis' };
+  } else if (a.judge && st.judge) {
     const j = judgeServices(a.judge, st.judge.samples);
     output['judge'] = { ...j.output, samples: st.judge.taken, sampleIntervalMs: a.judge.sampleIntervalMs, ...(Object.keys(st.judge.errors).length > 0 ? { queryErrors: st.judge.errors } : {}) };
     const why = Object.entries(j.results)
