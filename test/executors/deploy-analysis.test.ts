@@ -284,3 +284,26 @@ describe('judge and threshold metrics in one step', () => {
     expect(outcome.output['judge']).toMatchObject({ verdict: 'stopped', samples: 2, of: 20 });
   });
 });
+
+describe('an analysis continued after a restart', () => {
+  it('keeps the samples taken before and does not count the downtime as one sample', async () => {
+    const a = judgeAnalysis({ metrics: [{ name: 'requests', direction: 'decrease' }, { name: 'errorRate', direction: 'increase' }] });
+    const world = new World({ green: steady({ rate: 20 }), blue: steady({ rate: 20 }) });
+    const io = world.io();
+    const st = startAnalysis(a, sides, {}, io);
+    // Five samples, then the process "dies": the state goes through JSON as the progress file does.
+    let rounds = 0;
+    const dying: AnalysisIO = { ...io, sleep: (ms) => (++rounds > 5 ? Promise.reject(new Error('stopped')) : io.sleep(ms)) };
+    await expect(runAnalysis(a, st, sides, dying, () => Promise.resolve())).rejects.toThrow('stopped');
+    const saved = JSON.parse(JSON.stringify(st)) as typeof st;
+    expect(saved.judge!.taken).toBe(5);
+    world.advance(60_000);
+    const outcome = await runAnalysis(a, saved, sides, world.io(), () => Promise.resolve());
+    expect(outcome.verdict).toBe('pass');
+    expect(saved.judge!.taken).toBe(20);
+    // Every sample is one 2-second interval: 40 canary requests each, none of them the minute away.
+    const requests = saved.judge!.samples['web']!['requests']!.canary;
+    expect(requests).toHaveLength(20);
+    expect(new Set(requests)).toEqual(new Set([40]));
+  });
+});

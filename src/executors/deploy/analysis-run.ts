@@ -217,7 +217,12 @@ export async function runAnalysis(a: Analysis, st: AnalysisState, sides: readonl
     const wait = next - io.now();
     if (wait > 0) await io.sleep(wait);
     const now = io.now();
-    if (!judgeDone && st.judge!.nextAt <= now) await judgeSample(a.judge!, st.judge!, sides, io, a.prometheus);
+    if (!judgeDone && now - st.judge!.nextAt > a.judge!.sampleIntervalMs) {
+      // Overdue by more than an interval (Slipway was down): the gap is not one sample. Start a
+      // fresh interval from here; the samples taken before are kept.
+      for (const s of sides) st.judge!.last[s.service] = { canary: io.traffic(s.service, s.canarySlot), baseline: io.traffic(s.service, s.baselineSlot) };
+      st.judge!.nextAt = now + a.judge!.sampleIntervalMs;
+    } else if (!judgeDone && st.judge!.nextAt <= now) await judgeSample(a.judge!, st.judge!, sides, io, a.prometheus);
     if (!thresholdsDone) {
       for (const t of st.thresholds!) {
         if (t.phase !== 'Running' || t.nextAt > now) continue;
