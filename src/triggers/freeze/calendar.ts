@@ -29,7 +29,7 @@ export interface Opening {
 }
 
 /** Back-to-back occurrences merged before giving up (a window every hour lasting two never ends). */
-const MERGE_LIMIT = 200;
+const MERGE_LIMIT = 64;
 
 interface Compiled {
   /** The occurrence holding at `t` that ends last, if any. */
