@@ -6,6 +6,7 @@
  * person may end the wait: `skip` passes, `stop` fails.
  */
 import type { Executor, ExecutorContext, Resumption, TaskOutcome } from '../../engine/executor.js';
+import { parseDurationMs } from '../duration.js';
 import { assertValid } from '../properties.js';
 import { describeReason } from '../reason.js';
 import { attribution, unknownSignal } from '../signals.js';
@@ -92,9 +93,7 @@ export function createGateExecutor(opts: GateExecutorOptions = {}): Executor {
     kind: 'gate',
     validate: gateProblems,
     defaultTimeoutMs(props) {
-      const parsed = parseGate(props);
-      const spec = 'spec' in parsed ? parsed.spec : DEFAULTS;
-      return spec.timeoutMs + TIMEOUT_MARGIN_MS;
+      return (parseDurationMs(props.timeout) ?? DEFAULTS.timeoutMs) + TIMEOUT_MARGIN_MS;
     },
     async execute(ctx): Promise<TaskOutcome> {
       // Progress is present when the task was re-dispatched after a restart mid-sample.

@@ -36,8 +36,12 @@ export function failingText(readings: readonly Reading[]): string {
     .join('; ');
 }
 
+function of(passing: number, n: number): string {
+  return `${passing} of ${n} signal${n === 1 ? '' : 's'}`;
+}
+
 function counted(readings: readonly Reading[]): string {
-  return `${readings.filter((r) => r.pass).length} of ${readings.length} signals passing`;
+  return `${of(readings.filter((r) => r.pass).length, readings.length)} passing`;
 }
 
 /** When the first sample is due. */
@@ -72,14 +76,14 @@ export function afterSample(gate: string, spec: GateSpec, startedAt: number, bef
   const progress: GateProgress = { samples, ...(passingSince !== undefined ? { passingSince } : {}), lastAt: at, last: readings };
   const n = readings.length;
   if (passingSince !== undefined && at - passingSince >= spec.steadyMs) {
-    const held = spec.steadyMs > 0 ? `all ${n} signals held for ${dur(at - passingSince)}` : `all ${n} signals passing`;
+    const held = spec.steadyMs > 0 ? `${of(n, n)} held for ${dur(at - passingSince)}` : `${of(n, n)} passing`;
     return { kind: 'pass', progress, message: cut(`gate ${gate} passed: ${held} (sample ${samples})`) };
   }
   const failAt = startedAt + spec.timeoutMs;
   if (at >= failAt) {
     const why =
       passingSince !== undefined
-        ? `all ${n} signals pass but have held only ${dur(at - passingSince)} of the ${dur(spec.steadyMs)} steady period`
+        ? `${of(n, n)} pass but have held only ${dur(at - passingSince)} of the ${dur(spec.steadyMs)} steady period`
         : `${counted(readings)}; failing at the last sample: ${failingText(readings)}`;
     return { kind: 'fail', progress, message: cut(`gate ${gate} failed: timed out after ${dur(spec.timeoutMs)} (sample ${samples}): ${why}`) };
   }
