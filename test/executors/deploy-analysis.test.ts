@@ -5,7 +5,8 @@
  * (seeded, so every run sees the same numbers).
  */
 import { describe, expect, it } from 'vitest';
-import { planOf } from '../../src/executors/deploy/index.js';
+import { createDeployExecutor, planOf } from '../../src/executors/deploy/index.js';
+import { loadPipeline } from '../../src/spec/index.js';
 import type { AnalysisIO, Sides } from '../../src/executors/deploy/analysis-run.js';
 import { decide, runAnalysis, startAnalysis } from '../../src/executors/deploy/analysis-run.js';
 import type { Analysis } from '../../src/executors/deploy/plan.js';
@@ -64,6 +65,35 @@ describe('analysis properties', () => {
     expect(problemsOf({ metrics: [{ name: 'errorRate', interval: '1s', count: 2, failureLimit: 3 }] })[0]).toMatchObject({ field: 'steps[2].analysis.metrics[0].count' });
     expect(problemsOf({ metrics: [{ name: 'errorRate' }, { name: 'errorRate' }] })[0]).toMatchObject({ field: 'steps[2].analysis.metrics[1].name' });
     expect(problemsOf({ metrics: [] })[0]).toMatchObject({ field: 'steps[2].analysis.metrics' });
+  });
+
+  it('are refused when the pipeline loads, at the file position of the bad field', () => {
+    const deploy = createDeployExecutor(() => undefined);
+    const text = [
+      'apiVersion: slipway/v1',
+      'kind: Pipeline',
+      'metadata: {name: shop}',
+      'spec:',
+      '  services: [web]',
+      '  stages:',
+      '    - name: prod',
+      '      tasks:',
+      '        - name: deploy',
+      '          kind: deploy',
+      '          properties:',
+      '            strategy: canary',
+      '            steps:',
+      '              - {setWeight: 20}',
+      '              - analysis:',
+      '                  judge:',
+      '                    metrics:',
+      '                      - {name: errorRate, direction: up}',
+      '',
+    ].join('\n');
+    const kinds = { served: new Map([['deploy', (p: Readonly<Record<string, unknown>>) => deploy.validate!(p)]]), outside: [] };
+    expect(() => loadPipeline(text, 's.yaml', { kinds })).toThrow(
+      `s.yaml:18:54: spec.stages[0].tasks[0].properties.steps[1].analysis.judge.metrics[0].direction: deploy task 'deploy': direction is one of increase, decrease, either, got "up"`,
+    );
   });
 
   it('keep the error-rate check alone as before, and beside judge or metrics only when its fields are set', () => {
