@@ -6,6 +6,7 @@ import { registerFreeze } from './commands/freeze.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
+import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
@@ -33,5 +34,6 @@ export function buildProgram(): Command {
   registerToken(program);
   registerSecret(program);
   registerSlo(program);
+  registerSoak(program);
   return program;
 }
