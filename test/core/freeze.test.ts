@@ -121,6 +121,25 @@ describe('freeze windows in the core', () => {
     expect(w.run('production', release)!.state).toBe('succeeded');
   });
 
+  it('across the autumn clock change: held from Friday 16:00 CEST, started Monday 08:00 CET (65 real hours)', () => {
+    const fri = at('2026-10-23T14:00:00Z');
+    const mon = at('2026-10-26T07:00:00Z');
+    const w = new FrozenWorld(twoStages({}, [weekend('everyone')]), fri - 30 * 60_000);
+    const release = w.decide({ type: 'trigger', project: 'shop', artifacts: { web: 'web:1' } }).value!.releaseId!;
+    w.advanceTo(fri);
+    w.finishAll('pass', 'dev');
+    const run = w.run('production', release)!;
+    expect(run.frozen).toMatchObject({ windows: ['weekend'], until: mon });
+    // 02:30 happens twice on Sunday 25 October; the run waits through both.
+    w.advanceTo(at('2026-10-25T01:30:00Z'));
+    expect(w.run('production', release)!.state).toBe('queued');
+    w.advanceTo(mon - 1);
+    expect(w.run('production', release)!.state).toBe('queued');
+    w.advanceTo(mon);
+    expect(w.run('production', release)!.state).toBe('running');
+    expect(mon - fri).toBe(65 * H);
+  });
+
   it('lets a run in flight when the window begins finish', () => {
     const w = new FrozenWorld(twoStages({}, [weekend('everyone')]), FRI - 2 * H);
     const release = w.decide({ type: 'trigger', project: 'shop', artifacts: { web: 'web:1' } }).value!.releaseId!;
