@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
 import { Engine, systemClock } from './engine/index.js';
+import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
@@ -83,12 +84,15 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   });
   const platform = new LocalPlatform({ dataDir, log });
   await platform.start();
+  // The evaluation task's `provider: router`: the router's own series, sampled while Slipway runs.
+  const routerSli = createRouterSliProvider({ registry: platform.registry, now: () => (opts.clock ?? systemClock).now() });
+  routerSli.start();
   let nginx: Promise<NginxTarget> | undefined;
   const targets = new Map<string, DeployTarget>([['local', platform], ['nginx', lazyTarget('nginx', () => (nginx ??= startNginx(dataDir)))]]);
   const byName = (name: string) => targets.get(name);
   const outside = new Set(opts.outsideKinds ?? []);
   const executors = [
-    ...builtinExecutors(),
+    ...builtinExecutors({ evaluation: { router: routerSli } }),
     createDeployExecutor(byName),
     createReleaseExecutor(byName),
     createRestartExecutor(byName),
@@ -149,6 +153,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     },
     async close() {
       alarmWatch.stop();
+      routerSli.stop();
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.
       await platform.close({ leaveRunning: true });
