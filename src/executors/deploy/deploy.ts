@@ -111,8 +111,9 @@ function hold(plan: Plan, p: Progress): TaskOutcome {
 }
 
 async function fail(target: DeployTarget, ctx: ExecutorContext, plan: Plan, p: Progress, why: string): Promise<TaskOutcome> {
-  await restore(target, ctx, p);
+  p.failed = why;
   await saveProgress(ctx.workDir, ctx.task.id, p);
+  await restore(target, ctx, p);
   return {
     result: 'fail',
     message: `analysis failed, traffic restored to the previous version: ${why}`,
@@ -122,6 +123,8 @@ async function fail(target: DeployTarget, ctx: ExecutorContext, plan: Plan, p: P
 
 async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: Progress, resumption?: Resumption): Promise<TaskOutcome> {
   const save = () => saveProgress(ctx.workDir, ctx.task.id, p);
+  // Delivered again after it failed (a crash before the outcome was committed): finish restoring, same verdict.
+  if (p.failed !== undefined) return fail(target, ctx, plan, p, p.failed);
   for (; p.step < plan.steps.length; p.step++, await save()) {
     const step = plan.steps[p.step]!;
     const keys = keysOf(ctx);

@@ -22,6 +22,8 @@ export interface Progress {
   analysis?: AnalysisState;
   /** Set while the canary waits for a person after an inconclusive or marginal analysis. */
   held?: { reason: string; output: Record<string, unknown> };
+  /** Why an analysis failed, once traffic was restored: a redelivery reports the same failure instead of analysing again. */
+  failed?: string;
   /** Each measured analysis's outcome, for the task's output. */
   analyses?: { step: number; verdict: string; reason: string; by?: string; output: Record<string, unknown> }[];
 }
