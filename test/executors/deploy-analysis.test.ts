@@ -243,6 +243,17 @@ describe('the judge on per-slot samples', () => {
     expect(outcome.reason).toContain('metric errorRate is higher on the canary');
   });
 
+  it('pauses for a person on a marginal score (by default), or passes or fails it as asked', async () => {
+    const world = () => new World({ green: steady({ rate: 20, failRate: 0.2 }), blue: steady({ rate: 80 }) });
+    const marginal = (over: Record<string, unknown>) =>
+      judgeAnalysis({ metrics: [{ name: 'meanLatency', direction: 'increase' }, { name: 'errorRate', direction: 'increase' }], thresholds: { pass: 95, marginal: 50 }, ...over });
+    const paused = await analyse(marginal({}), world());
+    expect(paused.outcome.verdict).toBe('pause');
+    expect(paused.outcome.reason).toMatch(/^judge marginal: score 50 \(pass ≥ 95, marginal ≥ 50\); 1 of 2 metrics pass: metric errorRate is higher/);
+    expect((await analyse(marginal({ marginal: 'fail' }), world())).outcome.verdict).toBe('fail');
+    expect((await analyse(marginal({ marginal: 'pass' }), world())).outcome.verdict).toBe('pass');
+  });
+
   it('says there is too little data when the canary gets too few requests, and does not pass', async () => {
     // 0.2 requests a second: three of five 2-second intervals see no canary request (a missing sample): 8 samples of 20.
     const { outcome } = await analyse(judgeAnalysis(), new World({ green: steady({ rate: 0.2 }), blue: steady({ rate: 80 }) }));
