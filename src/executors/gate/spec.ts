@@ -36,12 +36,23 @@ export interface GateSpec {
   signals: readonly SignalSpec[];
 }
 
-const MODULES: { readonly [T in SignalType]: SignalModule<unknown> } = {
-  http: httpSignal as SignalModule<unknown>,
-  prometheus: prometheusSignal as SignalModule<unknown>,
-  alarm: alarmSignal as SignalModule<unknown>,
-  businessHours: businessHoursSignal as SignalModule<unknown>,
-  stage: stageSignal as SignalModule<unknown>,
+type Binder = (raw: unknown, field: string) => { problems: Problem[] } | { settings: unknown; read: SignalSpec['read'] };
+
+/** Ties a signal type's parser to its reader, so each reader only ever gets its own spec. */
+function bind<S>(module: SignalModule<S>): Binder {
+  return (raw, field) => {
+    const parsed = module.parse(raw, field);
+    if ('problems' in parsed) return parsed;
+    return { settings: parsed.spec, read: (env) => module.read(parsed.spec, env) };
+  };
+}
+
+const BINDERS: { readonly [T in SignalType]: Binder } = {
+  http: bind(httpSignal),
+  prometheus: bind(prometheusSignal),
+  alarm: bind(alarmSignal),
+  businessHours: bind(businessHoursSignal),
+  stage: bind(stageSignal),
 };
 
 function durationField(props: Properties, field: (typeof KEYS)[number], fallback: number, zero: boolean, problems: Problem[]): number {
@@ -85,13 +96,12 @@ function parseSignal(raw: unknown, i: number, seen: Map<string, number>, problem
     return undefined;
   }
   const type = types[0]!;
-  const parsed = MODULES[type].parse(raw[type], `${field}.${type}`);
-  if ('problems' in parsed) {
-    problems.push(...parsed.problems);
+  const bound = BINDERS[type](raw[type], `${field}.${type}`);
+  if ('problems' in bound) {
+    problems.push(...bound.problems);
     return undefined;
   }
-  const module = MODULES[type];
-  return { name: String(name), type, settings: parsed.spec, read: (env) => module.read(parsed.spec, env) };
+  return { name: String(name), type, ...bound };
 }
 
 /** The gate's spec, or every problem its properties have. */
