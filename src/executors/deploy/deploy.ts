@@ -105,7 +105,9 @@ function hold(plan: Plan, p: Progress): TaskOutcome {
     suspend: {
       waitingFor: HOLD_SIGNALS.join('|'),
       message: `canary paused at step ${p.step + 1} of ${plan.steps.length} for a person: ${p.held!.reason}; send continue to go on or abort to restore the previous version`,
-      progress: { step: p.step, analysis: p.held!.output },
+      // `traffic` as in the outcome: should the wait end in a timeout, the core's automatic
+      // rollback sees that this release took live traffic and puts the last good one back.
+      progress: { strategy: plan.strategy, traffic: p.traffic, step: p.step, analysis: p.held!.output },
     },
   };
 }
