@@ -12,7 +12,7 @@ import { SlipwayError } from './errors.js';
 import type { SlipwayEvent } from './events.js';
 import { eventTypes } from './events.js';
 import { abortRun, activeRunFor, advance, queueRun, retryRun, schedule } from './flow.js';
-import { THAW_PURPOSE, overrideFreeze } from './freeze.js';
+import { THAW_PURPOSE, armThaw, overrideFreeze } from './freeze.js';
 import type { Input, PromoteInput, RunControlInput, TimerInput, TriggerInput } from './inputs.js';
 import type { Release } from './model.js';
 import { parseTaskId } from './model.js';
@@ -199,6 +199,10 @@ function thawTimer(tx: Tx, input: TimerInput): Outcome {
   const run = tx.state.runs.get(parseTaskId(input.taskId)?.runId ?? '');
   if (!run || run.state !== 'queued' || !run.frozen) return { ignored: `thaw of ${input.taskId}: run is ${run ? run.state : 'unknown'}` };
   schedule(tx, run.project, run.stage);
+  // Still held by the same window and end (a re-check before the end, after a pipeline change): keep its timer.
+  const held = tx.state.runs.get(run.id);
+  const rearmed = tx.effects.some((e) => e.type === 'setTimer' && e.timer.id === input.timerId);
+  if (held?.state === 'queued' && held.frozen && !rearmed) armThaw(tx, held, held.frozen.until);
   return { value: { runId: run.id, releaseId: run.releaseId } };
 }
 

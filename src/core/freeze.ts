@@ -15,6 +15,7 @@
  * - An admin may let one held run go with a reason (`run.freeze-overridden`, audited).
  */
 import type { FreezeOverriddenData, RunFrozenData, RunThawedData } from './events.js';
+import type { TimerInput } from './inputs.js';
 import type { FreezeHold, Run } from './model.js';
 import { taskId } from './model.js';
 import type { Tx } from './tx.js';
@@ -42,10 +43,22 @@ export function holdRun(tx: Tx, run: Run, hold: FreezeHold): void {
     origin: run.origin ?? 'automation',
   };
   tx.emit(eventTypes.runFrozen, { project: run.project, stage: run.stage, run }, d);
+  armThaw(tx, run, hold.until);
+}
+
+/** The durable timer that re-checks a held run at `until`. */
+export function armThaw(tx: Tx, run: Run, until: number): void {
+  const input = recheckInput(run, thawTimerId(run.id));
+  if (input) tx.effect({ type: 'setTimer', timer: { id: input.timerId, project: run.project, dueAt: until, input } });
+}
+
+/**
+ * The input that re-checks a held run, as its timer does: the engine also sends it at once
+ * when the run's pipeline changed (a window may have moved or gone). `id`: the input's id.
+ */
+export function recheckInput(run: Run, id: string): TimerInput | undefined {
   const anchor = thawTask(run);
-  if (!anchor) return;
-  const id = thawTimerId(run.id);
-  tx.effect({ type: 'setTimer', timer: { id, project: run.project, dueAt: hold.until, input: { id, type: 'timer', timerId: id, purpose: THAW_PURPOSE, taskId: anchor } } });
+  return anchor ? { id, type: 'timer', timerId: thawTimerId(run.id), purpose: THAW_PURPOSE, taskId: anchor } : undefined;
 }
 
 /** The window that held `run` no longer does: it may start (or wait its turn). */

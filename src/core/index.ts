@@ -16,4 +16,4 @@ export * from './approval-policy.js';
 export type { ApprovalAnswer } from './approvals.js';
 export { approvalProgress } from './approvals.js';
 export { foldAhead } from './approval-log.js';
-export { THAW_PURPOSE, thawTimerId } from './freeze.js';
+export { THAW_PURPOSE, recheckInput, thawTimerId } from './freeze.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
-import { SlipwayError, createState, decide, requirements } from '../core/index.js';
+import { SlipwayError, createState, decide, recheckInput, requirements } from '../core/index.js';
 import type { Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
@@ -156,6 +156,16 @@ export class Engine {
     if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() });
     this.state.pipelines.set(p.name, p);
     this.projectDirs.set(p.name, source.dir);
+    this.recheckFrozen(p);
+  }
+
+  /** Runs a freeze window holds are checked again at once when their pipeline changes: a window may have moved or gone. */
+  private recheckFrozen(p: Pipeline): void {
+    for (const r of this.state.runs.values()) {
+      if (r.project !== p.name || r.state !== 'queued' || !r.frozen) continue;
+      const input = recheckInput(r, `${r.id}:recheck@${p.version}`);
+      if (input) this.submit(input).catch((e: unknown) => this.log.warn({ err: e, run: r.id }, 're-checking a frozen run after a pipeline change failed'));
+    }
   }
 
   pipeline(project: string): Pipeline | undefined {

@@ -76,4 +76,38 @@ describe('freeze windows in the engine', () => {
     const types = (await opened.stores[0]!.events({ runId })).map((ev) => ev.event.type.replace('sh.slipway.', ''));
     expect(types.filter((t) => t.startsWith('run.'))).toEqual(['run.queued', 'run.frozen', 'run.thawed', 'run.started', 'run.finished']);
   });
+
+  it('a changed pipeline applies to held runs at once: a window removed lets them start, one kept keeps its timer', async () => {
+    const clock = new FakeClock(FROM + 3_600_000);
+    const e = await open(clock);
+    const a = (await e.apply({ type: 'trigger', id: 'in-a', project: 'shop', artifacts: { web: 'web:1' } })).value!.runId!;
+    expect(e.view.runs.get(a)?.frozen?.until).toBe(UNTIL);
+
+    // The same windows under a new version: still held, and the timer still releases it at the end.
+    const same = { ...frozenPipeline(), version: 'v2' };
+    const rechecked = new Promise<void>((resolve) => e.emitter.on('committed', () => resolve()));
+    await e.setPipeline(same, { text: 'freeze v2', origin: 'test', dir });
+    await rechecked;
+    expect(e.view.runs.get(a)).toMatchObject({ state: 'queued', frozen: { until: UNTIL } });
+
+    // The window is taken out: the held run starts now, before the old end.
+    const done = finished(e);
+    const { freezes: _gone, ...open3 } = { ...frozenPipeline(), version: 'v3' };
+    await e.setPipeline(open3, { text: 'no freeze', origin: 'test', dir });
+    const run = await done;
+    expect([run.id, run.state, run.startedAt]).toEqual([a, 'succeeded', FROM + 3_600_000]);
+  });
+
+  it('a re-check before the end keeps the run held with its timer', async () => {
+    const clock = new FakeClock(FROM + 3_600_000);
+    const e = await open(clock);
+    const a = (await e.apply({ type: 'trigger', id: 'in-a', project: 'shop', artifacts: { web: 'web:1' } })).value!.runId!;
+    const rechecked = new Promise<void>((resolve) => e.emitter.on('committed', () => resolve()));
+    await e.setPipeline({ ...frozenPipeline(), version: 'v2' }, { text: 'freeze v2', origin: 'test', dir });
+    await rechecked;
+    const done = finished(e);
+    clock.advance(UNTIL - clock.now());
+    const run = await done;
+    expect([run.id, run.startedAt]).toEqual([a, UNTIL]);
+  });
 });
