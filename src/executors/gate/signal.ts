@@ -25,7 +25,7 @@ export type SignalType = (typeof SIGNAL_TYPES)[number];
 /** What a reader may use besides its spec. */
 export interface SampleEnv {
   ctx: ExecutorContext;
-  /** Aborts when the task is aborted or one request took too long. */
+  /** Aborts when the task is aborted or the read took longer than `timeoutMs`. */
   signal: AbortSignal;
   /** Per request (ms). */
   timeoutMs: number;
@@ -35,7 +35,8 @@ export interface SampleEnv {
 
 export interface SignalModule<S> {
   /** Problems of `raw` (the object under the type's key); `field` is its field path for messages. */
-  parse(raw: unknown, field: string): { spec: S } | { problems: Problem[] };
+  parse(raw: unknown, field: string): Parsed<S>;
+  /** One sample; trouble with the signal itself is a failing reading, not a throw. */
   read(spec: S, env: SampleEnv): Promise<Omit<Reading, 'name' | 'type'>>;
 }
 
