@@ -148,6 +148,8 @@ export class Engine {
     this.timers.load(timers);
     for (const row of outbox) this.carryOut(row.kind === 'dispatch' ? { type: 'dispatch', taskId: row.taskId, project: row.project } : { type: 'resume', taskId: row.taskId, project: row.project, signal: String(row.payload['signal']), ...(row.payload['payload'] ? { payload: row.payload['payload'] as Record<string, unknown> } : {}), ...(typeof row.payload['by'] === 'string' ? { by: row.payload['by'] } : {}) });
     this.log.info({ runs: state.runs.size, timers: timers.length, redispatched: outbox.length }, 'engine started');
+    // The pipeline files may have changed while the engine was down.
+    for (const p of state.pipelines.values()) this.recheckFrozen(p);
   }
 
   /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */

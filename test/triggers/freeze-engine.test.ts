@@ -98,6 +98,23 @@ describe('freeze windows in the engine', () => {
     expect([run.id, run.state, run.startedAt]).toEqual([a, 'succeeded', FROM + 3_600_000]);
   });
 
+  it('a restart with the window taken out of the pipeline lets the held run start', async () => {
+    const clock = new FakeClock(FROM + 3_600_000);
+    const first = await open(clock);
+    const a = (await first.apply({ type: 'trigger', id: 'in-a', project: 'shop', artifacts: { web: 'web:1' } })).value!.runId!;
+    await first.stop();
+    const store = await openSqliteStore({ file: join(dir, 'slipway.db') });
+    opened.stores.push(store);
+    const second = new Engine({ store, workDir: dir, clock, executors: [createNoopExecutor()], freezeHold });
+    opened.engines.push(second);
+    const { freezes: _gone, ...edited } = { ...frozenPipeline(), version: 'v2' };
+    await second.setPipeline(edited, { text: 'no freeze', origin: 'test', dir });
+    const done = finished(second);
+    await second.start();
+    const run = await done;
+    expect([run.id, run.state, run.startedAt]).toEqual([a, 'succeeded', FROM + 3_600_000]);
+  });
+
   it('a re-check before the end keeps the run held with its timer', async () => {
     const clock = new FakeClock(FROM + 3_600_000);
     const e = await open(clock);
