@@ -47,18 +47,26 @@ export interface HttpOptions {
  */
 export async function getJson(url: string, what: string, opts: HttpOptions = {}): Promise<{ status: number; body: unknown }> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+  // A plain timer, not AbortSignal.timeout inside AbortSignal.any: Node 20 may collect a timeout
+  // signal only `any` refers to, and then the request waits forever.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  const onAbort = () => deadline.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { signal, headers: { accept: 'application/json' } });
+    res = await fetch(url, { signal: deadline.signal, headers: { accept: 'application/json' } });
     text = await res.text();
   } catch (err) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? err;
     const base = new URL(url).origin;
-    const why = timeout.aborted ? `no answer within ${timeoutMs} ms` : causeText(err);
+    const why = deadline.signal.aborted ? `no answer within ${timeoutMs} ms` : causeText(err);
     throw new MetricsError('METRICS_UNREACHABLE', `${what}: ${base} is unreachable (${why}); check the URL and that the server is running`, { url: base }, { cause: err });
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
   let body: unknown;
   try {
