@@ -28,6 +28,8 @@ export interface StatusMatrix {
       lastGoodArtifact?: string | null;
       endpoint?: string | null;
     }[];
+    /** Watch-after-success windows open in the stage. */
+    watching?: { releaseId: string; runId: string; until: number }[];
   }[];
 }
 

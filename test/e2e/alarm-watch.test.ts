@@ -117,6 +117,12 @@ describe.skipIf(skip !== undefined)(`alarms after success and upstream, in a rea
     const good = await release('api:1');
     const bad = await release('api:2');
     expect((await readFile(join(dir, 'dev.txt'), 'utf8')).trim()).toBe('api:2');
+    // The open window shows in the status (API and CLI).
+    const status = await api<{ stages: Array<{ name: string; watching?: Array<{ releaseId: string; runId: string; until: number }> }> }>('/api/v1/projects/shop/status');
+    expect(status.stages[0]!.watching).toEqual([{ releaseId: bad.releaseId, runId: bad.runId, until: expect.any(Number) }]);
+    expect(status.stages[1]!.watching).toBeUndefined();
+    const shownStatus = await cli(['status', '--project', 'shop']);
+    expect(shownStatus.stdout).toMatch(new RegExp(`dev: watching alarms after release ${bad.releaseId} succeeded, until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`));
 
     errors.set({ service: 'api' }, 9);
     const [alarm] = await waitFor('a release.alarm event', () => events<{ releaseId: string; alarm: string; rollbackTo?: string; reason: string; alerts: Array<{ name: string }> }>('sh.slipway.release.alarm'), (e) => e.length > 0, 30_000, 200);
@@ -128,6 +134,7 @@ describe.skipIf(skip !== undefined)(`alarms after success and upstream, in a rea
     expect(rollback).toMatchObject({ releaseId: good.releaseId, reason: `automatic: ${alarm!.reason}` });
     await waitFor('dev to run release 1 again', () => api<{ stages: Array<{ name: string; services: Array<{ release: string; state: string }> }> }>('/api/v1/projects/shop/status'), (s) => s.stages[0]!.services[0]!.release === good.releaseId && s.stages[0]!.services[0]!.state === 'succeeded', 30_000, 200);
     expect((await readFile(join(dir, 'dev.txt'), 'utf8')).trim()).toBe('api:1');
+    expect((await api<{ stages: Array<{ watching?: unknown[] }> }>('/api/v1/projects/shop/status')).stages[0]!.watching).toBeUndefined();
 
     // Release 2 failed in dev: it does not promote; release 1 still may.
     const shown = await api<{ stages: Array<{ stage: string; result: string }> }>(`/api/v1/projects/shop/releases/${bad.releaseId}`);

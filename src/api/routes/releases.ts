@@ -8,6 +8,7 @@ import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js'
 import type { Api } from '../types.js';
 import { by } from '../types.js';
 import { statusView } from '../views.js';
+import type { Watch } from '../../triggers/index.js';
 import { requirePipeline } from './projects.js';
 
 const TriggerBody = z.object({
@@ -20,6 +21,9 @@ const TriggerBody = z.object({
 });
 
 const ReleaseParams = ProjectParams.extend({ releaseId: Name });
+/** A watch-after-success window open in a stage: its alarms are polled until `until`. */
+const Watching = z.object({ releaseId: z.string(), runId: z.string(), until: z.number().int() });
+
 const Cell = z.object({
   service: z.string(),
   artifact: z.string().nullable(),
@@ -151,15 +155,26 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: 'What runs where: per stage and service, the release serving now and the last good one',
       params: ProjectParams,
-      response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell) })) }), ...errors },
+      response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell), watching: z.array(Watching).optional() })) }), ...errors },
     },
     handler: async (req) => {
       const p = requirePipeline(slipway, req.params.project);
       // The engine holds the live table in memory; a project that declares its services is read from there.
       const live = p.services.length > 0 ? liveFromMemory(engine.view.live, p) : await store.live(req.params.project);
-      return statusView(p, live, (stage, service) => slipway.platform.endpoint({ project: req.params.project, stage, service }));
+      const view = statusView(p, live, (stage, service) => slipway.platform.endpoint({ project: req.params.project, stage, service }));
+      return withWatches(view, slipway.alarmWatch.watches(req.params.project));
     },
   });
+}
+
+function withWatches<S extends { name: string }>(view: { project: string; stages: S[] }, watches: readonly Watch[]) {
+  return {
+    ...view,
+    stages: view.stages.map((s) => {
+      const open = watches.filter((w) => w.stage === s.name).map((w) => ({ releaseId: w.releaseId, runId: w.runId, until: w.until }));
+      return open.length > 0 ? { ...s, watching: open } : s;
+    }),
+  };
 }
 
 function liveFromMemory(live: ReadonlyMap<string, LiveEntry>, p: Pipeline): LiveEntry[] {

@@ -35,6 +35,9 @@ export function registerStatus(program: Command): void {
           ]),
         );
         ctx.print(table(['STAGE', 'SERVICE', 'ARTIFACT', 'RELEASE', 'STATE', 'SINCE', 'ENDPOINT', ''], rows));
+        for (const s of m.stages) {
+          for (const w of s.watching ?? []) ctx.print(`${s.name}: watching alarms after release ${w.releaseId} succeeded, until ${new Date(w.until).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+        }
         await printFreezeLines(ctx, opts.project);
       }),
     );
