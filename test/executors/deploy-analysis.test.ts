@@ -163,8 +163,9 @@ class World {
       beats: 0,
       now: () => this.now,
       sleep: (ms: number) => Promise.resolve(this.advance(ms)),
-      traffic: (_service: string, slot: string): SlotTraffic => {
-        const c = this.counters.get(slot);
+      traffic: (service: string, slot: string): SlotTraffic => {
+        // A model named `service/slot` serves that service only; a bare slot name serves every service.
+        const c = this.counters.get(`${service}/${slot}`) ?? this.counters.get(slot);
         return c ? { ...c, buckets: [...c.buckets] } : { requests: 0, errors: 0 };
       },
       heartbeat: () => void io.beats++,
@@ -346,5 +347,21 @@ describe('an analysis continued after a restart', () => {
     const requests = saved.judge!.samples['web']!['requests']!.canary;
     expect(requests).toHaveLength(20);
     expect(new Set(requests)).toEqual(new Set([40]));
+  });
+});
+
+describe('a run of several services', () => {
+  it('judges each service canary against its own baseline and names the one that fails', async () => {
+    const a = judgeAnalysis();
+    const two: Sides[] = [...sides, { service: 'api', canarySlot: 'blue', baselineSlot: 'green', canaryVersion: 'r2', baselineVersion: 'r1' }];
+    const world = new World({ 'web/green': steady({ rate: 20 }), 'web/blue': steady({ rate: 80 }), 'api/blue': steady({ rate: 20, latencyMs: { mean: 80, sd: 10 } }), 'api/green': steady({ rate: 80 }) });
+    const io = world.io();
+    const st = startAnalysis(a, two, {}, io);
+    const outcome = await runAnalysis(a, st, two, io, () => Promise.resolve());
+    expect(outcome.verdict).toBe('fail');
+    expect(outcome.reason).toMatch(/^judge fail: web: score 100 .*; api: critical metric failed, score 0: metric meanLatency is higher on the canary/);
+    const services = (outcome.output['judge'] as JudgeOut).services;
+    expect(services['web']!.verdict).toBe('pass');
+    expect(services['api']!.verdict).toBe('fail');
   });
 });
