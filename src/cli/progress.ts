@@ -49,7 +49,19 @@ function describe(ev: SlipwayEvent): string | undefined {
     }
     case 'sh.slipway.release.promotable':
       return `${stage} waits for a manual promotion`;
+    case 'sh.slipway.release.approval':
+      return approvalLine(stage, d);
     default:
       return undefined;
   }
+}
+
+/** An approve or reject under a policy: who, whether it counts, and the policy's progress. */
+export function approvalLine(stage: string, d: Record<string, unknown>): string {
+  const who = String(d['by']).replace(/^token:/, '');
+  const what = d['decision'] === 'reject' ? 'rejection' : 'approval';
+  if (d['task'] === undefined) return `${stage} ${what} by ${who} kept until the release's approval task here waits${d['comment'] ? `: ${String(d['comment'])}` : ''}`;
+  // The progress names why an answer does not count: say only that it does not.
+  const counts = d['counts'] === false ? ' (does not count)' : '';
+  return `  ${stage} ${String(d['task']).padEnd(18)} ${what} by ${who}${d['ahead'] ? ' (given ahead)' : ''}${counts}: ${String(d['progress'] ?? '')}`;
 }

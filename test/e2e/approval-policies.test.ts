@@ -161,7 +161,12 @@ describe('approval policies through the server and the CLI', () => {
     const byCarol = await as('carol', ['approve', runId]);
     expect(byCarol.code, byCarol.stderr).toBe(0);
     expect(byCarol.stdout).toMatch(/^approved run-\S+\.sign-off\.1: 2 of 2 approvals \(bob, carol\)/);
-    expect((await cli(['watch', runId])).code).toBe(0);
+    const watched = await cli(['watch', runId]);
+    expect(watched.code, watched.stdout).toBe(0);
+    // watch tells each answer in words, in order.
+    expect(watched.stdout).toMatch(/sign-off\s+approval by alice \(does not count\): 0 of 2 approvals; needs 2 more approvers; alice triggered the release or promoted it into the stage and cannot count/);
+    expect(watched.stdout).toMatch(/sign-off\s+approval by bob: 1 of 2 approvals \(bob\); needs 1 more approver/);
+    expect(watched.stdout).toMatch(/sign-off\s+pass\s+approved by bob, carol/);
 
     // staging: one from release-managers and two from qa, by the groups of each token.
     const staging = await waitingIn('staging', releaseId);

@@ -9,6 +9,7 @@ import type { ApiRun, EventsPage, RunsPage, StatusMatrix } from '../api-types.js
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 import { resultColor, withMessage } from '../output.js';
+import { approvalLine } from '../progress.js';
 import { followEvents } from '../sse.js';
 import { describeOutcome, passed } from '../summary.js';
 
@@ -56,6 +57,7 @@ function line(ev: SlipwayEvent): string | undefined {
   if (ev.type === 'sh.slipway.run.thawed') return `${stage} ${String(d['reason'])}`;
   if (ev.type === 'sh.slipway.run.freeze-overridden') return `${stage} freeze ${(d['windows'] as string[]).join(', ')} overridden by ${String(d['by'])}: ${String(d['reason'])}`;
   if (ev.type === 'sh.slipway.release.promotable') return `${stage} waits for a manual promotion`;
+  if (ev.type === 'sh.slipway.release.approval') return approvalLine(stage, d);
   if (ev.type === 'sh.slipway.release.alarm') return `${stage} ${String(d['reason'])}${d['rollbackTo'] ? `; rolling back to release ${String(d['rollbackTo'])}` : ''}`;
   return undefined;
 }
