@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { Run } from '../core/index.js';
-import { SlipwayError, releaseIdOf } from '../core/index.js';
+import { SlipwayError, releaseIdOf, taskId } from '../core/index.js';
 import { sha256 } from '../engine/index.js';
 import { openSlipway } from '../main.js';
 import type { Slipway } from '../main.js';
@@ -135,11 +135,12 @@ function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (
   return new Promise((resolve, reject) => {
     const approved = new Set<string>();
     // --approve all answers this release's approvals only: another release's approval blocks it.
+    // It answers each once: an approval whose policy needs more approvers still waits on people.
+    const answerable = (r: Run, t: Run['tasks'][number]) => approveAll && r.releaseId === releaseId && accepts(t, 'approve') && !approved.has(taskId(r.id, t.name, t.attempt));
     const stuck = (r: Run) =>
       r.state === 'paused' ||
       r.state === 'queued' ||
-      (r.state === 'waiting' &&
-        r.tasks.every((t) => t.state !== 'waiting' || (t.waitUntil === undefined && !(approveAll && r.releaseId === releaseId && accepts(t, 'approve')))));
+      (r.state === 'waiting' && r.tasks.every((t) => t.state !== 'waiting' || (t.waitUntil === undefined && !answerable(r, t))));
     const check = () => {
       const all = [...engine.view.runs.values()].filter((r) => !['succeeded', 'failed', 'aborted'].includes(r.state));
       const ours = all.filter((r) => r.releaseId === releaseId);
@@ -147,11 +148,11 @@ function follow(slipway: Slipway, releaseId: string, approveAll: boolean, out: (
       if (approveAll) {
         for (const r of ours) {
           for (const t of r.tasks.filter((x) => x.state === 'waiting' && accepts(x, 'approve'))) {
-            const taskId = `${r.id}.${t.name}.${t.attempt}`;
-            if (approved.has(taskId)) continue;
-            approved.add(taskId);
+            const id = taskId(r.id, t.name, t.attempt);
+            if (approved.has(id)) continue;
+            approved.add(id);
             out(`  approving ${r.stage}/${t.name} (--approve all)`);
-            engine.apply({ type: 'task.signal', id: crypto.randomUUID(), taskId, signal: 'approve', by: 'cli:--approve all' }).catch(reject);
+            engine.apply({ type: 'task.signal', id: crypto.randomUUID(), taskId: id, signal: 'approve', by: 'cli:--approve all' }).catch(reject);
           }
         }
       }

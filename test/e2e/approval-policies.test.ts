@@ -228,4 +228,26 @@ describe('approval policies through the server and the CLI', () => {
     const run = await get<{ tasks: { name: string; result: string; message: string }[] }>(`/api/v1/runs/${runId}`);
     expect(run.tasks[0]).toMatchObject({ result: 'pass', message: 'no approval decision within 1s: passed (onTimeout: pass)' });
   });
+
+  it('slipway run --approve all answers an approval once: one that needs two approvers leaves the run waiting (exit 3), not hanging', async () => {
+    const local = await mkdtemp(join(tmpdir(), 'slipway-approvals-run-'));
+    try {
+      await writeFile(join(local, 'slipway.yaml'), `apiVersion: slipway/v1
+kind: Pipeline
+metadata: {name: solo}
+spec:
+  stages:
+    - name: dev
+      tasks:
+        - {name: sign-off, kind: approval, properties: {minApprovers: 2, allowTriggerer: true}}
+`);
+      const child = slipway(['run', 'slipway.yaml', '--data', 'data', '--service', 'web', '--artifact', 'web:1', '--approve', 'all'], local);
+      const { code } = await child.exited;
+      expect(code, child.stderr()).toBe(3);
+      expect(child.stderr()).toContain('approving dev/sign-off (--approve all)');
+      expect(child.stderr()).toMatch(/sign-off\s+approval by cli:--approve all: 1 of 2 approvals \(cli:--approve all\); needs 1 more approver/);
+    } finally {
+      await rm(local, { recursive: true, force: true });
+    }
+  });
 });
