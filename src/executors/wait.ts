@@ -70,6 +70,8 @@ async function soak(ctx: ExecutorContext, duration: number): Promise<TaskOutcome
       output: { alarmFired: readingsRecord(readings.filter((r) => r.firing.length > 0)), polls },
     };
   }
+  // The due time came: this last poll found nothing firing.
+  if (now >= due) return { result: 'pass', message: `soaked for ${formatDurationMs(duration)}; alarms ${alarms.map((a) => a.name).join(', ')} did not fire (${polls} poll${polls === 1 ? '' : 's'})` };
   const errors = errorText(readings);
   const names = alarms.map((a) => a.name).join(', ');
   return {
@@ -94,9 +96,11 @@ export function createWaitExecutor(): Executor {
       const duration = durationOf(ctx);
       switch (resumption.signal) {
         case 'timer':
-          // Early (the next alarm poll, or clock skew between nodes): poll and wait out the rest.
-          if (ctx.now() < ctx.task.triggeredAt + duration) return soak(ctx, duration);
-          return { result: 'pass', message: `soaked for ${formatDurationMs(duration)}${watched(ctx)}` };
+          // With alarms, every wake polls them, the last one too: an alarm firing at the end still fails the soak.
+          if (parseAlarms(ctx.task.properties.alarms).length > 0) return soak(ctx, duration);
+          // A timer that fires early (clock skew between nodes) waits out the rest.
+          if (ctx.now() < ctx.task.triggeredAt + duration) return suspendUntilDue(ctx, duration);
+          return { result: 'pass', message: `soaked for ${formatDurationMs(duration)}` };
         case 'skip':
           return { result: 'pass', message: `soak skipped${attribution(resumption, 'reason')}` };
         case 'stop':
@@ -106,12 +110,4 @@ export function createWaitExecutor(): Executor {
       }
     },
   };
-}
-
-/** `; alarms a, b did not fire (12 polls)` when the soak watched alarms. */
-function watched(ctx: ExecutorContext): string {
-  const alarms = parseAlarms(ctx.task.properties.alarms);
-  if (alarms.length === 0) return '';
-  const polls = typeof ctx.task.progress?.polls === 'number' ? ctx.task.progress.polls : 0;
-  return `; alarms ${alarms.map((a) => a.name).join(', ')} did not fire (${polls} poll${polls === 1 ? '' : 's'})`;
 }

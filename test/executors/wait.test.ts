@@ -132,7 +132,7 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`wait executor wa
     return mockExecutorContext({ now, task: { name: 'soak', kind: 'wait', triggeredAt: T0, properties: { duration: '5m', alarms }, ...(progress ? { progress } : {}) } });
   }
 
-  it('polls while it soaks: none firing, it sleeps until the next poll and counts polls; at the due time it passes', async () => {
+  it('polls while it soaks: none firing, it sleeps until the next poll and counts polls; at the due time it polls once more and passes', async () => {
     ctx = watching({ service: 'api' }, T0);
     const first = await soak.execute(ctx);
     expect(first).toMatchObject({ suspend: { until: T0 + 20_000, waitingFor: 'stop|skip', progress: { polls: 1, alarms: [{ name: 'api-errors', firing: [] }] } } });
@@ -143,7 +143,8 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`wait executor wa
     expect(await soak.resume!(ctx, { signal: 'timer' })).toMatchObject({ suspend: { until: T0 + 300_000, progress: { polls: 15 } } });
     ctx.setNow(T0 + 300_000);
     ctx.task.progress = { polls: 15 };
-    expect(await soak.resume!(ctx, { signal: 'timer' })).toEqual({ result: 'pass', message: 'soaked for 5m; alarms api-errors did not fire (15 polls)' });
+    // At the due time it polls a last time, and passes when nothing fires.
+    expect(await soak.resume!(ctx, { signal: 'timer' })).toEqual({ result: 'pass', message: 'soaked for 5m; alarms api-errors did not fire (16 polls)' });
   });
 
   it('a firing alert matching the labels ends the soak with fail, naming the alert and its labels', async () => {
@@ -155,6 +156,10 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`wait executor wa
     ctx.dispose();
     errors.set({ service: 'api' }, 5);
     await waitFor('HighErrorRate firing for api', () => firingAlerts({ url: stack.prometheusUrl, api: 'prometheus' }, { service: 'api' }), (a) => a.length === 1, 20_000);
+    // An alert firing when the soak is due still fails it: the last wake polls too.
+    ctx = watching({ service: 'api' }, T0 + 300_000);
+    expect(await soak.resume!(ctx, { signal: 'timer' })).toMatchObject({ result: 'fail', message: expect.stringContaining('after 5m of 5m: alarm api-errors: HighErrorRate{') });
+    ctx.dispose();
     ctx = watching({ service: 'api' }, T0 + 80_000);
     const out = await soak.resume!(ctx, { signal: 'timer' });
     expect(out).toMatchObject({ result: 'fail', output: { polls: 1, alarmFired: [{ name: 'api-errors', firing: [{ name: 'HighErrorRate', labels: { service: 'api', severity: 'page' } }] }] } });
