@@ -205,4 +205,17 @@ describe('core: approval policies', () => {
     expect(approve(h, `${prod.id}.sign-off.1`, 'token:bob').value?.approval?.counts).toBe(true);
     expect(approve(h, `${prod.id}.sign-off.1`, 'token:ci').value?.approval?.counts).toBe(false);
   });
+
+  it('approvals outlast a timer wake that finds the approval still undecided (the executor waits again)', () => {
+    const h = new Harness(gated({ minApprovers: 2, timeout: '1h', onTimeout: 'fail' }));
+    const { run, taskId } = atApproval(h);
+    approve(h, taskId, 'token:bob');
+    // The executor asked to be woken at its timeout; a wake that came early makes it suspend again.
+    h.decide({ type: 'timer', timerId: `${taskId}:wake`, purpose: 'task.wake', taskId });
+    expect(h.state.runs.get(run.id)!.tasks.find((t) => t.name === 'sign-off')!.state).toBe('started');
+    expect(h.decide({ type: 'task.signal', taskId, signal: 'approve', by: 'token:carol' }).error?.code).toBe('INVALID_STATE');
+    suspend(h, taskId);
+    const done = approve(h, taskId, 'token:carol');
+    expect(done.value?.approval).toMatchObject({ outcome: 'approved', progress: expect.stringContaining('2 of 2 approvals (bob, carol)') });
+  });
 });
