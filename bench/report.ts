@@ -2,6 +2,7 @@
 import type { RouterBenchResult } from './router-bench.js';
 import type { ApiResult } from './api.js';
 import type { SloScoreResult } from './checks.js';
+import type { GateBenchResult } from './gate-bench.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
@@ -33,7 +34,7 @@ export interface Report {
   /** The local platform's router against the backend direct and nginx (the `router.*` / `nginx.*` figures). */
   router: RouterBenchResult;
   /** The checks between stages (the `checks.*` figures). */
-  checks: { slo: SloScoreResult };
+  checks: { slo: SloScoreResult; gate: GateBenchResult };
 }
 
 export const STATUS_P99_TARGET_MS = 50;
@@ -124,8 +125,11 @@ export function formatText(r: Report): string {
   lines.push(`figures (status at concurrency ${a.statusHeadline.concurrency}, triggers at concurrency ${t.concurrency}):`);
   for (const [name, value] of entries.filter(([n]) => n.startsWith('api.'))) lines.push(figure(name, value));
   const c = r.checks.slo;
+  const g = r.checks.gate;
   lines.push('');
-  lines.push(`checks: a ${c.objectives}-objective Keptn SLO scored against ${c.comparisons} comparison results (${c.iterations} times; result ${c.result}); the reference is loading the same slo.yaml:`);
+  lines.push(`checks: ${g.runs} runs waiting in gates of ${g.signalsPerGate} signals sampled every second (HTTP health, business hours, the stage's failed runs) for ${g.seconds} s: ${g.samples} samples, each a committed event;`);
+  lines.push(`  reference: one instant query to a real Prometheus takes ${g.prometheusQueryMs === null ? '(no Prometheus here)' : `${g.prometheusQueryMs} ms (median of 200, sequential)`};`);
+  lines.push(`  a ${c.objectives}-objective Keptn SLO scored against ${c.comparisons} comparison results (${c.iterations} times; result ${c.result}), beside loading the same slo.yaml:`);
   for (const [name, value] of entries.filter(([n]) => n.startsWith('checks.'))) lines.push(figure(name, value));
   const missed = r.targets.filter((t) => !t.met);
   lines.push('');

@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
 import { measureSloScore } from './checks.js';
+import { runGateBench } from './gate-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
-import { apiFiguresOf, figuresOf, formatText, type Report } from './report.js';
+import { apiFiguresOf, figuresOf, formatText, type Report, type Target } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
 
@@ -104,7 +105,16 @@ async function main(): Promise<void> {
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
     const slo = measureSloScore(mode === 'quick');
     progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
-    const checkFigures = { 'checks.slo_score_us': slo.scoreUs, 'checks.slo_load_us': slo.loadUs };
+    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 5 : 15 }, progress);
+    const checkFigures = {
+      'checks.gate_samples_per_s': gate.signalsPerS,
+      'checks.gate_demanded_per_s': gate.demandedPerS,
+      ...(gate.prometheusQueryMs !== null ? { 'checks.prometheus_query_ms': gate.prometheusQueryMs } : {}),
+      'checks.slo_score_us': slo.scoreUs,
+      'checks.slo_load_us': slo.loadUs,
+    };
+    // No target yet: the figure is new, and the reference says what one Prometheus query costs.
+    const checkTargets: Target[] = [];
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
@@ -116,7 +126,7 @@ async function main(): Promise<void> {
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
       figures: { ...engineFigures.figures, ...apiFigures.figures, ...routerFigures.figures, ...checkFigures },
-      targets: [...engineFigures.targets, ...apiFigures.targets, ...routerFigures.targets],
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...routerFigures.targets, ...checkTargets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
@@ -124,7 +134,7 @@ async function main(): Promise<void> {
       paced,
       api: apiResult,
       router: routerResult,
-      checks: { slo },
+      checks: { slo, gate },
     };
     process.stdout.write(`${args.json ? JSON.stringify(report) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
   } finally {

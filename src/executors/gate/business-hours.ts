@@ -29,11 +29,23 @@ function minutes(text: string): number {
 
 function validZone(zone: string): boolean {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    formatter(zone);
     return true;
   } catch {
     return false;
   }
+}
+
+// Making an Intl.DateTimeFormat costs far more than using one, and every sample of every gate asks.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    if (formatters.size > 1000) formatters.clear();
+    formatters.set(zone, f);
+  }
+  return f;
 }
 
 function daysText(days: readonly Day[]): string {
@@ -75,7 +87,7 @@ export function parseBusinessHours(raw: unknown, field: string): Parsed<Business
 
 /** The local day and minute of `at` in `zone`. */
 export function localTime(at: number, zone: string): { day: Day; minute: number; text: string } {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const parts = formatter(zone).formatToParts(at);
   const part = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
   const day = part('weekday').toLowerCase().slice(0, 3) as Day;
   const hh = part('hour');
