@@ -64,9 +64,15 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: Sequ
  */
 function rollbackSequence(seq: SequenceSpec): SequenceSpec {
   const deploys = seq.steps
-    .map((step) => ({ tasks: step.tasks.filter((t) => t.kind === 'deploy').map((t) => ({ ...t, properties: { ...t.properties, strategy: 'direct' }, if: { kind: 'success' as const } })) }))
+    .map((step) => ({ tasks: step.tasks.filter((t) => t.kind === 'deploy').map((t) => ({ ...t, properties: directly(t.properties), if: { kind: 'success' as const } })) }))
     .filter((step) => step.tasks.length > 0);
   return deploys.length > 0 ? { ...seq, steps: deploys } : withoutAlarmHolds(seq);
+}
+
+/** A deploy's properties switched to strategy direct: the settings of other strategies (canary steps, a dark launch's mirror) would be refused. */
+function directly(props: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const { steps: _steps, mirror: _mirror, darkFor: _darkFor, analysis: _analysis, ...rest } = props;
+  return { ...rest, strategy: 'direct' };
 }
 
 /**

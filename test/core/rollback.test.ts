@@ -60,6 +60,20 @@ describe('core: automatic rollback', () => {
     expect(h.runsOf('prod').filter((r) => r.cause === 'rollback')).toHaveLength(1);
   });
 
+  it('a canary (or dark) deploy is rolled back directly, without the settings only those strategies take', () => {
+    const canary = pipeline('a', [
+      { name: 'prod', tasks: [{ name: 'deploy', kind: 'deploy', properties: { strategy: 'canary', steps: [{ setWeight: 10 }], mirror: 0.2, darkFor: '1m', analysis: {}, target: 'local' } }, { name: 'smoke' }] },
+    ]);
+    const h = new Harness(canary);
+    h.trigger('a', { api: 'api:1' });
+    h.drain();
+    h.trigger('a', { api: 'api:2' });
+    h.finish(h.dispatched()[0]!, 'pass', { output: { traffic: true, strategy: 'canary' } });
+    h.finish(h.dispatched()[0]!, 'fail');
+    const rollbackRun = h.runsOf('prod').find((r) => r.cause === 'rollback')!;
+    expect(rollbackRun.spec.steps[0]!.tasks[0]!.properties).toEqual({ strategy: 'direct', target: 'local' });
+  });
+
   it('no rollback when no version took traffic, or the deploy restored it itself', () => {
     const h = new Harness(q);
     h.trigger('a', { api: 'api:1' });
