@@ -271,8 +271,7 @@ describe('threshold analysis (Argo semantics)', () => {
     // The held task's progress said the release took traffic: the core queues a rollback run.
     const { events } = await api<{ events: { event: { type: string; data: { reason?: string } } }[] }>('GET', '/api/v1/events?type=sh.slipway.release.rollback&limit=100');
     expect(events.map((e) => e.event.data.reason ?? '')).toContainEqual(expect.stringMatching(/^automatic: deploy failed in run .* after release .* took traffic/));
-    // Not asserted yet: that the rollback run puts 1.0.0 back on all traffic. It runs the stage's
-    // deploy with strategy direct but keeps its canary `steps`, which the deploy refuses ("steps
-    // apply to strategy canary only"): src/core/flow.ts must drop the strategy-specific properties.
+    // The rollback runs the stage's deploy with strategy direct (without the canary's steps): 1.0.0 takes all traffic back.
+    await expect.poll(() => versions(url), { timeout: 60_000, interval: 500 }).toEqual(['1.0.0']);
   });
 });
