@@ -27,6 +27,8 @@ describe('noop executor', () => {
 
 describe('builtinExecutors', () => {
   it('serves each built-in kind once', () => {
-    expect(builtinExecutors().map((e) => e.kind)).toEqual(['shell', 'wait', 'approval', 'webhook', 'noop']);
+    const kinds = builtinExecutors().map((e) => e.kind);
+    expect(new Set(kinds).size).toBe(kinds.length);
+    expect([...kinds].sort()).toEqual(['alarm-check', 'approval', 'evaluation', 'gate', 'noop', 'shell', 'wait', 'webhook']);
   });
 });
