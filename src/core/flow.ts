@@ -126,8 +126,11 @@ function autoRollback(tx: Tx, run: Run): void {
   const target = good.size === 1 ? [...good][0] : undefined;
   const release = target ? tx.state.releases.get(target)?.release : undefined;
   if (!pipeline || !stage || !release) return;
-  const failedTask = run.tasks.find((t) => t.result === 'fail')?.name ?? 'a task';
-  queueRollback(tx, release, stage, pipeline.version, `automatic: ${failedTask} failed in run ${run.id} after release ${run.releaseId} took traffic`);
+  const failed = run.tasks.find((t) => t.result === 'fail');
+  const failedTask = failed?.name ?? 'a task';
+  // An alarm names what hurt: the reason carries it (the soak's message names the alerts).
+  const alarm = (failed?.data as { alarmFired?: unknown } | undefined)?.alarmFired !== undefined ? `: ${failed?.message ?? 'an alarm fired'}` : '';
+  queueRollback(tx, release, stage, pipeline.version, `automatic: ${failedTask} failed in run ${run.id} after release ${run.releaseId} took traffic${alarm}`);
 }
 
 /** A newer queued release replaces older queued ones whose services it covers; running runs are never touched. */

@@ -127,7 +127,7 @@ describe('core: a soak ended by an alarm', () => {
     h.trigger('s', { api: 'api:2' });
     h.finish(h.dispatched()[0]!);
     const d = h.finish(h.dispatched()[0]!, 'fail', { message: 'soak ended by a firing alarm', output: { alarmFired: [{ name: 'errors', firing: [] }] } });
-    expect(d.events.find((e) => e.type === 'sh.slipway.release.rollback')?.data).toMatchObject({ releaseId: good, reason: expect.stringContaining('automatic: soak failed') });
+    expect(d.events.find((e) => e.type === 'sh.slipway.release.rollback')?.data).toMatchObject({ releaseId: good, reason: expect.stringMatching(/^automatic: soak failed in run run-\w+ after release rel-\w+ took traffic: soak ended by a firing alarm$/) });
     const rollback = h.runsOf('dev').find((r) => r.cause === 'rollback')!;
     // The rollback runs the whole sequence (no deploy tasks), with a soak that does not watch alarms.
     expect(rollback.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === 'soak')!.properties.alarms).toEqual([]);

@@ -128,7 +128,7 @@ describe.skipIf(skip !== undefined)(`a soak watching alarms in a real server ${s
     // The stage goes back to release 1: a rollback run, whose own soak does not watch alarms.
     const { events } = await api<{ events: Array<{ event: { data: { releaseId: string; reason: string } } }> }>(`/api/v1/events?project=shop&type=sh.slipway.release.rollback`);
     expect(events).toHaveLength(1);
-    expect(events[0]!.event.data).toMatchObject({ releaseId: done.releaseId, reason: expect.stringContaining(`automatic: soak failed in run ${second}`) });
+    expect(events[0]!.event.data).toMatchObject({ releaseId: done.releaseId, reason: `automatic: soak failed in run ${second} after release ${failed.releaseId} took traffic: ${soak.message}` });
     const { runs } = await api<{ runs: ApiRun[] }>('/api/v1/runs?project=shop&stage=dev');
     const rollback = runs.find((r) => r.releaseId === done.releaseId && r.id !== first)!;
     expect(rollback.releaseId).toBe(done.releaseId);
