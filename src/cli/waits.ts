@@ -56,16 +56,30 @@ export function explainWaits(state: Readonly<CoreState>, releaseId: string, call
           .join(' ');
         lines.push(`  ${run.stage}: queued behind ${b.id} (release ${b.releaseId}: ${list}), which ${ownWait(b)}`);
         if (waitsForApproval(b)) {
-          lines.push(`    approve it with: ${runCommandFor(call, artifactsOf(b.releaseId), ' --approve all')}`);
+          lines.push(`    ${howToApprove(b, call, artifactsOf(b.releaseId))}`);
           lines.push('    then run this command again to go on');
         }
       }
       continue;
     }
     lines.push(`  ${run.stage}: ${run.id} ${ownWait(run)}`);
-    if (waitsForApproval(run)) lines.push(`    approve it with: ${runCommandFor(call, artifactsOf(run.releaseId), ' --approve all')}`);
+    if (waitsForApproval(run)) lines.push(`    ${howToApprove(run, call, artifactsOf(run.releaseId))}`);
   }
   return lines;
+}
+
+/**
+ * `--approve all` answers as one identity: enough for a plain approval, never for a policy that
+ * needs several people (or named ones), which only a server with their tokens can gather.
+ */
+function howToApprove(run: Run, call: RunCall, artifacts: Readonly<Record<string, string>>): string {
+  const task = run.tasks.find((t) => t.state === 'waiting' && accepts(t, 'approve'));
+  const props = task ? run.spec.steps.flatMap((s) => s.tasks).find((t) => t.name === task.name)?.properties : undefined;
+  const min = typeof props?.minApprovers === 'number' ? props.minApprovers : 1;
+  if (min > 1 || props?.approvers !== undefined) {
+    return `its approval policy needs ${min > 1 ? `${min} distinct approvers` : 'approvers named in its rules'}: run it on a server (\`slipway server\`) and answer with \`slipway approve\` from their tokens`;
+  }
+  return `approve it with: ${runCommandFor(call, artifacts, ' --approve all')}`;
 }
 
 function waitsForApproval(run: Run): boolean {
@@ -78,7 +92,7 @@ function ownWait(run: Run): string {
   if (run.state === 'queued') return 'is queued as well';
   const waiting = run.tasks.filter((t) => t.state === 'waiting');
   const approval = waiting.find((t) => accepts(t, 'approve'));
-  if (approval) return `waits for its manual approval '${approval.name}' (task ${taskId(run.id, approval.name, approval.attempt)})`;
+  if (approval) return `waits for its manual approval '${approval.name}' (task ${taskId(run.id, approval.name, approval.attempt)})${approval.message ? `: ${approval.message}` : ''}`;
   const other = waiting[0];
   if (other) return `waits for a signal to task '${other.name}' (${other.waitingFor ?? 'any'}; task ${taskId(run.id, other.name, other.attempt)})`;
   return `is ${run.state}`;

@@ -49,6 +49,19 @@ interface Outcome {
 }
 
 describe('slipway run', () => {
+  it('does not offer --approve all for an approval policy that needs several people: it says what the policy needs', async () => {
+    await writeFile(
+      join(dir, 'slipway.yaml'),
+      yaml.replace('{name: approval, kind: approval, properties: {pass: manual}}', '{name: approval, kind: approval, properties: {minApprovers: 2}}'),
+    );
+    expect((await run('--service', 'backend', '--artifact', 'be:1')).code).toBe(0);
+    const r = await run('--stage', 'hardening', '--service', 'backend', '--artifact', 'be:1');
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/waits for its manual approval 'approval' \(task [^)]+\): .*2/);
+    expect(r.stderr).toContain('its approval policy needs 2 distinct approvers');
+    expect(r.stderr).not.toContain('--approve all');
+  });
+
   it('takes each service through dev, then both as one release through hardening to production', async () => {
     const fe = await run('--service', 'frontend', '--artifact', 'fe:1.4.2', '--json');
     expect(fe.code, fe.stderr).toBe(0);
