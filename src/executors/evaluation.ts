@@ -23,7 +23,7 @@ import { Results, type Result } from '../core/index.js';
 import type { ExecutorContext, Executor, PastRun, TaskOutcome } from '../engine/executor.js';
 import { NonRetryableTaskError } from '../engine/executor.js';
 import { comparisonEvaluations, createPrometheusSliProvider, scoreSlo } from '../evaluation/index.js';
-import type { Slo, SliProvider, SloEvaluation, SloHistory, SloValues } from '../evaluation/index.js';
+import type { ComparedWith, ObjectiveResult, Slo, SliProvider, SloEvaluation, SloHistory, SloValues } from '../evaluation/index.js';
 import { loadKeptnSliFile, loadKeptnSloFile } from '../spec/index.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { assertValid, describe, isStringMap, refersToSecret, stringMapProblems, type Problem, type Properties } from './properties.js';
@@ -50,18 +50,8 @@ export interface EvaluationRecord {
   window: { start: number; end: number };
   values: Record<string, number>;
   missing: Record<string, string>;
-  objectives: Array<{
-    sli: string;
-    displayName: string;
-    keySli: boolean;
-    weight: number;
-    value: number | null;
-    score: number;
-    status: string;
-    targets: Array<{ criteria: string; list: string; relative: boolean; target: number | null; violated: boolean }>;
-    comparedWith: { values: number[]; aggregateFunction: string; aggregate: number | null; runs: string[] } | null;
-    message?: string;
-  }>;
+  /** The scorer's objectives, each comparison naming the runs its values came from. */
+  objectives: Array<Omit<ObjectiveResult, 'comparedWith'> & { comparedWith: (ComparedWith & { runs: string[] }) | null }>;
   queries?: Record<string, string>;
   notes?: string[];
 }
