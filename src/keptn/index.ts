@@ -1,0 +1,6 @@
+/** Keptn's event dialect and executor API, as an adapter over Slipway's events and engine inputs. */
+export { KEPTN_PREFIX, KEPTN_SOURCE, KEPTN_SPEC_VERSION, COMMON_KEYS, keptnOutput, mergeData, toKeptn } from './dialect.js';
+export type { KeptnData, KeptnEvent, KeptnRunContext, KeptnStatus } from './dialect.js';
+export { keptnContextOf, keptnEventId, sequenceTriggeredId, uuidFor } from './ids.js';
+export { KeptnFold } from './stream.js';
+export type { FoldedTask } from './stream.js';
