@@ -34,13 +34,51 @@ export interface RunLike {
   reason?: string | undefined;
   queueSeq: number;
   tasks: readonly { name: string; state?: string; result?: string | undefined; message?: string | undefined }[];
+  sequence?: string | undefined;
+  cause?: string | null | undefined;
+  /** The result of the run that queued this one (`fail`: this run reacts to a failure). */
+  carriedResult?: string | null | undefined;
+  /** A failed run whose stage Slipway put back to this earlier release. */
+  rolledBackTo?: string | null | undefined;
 }
 
-/** The latest run of each stage, in queue order (a retry or a rerun replaces the earlier one). */
+/**
+ * A run that answers a failure: a rollback, or a sequence fired by a failed one (Keptn's
+ * `rollback` or `remediation` on `delivery` failed). Its success does not make the release pass.
+ */
+export const isReaction = (r: RunLike): boolean => r.cause === 'rollback' || r.carriedResult === 'fail';
+
+/**
+ * The run that stands for each stage, in queue order: the latest one that is not a reaction
+ * to a failure (a retry or a rerun replaces the earlier one); the latest reaction only in a
+ * stage where nothing else ran.
+ */
 export function latestPerStage<R extends RunLike>(runs: readonly R[]): Map<string, R> {
   const latest = new Map<string, R>();
-  for (const run of [...runs].sort((a, b) => a.queueSeq - b.queueSeq)) latest.set(run.stage, run);
+  for (const run of [...runs].sort((a, b) => a.queueSeq - b.queueSeq)) {
+    const held = latest.get(run.stage);
+    if (held && isReaction(run) && !isReaction(held)) continue;
+    latest.set(run.stage, run);
+  }
   return latest;
+}
+
+/** The last reaction to a failure queued in `stage` after `after` (a rollback, a remediation). */
+function reactionAfter(runs: readonly RunLike[], after: RunLike): RunLike | undefined {
+  return [...runs].filter((r) => r.stage === after.stage && r.queueSeq > after.queueSeq && isReaction(r)).sort((a, b) => b.queueSeq - a.queueSeq)[0];
+}
+
+const isRollback = (r: RunLike): boolean => r.cause === 'rollback' || r.sequence === 'rollback' || r.tasks.some((t) => t.name === 'rollback');
+
+/** What followed a failure in its stage: `, rolled back`, `, rollback failed (…)`. */
+function aftermath(runs: readonly RunLike[], failed: RunLike): string {
+  if (failed.rolledBackTo) return `, rolled back to release ${failed.rolledBackTo}`;
+  const r = reactionAfter(runs, failed);
+  if (!r) return '';
+  const what = isRollback(r) ? 'rolled back' : `${r.sequence ?? 'a reaction'} ran`;
+  if (passed(r)) return `, ${what}`;
+  if (r.state === 'failed' || r.result === 'fail') return `, ${isRollback(r) ? 'rollback' : (r.sequence ?? 'its reaction')} failed too (${why(r)})`;
+  return `, ${isRollback(r) ? 'rollback' : (r.sequence ?? 'its reaction')} ${r.state}`;
 }
 
 export const passed = (r: RunLike): boolean => r.state === 'succeeded' && (r.result === 'pass' || r.result === 'warning');
@@ -68,12 +106,14 @@ export interface Outcome {
 export function describeOutcome(runs: readonly RunLike[], stageOrder: readonly string[]): Outcome {
   const latest = latestPerStage(runs);
   const inOrder = [...latest.values()].sort((a, b) => rank(stageOrder, a.stage) - rank(stageOrder, b.stage));
-  const ok = inOrder.length > 0 && inOrder.every(passed);
-  const passedList = inOrder.filter(passed).map((r) => (r.result === 'warning' ? `${r.stage} (warning)` : r.stage));
+  const counts = (r: RunLike) => passed(r) && !isReaction(r);
+  const ok = inOrder.length > 0 && inOrder.every(counts);
+  const passedList = inOrder.filter(counts).map((r) => (r.result === 'warning' ? `${r.stage} (warning)` : r.stage));
   if (ok) return { ok, text: `passed: ${passedList.join(', ')}` };
   const parts: string[] = [];
-  for (const r of inOrder.filter((x) => !passed(x))) {
-    if (r.state === 'failed' || (r.state === 'succeeded' && r.result === 'fail')) parts.push(`failed in ${r.stage} (${why(r)})`);
+  for (const r of inOrder.filter((x) => !counts(x))) {
+    if (isReaction(r)) parts.push(`${isRollback(r) ? 'rollback' : (r.sequence ?? 'a reaction to a failure')} ${passed(r) ? 'passed' : r.state} in ${r.stage}`);
+    else if (r.state === 'failed' || (r.state === 'succeeded' && r.result === 'fail')) parts.push(`failed in ${r.stage} (${why(r)})${aftermath(runs, r)}`);
     else if (r.state === 'aborted') parts.push(`aborted in ${r.stage} (${firstLine(r.reason) || 'no reason given'})`);
     else parts.push(`${r.state} in ${r.stage}`);
   }

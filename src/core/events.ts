@@ -10,6 +10,7 @@
  * | `sh.slipway.release.approval` | someone approved or rejected a release in a stage: on its waiting approval task, or ahead of it |
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
  * | `sh.slipway.run.frozen` / `.thawed` / `.freeze-overridden` | a queued run held by a freeze window, let go when it ended, or by an admin |
+ * | `sh.slipway.run.loop-stopped` | a finished run would queue its own sequence again past `maxRemediationLoops`: it is not queued |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
  * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
  * | `sh.slipway.task.<task>.started` / `.waiting` / `.signaled` / `.finished` / `.skipped` | a task's transitions |
@@ -56,6 +57,7 @@ export const eventTypes = {
   runFrozen: `${EVENT_PREFIX}run.frozen`,
   runThawed: `${EVENT_PREFIX}run.thawed`,
   runFreezeOverridden: `${EVENT_PREFIX}run.freeze-overridden`,
+  runLoopStopped: `${EVENT_PREFIX}run.loop-stopped`,
   task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
 } as const;
 
@@ -82,6 +84,8 @@ export interface RollbackData {
   releaseId: string;
   reason?: string;
   by?: string;
+  /** For an automatic rollback: the failed run it answers (marked `rolledBackTo`). */
+  runId?: string;
 }
 /**
  * One approve or reject. On a waiting approval task the event carries `runid` and
@@ -159,6 +163,19 @@ export interface TaskEventData {
   executor?: string;
   /** On `.started` by a claim: sha256 of the claim's lease token (the token itself is never stored). */
   leaseHash?: string;
+}
+
+/**
+ * A finished run did not queue `sequence` in `stage` again: the chain of runs already ran
+ * it `loops` times, the project's limit (`maxRemediationLoops`). Carries the finished run's `runid`.
+ */
+export interface RunLoopStoppedData {
+  stage: string;
+  sequence: string;
+  releaseId: string;
+  limit: number;
+  loops: number;
+  reason: string;
 }
 
 /** A queued run held by a freeze window (again, when the window or its end changed). */

@@ -4,7 +4,7 @@
  * This is the only function that changes CoreState.
  */
 import type { ReleaseAlarmData } from './events.js';
-import type { FreezeOverriddenData, ReleaseCreatedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
+import type { FreezeOverriddenData, ReleaseCreatedData, RollbackData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
 import { foldApproval } from './approval-log.js';
 import type { Run } from './model.js';
@@ -24,8 +24,18 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       return;
     }
     case eventTypes.releasePromotable:
-    case eventTypes.releaseRollback:
+    case eventTypes.runLoopStopped:
       return;
+    case eventTypes.releaseRollback: {
+      // An automatic rollback names the failed run it answers: its outcome reads "failed, rolled back".
+      const d = ev.data as unknown as RollbackData;
+      const failed = d.runId !== undefined ? state.runs.get(d.runId) : undefined;
+      if (failed && d.releaseId !== '') {
+        failed.rolledBackTo = d.releaseId;
+        touch(state, failed);
+      }
+      return;
+    }
     case eventTypes.releaseAlarm:
       evolveAlarm(state, ev.data as unknown as ReleaseAlarmData, at);
       return;
@@ -86,6 +96,8 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
     case 'scheduled':
       task.state = 'scheduled';
       task.attempt = d.attempt;
+      // The timer's due time: when a delayed (`triggeredAfter`) or retried task is triggered.
+      if (d.dueAt !== undefined) task.waitUntil = d.dueAt;
       delete task.result;
       delete task.message;
       delete task.claim;
@@ -97,6 +109,7 @@ function evolveTask(state: CoreState, ev: SlipwayEvent, name: string, phase: str
       task.triggeredAt = at;
       task.triggerEventId = ev.id;
       if (d.dueAt !== undefined) task.deadline = d.dueAt;
+      delete task.waitUntil;
       delete task.result;
       delete task.message;
       // A new attempt starts without the last one's progress.
@@ -166,6 +179,8 @@ function finishRun(state: CoreState, run: Run, d: RunFinishedData, at: number): 
   touch(state, run);
   indexFinished(state, run, from);
   if (run.startedAt !== undefined) setLive(state, run, at, false);
+  // Any other sequence that deployed and succeeded (Keptn's `delivery-direct`) now sets what is live.
+  if (d.state === 'succeeded' && !isPrimary(state, run) && deploys(run)) setLive(state, run, at, true, true);
   if (d.state === 'aborted' || run.result === undefined) return;
   const result = run.result;
   const taskResults: Record<string, 'pass' | 'warning' | 'fail'> = {};
@@ -190,8 +205,15 @@ export function isPrimary(state: CoreState, run: Run): boolean {
   return (stage?.sequences[0]?.name ?? run.sequence) === run.sequence;
 }
 
-function setLive(state: CoreState, run: Run, at: number, started: boolean): void {
-  if (!isPrimary(state, run)) return;
+/** Task kinds that put an artifact in place: Slipway's `deploy` and Keptn's `deployment`. */
+const DEPLOY_KINDS: ReadonlySet<string> = new Set(['deploy', 'deployment']);
+
+function deploys(run: Run): boolean {
+  return run.tasks.some((t) => DEPLOY_KINDS.has(t.kind) && t.state === 'finished' && t.result !== 'fail');
+}
+
+function setLive(state: CoreState, run: Run, at: number, started: boolean, anySequence = false): void {
+  if (!anySequence && !isPrimary(state, run)) return;
   const release = state.releases.get(run.releaseId)?.release;
   for (const service of run.services) {
     const key = liveKey(run.project, run.stage, service);

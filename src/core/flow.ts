@@ -2,11 +2,13 @@
  * How runs move: queueing (FIFO or supersede), the per stage-and-service lock, stepping
  * through tasks, finishing, and what a finished run sets off downstream.
  */
+import type { RunLoopStoppedData } from './events.js';
 import { eventTypes } from './events.js';
 import { freezeOf, holdRun, thawRun } from './freeze.js';
 import type { Release, Run, RunOrigin, TaskRun } from './model.js';
 import { taskId, worst } from './model.js';
 import type { SequenceSpec, StageSpec } from './pipeline.js';
+import { DEFAULT_MAX_REMEDIATION_LOOPS } from './pipeline.js';
 import { downstreamTargets } from './promotion.js';
 import { changeRunState } from './run-states.js';
 import { liveKey, openRun, stageIndex, stageLive } from './state.js';
@@ -23,7 +25,16 @@ function queuedRuns(tx: Tx, project: string, stage: string): Run[] {
 }
 
 /** Queues the release into a stage's sequence, unless it is already queued or running there. */
-export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: SequenceSpec, pipelineVersion: string, cause?: Run['cause'], origin: RunOrigin = 'automation'): Run {
+export function queueRun(
+  tx: Tx,
+  release: Release,
+  stage: StageSpec,
+  given: SequenceSpec,
+  pipelineVersion: string,
+  cause?: Run['cause'],
+  origin: RunOrigin = 'automation',
+  upstream?: Upstream,
+): Run {
   const existing = activeRunFor(tx, release.id, stage.name, given.name, release.project);
   if (existing) return existing;
   const sequence = cause === 'rollback' ? rollbackSequence(given) : given;
@@ -49,6 +60,7 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: Sequ
     ...(tx.by !== undefined ? { triggeredBy: tx.by } : {}),
     ...(cause ? { cause } : {}),
     origin,
+    ...(upstream ? { carriedFrom: upstream.run.id, loops: upstream.loops, ...(upstream.run.result ? { carriedResult: upstream.run.result } : {}) } : {}),
   };
   tx.emit(eventTypes.runQueued, { project: run.project, stage: run.stage, run }, { run });
   const queued = tx.state.runs.get(id)!;
@@ -56,6 +68,14 @@ export function queueRun(tx: Tx, release: Release, stage: StageSpec, given: Sequ
   schedule(tx, run.project, run.stage);
   return tx.state.runs.get(id)!;
 }
+
+/** The finished run that queues another, and the loop counts the new run carries. */
+export interface Upstream {
+  run: Run;
+  loops: Readonly<Record<string, number>>;
+}
+
+const loopKey = (stage: string, sequence: string): string => `${stage}/${sequence}`;
 
 /**
  * What a rollback runs: the stage's `deploy` tasks, switching at once (strategy direct), so
@@ -91,12 +111,12 @@ function withoutAlarmHolds(seq: SequenceSpec): SequenceSpec {
 }
 
 /** Puts `to` back into the stage: records why, then queues a run that does not promote downstream. */
-export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVersion: string, reason: string | undefined): Run {
+export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVersion: string, reason: string | undefined, failedRun?: string): Run {
   const from = Object.fromEntries(stageLive(tx.state, to.project, stage.name).map((l) => [l.service, l.releaseId]));
   tx.emit(
     eventTypes.releaseRollback,
     { project: to.project, stage: stage.name, subject: to.id },
-    { stage: stage.name, from, releaseId: to.id, ...(reason !== undefined ? { reason } : {}), ...(tx.by !== undefined ? { by: tx.by } : {}) },
+    { stage: stage.name, from, releaseId: to.id, ...(reason !== undefined ? { reason } : {}), ...(tx.by !== undefined ? { by: tx.by } : {}), ...(failedRun !== undefined ? { runId: failedRun } : {}) },
   );
   return queueRun(tx, to, stage, stage.sequences[0]!, pipelineVersion, 'rollback');
 }
@@ -117,7 +137,7 @@ function autoRollback(tx: Tx, run: Run): void {
     const from = Object.fromEntries(run.services.map((s) => [s, run.releaseId]));
     const back = tx.state.live.get(liveKey(run.project, run.stage, run.services[0]!))?.lastGoodReleaseId;
     const reason = `automatic: ${restoredBy.name} restored the previous version (${restoredBy.message ?? 'failed'})`;
-    tx.emit(eventTypes.releaseRollback, { project: run.project, stage: run.stage, subject: back ?? run.releaseId }, { stage: run.stage, from, releaseId: back ?? '', reason });
+    tx.emit(eventTypes.releaseRollback, { project: run.project, stage: run.stage, subject: back ?? run.releaseId }, { stage: run.stage, from, releaseId: back ?? '', reason, runId: run.id });
     return;
   }
   const pipeline = tx.state.pipelines.get(run.project);
@@ -130,7 +150,7 @@ function autoRollback(tx: Tx, run: Run): void {
   const failedTask = failed?.name ?? 'a task';
   // An alarm names what hurt: the reason carries it (the soak's message names the alerts).
   const alarm = (failed?.data as { alarmFired?: unknown } | undefined)?.alarmFired !== undefined ? `: ${failed?.message ?? 'an alarm fired'}` : '';
-  queueRollback(tx, release, stage, pipeline.version, `automatic: ${failedTask} failed in run ${run.id} after release ${run.releaseId} took traffic${alarm}`);
+  queueRollback(tx, release, stage, pipeline.version, `automatic: ${failedTask} failed in run ${run.id} after release ${run.releaseId} took traffic${alarm}`, run.id);
 }
 
 /** A newer queued release replaces older queued ones whose services it covers; running runs are never touched. */
@@ -222,7 +242,15 @@ export function afterFinish(tx: Tx, run: Run): void {
   const pipeline = tx.state.pipelines.get(run.project);
   const release = tx.state.releases.get(run.releaseId);
   if (pipeline && release && run.state !== 'aborted' && run.result && run.cause !== 'rollback') {
+    const own = loopKey(run.stage, run.sequence);
+    const loops = { ...(run.loops ?? {}), [own]: (run.loops?.[own] ?? 0) + 1 };
+    const limit = pipeline.maxRemediationLoops ?? DEFAULT_MAX_REMEDIATION_LOOPS;
     for (const target of downstreamTargets(pipeline, run, run.result, release)) {
+      const ran = loops[loopKey(target.stage.name, target.sequence.name)] ?? 0;
+      if (ran > limit) {
+        stopLoop(tx, run, target.stage.name, target.sequence.name, limit, ran);
+        continue;
+      }
       if (target.stage.promotion === 'manual') {
         tx.emit(
           eventTypes.releasePromotable,
@@ -230,11 +258,24 @@ export function afterFinish(tx: Tx, run: Run): void {
           { releaseId: release.release.id, stage: target.stage.name, sequence: target.sequence.name },
         );
       } else {
-        queueRun(tx, release.release, target.stage, target.sequence, pipeline.version);
+        queueRun(tx, release.release, target.stage, target.sequence, pipeline.version, undefined, 'automation', { run, loops });
       }
     }
   }
   schedule(tx, run.project, run.stage);
+}
+
+/**
+ * A chain of runs came back to a sequence more often than the project allows (a remediation
+ * that keeps triggering itself): it is not queued again, and the event says why.
+ */
+function stopLoop(tx: Tx, run: Run, stage: string, sequence: string, limit: number, ran: number): void {
+  const repeats = ran - 1;
+  const reason =
+    `sequence '${sequence}' in stage '${stage}' is not triggered again by run ${run.id} (${run.result ?? 'no result'}): ` +
+    `it already ran ${ran} times in this chain (${repeats} repeats), and maxRemediationLoops allows ${limit}`;
+  const d: RunLoopStoppedData = { stage, sequence, releaseId: run.releaseId, limit, loops: repeats, reason };
+  tx.emit(eventTypes.runLoopStopped, { project: run.project, stage, run }, d);
 }
 
 /** Stops a run: tasks in flight are told to abort and settle; queued runs behind it may start. */

@@ -141,6 +141,21 @@ export interface Run {
   triggeredBy?: string;
   /** Why it was queued when not by a trigger or a promotion: `rollback` runs do not promote downstream. */
   cause?: 'rollback';
+  /**
+   * The result of the run whose finish queued this one (Keptn carries it into the next
+   * sequence): what an approval first in the sequence decides on, and, when `fail`, what
+   * marks this run as a reaction to a failure (a rollback or remediation sequence).
+   */
+  carriedResult?: Result;
+  /** The run whose finish queued this one. */
+  carriedFrom?: string;
+  /**
+   * How often each `stage/sequence` ran in the chain of runs that queued this one (this one
+   * not counted): a sequence that triggers itself stops at the project's `maxRemediationLoops`.
+   */
+  loops?: Readonly<Record<string, number>>;
+  /** A failed run whose stage was put back to an earlier release: that release (see flow.ts autoRollback). */
+  rolledBackTo?: string;
   /** True while paused: the state before pausing, to return to. */
   pausedFrom?: RunState;
   /** Who set it off, for freeze windows that hold automation only; absent (older runs): automation. */

@@ -127,7 +127,15 @@ export interface Pipeline {
   version: string;
   /** Times stages take no new runs (see freeze.ts); absent: none. */
   freezes?: readonly FreezeWindowSpec[];
+  /**
+   * How often a sequence may be queued again by its own chain of runs (a remediation that
+   * triggers itself on a failed evaluation); absent: DEFAULT_MAX_REMEDIATION_LOOPS.
+   */
+  maxRemediationLoops?: number;
 }
+
+/** Keptn's own limit on a remediation that keeps triggering itself. */
+export const DEFAULT_MAX_REMEDIATION_LOOPS = 3;
 
 /** A freeze window as the pipeline declares it (times are local to `timeZone`). */
 export interface FreezeWindowSpec {

@@ -12,7 +12,7 @@ import type { Run, TaskRun } from './model.js';
 import { parseTaskId, taskId } from './model.js';
 import { isTerminal } from './state.js';
 import { checkKind, checkReporter, leaseHash } from './task-owner.js';
-import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, specOf, startTask, suspendTask, triggerTask } from './tasks.js';
+import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, specOf, startTask, suspendTask, timerId, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
 
 type TaskInput = TaskStartedInput | TaskFinishedInput | TaskSuspendedInput | TaskSignalInput | TaskClaimedInput | TaskHeartbeatInput | TimerInput;
@@ -71,9 +71,19 @@ export function decideTask(tx: Tx, input: TaskInput): Outcome {
   }
 }
 
+/** `skip` on a task waiting for its delay (`triggeredAfter`) or retry backoff: it is triggered now. */
+export const SKIP_DELAY = 'skip';
+
 function signal(tx: Tx, run: Run, task: TaskRun, input: TaskSignalInput, current: boolean): Outcome {
+  if (current && task.state === 'scheduled' && input.signal === SKIP_DELAY) {
+    const id = taskId(run.id, task.name, task.attempt);
+    for (const p of ['task.delay', 'task.retry'] as const) tx.effect({ type: 'cancelTimer', id: timerId(id, p) });
+    triggerTask(tx, run, task, task.attempt);
+    return { value: { runId: run.id, releaseId: run.releaseId } };
+  }
   if (!current || task.state !== 'waiting') {
-    throw new SlipwayError('INVALID_STATE', `task '${task.name}' of run ${run.id} is not waiting for a signal (it is ${task.state}${isTerminal(run) ? `, run ${run.state}` : ''})`, {
+    const hint = current && task.state === 'scheduled' ? `; it waits for its delay until ${new Date(task.waitUntil ?? tx.now).toISOString()}: send '${SKIP_DELAY}' to trigger it now` : '';
+    throw new SlipwayError('INVALID_STATE', `task '${task.name}' of run ${run.id} is not waiting for a signal (it is ${task.state}${isTerminal(run) ? `, run ${run.state}` : ''})${hint}`, {
       field: 'taskId',
     });
   }

@@ -196,7 +196,8 @@ export class Dispatcher {
         artifacts: release?.artifacts ?? {},
         provenance: release?.provenance ?? {},
         projectDir: this.deps.projectDir(run.project),
-        ...(run.result !== undefined ? { resultSoFar: run.result } : {}),
+        // Before any task of its own finished, a run judges on the result carried from the run that queued it (Keptn's approval does).
+        ...((run.result ?? run.carriedResult) !== undefined ? { resultSoFar: run.result ?? run.carriedResult } : {}),
         results,
         ...(run.triggeredBy !== undefined ? { triggeredBy: run.triggeredBy } : {}),
       },

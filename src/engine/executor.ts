@@ -42,7 +42,7 @@ export interface RunInfo {
   provenance: Provenance;
   /** Directory of the pipeline file: relative paths in properties resolve from here. */
   projectDir: string;
-  /** Worst result of the run's tasks finished so far (undefined: none finished). */
+  /** Worst result of the run's tasks finished so far; before any finished, the result carried from the run that queued it (undefined: neither). */
   resultSoFar?: Result;
   /** Results of the run's earlier tasks by name. */
   results: Readonly<Record<string, Result>>;

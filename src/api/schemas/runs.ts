@@ -41,6 +41,11 @@ export const RunView = z
     triggeredBy: z.string().nullable(),
     pipelineVersion: z.string(),
     tasks: z.array(TaskView),
+    queueSeq: z.number().int().optional().describe('order among the project\'s queued runs: a later run of a stage replaces an earlier one in a release\'s outcome'),
+    cause: z.enum(['rollback']).nullable().optional().describe('`rollback`: the run puts an earlier release back into the stage'),
+    carriedResult: ResultSchema.nullable().optional().describe('the result of the run whose finish queued this one (Keptn carries it): an approval first in the sequence decides on it; `fail` marks a reaction to a failure (rollback, remediation)'),
+    carriedFrom: z.string().nullable().optional().describe('the run whose finish queued this one'),
+    rolledBackTo: z.string().nullable().optional().describe('on a failed run: the earlier release Slipway put back into the stage'),
     origin: z.enum(['person', 'automation']).nullable().optional().describe('who set it off: a person, or automation (auto promotion, schedules); freeze windows for automation hold only the latter'),
     frozen: z
       .object({ windows: z.array(z.string()), until: z.number().int(), since: z.number().int(), atLeast: z.boolean(), reason: z.string().nullable() })

@@ -58,6 +58,7 @@ function line(ev: SlipwayEvent): string | undefined {
   if (ev.type === 'sh.slipway.run.freeze-overridden') return `${stage} freeze ${(d['windows'] as string[]).join(', ')} overridden by ${String(d['by'])}: ${String(d['reason'])}`;
   if (ev.type === 'sh.slipway.release.promotable') return `${stage} waits for a manual promotion`;
   if (ev.type === 'sh.slipway.release.approval') return approvalLine(stage, d);
+  if (ev.type === 'sh.slipway.run.loop-stopped') return `${stage} stopped: ${String(d['reason'])}`;
   if (ev.type === 'sh.slipway.release.alarm') return `${stage} ${String(d['reason'])}${d['rollbackTo'] ? `; rolling back to release ${String(d['rollbackTo'])}` : ''}`;
   return undefined;
 }
