@@ -2,7 +2,7 @@
  * The composition root: config → store → engine → executors. Nothing else wires
  * dependencies. The CLI's local `run` and (later) the server both start from here.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -18,8 +18,10 @@ import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
 import { freezeHold } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
-import type { KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
-import { loadPipeline } from './spec/index.js';
+import { withKeptnSlos } from './keptn-import/evaluation.js';
+import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
+import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
+import { parse as parseYaml } from 'yaml';
 import type { Store } from './store/index.js';
 import { lockDataDir, openSqliteStore } from './store/index.js';
 
@@ -41,6 +43,11 @@ export interface SlipwayOptions {
   env?: Readonly<Record<string, string | undefined>>;
 }
 
+export interface AddOptions {
+  /** The project's name where a Keptn shipyard's metadata.name differs. */
+  project?: string;
+}
+
 export interface Slipway {
   engine: Engine;
   /** The built-in local platform (processes behind weighted routers). */
@@ -54,8 +61,18 @@ export interface Slipway {
   secrets: Secrets;
   /** Watch after success: the stages' alarm windows open now. */
   alarmWatch: AlarmWatcher;
-  /** Reads, validates and makes current a pipeline file; returns its warnings. */
-  addPipelineFile(path: string): Promise<LoadedPipeline>;
+  /**
+   * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
+   * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
+   * metadata.name differs (`--project sockshop`).
+   */
+  addPipelineFile(path: string, opts?: AddOptions): Promise<LoadedPipeline>;
+  /**
+   * Pipeline files and project directories, with Keptn SLO and SLI files among them: those are
+   * validated and used by the evaluation tasks of the projects loaded with them wherever no
+   * keptn/<stage>/<service>/slo.yaml exists. `notes` says what each SLO/SLI file became.
+   */
+  addProjectFiles(paths: readonly string[], opts?: AddOptions): Promise<{ loaded: LoadedPipeline[]; notes: string[] }>;
   addPipelineText(text: string, origin: string, dir: string): Promise<LoadedPipeline>;
   close(): Promise<void>;
 }
@@ -91,13 +108,21 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   const targets = new Map<string, DeployTarget>([['local', platform], ['nginx', lazyTarget('nginx', () => (nginx ??= startNginx(dataDir)))]]);
   const byName = (name: string) => targets.get(name);
   const outside = new Set(opts.outsideKinds ?? []);
-  const executors = [
+  // slipway.keptn.yaml per project, and SLO/SLI files named beside a project on the command line.
+  const keptnOptions = new Map<string, KeptnProjectOptions>();
+  const fallbackSlos = new Map<string, { slo?: string; sli?: string }>();
+  const builtin = [
     ...builtinExecutors({ evaluation: { router: routerSli } }),
     createDeployExecutor(byName),
     createReleaseExecutor(byName),
     createRestartExecutor(byName),
-    ...(opts.executors ?? []),
-  ].filter((e) => !outside.has(e.kind));
+  ].map((e) =>
+    e.kind === 'evaluation' ? withKeptnSlos(e, { prometheusUrl: (p) => keptnOptions.get(p)?.prometheus?.url, fallback: (p) => fallbackSlos.get(p) }) : e,
+  );
+  const added = new Set((opts.executors ?? []).map((e) => e.kind));
+  const executors = [...builtin, ...(opts.executors ?? [])].filter((e) => !outside.has(e.kind));
+  // Kinds Slipway's own executors serve: a Keptn task of such a name goes outside unless the project maps it (keptn-project.ts).
+  const builtins = builtin.map((e) => e.kind).filter((k) => !outside.has(k) && !added.has(k));
   const engine = new Engine({
     store,
     executors,
@@ -110,18 +135,27 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
-  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn'): Promise<LoadedPipeline> => {
-    const loaded = loadPipeline(text, origin, { kinds: kindCatalog(executors, [...outside], unknown) });
+  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string): Promise<LoadedPipeline> => {
+    const project = loadKeptnProjectDir(dir);
+    const keptn = { ...(project ? { project } : {}), ...(name !== undefined ? { name } : {}) };
+    const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
+    if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir });
     return loaded;
   };
   const addPipelineText = (text: string, origin: string, dir: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error');
+  const addPipelineFile = (path: string, add: AddOptions = {}): Promise<LoadedPipeline> => {
+    const file = projectFileOf(path);
+    const text = readPipelineText(file);
+    return load(text, file, dirname(resolve(file)), 'error', add.project);
+  };
 
   // Pipelines saved earlier stay current until a file or the API replaces them.
   for (const row of await store.latestPipelines()) {
     try {
       // A pipeline PUT through the API has no file: its relative paths resolve from the data directory.
-      const { warnings } = await load(row.source, row.origin, row.origin.startsWith('api:') ? dataDir : dirname(resolve(row.origin)), 'warn');
+      // row.project keeps a name given with --project; a Slipway pipeline's is its own anyway.
+      const { warnings } = await load(row.source, row.origin, row.origin.startsWith('api:') ? dataDir : dirname(resolve(row.origin)), 'warn', row.project);
       if (warnings.length > 0) log.warn({ project: row.project, warnings }, 'a stored pipeline loads with warnings');
     } catch (e) {
       log.warn({ err: e, project: row.project }, 'a stored pipeline no longer loads; it is skipped');
@@ -142,14 +176,34 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     secrets,
     alarmWatch,
     addPipelineText,
-    async addPipelineFile(path) {
-      let text: string;
-      try {
-        text = readFileSync(path, 'utf8');
-      } catch (e) {
-        throw new SlipwayError('SPEC_FILE', `${path}: cannot read the pipeline file: ${(e as Error).message}`, { file: path }, { cause: e });
+    addPipelineFile,
+    async addProjectFiles(paths, add = {}) {
+      const loaded: LoadedPipeline[] = [];
+      const resources: { path: string; kind: 'SLO' | 'SLI' }[] = [];
+      for (const path of paths) {
+        const file = projectFileOf(path);
+        const text = readPipelineText(file);
+        const kind = resourceKindOf(text);
+        if (kind === undefined) loaded.push(await addPipelineFile(file, add));
+        else {
+          // Validated now, so a bad SLO fails the start, not the evaluation an hour later.
+          if (kind === 'SLO') loadKeptnSlo(text, file);
+          else loadKeptnSli(text, file);
+          resources.push({ path: resolve(file), kind });
+        }
       }
-      return addPipelineText(text, path, dirname(resolve(path)));
+      const notes: string[] = [];
+      for (const r of resources) {
+        if (loaded.length === 0) {
+          throw new SlipwayError('SPEC_FILE', `${r.path}: a Keptn ${r.kind} file needs a shipyard beside it on the command line; name the shipyard (or the project directory) too`, { file: r.path });
+        }
+        for (const l of loaded) {
+          const entry = fallbackSlos.get(l.pipeline.name) ?? {};
+          fallbackSlos.set(l.pipeline.name, { ...entry, [r.kind === 'SLO' ? 'slo' : 'sli']: r.path });
+        }
+        notes.push(`${r.path}: Keptn ${r.kind} file for ${loaded.map((l) => l.pipeline.name).join(', ')}: evaluation tasks use it in every stage and service without its own keptn/<stage>/<service>/${r.kind.toLowerCase()}.yaml`);
+      }
+      return { loaded, notes };
     },
     async close() {
       alarmWatch.stop();
@@ -161,6 +215,43 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       await store.close();
     },
   };
+}
+
+/** A project directory stands for its shipyard.yaml (or slipway.yaml); a file for itself. */
+function projectFileOf(path: string): string {
+  let dir = false;
+  try {
+    dir = statSync(path).isDirectory();
+  } catch {
+    return path; // reading it names the problem
+  }
+  if (!dir) return path;
+  for (const name of ['shipyard.yaml', 'slipway.yaml', 'shipyard.yml', 'slipway.yml']) {
+    const file = join(path, name);
+    try {
+      if (statSync(file).isFile()) return file;
+    } catch {
+      // not this one
+    }
+  }
+  throw new SlipwayError('SPEC_FILE', `${path}: a project directory needs a shipyard.yaml or slipway.yaml; neither is there`, { file: path });
+}
+
+function readPipelineText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new SlipwayError('SPEC_FILE', `${path}: cannot read the pipeline file: ${(e as Error).message}`, { file: path }, { cause: e });
+  }
+}
+
+/** A Keptn SLO or SLI file (not a pipeline); unparsable text is left for the pipeline loader to explain. */
+function resourceKindOf(text: string): 'SLO' | 'SLI' | undefined {
+  try {
+    return keptnResourceKind(parseYaml(text));
+  } catch {
+    return undefined;
+  }
 }
 
 async function startNginx(dataDir: string): Promise<NginxTarget> {

@@ -19,8 +19,10 @@ export interface ServerOptions {
   port: number;
   host: string;
   dataDir: string;
-  /** Pipeline files to load (slipway.yaml or Keptn shipyards). */
+  /** Pipeline files to load (slipway.yaml or Keptn shipyards), project directories, Keptn SLO/SLI files. */
   files: string[];
+  /** Names the Keptn project the files load as, where the shipyard's metadata.name differs. */
+  project?: string;
   openRead: boolean;
   /** An admin token to accept (SLIPWAY_ADMIN_TOKEN). */
   adminToken?: string;
@@ -48,11 +50,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}) });
   try {
     const warnings: string[] = [];
-    for (const file of [...(await projectFiles(dataDir)), ...opts.files]) {
+    for (const file of await projectFiles(dataDir)) {
       const loaded = await slipway.addPipelineFile(file);
       warnings.push(...loaded.warnings);
       log.info({ project: loaded.pipeline.name, version: loaded.pipeline.version, file }, 'project loaded');
     }
+    const named = await slipway.addProjectFiles(opts.files, opts.project !== undefined ? { project: opts.project } : {});
+    for (const loaded of named.loaded) {
+      warnings.push(...loaded.warnings);
+      log.info({ project: loaded.pipeline.name, version: loaded.pipeline.version }, 'project loaded');
+    }
+    for (const note of named.notes) log.info(note);
     const admin = await bootstrapAdmin(slipway.store, dataDir, opts.adminToken);
     const app = await buildServer({ slipway, openRead: opts.openRead, log, ...(opts.push ? { push: opts.push } : {}) });
     await app.listen({ port: opts.port, host: opts.host });

@@ -23,6 +23,7 @@ interface RunOptions {
   service: string[];
   artifact: string[];
   stage?: string;
+  sequence?: string;
   data: string;
   json?: boolean;
   approve?: string;
@@ -35,10 +36,11 @@ export function registerRun(program: Command): void {
     .description('run a release through the pipeline in this process (embedded SQLite store); `slipway run <run-id>` shows a run on the server')
     .argument('[file]', 'pipeline file (slipway.yaml or a Keptn shipyard), or a run id (run-…) to show', 'slipway.yaml')
     .option('--server <url>', 'with a run id: the Slipway server')
-    .option('--project <name>', 'project (must match the file; default: its metadata.name)')
+    .option('--project <name>', "project name: a Keptn shipyard runs as this project (e.g. sockshop); a slipway.yaml's must match its metadata.name")
     .option('--service <name>', 'service of the next --artifact (repeatable, in pairs)', collect, [])
     .option('--artifact <ref>', 'artifact of the preceding --service (repeatable, in pairs)', collect, [])
     .option('--stage <name>', 'stage the release enters (default: the first stage)')
+    .option('--sequence <name>', "sequence to run in that stage (default: the stage's first; e.g. delivery-direct, remediation)")
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
     .option('--commit <sha>', 'commit the artifacts were built from (provenance)')
     .option('--approve <which>', "answer manual approvals: 'all'")
@@ -62,7 +64,7 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
   const artifacts = artifactPairs(opts.service, opts.artifact);
   const slipway = await openSlipway({ dataDir: opts.data, unservedKinds: 'fail' });
   try {
-    const { pipeline, warnings } = await slipway.addPipelineFile(file);
+    const { pipeline, warnings } = await slipway.addPipelineFile(file, opts.project !== undefined ? { project: opts.project } : {});
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     if (opts.project !== undefined && opts.project !== pipeline.name) {
       throw new SlipwayError('UNKNOWN_PROJECT', `project '${opts.project}' is not defined in ${file}; it defines '${pipeline.name}'`, { field: 'project' });
@@ -101,7 +103,12 @@ async function start(slipway: Slipway, project: string, artifacts: Record<string
   }
   const list = Object.entries(artifacts).map(([s, a]) => `${s}=${a}`).join(' ');
   const entry = opts.stage ?? slipway.engine.pipeline(project)?.stages[0]?.name;
-  out(`release ${releaseIdOf(project, artifacts, sha256)} (${list}) → ${entry}`);
+  const stage = slipway.engine.pipeline(project)?.stages.find((s) => s.name === entry);
+  if (opts.sequence !== undefined && stage && !stage.sequences.some((q) => q.name === opts.sequence)) {
+    const names = stage.sequences.map((q) => q.name).join(', ');
+    throw new SlipwayError('INVALID_INPUT', `stage '${entry}' has no sequence '${opts.sequence}'; its sequences: ${names}; pick one with --sequence (and the stage with --stage)`, { field: 'sequence' });
+  }
+  out(`release ${releaseIdOf(project, artifacts, sha256)} (${list}) → ${entry}${opts.sequence !== undefined ? ` (sequence ${opts.sequence})` : ''}`);
   const d = await slipway.engine.apply({
     type: 'trigger',
     id: crypto.randomUUID(),
@@ -110,6 +117,7 @@ async function start(slipway: Slipway, project: string, artifacts: Record<string
     by: `cli:${process.env['USER'] ?? 'local'}`,
     provenance: { source: 'cli', ...(opts.commit ? { commit: opts.commit } : {}) },
     ...(opts.stage ? { stage: opts.stage } : {}),
+    ...(opts.sequence ? { sequence: opts.sequence } : {}),
   });
   return d.value!.releaseId!;
 }

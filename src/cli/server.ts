@@ -14,13 +14,15 @@ interface ServerCliOptions {
   data: string;
   openRead?: boolean;
   outsideKinds?: string;
+  project?: string;
 }
 
 export function registerServer(program: Command): void {
   program
     .command('server')
     .description('serve the HTTP API (and run releases) on a data directory')
-    .argument('[files...]', 'pipeline files to load (slipway.yaml or Keptn shipyards); <data>/projects/*.yaml load too')
+    .argument('[files...]', 'pipeline files to load (slipway.yaml or Keptn shipyards), project directories, Keptn slo.yaml/sli.yaml; <data>/projects/*.yaml load too')
+    .option('--project <name>', "the Keptn project's name where the shipyard's metadata.name differs (e.g. sockshop)")
     .option('--port <n>', 'port to listen on (0: any free port)', process.env['SLIPWAY_PORT'] ?? '7300')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
@@ -43,6 +45,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     dataDir: opts.data,
     files,
     openRead: opts.openRead === true,
+    ...(opts.project !== undefined ? { project: opts.project } : {}),
     ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds.split(',').map((k) => k.trim()).filter(Boolean) } : {}),
     ...(adminToken ? { adminToken } : {}),
   });

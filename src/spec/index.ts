@@ -9,3 +9,8 @@ export { parseDuration } from './duration.js';
 export { pipelineJsonSchema } from './json-schema.js';
 export { loadKeptnSlo, loadKeptnSloFile } from './keptn-slo.js';
 export { loadKeptnSli, loadKeptnSliFile } from './keptn-sli.js';
+export { keptnResourceKind } from './load.js';
+export type { KeptnResourceKind } from './load.js';
+export type { KeptnLoadOptions } from './keptn-load.js';
+export { KEPTN_PROJECT_FILE, KEPTN_CONTROL_PLANE_TASKS, KEPTN_OUTSIDE_PREFIX, keptnBuiltinMap, keptnTaskKind, keptnTaskOfKind, loadKeptnProject, loadKeptnProjectDir } from './keptn-project.js';
+export type { KeptnProjectOptions } from './keptn-project.js';

@@ -13,6 +13,12 @@ export type PropertyCheck = (properties: Readonly<Record<string, unknown>>) => r
 export interface KindCatalog {
   /** Kinds executors in this process serve, each with its executor's property check. */
   served: ReadonlyMap<string, PropertyCheck>;
+  /**
+   * Kinds served by Slipway's own built-in executors (not by executors an embedder added): a
+   * Keptn task of such a name that the project does not map to the built-in goes to outside
+   * executors as `keptn.<name>` instead (see keptn-project.ts).
+   */
+  builtins?: readonly string[];
   /** Kinds the server leaves to outside executors (`--outside-kinds`). */
   outside?: readonly string[];
   /**

@@ -6,6 +6,7 @@ import type { Pipeline } from '../core/index.js';
 import { KEPTN_API_VERSION } from './keptn-schema.js';
 import type { KindCatalog } from './kinds.js';
 import { loadKeptn } from './keptn-load.js';
+import type { KeptnLoadOptions } from './keptn-load.js';
 import { problem, show } from './problems.js';
 import { throwProblems } from './report.js';
 import { withSecretWarnings } from './secret-warnings.js';
@@ -27,6 +28,8 @@ export interface LoadOptions {
    * outside executors: a task of any other kind is an error. Absent: kinds are not checked.
    */
   kinds?: KindCatalog;
+  /** Keptn shipyards: slipway.keptn.yaml's options and a project name from the command line. */
+  keptn?: KeptnLoadOptions;
 }
 
 /** `text` is the file's content; `file` is the name messages use for it. */
@@ -40,10 +43,34 @@ export function loadPipeline(text: string, file: string, opts: LoadOptions = {})
     throwProblems(source, [problem('SPEC_FIELD', [], `expected a mapping with apiVersion, kind, metadata and spec; ${got}`)]);
   }
   const api = (doc as Record<string, unknown>).apiVersion;
+  const keptnFile = api === undefined ? keptnResourceKind(doc) : undefined;
+  if (keptnFile !== undefined) {
+    throwProblems(source, [
+      problem(
+        'SPEC_FIELD',
+        [],
+        `this is a Keptn ${keptnFile} file (spec_version and ${keptnFile === 'SLO' ? 'objectives' : 'indicators'}), not a pipeline; ` +
+          `an evaluation task reads it from properties.${keptnFile.toLowerCase()}, or from keptn/<stage>/<service>/${keptnFile.toLowerCase()}.yaml beside the shipyard (the layout \`slipway import keptn\` writes)`,
+      ),
+    ]);
+  }
   if (api === SLIPWAY_API) return withSecretWarnings(source, loadSlipway(source, version, opts.kinds));
-  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return withSecretWarnings(source, loadKeptn(source, version, opts.kinds));
+  if (typeof api === 'string' && KEPTN_API_VERSION.test(api)) return withSecretWarnings(source, loadKeptn(source, version, opts.kinds, opts.keptn));
   const what = api === undefined ? 'is required' : `${show(api)} is not supported`;
   throwProblems(source, [problem('SPEC_FIELD', ['apiVersion'], `${what}; valid: ${FORMATS}`)]);
+}
+
+/** A Keptn resource file that is not a shipyard: `slo.yaml` (spec_version + objectives) or `sli.yaml` (spec_version + indicators). */
+export type KeptnResourceKind = 'SLO' | 'SLI';
+
+/** Tells Keptn's SLO and SLI files apart from pipelines by their top-level keys (they have no apiVersion). */
+export function keptnResourceKind(doc: unknown): KeptnResourceKind | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
+  const d = doc as Record<string, unknown>;
+  if (d.apiVersion !== undefined || d.spec_version === undefined) return undefined;
+  if (d.objectives !== undefined) return 'SLO';
+  if (d.indicators !== undefined) return 'SLI';
+  return undefined;
 }
 
 /** Reads and loads `path`; messages name the file as `path` is written. */
