@@ -22,6 +22,7 @@ import { DEFAULT_PUSH, Deliverer } from './push/deliverer.js';
 import { accessRoutes } from './routes/access.js';
 import { eventRoutes } from './routes/events.js';
 import { executorRoutes } from './routes/executors.js';
+import { keptnRoutes } from './routes/keptn.js';
 import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
@@ -42,7 +43,7 @@ declare module 'fastify' {
   }
 }
 
-export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.leaseToken', '*.leasetoken', '*.headers.authorization', '*.authorization'];
+export const REDACT = ['req.headers.authorization', '*.token', '*.secret', '*.leaseToken', '*.leasetoken', '*.headers.authorization', '*.authorization', 'req.headers["x-token"]', '*.headers["x-token"]'];
 
 export async function buildServer(deps: ApiDeps): Promise<Api> {
   const { slipway } = deps;
@@ -91,6 +92,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   taskRoutes(app, slipway);
   approvalRoutes(app, slipway);
   executorRoutes(app, slipway, shutdown.signal);
+  keptnRoutes(app, slipway);
   eventRoutes(app, slipway);
   streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
   accessRoutes(app, { slipway, tokens, deliverer });

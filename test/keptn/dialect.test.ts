@@ -2,15 +2,12 @@
  * Slipway's events in Keptn's dialect, compared field by field with the Keptn spec's example
  * events and with real events of a Keptn trace (../shared/conformance/keptn/events).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SlipwayEvent } from '../../src/core/index.js';
 import type { KeptnEvent } from '../../src/keptn/index.js';
 import { KeptnFold, keptnContextOf, keptnEventId, toKeptn, uuidFor } from '../../src/keptn/index.js';
+import { conformance, expectShapeOf } from './conformance.js';
 
-const CONFORMANCE = join(import.meta.dirname, '../../../shared/conformance/keptn/events');
-const conformance = (name: string) => JSON.parse(readFileSync(join(CONFORMANCE, `${name}.json`), 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let seq = 0;
@@ -55,19 +52,6 @@ function log(services = ['carts']): SlipwayEvent[] {
     ev('sh.slipway.run.started', { stage: 'staging', releaseId: 'rel-1', step: 0 }, { runid: 'r-staging' }),
     task('r-staging', 'staging', 'deployment', 'triggered', { artifacts, properties: { deploymentstrategy: 'blue_green_service' } }),
   ];
-}
-
-/** Every attribute and data field of Keptn's event is in ours, with a value of the same JSON type. */
-function expectShapeOf(ours: unknown, theirs: unknown, path: string, skip: ReadonlySet<string> = new Set()): void {
-  if (theirs === null || theirs === undefined) return; // null in a trace: no value to compare
-  const kind = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v);
-  expect(kind(ours), `${path}: ${JSON.stringify(ours)} vs Keptn's ${JSON.stringify(theirs)}`).toBe(kind(theirs));
-  if (kind(theirs) !== 'object') return;
-  for (const [k, v] of Object.entries(theirs as Record<string, unknown>)) {
-    if (skip.has(`${path}.${k}`)) continue;
-    expect(ours as Record<string, unknown>, `${path} lacks '${k}'`).toHaveProperty([k]);
-    expectShapeOf((ours as Record<string, unknown>)[k], v, `${path}.${k}`, skip);
-  }
 }
 
 // Keptn's spec examples carry `gitcommitid` (the config repository commit): Slipway keeps no such repository.

@@ -39,10 +39,12 @@ export function installGuard(app: Api, deps: GuardDeps): RouteEntry[] {
   app.addHook('onRequest', async (req) => {
     const scope = req.is404 ? 'none' : (req.routeOptions.config.scope ?? 'none');
     if (scope === 'none') return;
-    const header = req.headers.authorization;
+    // Keptn's executors and CLI send their token in `x-token`; it is read as a bearer token.
+    const xToken = req.headers['x-token'];
+    const header = req.headers.authorization ?? (typeof xToken === 'string' ? `Bearer ${xToken}` : undefined);
     if (header === undefined) {
       if (scope === 'read' && deps.openRead) return;
-      throw new SlipwayError('UNAUTHORIZED', 'this route needs a token: send Authorization: Bearer <token> (the first start wrote an admin token to <data>/admin-token)');
+      throw new SlipwayError('UNAUTHORIZED', 'this route needs a token: send Authorization: Bearer <token> or x-token: <token> (the first start wrote an admin token to <data>/admin-token)');
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) throw new SlipwayError('UNAUTHORIZED', "the Authorization header must be 'Bearer <token>'", { field: 'authorization' });

@@ -1,0 +1,233 @@
+/**
+ * Keptn's executor API over Slipway's engine. Keptn executors (through Keptn's distributor,
+ * or go-utils' cp-connector) poll the open `.triggered` events of their task and answer with
+ * `.started`, `.status.changed` and `.finished` events naming the `.triggered` one in
+ * `triggeredid`. Here a `.triggered` event is a Slipway task waiting for an outside executor,
+ * in Keptn's dialect; the answers become Slipway's claim, heartbeat and finish inputs.
+ *
+ * Keptn executors never see a lease token, so the claim is kept here: the first `.started`
+ * (or a `.finished` without one) claims the task for the event's `source` with a lease token
+ * this server keeps; later events from the same source use it, and the core refuses any
+ * other source (NOT_CLAIM_HOLDER), as for Slipway's own executors. The tokens live in this
+ * process: after a restart a Keptn executor's claim cannot be proven and the task is offered
+ * again when its lease runs out (the lease is long, because Keptn executors send no heartbeat
+ * unless they post `.status.changed`).
+ *
+ * A release of several services is one Slipway task but one Keptn `.triggered` per service
+ * (see dialect.ts); the task finishes when every service's `.finished` arrived, with the worst
+ * result, and each service's data kept under `output.services.<service>`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ExecutorActor, Result, Run, SlipwayEvent, TaskRun } from '../core/index.js';
+import { SlipwayError, parseTaskId } from '../core/index.js';
+import type { Engine } from '../engine/index.js';
+import type { Store } from '../store/index.js';
+import type { KeptnEvent, KeptnStatus } from './dialect.js';
+import { COMMON_KEYS } from './dialect.js';
+import { KeptnFold } from './stream.js';
+
+/** How long a Keptn executor's claim lasts without a `.status.changed` (Keptn executors do not heartbeat). */
+export const KEPTN_LEASE_MS = 3_600_000;
+
+export interface KeptnApiDeps {
+  engine: Pick<Engine, 'apply' | 'heartbeat' | 'view'>;
+  store: Pick<Store, 'events' | 'getRun'>;
+}
+
+export interface TriggeredQuery {
+  eventType: string;
+  project?: string;
+  stage?: string;
+  service?: string;
+}
+
+export type KeptnPhase = 'started' | 'status.changed' | 'finished';
+
+/** A Keptn event posted by an executor, as far as it is read here. */
+export interface PostedKeptnEvent {
+  id: string;
+  type: string;
+  source: string;
+  triggeredid?: string;
+  shkeptncontext?: string;
+  data?: Record<string, unknown>;
+}
+
+interface Located {
+  run: Run;
+  task: TaskRun;
+  taskId: string;
+  service: string;
+  triggered: KeptnEvent;
+}
+
+const ORDER: Record<Result, number> = { pass: 0, warning: 1, fail: 2 };
+
+function invalid(message: string, field: string): SlipwayError {
+  return new SlipwayError('INVALID_INPUT', message, { field });
+}
+
+export class KeptnExecutorApi {
+  /** Per task id: the Keptn source holding its claim and the lease token kept for it. */
+  private readonly claims = new Map<string, { source: string; leaseToken: string }>();
+  /** Per task id: the services whose `.finished` arrived, while others are outstanding. */
+  private readonly finishes = new Map<string, Map<string, { result: Result; data: Record<string, unknown> }>>();
+
+  constructor(private readonly deps: KeptnApiDeps) {}
+
+  /** Open `.triggered` events of a task (`sh.keptn.event.<task>.triggered`), oldest first. */
+  async openTriggered(q: TriggeredQuery): Promise<KeptnEvent[]> {
+    const m = /^sh\.keptn\.event\.([^.]+)\.triggered$/.exec(q.eventType);
+    if (!m) throw invalid(`'${q.eventType}' is not a task's triggered event type; ask for sh.keptn.event.<task>.triggered (e.g. sh.keptn.event.deployment.triggered)`, 'eventType');
+    const task = m[1]!;
+    const out: KeptnEvent[] = [];
+    for (const project of this.projects(q.project)) {
+      const fold = await this.fold(project);
+      for (const t of fold.tasks.values()) {
+        if (t.task !== task) continue;
+        const open = this.openTask(t.taskId);
+        if (!open) continue;
+        const done = this.finishes.get(t.taskId);
+        for (const e of t.triggered) {
+          if (done?.has(e.data.service)) continue;
+          if (q.stage !== undefined && e.data.stage !== q.stage) continue;
+          if (q.service !== undefined && e.data.service !== q.service) continue;
+          out.push(e);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Applies a Keptn executor's `.started`, `.status.changed` or `.finished`; returns the Keptn context it belongs to. */
+  async post(ce: PostedKeptnEvent, who: { by: string; actor: ExecutorActor }): Promise<{ keptnContext: string; applied: boolean }> {
+    const m = /^sh\.keptn\.event\.([^.]+)\.(started|status\.changed|finished)$/.exec(ce.type);
+    if (!m) {
+      throw invalid(
+        `event type '${ce.type}' is not accepted here; an executor posts sh.keptn.event.<task>.started, .status.changed or .finished (a sequence is started with slipway trigger, not with a posted .triggered event)`,
+        'type',
+      );
+    }
+    const [, taskName, phase] = m as unknown as [string, string, KeptnPhase];
+    if (typeof ce.triggeredid !== 'string' || ce.triggeredid === '') throw invalid(`a ${phase} event needs triggeredid: the id of the sh.keptn.event.${taskName}.triggered event it answers`, 'triggeredid');
+    const found = await this.locate(ce.triggeredid, typeof ce.data?.['project'] === 'string' ? ce.data['project'] : undefined);
+    if (!found) throw new SlipwayError('NOT_FOUND', `no open triggered event has id '${ce.triggeredid}' (it was never sent, or its task already ended); poll GET /api/controlPlane/v1/event/triggered/sh.keptn.event.${taskName}.triggered for open ones`, { field: 'triggeredid' });
+    if (found.task.name !== taskName) throw invalid(`event type names task '${taskName}' but triggeredid '${ce.triggeredid}' is a '${found.task.name}' task's`, 'type');
+    const keptnContext = found.triggered.shkeptncontext;
+    const source = ce.source;
+    if (phase === 'status.changed') {
+      const claim = this.claims.get(found.taskId);
+      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, claim?.source === source ? claim.leaseToken : undefined), who.by);
+      return { keptnContext, applied: true };
+    }
+    const leaseToken = await this.claim(found, source, ce.id, who);
+    if (phase === 'started') return { keptnContext, applied: true };
+    return { keptnContext, applied: await this.finish(found, ce, leaseToken, who) };
+  }
+
+  /** The claim of the task for `source`: made on its first report, the kept token on later ones. */
+  private async claim(found: Located, source: string, eventId: string, who: { by: string; actor: ExecutorActor }): Promise<string | undefined> {
+    const held = this.claims.get(found.taskId);
+    if (held && held.source === source) return held.leaseToken;
+    if (held || found.task.claim) {
+      const holder = held?.source ?? found.task.claim?.executor ?? 'another executor';
+      throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by '${holder}', not by source '${source}'; only the source that sent its .started may report on it; nothing was changed`, { field: 'source' });
+    }
+    const leaseToken = `sll_${randomBytes(24).toString('base64url')}`;
+    const d = await this.deps.engine.apply({
+      type: 'task.claimed',
+      id: `keptn:${found.taskId}:claimed:${eventId}`,
+      taskId: found.taskId,
+      executor: source,
+      leaseMs: KEPTN_LEASE_MS,
+      leaseToken,
+      by: who.by,
+      ...(who.actor.kinds ? { kinds: who.actor.kinds } : {}),
+    });
+    if (d.ignored !== undefined) throw new SlipwayError('INVALID_STATE', `task '${found.taskId}' cannot be claimed: ${d.ignored}`, { field: 'triggeredid' });
+    this.claims.set(found.taskId, { source, leaseToken });
+    return leaseToken;
+  }
+
+  private async finish(found: Located, ce: PostedKeptnEvent, leaseToken: string | undefined, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
+    const data = ce.data ?? {};
+    const status = data['status'];
+    const given = data['result'];
+    if (given !== undefined && given !== '' && given !== 'pass' && given !== 'warning' && given !== 'fail') {
+      throw invalid(`data.result is ${JSON.stringify(given)}; Keptn results are pass, warning or fail`, 'data.result');
+    }
+    // Keptn: an errored task failed whatever its result says.
+    const result: Result = status === 'errored' ? 'fail' : given === 'warning' || given === 'fail' ? given : 'pass';
+    const keptnStatus: KeptnStatus = status === 'errored' ? 'errored' : 'succeeded';
+    const own = Object.fromEntries(Object.entries(data).filter(([k]) => !COMMON_KEYS.has(k)));
+    let per = this.finishes.get(found.taskId);
+    if (!per) this.finishes.set(found.taskId, (per = new Map()));
+    per.set(found.service, { result, data: { status: keptnStatus, ...own } });
+    const services = found.run.services.length > 0 ? found.run.services : [found.service];
+    if (services.some((s) => !per.has(s))) return false;
+    const results = services.map((s) => per.get(s)!);
+    const worst = results.reduce<Result>((w, r) => (ORDER[r.result] > ORDER[w] ? r.result : w), 'pass');
+    const output = services.length === 1 ? results[0]!.data : { services: Object.fromEntries(services.map((s) => [s, per.get(s)!.data])) };
+    const message = typeof data['message'] === 'string' ? data['message'] : undefined;
+    const d = await this.deps.engine.apply({
+      type: 'task.finished',
+      id: `keptn:${found.taskId}:finished:${ce.id}`,
+      taskId: found.taskId,
+      result: worst,
+      by: who.by,
+      actor: this.actor(who.actor, ce.source, leaseToken),
+      output,
+      ...(message !== undefined ? { message } : {}),
+    });
+    this.claims.delete(found.taskId);
+    this.finishes.delete(found.taskId);
+    return d.ignored === undefined;
+  }
+
+  private actor(base: ExecutorActor, executor: string, leaseToken: string | undefined): ExecutorActor {
+    return { type: 'executor', executor, ...(leaseToken !== undefined ? { leaseToken } : {}), ...(base.kinds ? { kinds: base.kinds } : {}) };
+  }
+
+  /** The task an open `.triggered` id belongs to, and for which service. */
+  private async locate(triggeredId: string, project: string | undefined): Promise<Located | undefined> {
+    for (const p of this.projects(project)) {
+      const fold = await this.fold(p);
+      for (const t of fold.tasks.values()) {
+        const triggered = t.triggered.find((e) => e.id === triggeredId);
+        if (!triggered) continue;
+        const open = this.openTask(t.taskId);
+        if (!open) return undefined;
+        return { ...open, taskId: t.taskId, service: triggered.data.service, triggered };
+      }
+    }
+    return undefined;
+  }
+
+  /** The run and task when the task's current attempt is still waiting for, or worked on by, an outside executor. */
+  private openTask(taskId: string): { run: Run; task: TaskRun } | undefined {
+    const parsed = parseTaskId(taskId);
+    if (!parsed) return undefined;
+    const run = this.deps.engine.view.runs.get(parsed.runId);
+    const task = run?.tasks.find((t) => t.name === parsed.task);
+    if (!run || !task || task.attempt !== parsed.attempt) return undefined;
+    // Started without a claim: Slipway runs it itself, no Keptn executor may answer it.
+    if (task.state === 'triggered' || (task.state === 'started' && task.claim !== undefined)) return { run, task };
+    return undefined;
+  }
+
+  private projects(project: string | undefined): string[] {
+    return project !== undefined ? [project] : [...this.deps.engine.view.pipelines.keys()];
+  }
+
+  /** The project's log in Keptn's dialect. Reads the whole log: fine for the sizes Keptn's users poll, not for years of history. */
+  async fold(project: string): Promise<KeptnFold> {
+    const events: SlipwayEvent[] = (await this.deps.store.events({ project })).map((e) => e.event);
+    return KeptnFold.map(events).fold;
+  }
+
+  /** The project's whole log in Keptn's dialect (what Keptn's datastore answered). */
+  async stream(project: string): Promise<KeptnEvent[]> {
+    return KeptnFold.map((await this.deps.store.events({ project })).map((e) => e.event)).events;
+  }
+}
+
