@@ -48,6 +48,7 @@ export function runView(r: Run): z.infer<typeof RunView> {
     carriedResult: n(r.carriedResult),
     carriedFrom: n(r.carriedFrom),
     rolledBackTo: n(r.rolledBackTo),
+    loopStopped: n(r.loopStopped),
     origin: n(r.origin),
     // A run that ended is no longer held, whatever it was when it ended.
     frozen: r.frozen && r.state === 'queued' ? { windows: [...r.frozen.windows], until: r.frozen.until, since: r.frozen.since, atLeast: r.frozen.atLeast ?? false, reason: n(r.frozen.reason) } : null,

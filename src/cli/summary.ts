@@ -40,6 +40,8 @@ export interface RunLike {
   carriedResult?: string | null | undefined;
   /** A failed run whose stage Slipway put back to this earlier release. */
   rolledBackTo?: string | null | undefined;
+  /** Why the run did not trigger its own sequence again (the remediation loop's limit). */
+  loopStopped?: string | null | undefined;
 }
 
 /**
@@ -117,6 +119,7 @@ export function describeOutcome(runs: readonly RunLike[], stageOrder: readonly s
     else if (r.state === 'aborted') parts.push(`aborted in ${r.stage} (${firstLine(r.reason) || 'no reason given'})`);
     else parts.push(`${r.state} in ${r.stage}`);
   }
+  for (const r of runs) if (r.loopStopped) parts.push(`stopped: ${r.loopStopped}`);
   if (passedList.length > 0) parts.push(`passed: ${passedList.join(', ')}`);
   const first = Math.min(...inOrder.map((r) => rank(stageOrder, r.stage)));
   const notReached = stageOrder.filter((s, i) => i > first && !latest.has(s));

@@ -4,7 +4,7 @@
  * This is the only function that changes CoreState.
  */
 import type { ReleaseAlarmData } from './events.js';
-import type { FreezeOverriddenData, ReleaseCreatedData, RollbackData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
+import type { FreezeOverriddenData, ReleaseCreatedData, RollbackData, RunLoopStoppedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
 import { foldApproval } from './approval-log.js';
 import type { Run } from './model.js';
@@ -24,8 +24,14 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       return;
     }
     case eventTypes.releasePromotable:
-    case eventTypes.runLoopStopped:
       return;
+    case eventTypes.runLoopStopped: {
+      // Kept on the run so its release's outcome can say why the loop ended.
+      const run = mustRun(state, ev);
+      run.loopStopped = (ev.data as unknown as RunLoopStoppedData).reason;
+      touch(state, run);
+      return;
+    }
     case eventTypes.releaseRollback: {
       // An automatic rollback names the failed run it answers: its outcome reads "failed, rolled back".
       const d = ev.data as unknown as RollbackData;

@@ -156,6 +156,8 @@ export interface Run {
   loops?: Readonly<Record<string, number>>;
   /** A failed run whose stage was put back to an earlier release: that release (see flow.ts autoRollback). */
   rolledBackTo?: string;
+  /** The run did not queue its own sequence again: the limit was reached (the `run.loop-stopped` event's reason). */
+  loopStopped?: string;
   /** True while paused: the state before pausing, to return to. */
   pausedFrom?: RunState;
   /** Who set it off, for freeze windows that hold automation only; absent (older runs): automation. */

@@ -200,6 +200,11 @@ describe('a remediation that triggers itself', () => {
     expect(stopped[0]!.runid).toBe(runs[3]!.id);
     expect(stopped[0]!.data).toMatchObject({ stage: 'production', sequence: 'remediation', limit: 3, loops: 3 });
     expect(String(stopped[0]!.data['reason'])).toContain('maxRemediationLoops allows 3');
+    // The release's outcome says why it stopped.
+    expect(runs[3]!.loopStopped).toBe(stopped[0]!.data['reason']);
+    const outcome = describeOutcome(runsOf(h), ['production']);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.text).toBe(`failed in production (evaluation), remediation failed too (evaluation); stopped: ${String(stopped[0]!.data['reason'])}`);
   });
 
   it('takes the project\'s own limit', () => {

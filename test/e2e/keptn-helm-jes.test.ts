@@ -66,8 +66,8 @@ describe('06 helm-jes shipyard: qa → production with manual approval', () => {
 
     const prod = (await o.sw.store.listRuns({ project: PROJECT, stage: 'production' }))[0];
     const approval = prod?.tasks.find((t) => t.name === 'approval');
-    // The approval is the sequence's first task: the result so far is none, judged like `pass: manual`.
-    expect(approval).toMatchObject({ state: 'waiting', message: 'waiting for manual approval (result so far: none)' });
+    // The approval is the sequence's first task: it judges the result carried from qa's delivery, as Keptn does.
+    expect(approval).toMatchObject({ state: 'waiting', message: `waiting for manual approval (result so far: ${evaluation})` });
     expect(prod?.tasks.find((t) => t.name === 'deployment')?.state).toBe('pending');
   });
 

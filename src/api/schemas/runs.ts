@@ -46,6 +46,7 @@ export const RunView = z
     carriedResult: ResultSchema.nullable().optional().describe('the result of the run whose finish queued this one (Keptn carries it): an approval first in the sequence decides on it; `fail` marks a reaction to a failure (rollback, remediation)'),
     carriedFrom: z.string().nullable().optional().describe('the run whose finish queued this one'),
     rolledBackTo: z.string().nullable().optional().describe('on a failed run: the earlier release Slipway put back into the stage'),
+    loopStopped: z.string().nullable().optional().describe('the run did not trigger its own sequence again: maxRemediationLoops was reached (why)'),
     origin: z.enum(['person', 'automation']).nullable().optional().describe('who set it off: a person, or automation (auto promotion, schedules); freeze windows for automation hold only the latter'),
     frozen: z
       .object({ windows: z.array(z.string()), until: z.number().int(), since: z.number().int(), atLeast: z.boolean(), reason: z.string().nullable() })
