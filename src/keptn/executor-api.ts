@@ -69,7 +69,7 @@ function invalid(message: string, field: string): SlipwayError {
 
 export class KeptnExecutorApi {
   /** Per task id: the Keptn source holding its claim and the lease token kept for it. */
-  private readonly claims = new Map<string, { source: string; leaseToken: string }>();
+  private readonly claims = new Map<string, { source: string; by: string; leaseToken: string }>();
   /** Per task id: the services whose `.finished` arrived, while others are outstanding. */
   private readonly finishes = new Map<string, Map<string, { result: Result; data: Record<string, unknown> }>>();
 
@@ -117,7 +117,8 @@ export class KeptnExecutorApi {
     const source = ce.source;
     if (phase === 'status.changed') {
       const claim = this.claims.get(found.taskId);
-      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, claim?.source === source ? claim.leaseToken : undefined), who.by);
+      const mine = claim?.source === source && claim.by === who.by;
+      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, mine ? claim.leaseToken : undefined), who.by);
       return { keptnContext, applied: true };
     }
     const leaseToken = await this.claim(found, source, ce.id, who);
@@ -128,10 +129,11 @@ export class KeptnExecutorApi {
   /** The claim of the task for `source`: made on its first report, the kept token on later ones. */
   private async claim(found: Located, source: string, eventId: string, who: { by: string; actor: ExecutorActor }): Promise<string | undefined> {
     const held = this.claims.get(found.taskId);
-    if (held && held.source === source) return held.leaseToken;
+    // The source is only a name the sender gives: the claim is also bound to the token that made it.
+    if (held && held.source === source && held.by === who.by) return held.leaseToken;
     if (held || found.task.claim) {
-      const holder = held?.source ?? found.task.claim?.executor ?? 'another executor';
-      throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by '${holder}', not by source '${source}'; only the source that sent its .started may report on it; nothing was changed`, { field: 'source' });
+      const holder = held ? `'${held.source}' (${held.by})` : `'${found.task.claim?.executor ?? 'another executor'}'`;
+      throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by ${holder}, not by source '${source}' (${who.by}); only the source and token that sent its .started may report on it; nothing was changed`, { field: 'source' });
     }
     const leaseToken = `sll_${randomBytes(24).toString('base64url')}`;
     const d = await this.deps.engine.apply({
@@ -145,7 +147,7 @@ export class KeptnExecutorApi {
       ...(who.actor.kinds ? { kinds: who.actor.kinds } : {}),
     });
     if (d.ignored !== undefined) throw new SlipwayError('INVALID_STATE', `task '${found.taskId}' cannot be claimed: ${d.ignored}`, { field: 'triggeredid' });
-    this.claims.set(found.taskId, { source, leaseToken });
+    this.claims.set(found.taskId, { source, by: who.by, leaseToken });
     return leaseToken;
   }
 

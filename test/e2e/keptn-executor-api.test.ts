@@ -76,6 +76,7 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
   let executor: KeptnExecutor;
   const intruder: { status: number; body: Record<string, unknown> }[] = [];
   const intruderStart: { status: number; body: Record<string, unknown> }[] = [];
+  const impostor: { status: number; body: Record<string, unknown> }[] = [];
 
   const call = async (method: string, path: string, body?: unknown, token = ADMIN) => {
     const res = await fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
@@ -114,6 +115,7 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
       token: executorToken,
       source: 'helm-service',
       project: 'sockshop',
+      statusChanged: true,
       tasks: {
         deployment: (e) => ({ message: 'Successfully deployed', data: { deployment: { deploymentstrategy: (e.data['deployment'] as { deploymentstrategy: string }).deploymentstrategy, deploymentNames: ['canary'], ...uris(e.data.stage) } } }),
         test: () => ({ data: { test: { start: '2022-01-17T11:41:19.452Z', end: '2022-01-17T11:41:44.207Z' } } }),
@@ -126,6 +128,8 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
         if (e.type !== 'sh.keptn.event.test.triggered' || e.data.stage !== 'staging') return;
         intruderStart.push(await postKeptnEvent(api, { authorization: `Bearer ${otherToken}` }, answer(e, 'jmeter-service', 'started')));
         intruder.push(await postKeptnEvent(api, { authorization: `Bearer ${otherToken}` }, answer(e, 'jmeter-service', 'finished', { status: 'succeeded', result: 'fail' })));
+        // A source is only a name: the same name sent with another token is not the claim holder either.
+        impostor.push(await postKeptnEvent(api, { 'x-token': otherToken }, answer(e, 'helm-service', 'finished', { status: 'errored', result: 'fail' })));
       },
     });
     executor.start();
@@ -223,12 +227,14 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
     expect(list.map((r) => `${r.stage} ${r.state}`).sort()).toEqual(['dev succeeded', 'production succeeded', 'staging succeeded']);
   }, 90_000);
 
-  it('another source cannot start or finish a task the first one started: 409 NOT_CLAIM_HOLDER, and its result counts for nothing', () => {
+  it('another source (or the same source name with another token) cannot start or finish a task the first one started: 409 NOT_CLAIM_HOLDER, and its result counts for nothing', () => {
     expect(intruderStart).toHaveLength(1);
     expect(intruderStart[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
     expect(intruder).toHaveLength(1);
     expect(intruder[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
-    expect(String(intruder[0]!.body['message'])).toContain("claimed by 'helm-service'");
+    expect(String(intruder[0]!.body['message'])).toContain("claimed by 'helm-service' (token:keptn-executor)");
+    expect(impostor).toHaveLength(1);
+    expect(impostor[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
   });
 
   it('refuses a Keptn answer that names no open triggered event, or is not an answer', async () => {

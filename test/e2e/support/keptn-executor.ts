@@ -37,6 +37,8 @@ export interface KeptnExecutorOptions {
   /** Called after the executor's .started was accepted, before it works (a test's hook). */
   afterStarted?: (e: KeptnCloudEvent) => Promise<void>;
   pollMs?: number;
+  /** Post a `.status.changed` while working (what renews the claim of a long task). */
+  statusChanged?: boolean;
 }
 
 export interface Answer {
@@ -113,6 +115,10 @@ export class KeptnExecutor {
     const started = await postKeptnEvent(this.opts.api, headers, answer(e, this.opts.source, 'started'));
     if (started.status !== 200) throw new Error(`${task}.started: ${started.status} ${JSON.stringify(started.body)}`);
     await this.opts.afterStarted?.(e);
+    if (this.opts.statusChanged) {
+      const progress = await postKeptnEvent(this.opts.api, headers, answer(e, this.opts.source, 'status.changed', { status: 'succeeded', message: 'working' }));
+      if (progress.status !== 200) throw new Error(`${task}.status.changed: ${progress.status} ${JSON.stringify(progress.body)}`);
+    }
     const out = await this.opts.tasks[task]!(e);
     const data = { status: out.status ?? 'succeeded', result: out.result ?? 'pass', message: out.message ?? '', ...(out.data ?? {}) };
     const finished = await postKeptnEvent(this.opts.api, headers, answer(e, this.opts.source, 'finished', data));
