@@ -50,6 +50,10 @@ spec:
               selector: {match: {result: "fail"}}
           tasks:
             - name: "action"
+        - name: "hotfix"
+          tasks:
+            - name: "get-action"
+              triggeredAfter: "10m"
 `;
 
 /** What the executor answers, by `stage/task` and the service's artifact (`carts:bad` fails production's test). */
@@ -85,7 +89,7 @@ interface Claim {
 
 /** A Keptn-style outside executor: claims the shipyard's tasks and finishes them with scripted results. */
 async function executor(): Promise<void> {
-  const kinds = ['deployment', 'test', 'rollback', 'action'];
+  const kinds = ['deployment', 'test', 'rollback', 'action', 'get-action'];
   while (!stop.signal.aborted) {
     let claim: { status: number; body: Claim | null };
     try {
@@ -113,7 +117,7 @@ interface ApiRun {
   state: string;
   result: string | null;
   carriedResult?: string | null;
-  tasks: { id: string; name: string; state: string; message: string | null }[];
+  tasks: { id: string; name: string; state: string; message: string | null; waitUntil: number | null }[];
 }
 
 async function runsOf(releaseId: string): Promise<ApiRun[]> {
@@ -183,6 +187,25 @@ describe('Keptn semantics through the server and the CLI', () => {
     const w = await cli(['watch', releaseId, '--project', PROJECT]);
     expect(w.code, w.out).toBe(1);
     expect(w.out).toContain('rolled back');
+  });
+
+  it('a task waiting on triggeredAfter shows when it is due, and `slipway signal TASK skip` triggers it now', async () => {
+    const before = Date.now();
+    const t = await cli(['trigger', '--project', PROJECT, '--stage', 'production', '--sequence', 'hotfix', '--service', 'payments', '--artifact', 'payments:1']);
+    expect(t.code, t.out).toBe(0);
+    const releaseId = releaseOf(t.out);
+    const run = await until(releaseId, 'get-action to wait for its delay', (runs) => (runs[0]?.tasks[0]?.state === 'scheduled' ? runs[0] : undefined));
+    const task = run.tasks[0]!;
+    expect(task.waitUntil).toBeGreaterThanOrEqual(before + 600_000);
+
+    const shown = await cli(['run', run.id]);
+    expect(shown.code, shown.out).toBe(0);
+    expect(shown.out).toContain(`get-action is due at ${new Date(task.waitUntil!).toISOString()}; trigger it now with: slipway signal ${task.id} skip`);
+
+    const skip = await cli(['signal', task.id, 'skip']);
+    expect(skip.code, skip.out).toBe(0);
+    const done = await until(releaseId, 'the hotfix run to finish', (runs) => (runs[0]?.state === 'succeeded' ? runs[0] : undefined));
+    expect(done.tasks[0]).toMatchObject({ state: 'finished', waitUntil: null, message: 'get-action pass' });
   });
 
   it('a remediation that triggers itself stops at maxRemediationLoops (3), with an event saying why', async () => {

@@ -1,6 +1,7 @@
 /** `slipway runs` (a filtered list) and `slipway run ID` (one run's task timeline). */
 import type { Command } from 'commander';
 import type { ApiRun, RunsPage } from '../api-types.js';
+import { taskId } from '../../core/index.js';
 import { act, serverCommand } from '../context.js';
 import { collect } from '../pairs.js';
 import { resultColor } from '../output.js';
@@ -52,4 +53,8 @@ export function printRun(r: ApiRun, print: (l: string) => void): void {
     (t.message ?? '').split('\n')[0]!.slice(0, 80),
   ]);
   print(table(['TASK', 'KIND', 'STATE', 'RESULT', 'ATTEMPT', 'TOOK', 'MESSAGE'], rows));
+  // A task waiting for its delay (Keptn's triggeredAfter) or a retry's backoff: when it is due, and how not to wait.
+  for (const t of r.tasks) {
+    if (t.state === 'scheduled' && t.waitUntil) print(`${t.name} is due at ${new Date(t.waitUntil).toISOString()}; trigger it now with: slipway signal ${taskId(r.id, t.name, t.attempt)} skip`);
+  }
 }

@@ -45,6 +45,7 @@ function line(ev: SlipwayEvent): string | undefined {
       return withMessage(`  ${stage} ${task.task.padEnd(18)} ${resultColor(result)(result)}`, result, d['message']);
     }
     if (task.phase === 'triggered') return `  ${stage} ${task.task.padEnd(18)} started`;
+    if (task.phase === 'scheduled' && d['dueAt'] !== undefined) return `  ${stage} ${task.task.padEnd(18)} due at ${new Date(Number(d['dueAt'])).toISOString()} (skip the wait: slipway signal ${ev.taskid ?? ''} skip)`;
     if (task.phase === 'waiting') return `  ${stage} ${task.task.padEnd(18)} waiting${d['message'] ? `: ${String(d['message'])}` : ''}`;
     return undefined;
   }
