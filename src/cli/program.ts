@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
+import { registerImport } from './commands/import.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -35,5 +36,6 @@ export function buildProgram(): Command {
   registerSecret(program);
   registerSlo(program);
   registerSoak(program);
+  registerImport(program);
   return program;
 }
