@@ -195,4 +195,25 @@ describe('slipway import keptn', () => {
     // Keptn's release task is the outside executor's, never the built-in release's; it never ran after the failed evaluation.
     expect(prod.tasks.find((t) => t.name === 'release')).toMatchObject({ kind: 'keptn.release', result: null });
   }, 120_000);
+
+  it('slipway run --sequence runs any sequence of a stage locally: prod\'s evaluation, scored by the imported prod SLO', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-run-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const repo = await keptnRepo(dir);
+    expect((await slipway(['import', 'keptn', repo, '--project', 'sockshop', '--out', 'project'], dir).exited).code).toBe(0);
+
+    const wrong = slipway(['run', 'project', '--stage', 'prod', '--sequence', 'remediation', '--service', 'carts', '--artifact', 'carts:1', '--data', 'data'], dir);
+    expect((await wrong.exited).code).not.toBe(0);
+    expect(wrong.stderr()).toContain("stage 'prod' has no sequence 'remediation'; its sequences: delivery, evaluation");
+
+    const run = slipway(['run', 'project', '--stage', 'prod', '--sequence', 'evaluation', '--service', 'carts', '--artifact', 'carts:1', '--data', 'data', '--json'], dir);
+    const { code } = await run.exited;
+    expect(run.stderr()).toContain('→ prod (sequence evaluation)');
+    const summary = JSON.parse(run.stdout()) as { stages: Record<string, { result: string; tasks: { name: string; result: string }[] }> };
+    expect(summary.stages['prod']).toMatchObject({ result: 'fail', tasks: [{ name: 'evaluation', result: 'fail' }] });
+    expect(code).toBe(1);
+    // --project names the project over slipway.keptn.yaml's and the shipyard's; dev's SLO (no errors) passes.
+    const named = slipway(['run', 'project', '--project', 'shipyard-sockshop', '--stage', 'dev', '--sequence', 'evaluation', '--service', 'carts', '--artifact', 'carts:2', '--data', 'data2'], dir);
+    expect((await named.exited).code).toBe(0);
+  }, 120_000);
 });
