@@ -48,7 +48,8 @@ export function loadKeptn(source: Source, version: string, kinds?: KindCatalog, 
   if (problems.length > 0) throwProblems(source, problems);
   warnings.push(...[...mapped.notes, ...checked.notes].map((n) => warningAt(source, n.path, n.message)));
   const name = keptn.name ?? keptn.project?.project ?? mapped.pipeline.name;
-  return { pipeline: withKinds({ ...mapped.pipeline, name }, kindOf), warnings };
+  const loops = keptn.project?.maxRemediationLoops;
+  return { pipeline: withKinds({ ...mapped.pipeline, name, ...(loops !== undefined ? { maxRemediationLoops: loops } : {}) }, kindOf), warnings };
 }
 
 /** A task mapped to a built-in kind this process does not serve would wait forever: say so at load. */

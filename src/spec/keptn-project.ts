@@ -6,6 +6,7 @@
  *     builtin: {release: release}    # Keptn task name → the built-in kind that runs it here
  *     outside: [evaluation]          # Keptn tasks left to outside executors although built-in by default
  *     prometheus: {url: http://…}    # where keptn/<stage>/<service>/sli.yaml queries go
+ *     maxRemediationLoops: 3         # how often a sequence may re-trigger itself (default 3)
  *
  * Keptn's own services ran `approval` (shipyard-controller) and `evaluation` (lighthouse), so
  * those stay built-in unless mapped otherwise; every other task goes to outside executors, as
@@ -28,6 +29,7 @@ export const keptnProjectSchema = strict({
     builtin: z.record(z.string(), z.string()).optional(),
     outside: z.array(z.string()).optional(),
     prometheus: strict({ url: z.string().regex(/^https?:\/\//, { error: 'expected an http(s):// URL' }) }).optional(),
+    maxRemediationLoops: z.number().int().min(0).max(100).optional(),
   }),
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pipeline, Result, SequenceSpec, SequenceTrigger, StageSpec, TaskSpec } from '../../src/core/index.js';
 import { liveKey } from '../../src/core/index.js';
 import { describeOutcome } from '../../src/cli/summary.js';
+import { loadKeptnProject, loadPipeline } from '../../src/spec/index.js';
 import { Harness } from './harness.js';
 
 const P = 'sockshop';
@@ -212,6 +213,31 @@ describe('a remediation that triggers itself', () => {
     loop(h, 20);
     expect(h.runsOf('production').filter((r) => r.sequence === 'remediation')).toHaveLength(2);
     expect(h.log.filter((e) => e.type === 'sh.slipway.run.loop-stopped')).toHaveLength(1);
+  });
+
+  it('slipway.keptn.yaml sets the limit for a shipyard', () => {
+    const shipyard = `apiVersion: spec.keptn.sh/0.2.2
+kind: Shipyard
+metadata: {name: sockshop}
+spec:
+  stages:
+    - name: production
+      sequences:
+        - name: remediation
+          triggeredOn:
+            - event: production.remediation.finished
+              selector: {match: {evaluation.result: fail}}
+          tasks:
+            - name: action
+            - name: evaluation
+`;
+    const project = loadKeptnProject('keptn:\n  maxRemediationLoops: 2\n', 'slipway.keptn.yaml');
+    const { pipeline } = loadPipeline(shipyard, 'shipyard.yaml', { keptn: { project } });
+    expect(pipeline.maxRemediationLoops).toBe(2);
+    const h = new Harness(pipeline);
+    loop(h, 20);
+    expect(h.runsOf('production')).toHaveLength(3);
+    expect(() => loadKeptnProject('keptn:\n  maxRemediationLoops: -1\n', 'slipway.keptn.yaml')).toThrow(/maxRemediationLoops/);
   });
 
   it('a delivery chain through stages is no loop', () => {
