@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import type { ExecutorActor, Result, Run, SlipwayEvent, TaskRun } from '../core/index.js';
 import { SlipwayError, parseTaskId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
+import { KEPTN_OUTSIDE_PREFIX } from '../spec/index.js';
 import type { Store } from '../store/index.js';
 import type { KeptnEvent, KeptnStatus } from './dialect.js';
 import { COMMON_KEYS } from './dialect.js';
@@ -65,6 +66,15 @@ const ORDER: Record<Result, number> = { pass: 0, warning: 1, fail: 2 };
 
 function invalid(message: string, field: string): SlipwayError {
   return new SlipwayError('INVALID_INPUT', message, { field });
+}
+
+/**
+ * The kinds a token serves, as Keptn names tasks: a Keptn task whose name a built-in executor
+ * also has runs as `keptn.<name>` (see spec/keptn-project.ts), and a Keptn user's token says
+ * `execute:release`, so that serves `keptn.release` too.
+ */
+function keptnKinds(kinds: readonly string[] | undefined): readonly string[] | undefined {
+  return kinds?.flatMap((k) => (k.startsWith(KEPTN_OUTSIDE_PREFIX) ? [k] : [k, `${KEPTN_OUTSIDE_PREFIX}${k}`]));
 }
 
 export class KeptnExecutorApi {
@@ -144,7 +154,7 @@ export class KeptnExecutorApi {
       leaseMs: KEPTN_LEASE_MS,
       leaseToken,
       by: who.by,
-      ...(who.actor.kinds ? { kinds: who.actor.kinds } : {}),
+      ...(who.actor.kinds ? { kinds: keptnKinds(who.actor.kinds)! } : {}),
     });
     if (d.ignored !== undefined) throw new SlipwayError('INVALID_STATE', `task '${found.taskId}' cannot be claimed: ${d.ignored}`, { field: 'triggeredid' });
     this.claims.set(found.taskId, { source, by: who.by, leaseToken });
@@ -187,7 +197,8 @@ export class KeptnExecutorApi {
   }
 
   private actor(base: ExecutorActor, executor: string, leaseToken: string | undefined): ExecutorActor {
-    return { type: 'executor', executor, ...(leaseToken !== undefined ? { leaseToken } : {}), ...(base.kinds ? { kinds: base.kinds } : {}) };
+    const kinds = keptnKinds(base.kinds);
+    return { type: 'executor', executor, ...(leaseToken !== undefined ? { leaseToken } : {}), ...(kinds ? { kinds } : {}) };
   }
 
   /** The task an open `.triggered` id belongs to, and for which service. */

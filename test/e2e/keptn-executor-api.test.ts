@@ -6,7 +6,7 @@
  * gives back in Keptn's dialect are compared with Keptn's own trace and spec events; a second
  * source cannot answer a task the first one started.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ const IMAGE = 'docker.io/keptnexamples/carts:0.13.3';
 const SHIPYARD = `apiVersion: "spec.keptn.sh/0.2.3"
 kind: "Shipyard"
 metadata:
-  name: "sockshop"
+  name: "shipyard-sockshop"
 spec:
   stages:
     - name: "dev"
@@ -99,11 +99,15 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-keptn-api-'));
-    await writeFile(join(dir, 'shipyard.yaml'), SHIPYARD);
-    // Keptn's task names go to outside executors, even those Slipway has a built-in executor for.
-    server = await startServerProcess(['shipyard.yaml', '--data', 'data', '--outside-kinds', 'deployment,test,evaluation,release'], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
+    // A Keptn project as a directory: the shipyard unchanged, and what it cannot say (the project's
+    // name, and that this user's own service answers evaluations instead of Slipway's quality gate).
+    await mkdir(join(dir, 'sockshop'));
+    await writeFile(join(dir, 'sockshop', 'shipyard.yaml'), SHIPYARD);
+    await writeFile(join(dir, 'sockshop', 'slipway.keptn.yaml'), 'keptn:\n  project: sockshop\n  outside: [evaluation]\n');
+    server = await startServerProcess(['sockshop', '--data', 'data'], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
     api = `${server.url}/api`;
-    const made = await call('POST', '/api/v1/tokens', { name: 'keptn-executor', scopes: ['execute'] });
+    // Scopes by Keptn's task names; `release` is also a built-in kind here, so its tasks run as keptn.release.
+    const made = await call('POST', '/api/v1/tokens', { name: 'keptn-executor', scopes: ['execute:deployment', 'execute:test', 'execute:evaluation', 'execute:release'] });
     expect(made.status).toBe(201);
     executorToken = made.body['token'] as string;
     const other = await call('POST', '/api/v1/tokens', { name: 'other-executor', scopes: ['execute:test'] });
@@ -223,8 +227,10 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
 
     // Slipway's own view agrees: the release passed every stage.
     const runs = await call('GET', '/api/v1/runs?project=sockshop');
-    const list = (runs.body['runs'] ?? runs.body['items']) as { stage: string; state: string }[];
+    const list = runs.body['runs'] as { stage: string; state: string; tasks: { name: string; kind: string }[] }[];
     expect(list.map((r) => `${r.stage} ${r.state}`).sort()).toEqual(['dev succeeded', 'production succeeded', 'staging succeeded']);
+    // Keptn's `release` runs as keptn.release (a built-in has that name), yet a token scoped execute:release served it.
+    expect(list.find((r) => r.stage === 'production')?.tasks.map((t) => `${t.name}:${t.kind}`)).toEqual(['deployment:deployment', 'release:keptn.release']);
   }, 90_000);
 
   it('another source (or the same source name with another token) cannot start or finish a task the first one started: 409 NOT_CLAIM_HOLDER, and its result counts for nothing', () => {
