@@ -77,6 +77,21 @@ function keptnKinds(kinds: readonly string[] | undefined): readonly string[] | u
   return kinds?.flatMap((k) => (k.startsWith(KEPTN_OUTSIDE_PREFIX) ? [k] : [k, `${KEPTN_OUTSIDE_PREFIX}${k}`]));
 }
 
+/** A Keptn `.finished`'s result; INVALID_INPUT for a result Keptn does not have. */
+function resultOf(data: Record<string, unknown>): { result: Result; status: KeptnStatus } {
+  const status = data['status'];
+  const given = data['result'];
+  if (given !== undefined && given !== '' && given !== 'pass' && given !== 'warning' && given !== 'fail') {
+    throw invalid(`data.result is ${JSON.stringify(given)}; Keptn results are pass, warning or fail`, 'data.result');
+  }
+  if (status !== undefined && status !== '' && status !== 'succeeded' && status !== 'errored') {
+    throw invalid(`data.status is ${JSON.stringify(status)}; a Keptn .finished says succeeded or errored`, 'data.status');
+  }
+  // Keptn: an errored task failed whatever its result says.
+  if (status === 'errored') return { result: 'fail', status: 'errored' };
+  return { result: given === 'warning' || given === 'fail' ? given : 'pass', status: 'succeeded' };
+}
+
 export class KeptnExecutorApi {
   /** Per task id: the Keptn source holding its claim and the lease token kept for it. */
   private readonly claims = new Map<string, { source: string; by: string; leaseToken: string }>();
@@ -131,6 +146,8 @@ export class KeptnExecutorApi {
       await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, mine ? claim.leaseToken : undefined), who.by);
       return { keptnContext, applied: true };
     }
+    // A .finished that cannot be applied must not leave a claim behind.
+    if (phase === 'finished') resultOf(ce.data ?? {});
     const leaseToken = await this.claim(found, source, ce.id, who);
     if (phase === 'started') return { keptnContext, applied: true };
     return { keptnContext, applied: await this.finish(found, ce, leaseToken, who) };
@@ -163,14 +180,7 @@ export class KeptnExecutorApi {
 
   private async finish(found: Located, ce: PostedKeptnEvent, leaseToken: string | undefined, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
     const data = ce.data ?? {};
-    const status = data['status'];
-    const given = data['result'];
-    if (given !== undefined && given !== '' && given !== 'pass' && given !== 'warning' && given !== 'fail') {
-      throw invalid(`data.result is ${JSON.stringify(given)}; Keptn results are pass, warning or fail`, 'data.result');
-    }
-    // Keptn: an errored task failed whatever its result says.
-    const result: Result = status === 'errored' ? 'fail' : given === 'warning' || given === 'fail' ? given : 'pass';
-    const keptnStatus: KeptnStatus = status === 'errored' ? 'errored' : 'succeeded';
+    const { result, status: keptnStatus } = resultOf(data);
     const own = Object.fromEntries(Object.entries(data).filter(([k]) => !COMMON_KEYS.has(k)));
     let per = this.finishes.get(found.taskId);
     if (!per) this.finishes.set(found.taskId, (per = new Map()));
