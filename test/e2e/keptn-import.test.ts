@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from './support/server-process.js';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
+import { importKeptnProject } from '../../src/keptn-import/import.js';
 
 const ADMIN = 'slw_e2e-admin-token-keptn-import-0123456789';
 
@@ -195,6 +196,32 @@ describe('slipway import keptn', () => {
     // Keptn's release task is the outside executor's, never the built-in release's; it never ran after the failed evaluation.
     expect(prod.tasks.find((t) => t.name === 'release')).toMatchObject({ kind: 'keptn.release', result: null });
   }, 120_000);
+
+  it('reports an SLO that does not load (file:line, not written) and a stage without a branch; refuses a repository without a shipyard', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-import-bad-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    const repo = await keptnRepo(dir);
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    git('checkout', '--quiet', 'prod');
+    await writeFile(join(repo, 'carts/slo.yaml'), 'spec_version: "0.1.0"\nobjectives:\n  - displayName: no sli here\ntotal_score: {pass: "90%"}\n');
+    git('commit', '--quiet', '-am', 'broken SLO');
+    git('branch', '--quiet', '-D', 'dev');
+    git('checkout', '--quiet', 'main');
+
+    const report = await importKeptnProject({ source: repo, out: join(dir, 'out') });
+    expect(report.project).toBe('shipyard-sockshop');
+    expect(report.missingBranches).toEqual(['dev']);
+    expect(report.files.map((f) => f.to)).toEqual(['keptn/prod/carts/sli.yaml']);
+    expect(report.problems).toHaveLength(1);
+    expect(report.problems[0]).toMatch(new RegExp(`^${repo}@prod:carts/slo.yaml:3:\\d+: objectives\\[0\\]\\.sli`));
+    expect(await readFile(join(dir, 'out', 'KEPTN-IMPORT.md'), 'utf8')).toContain('Stages without a branch: dev.');
+
+    const empty = join(dir, 'empty');
+    await mkdir(empty);
+    execFileSync('git', ['init', '--quiet', '-b', 'main'], { cwd: empty });
+    execFileSync('git', ['commit', '--quiet', '--allow-empty', '-m', 'nothing'], { cwd: empty, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' } });
+    await expect(importKeptnProject({ source: empty, out: join(dir, 'out2') })).rejects.toThrow("has no shipyard.yaml on its default branch (Keptn keeps it there)");
+  });
 
   it('slipway run --sequence runs any sequence of a stage locally: prod\'s evaluation, scored by the imported prod SLO', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-run-'));
