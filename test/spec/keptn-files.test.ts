@@ -5,7 +5,8 @@
  * name), slipway.keptn.yaml maps tasks to built-ins and names the project, and a server-style
  * load of a directory with SLO files beside it works.
  */
-import { mkdtemp, mkdir, readFile, rm, writeFile, copyFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,4 +141,3 @@ describe('a Keptn project directory loaded by Slipway', () => {
 function readSync(file: string): string {
   return readFileSync(file, 'utf8');
 }
-import { readFileSync } from 'node:fs';
