@@ -129,6 +129,15 @@ describe('a Keptn project directory loaded by Slipway', () => {
     expect(loaded.pipeline.stages[1]?.sequences[0]?.steps[1]?.tasks[0]?.kind).toBe('keptn.release');
   });
 
+  it("by default Keptn's release task waits for an outside executor (kind keptn.release); the built-in release never takes it", async () => {
+    const { sw, dir } = await start();
+    const yaml = ['apiVersion: spec.keptn.sh/0.2.3', 'kind: Shipyard', 'metadata: {name: keptn-like}', 'spec:', '  stages:', '    - name: production', '      sequences:', '        - name: delivery', '          tasks: [{name: release}]', ''].join('\n');
+    await sw.addPipelineText(yaml, 'shipyard.yaml', dir);
+    const claimed = sw.engine.claim({ kinds: ['keptn.release'], executor: 'helm', leaseMs: 10_000, waitMs: 5000 });
+    await sw.engine.apply({ type: 'trigger', id: crypto.randomUUID(), project: 'keptn-like', artifacts: { api: 'api:1' } });
+    expect((await claimed)?.task).toMatchObject({ name: 'release', kind: 'keptn.release' });
+  });
+
   it('an SLO file alone, or a bad one, fails naming the file', async () => {
     const { sw, dir } = await start();
     await expect(sw.addProjectFiles([SLO])).rejects.toThrow('needs a shipyard beside it on the command line');
