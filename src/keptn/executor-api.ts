@@ -5,19 +5,20 @@
  * `triggeredid`. Here a `.triggered` event is a Slipway task waiting for an outside executor,
  * in Keptn's dialect; the answers become Slipway's claim, heartbeat and finish inputs.
  *
- * Keptn executors never see a lease token, so the claim is kept here: the first `.started`
- * (or a `.finished` without one) claims the task for the event's `source` with a lease token
- * this server keeps; later events from the same source use it, and the core refuses any
- * other source (NOT_CLAIM_HOLDER), as for Slipway's own executors. The tokens live in this
- * process: after a restart a Keptn executor's claim cannot be proven and the task is offered
- * again when its lease runs out (the lease is long, because Keptn executors send no heartbeat
- * unless they post `.status.changed`).
+ * Keptn executors never see a lease token, so the server makes it: an HMAC, under a key kept
+ * in the data directory, of the task, the event's `source` and the token that sent it. The first
+ * `.started` (or a `.finished` without one) claims the task with it; later events from the same
+ * source and token give the same lease token again, even after a restart, and the core refuses
+ * any other source or token (NOT_CLAIM_HOLDER), as for Slipway's own executors. The claim's
+ * lease is long, because Keptn executors send no heartbeat unless they post `.status.changed`.
  *
  * A release of several services is one Slipway task but one Keptn `.triggered` per service
  * (see dialect.ts); the task finishes when every service's `.finished` arrived, with the worst
  * result, and each service's data kept under `output.services.<service>`.
  */
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ExecutorActor, Result, Run, SlipwayEvent, TaskRun } from '../core/index.js';
 import { SlipwayError, parseTaskId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
@@ -33,6 +34,35 @@ export const KEPTN_LEASE_MS = 3_600_000;
 export interface KeptnApiDeps {
   engine: Pick<Engine, 'apply' | 'heartbeat' | 'view'>;
   store: Pick<Store, 'events' | 'getRun'>;
+  /** The key lease tokens are made with (default: one per process, so claims do not outlive it). */
+  leaseKey?: () => Promise<Buffer>;
+}
+
+const LEASE_KEY_FILE = 'keptn-lease.key';
+
+/** The data directory's lease key, made on first use (readable by the server's user only). */
+export function leaseKeyIn(dataDir: string): () => Promise<Buffer> {
+  let key: Promise<Buffer> | undefined;
+  const file = join(dataDir, LEASE_KEY_FILE);
+  const load = async (): Promise<Buffer> => {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    try {
+      const fresh = randomBytes(32);
+      await writeFile(file, fresh, { mode: 0o600, flag: 'wx' });
+      return fresh;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readFile(file);
+      throw e;
+    }
+  };
+  return () => (key ??= load().catch((e: unknown) => {
+    key = undefined;
+    throw e;
+  }));
 }
 
 export interface TriggeredQuery {
@@ -93,12 +123,21 @@ function resultOf(data: Record<string, unknown>): { result: Result; status: Kept
 }
 
 export class KeptnExecutorApi {
-  /** Per task id: the Keptn source holding its claim and the lease token kept for it. */
-  private readonly claims = new Map<string, { source: string; by: string; leaseToken: string }>();
   /** Per task id: the services whose `.finished` arrived, while others are outstanding. */
   private readonly finishes = new Map<string, Map<string, { result: Result; data: Record<string, unknown> }>>();
 
-  constructor(private readonly deps: KeptnApiDeps) {}
+  private readonly leaseKey: () => Promise<Buffer>;
+
+  constructor(private readonly deps: KeptnApiDeps) {
+    const own = randomBytes(32);
+    this.leaseKey = deps.leaseKey ?? (() => Promise.resolve(own));
+  }
+
+  /** The lease token of a Keptn executor's claim: the same for the same task, source and token, never known to anyone else. */
+  private async leaseToken(taskId: string, source: string, by: string): Promise<string> {
+    const mac = createHmac('sha256', await this.leaseKey()).update(`${taskId}\0${source}\0${by}`).digest('base64url');
+    return `sll_${mac}`;
+  }
 
   /** Open `.triggered` events of a task (`sh.keptn.event.<task>.triggered`), oldest first. */
   async openTriggered(q: TriggeredQuery): Promise<KeptnEvent[]> {
@@ -140,29 +179,25 @@ export class KeptnExecutorApi {
     if (found.task.name !== taskName) throw invalid(`event type names task '${taskName}' but triggeredid '${ce.triggeredid}' is a '${found.task.name}' task's`, 'type');
     const keptnContext = found.triggered.shkeptncontext;
     const source = ce.source;
-    if (phase === 'status.changed') {
-      const claim = this.claims.get(found.taskId);
-      const mine = claim?.source === source && claim.by === who.by;
-      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, mine ? claim.leaseToken : undefined), who.by);
-      return { keptnContext, applied: true };
-    }
     // A .finished that cannot be applied must not leave a claim behind.
     if (phase === 'finished') resultOf(ce.data ?? {});
-    const leaseToken = await this.claim(found, source, ce.id, who);
-    if (phase === 'started') return { keptnContext, applied: true };
+    const leaseToken = await this.leaseToken(found.taskId, source, who.by);
+    if (phase === 'status.changed' || found.task.claim !== undefined) {
+      const holder = found.task.claim?.executor;
+      if (holder !== undefined && holder !== source) {
+        throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by '${holder}', not by source '${source}'; only the source (and token) that sent its .started may report on it; nothing was changed`, { field: 'source' });
+      }
+      // Renewing proves the claim: the core refuses a lease token made for another token.
+      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, leaseToken), who.by);
+    } else {
+      await this.claim(found, source, leaseToken, ce.id, who);
+    }
+    if (phase !== 'finished') return { keptnContext, applied: true };
     return { keptnContext, applied: await this.finish(found, ce, leaseToken, who) };
   }
 
-  /** The claim of the task for `source`: made on its first report, the kept token on later ones. */
-  private async claim(found: Located, source: string, eventId: string, who: { by: string; actor: ExecutorActor }): Promise<string | undefined> {
-    const held = this.claims.get(found.taskId);
-    // The source is only a name the sender gives: the claim is also bound to the token that made it.
-    if (held && held.source === source && held.by === who.by) return held.leaseToken;
-    if (held || found.task.claim) {
-      const holder = held ? `'${held.source}' (${held.by})` : `'${found.task.claim?.executor ?? 'another executor'}'`;
-      throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by ${holder}, not by source '${source}' (${who.by}); only the source and token that sent its .started may report on it; nothing was changed`, { field: 'source' });
-    }
-    const leaseToken = `sll_${randomBytes(24).toString('base64url')}`;
+  /** Claims the task for `source` on its first report. */
+  private async claim(found: Located, source: string, leaseToken: string, eventId: string, who: { by: string; actor: ExecutorActor }): Promise<void> {
     const d = await this.deps.engine.apply({
       type: 'task.claimed',
       id: `keptn:${found.taskId}:claimed:${eventId}`,
@@ -174,11 +209,9 @@ export class KeptnExecutorApi {
       ...(who.actor.kinds ? { kinds: keptnKinds(who.actor.kinds)! } : {}),
     });
     if (d.ignored !== undefined) throw new SlipwayError('INVALID_STATE', `task '${found.taskId}' cannot be claimed: ${d.ignored}`, { field: 'triggeredid' });
-    this.claims.set(found.taskId, { source, by: who.by, leaseToken });
-    return leaseToken;
   }
 
-  private async finish(found: Located, ce: PostedKeptnEvent, leaseToken: string | undefined, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
+  private async finish(found: Located, ce: PostedKeptnEvent, leaseToken: string, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
     const data = ce.data ?? {};
     const { result, status: keptnStatus } = resultOf(data);
     const own = Object.fromEntries(Object.entries(data).filter(([k]) => !COMMON_KEYS.has(k)));
@@ -201,7 +234,6 @@ export class KeptnExecutorApi {
       output,
       ...(message !== undefined ? { message } : {}),
     });
-    this.claims.delete(found.taskId);
     this.finishes.delete(found.taskId);
     return d.ignored === undefined;
   }

@@ -238,7 +238,7 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
     expect(intruderStart[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
     expect(intruder).toHaveLength(1);
     expect(intruder[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
-    expect(String(intruder[0]!.body['message'])).toContain("claimed by 'helm-service' (token:keptn-executor)");
+    expect(String(intruder[0]!.body['message'])).toContain("claimed by 'helm-service', not by source 'jmeter-service'");
     expect(impostor).toHaveLength(1);
     expect(impostor[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
   });

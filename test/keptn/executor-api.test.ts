@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutorActor, Run } from '../../src/core/index.js';
-import { KeptnExecutorApi } from '../../src/keptn/index.js';
+import { KeptnExecutorApi, leaseKeyIn } from '../../src/keptn/index.js';
 import type { KeptnEvent } from '../../src/keptn/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
@@ -42,11 +42,11 @@ async function start(artifacts: Record<string, string>) {
   const sw = await openSlipway({ dataDir: dir, unservedKinds: 'wait' });
   opened = { sw, dir };
   await sw.addPipelineText(SHIPYARD, 'shipyard.yaml', dir);
-  const api = new KeptnExecutorApi({ engine: sw.engine, store: sw.store });
+  const api = new KeptnExecutorApi({ engine: sw.engine, store: sw.store, leaseKey: leaseKeyIn(dir) });
   const triggered = waitForEvent(sw, 'deployment triggered', (e) => e.type === 'sh.slipway.task.deployment.triggered');
   const d = await sw.engine.apply({ type: 'trigger', id: 'trigger-1', by: 'test', project: 'sockshop', stage: 'dev', artifacts });
   await triggered;
-  return { sw, api, runId: d.value!.runId! };
+  return { sw, dir, api, runId: d.value!.runId! };
 }
 
 const answer = (to: KeptnEvent, source: string, phase: string, data: Record<string, unknown> = {}) => ({
@@ -110,5 +110,17 @@ describe('Keptn executor API', () => {
     await expect(api.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), OTHER)).rejects.toMatchObject({ code: 'NOT_CLAIM_HOLDER' });
     expect(await api.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).toMatchObject({ applied: true });
     await expect(api.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a claim outlives the server process: the lease token is made again from the data directory’s key, not remembered', async () => {
+    const { sw, dir, api } = await start({ carts: 'carts:1' });
+    const [e] = (await api.openTriggered({ eventType: 'sh.keptn.event.deployment.triggered' })) as [KeptnEvent];
+    await api.post(answer(e, 'helm-service', 'started'), HELM);
+    // A new adapter (as after a restart) over the same data directory knows nothing of the claim but its key.
+    const again = new KeptnExecutorApi({ engine: sw.engine, store: sw.store, leaseKey: leaseKeyIn(dir) });
+    const elsewhere = new KeptnExecutorApi({ engine: sw.engine, store: sw.store });
+    await expect(elsewhere.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).rejects.toMatchObject({ code: 'NOT_CLAIM_HOLDER' });
+    await expect(again.post(answer(e, 'helm-service', 'status.changed'), OTHER)).rejects.toMatchObject({ code: 'NOT_CLAIM_HOLDER' });
+    expect(await again.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).toMatchObject({ applied: true });
   });
 });

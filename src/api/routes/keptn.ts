@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import type { Slipway } from '../../main.js';
-import { KeptnExecutorApi } from '../../keptn/index.js';
+import { KeptnExecutorApi, leaseKeyIn } from '../../keptn/index.js';
 import { errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { by } from '../types.js';
@@ -60,7 +60,7 @@ function page<T>(all: T[], pageSize: number, key: string | undefined) {
 }
 
 export function keptnRoutes(app: Api, slipway: Slipway): void {
-  const api = new KeptnExecutorApi({ engine: slipway.engine, store: slipway.store });
+  const api = new KeptnExecutorApi({ engine: slipway.engine, store: slipway.store, leaseKey: leaseKeyIn(slipway.dataDir) });
 
   for (const prefix of ['/api', '']) {
     app.get(`${prefix}/controlPlane/v1/event/triggered/:eventType`, {
