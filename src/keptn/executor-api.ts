@@ -19,7 +19,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExecutorActor, Result, Run, SlipwayEvent, TaskRun } from '../core/index.js';
+import type { ExecutorActor, Result, Run, TaskRun } from '../core/index.js';
 import { SlipwayError, parseTaskId } from '../core/index.js';
 import type { Engine } from '../engine/index.js';
 import { KEPTN_OUTSIDE_PREFIX } from '../spec/index.js';
@@ -127,6 +127,8 @@ export class KeptnExecutorApi {
   private readonly finishes = new Map<string, Map<string, { result: Result; data: Record<string, unknown> }>>();
 
   private readonly leaseKey: () => Promise<Buffer>;
+  /** Per project: its log folded so far, up to log position `seq`. */
+  private readonly folds = new Map<string, { fold: KeptnFold; seq: number; busy: Promise<void> }>();
 
   constructor(private readonly deps: KeptnApiDeps) {
     const own = randomBytes(32);
@@ -274,10 +276,23 @@ export class KeptnExecutorApi {
     return project !== undefined ? [project] : [...this.deps.engine.view.pipelines.keys()];
   }
 
-  /** The project's log in Keptn's dialect. Reads the whole log: fine for the sizes Keptn's users poll, not for years of history. */
+  /**
+   * The project's log folded in Keptn's dialect, brought up to date: each poll reads only the
+   * events logged since the last (one reader at a time per project, so none is folded twice).
+   */
   async fold(project: string): Promise<KeptnFold> {
-    const events: SlipwayEvent[] = (await this.deps.store.events({ project })).map((e) => e.event);
-    return KeptnFold.map(events).fold;
+    let f = this.folds.get(project);
+    if (!f) this.folds.set(project, (f = { fold: new KeptnFold(), seq: 0, busy: Promise.resolve() }));
+    const state = f;
+    const caughtUp = state.busy.then(async () => {
+      for (const row of await this.deps.store.events({ project, afterSeq: state.seq })) {
+        state.fold.add(row.event);
+        state.seq = row.seq;
+      }
+    });
+    state.busy = caughtUp.catch(() => undefined);
+    await caughtUp;
+    return state.fold;
   }
 
   /** The project's whole log in Keptn's dialect (what Keptn's datastore answered). */
