@@ -43,6 +43,8 @@ export class KeptnFold {
     }
     const run = event.runid === undefined ? undefined : this.runs.get(event.runid);
     if (!run) return [];
+    // A run that never started (superseded or aborted while queued) never sent its `.triggered`: Keptn has nothing to finish.
+    if (event.type === eventTypes.runFinished && !this.started.has(run.id)) return [];
     const ctx = this.context(run, event);
     let firstStart: boolean | undefined;
     if (event.type === eventTypes.runStarted) {

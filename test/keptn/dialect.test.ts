@@ -176,5 +176,8 @@ describe('Slipway events in Keptn dialect', () => {
     expect(fold.add(ev('sh.slipway.run.waiting', { stage: 'staging', state: 'waiting' }, { runid: 'r-staging' }))).toEqual([]);
     expect(fold.add(ev('sh.slipway.run.started', { stage: 'staging', releaseId: 'rel-1', step: 1 }, { runid: 'r-staging' }))).toEqual([]);
     expect(fold.add(ev('sh.slipway.task.deployment.skipped', {}, { runid: 'r-staging', taskid: 'r-staging.deployment.1' }))).toEqual([]);
+    // A run aborted while queued never sent its sequence's .triggered, so it sends no .finished either.
+    fold.add(ev('sh.slipway.run.queued', { run: run('r-prod', 'production') }, { runid: 'r-prod' }));
+    expect(fold.add(ev('sh.slipway.run.finished', { stage: 'production', sequence: 'delivery', releaseId: 'rel-1', state: 'aborted' }, { runid: 'r-prod' }))).toEqual([]);
   });
 });
