@@ -58,7 +58,18 @@ export class KeptnFold {
     const out = toKeptn(event, ctx, { ...(firstStart !== undefined ? { firstStart } : {}), ...(executor !== undefined ? { executor } : {}) });
     if (parsed?.phase === 'triggered' && event.taskid !== undefined) this.tasks.set(event.taskid, { taskId: event.taskid, runId: run.id, task: parsed.task, triggered: out });
     if (parsed?.phase === 'finished') this.carry(run, parsed.task, d);
+    // An ended run's tasks can no longer be answered: dropping them keeps every poll (which walks
+    // `tasks`) as cheap as the open work, however long the server runs. A retried run triggers anew.
+    if (event.type === eventTypes.runFinished) this.forgetTasks(run.id);
     return out;
+  }
+
+  private forgetTasks(runId: string): void {
+    for (const [id, t] of this.tasks) {
+      if (t.runId !== runId) continue;
+      this.tasks.delete(id);
+      this.executors.delete(id);
+    }
   }
 
   /** Every event of a log, in order. */

@@ -170,6 +170,15 @@ describe('Slipway events in Keptn dialect', () => {
     expect(new Set(events.map((e) => e.shkeptncontext)).size).toBe(1);
   });
 
+  it("keeps only open runs' tasks to answer: an ended run's are dropped, its data still carried to the next stage", () => {
+    const fold = new KeptnFold();
+    for (const e of log()) fold.add(e);
+    expect([...fold.tasks.values()].map((t) => t.runId)).toEqual(['r-staging']);
+    const deploy = [...fold.tasks.values()][0]!.triggered[0]!;
+    // What dev's deployment returned still reaches staging after dev's run was forgotten.
+    expect((deploy.data['deployment'] as { deploymentURIsLocal?: unknown }).deploymentURIsLocal).toEqual(['http://carts.sockshop-dev:80']);
+  });
+
   it('events Keptn has no word for map to none, and a retried run does not trigger its sequence twice', () => {
     const fold = new KeptnFold();
     for (const e of log()) fold.add(e);
