@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
+import { KeptnProjectReader } from '../../keptn/live.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
@@ -34,7 +35,8 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
     config: { scope: 'read' },
     schema: {
       summary: 'Live events as server-sent events; resumes after Last-Event-ID',
-      querystring: z.object({ project: z.string().optional(), run: z.string().optional(), after: z.string().optional() }),
+      // `dialect=keptn`: Keptn's CloudEvents (docs/keptn.md, "Events Slipway sends"); needs `project`.
+      querystring: z.object({ project: z.string().optional(), run: z.string().optional(), after: z.string().optional(), dialect: z.enum(['slipway', 'keptn']).optional() }),
       response: { 200: z.string().describe('text/event-stream'), ...errors },
     },
     handler: async (req, reply) => {
@@ -47,15 +49,23 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
         throw new SlipwayError('INVALID_INPUT', `${name} must be the id (a seq) of an event this stream sent, like 0 or 1234; got '${from}'`, { field });
       }
       const { project, run } = req.query;
+      if (req.query.dialect === 'keptn' && project === undefined) {
+        throw new SlipwayError('INVALID_INPUT', 'dialect=keptn streams one project (Keptn events belong to a project); add ?project=NAME', { field: 'project' });
+      }
       const matches = (e: StoredEvent) => (project === undefined || e.event.project === project) && (run === undefined || e.event.runid === run);
       const raw = reply.raw;
       let sent = from !== undefined ? Number(from) : deps.feed.position;
+      // The Keptn fold needs every event of the project, so the backlog is read by project and `run` filters what is sent.
+      const keptn = req.query.dialect === 'keptn' && project !== undefined ? await KeptnProjectReader.upTo(deps.store, project, sent) : undefined;
       const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
       const send = (events: readonly StoredEvent[]) => {
         for (const e of events) {
           if (e.seq <= sent) continue;
           sent = e.seq;
-          if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+          if (keptn) {
+            // Every Keptn event of one Slipway event carries its seq: Last-Event-ID resumes after the whole group.
+            for (const k of keptn.map(e)) if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${k.type}\ndata: ${JSON.stringify(k)}\n\n`);
+          } else if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
         }
       };
 
@@ -89,7 +99,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       try {
         for (;;) {
           letGo = false;
-          const page = await deps.store.events({ afterSeq: sent, limit: PAGE, ...(project !== undefined ? { project } : {}), ...(run !== undefined ? { runId: run } : {}) });
+          const page = await deps.store.events({ afterSeq: sent, limit: PAGE, ...(project !== undefined ? { project } : {}), ...(run !== undefined && !keptn ? { runId: run } : {}) });
           if (sink.closed) return;
           if (page.length === 0 && !letGo) break;
           send(page);
