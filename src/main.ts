@@ -49,6 +49,8 @@ export interface AddOptions {
 }
 
 export interface Slipway {
+  /** While `close()` runs: what it waits for now, for a stop that takes long to say so. */
+  stopping(): string | undefined;
   engine: Engine;
   /** The built-in local platform (processes behind weighted routers). */
   platform: LocalPlatform;
@@ -163,6 +165,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   }
   await engine.start();
   // Watch after success: started after the engine so it sees the recovered live table.
+  let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
 
@@ -205,14 +208,20 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       }
       return { loaded, notes };
     },
+    stopping: () => stopping,
     async close() {
       alarmWatch.stop();
       routerSli.stop();
+      stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.
+      stopping = 'the local platform (its routers; deployed processes keep running)';
       await platform.close({ leaveRunning: true });
+      stopping = 'nginx';
       if (nginx) await (await nginx).close({ leaveRunning: true });
+      stopping = 'the store';
       await store.close();
+      stopping = undefined;
     },
   };
 }

@@ -42,7 +42,12 @@ export interface RunningServer {
   warnings: string[];
   /** Stops taking requests, lets engine transactions finish, closes the store. */
   close(): Promise<void>;
+  /** While `close()` runs: what it waits for now. */
+  stopping(): string | undefined;
 }
+
+/** How long a stop lets HTTP requests in flight finish before it cuts their connections. */
+const CLOSE_GRACE_MS = 5_000;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT, hooks: secretLogHooks() }, pino.destination(2));
@@ -63,11 +68,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     for (const note of named.notes) log.info(note);
     const admin = await bootstrapAdmin(slipway.store, dataDir, opts.adminToken);
     const app = await buildServer({ slipway, openRead: opts.openRead, log, ...(opts.push ? { push: opts.push } : {}) });
+    // What is still open when a stop waits (named in its progress lines), and cut after a grace period.
+    const open = new Map<object, string>();
+    app.server.on('request', (req, res) => {
+      open.set(res, `${req.method ?? '?'} ${(req.url ?? '').split('?')[0]}`);
+      res.on('close', () => open.delete(res));
+    });
     await app.listen({ port: opts.port, host: opts.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : opts.port;
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     let closing: Promise<void> | undefined;
+    let phase: string | undefined;
     return {
       app,
       url: `http://${host}:${port}`,
@@ -77,9 +89,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       warnings,
       close: () =>
         (closing ??= (async () => {
+          phase = 'HTTP requests in flight';
+          // Streams and long polls end at once (preClose); a request still open after the grace period is cut.
+          const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
           await app.close();
+          clearTimeout(cut);
+          phase = undefined;
           await slipway.close();
         })()),
+      stopping: () => (phase !== undefined && open.size > 0 ? `${phase}: ${[...new Set(open.values())].slice(0, 5).join(', ')}` : (phase ?? slipway.stopping())),
     };
   } catch (e) {
     await slipway.close();

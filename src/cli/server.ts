@@ -59,8 +59,12 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     say(`${signal}: stopping (finishing engine transactions)`);
-    // A close that hangs must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 20_000).unref();
+    // A stop that takes long says what it waits for; one that hangs must not keep the process alive forever.
+    setInterval(() => say(`still stopping: waiting for ${server.stopping() ?? 'the last step'}`), 5_000).unref();
+    setTimeout(() => {
+      say(`slipway: gave up stopping after 20 s, while waiting for ${server.stopping() ?? 'the last step'}`);
+      process.exit(1);
+    }, 20_000).unref();
     server.close().then(
       () => process.exit(0),
       (e: unknown) => {

@@ -146,7 +146,8 @@ beforeAll(async () => {
 afterAll(async () => {
   stop.abort();
   await executorDone;
-  expect(await server.stop()).toBe(0);
+  const code = await server.stop();
+  expect(code, `the server's stderr:\n${server.stderr().slice(-3000)}`).toBe(0);
   await rm(dir, { recursive: true, force: true });
 });
 
