@@ -6,3 +6,4 @@ export { KeptnFold } from './stream.js';
 export type { FoldedTask } from './stream.js';
 export { KEPTN_LEASE_MS, KeptnExecutorApi, leaseKeyIn } from './executor-api.js';
 export type { KeptnApiDeps, PostedKeptnEvent, TriggeredQuery } from './executor-api.js';
+export { KeptnProjectReader } from './live.js';

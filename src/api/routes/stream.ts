@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
-import { KeptnProjectReader } from '../../keptn/live.js';
+import { KeptnProjectReader } from '../../keptn/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
