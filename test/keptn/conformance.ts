@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 
-const CONFORMANCE = join(import.meta.dirname, '../../../shared/conformance/keptn/events');
+// The repository's verbatim copy (test/conformance/README.md): a clean clone has no ../shared.
+const CONFORMANCE = join(import.meta.dirname, '../conformance/keptn/events');
 
 export const conformance = (name: string) => JSON.parse(readFileSync(join(CONFORMANCE, `${name}.json`), 'utf8')) as Record<string, unknown> & { data: Record<string, unknown> };
 
