@@ -44,6 +44,8 @@ describe.skipIf(!haveNginx)('nginx deploy target (skipped where Debian nginx is 
     await target.deploy(key, 'blue', version(blue, 'rel-1'));
     await target.setWeights(key, { blue: 100 });
     const { endpoint } = (await target.status(key))!;
+    // The endpoint takes connections as soon as the target says it is set (its reload waited for the new port).
+    expect(['blue', 'status 502', 'status 503']).toContain(await whoAnswers(endpoint));
     expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'blue')).toBe('blue');
 
     await target.deploy(key, 'green', version(green, 'rel-2'));

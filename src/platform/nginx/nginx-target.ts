@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { SlipwayError } from '../../core/index.js';
@@ -180,6 +181,27 @@ export class NginxTarget implements DeployTarget {
     await this.check();
     const pid = await this.runningPid();
     if (pid) process.kill(pid, 'SIGHUP');
+    // A reload is asynchronous: a service's new port opens a moment later (longer on a busy
+    // machine). Returning only once every port takes connections means an endpoint this target
+    // names can be called at once.
+    await Promise.all([...this.services.values()].map((svc) => this.waitListening(svc.port)));
+  }
+
+  private async waitListening(port: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const open = await new Promise<boolean>((resolve) => {
+        const socket = connect(port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (open) return;
+      if (Date.now() > deadline) {
+        const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
+        throw new SlipwayError('INVALID_STATE', `nginx did not open port ${port} within 10 s of a reload: ${log.trim().split('\n').slice(-3).join(' | ') || 'nothing in its error.log'}`);
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   private async save(): Promise<void> {
