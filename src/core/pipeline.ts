@@ -91,6 +91,19 @@ export interface StageSpec {
   watch?: WatchSpec;
   /** Before a release enters, no alarm of the named earlier stage may be firing (an implicit first task). */
   requireNoAlarms?: NoAlarmsRule;
+  /** After a run succeeds, the tag `<repository.tagPrefix><stage>` moves to the release's commit. */
+  gitTag?: boolean;
+}
+
+/** The project's git repository (slipway.yaml `spec.repository`). */
+export interface RepositorySpec {
+  url: string;
+  tagPrefix: string;
+}
+
+/** How the project's webhooks are verified: the secret, by reference (`${secret:NAME}`), never its value. */
+export interface WebhookSpec {
+  secret: string;
 }
 
 /** One alarm signal: firing alerts matching `labels`, read from Prometheus or Alertmanager. */
@@ -132,6 +145,8 @@ export interface Pipeline {
    * triggers itself on a failed evaluation); absent: DEFAULT_MAX_REMEDIATION_LOOPS.
    */
   maxRemediationLoops?: number;
+  repository?: RepositorySpec;
+  webhook?: WebhookSpec;
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */

@@ -28,6 +28,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
       requireUpstream: stage.requireUpstream,
       sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps: entry ? [{ tasks: [entry] }, ...steps] : steps, source: ref([...path, 'tasks']) }],
       source: ref(path),
+      ...(stage.gitTag ? { gitTag: true } : {}),
       ...alarmFields(stage),
     };
   });
@@ -37,6 +38,8 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     stages,
     format: file.apiVersion,
     version,
+    ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix } } : {}),
+    ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
   };
 }

@@ -85,6 +85,19 @@ const gatesSchema = strict({
   exit: gateSchema.optional().meta({ description: "A gate after the stage's tasks: the task exit-gate, last in the sequence." }),
 }).meta({ description: "Release gates around the stage's tasks: signals that must pass, in the same sample, for a steady period." });
 
+const secretReference = z
+  .string({ error: (iss) => `expected a secret reference such as '\${secret:SHOP_HOOK}', got ${show(iss.input)}` })
+  .regex(/^\$\{secret:[A-Za-z_][A-Za-z0-9_]*\}$/, { error: (iss) => `${show(iss.input)} is not a secret reference; write '\${secret:NAME}' and set it with \`slipway secret set NAME\` (docs/secrets.md)` });
+
+export const repositorySchema = strict({
+  url: z.string().min(1, { error: 'expected a git URL or a path' }).meta({ description: "The project's git repository: a URL git understands or a local path." }),
+  tagPrefix: z.string().default('env/').meta({ description: "Prefix of the tag moved after a stage succeeds (gitTag): '<tagPrefix><stage>'. Default env/." }),
+}).meta({ id: 'Repository', description: "The project's git repository: environment tags, the git watcher, pull requests." });
+
+export const webhookSchema = strict({
+  secret: secretReference.meta({ description: "The secret every webhook of this project is signed with, as '${secret:NAME}'." }),
+}).meta({ id: 'Webhook', description: "How this project's webhooks are verified." });
+
 export const stageSchema = strict({
   name: name('stage').meta({ description: 'Unique within the pipeline.' }),
   after: z
@@ -103,6 +116,7 @@ export const stageSchema = strict({
   })
     .optional()
     .meta({ description: 'Watch after success: an alarm firing in the window rolls the stage back and stops the release there.' }),
+  gitTag: z.boolean().default(false).meta({ description: "After a run succeeds, move the tag '<repository.tagPrefix><stage>' to the release's commit and push it." }),
   requireNoAlarms: strict({
     stage: name('stage').meta({ description: 'An earlier stage whose alarms must not be firing.' }),
     timeout: duration('a timeout', false).default('30m').meta({ description: 'How long a release waits for them to stop before its run fails (default 30m).' }),
@@ -124,12 +138,17 @@ export const slipwaySchema = strict({
       .array(name('task kind'))
       .optional()
       .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
+    repository: repositorySchema.optional(),
+    webhook: webhookSchema.optional(),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
+    ctx.value.stages.forEach((s, i) => {
+      if (s.gitTag && ctx.value.repository === undefined) ctx.issues.push({ code: 'custom', message: 'gitTag needs spec.repository ({url, tagPrefix}) to know where to move the tag', input: s.gitTag, path: ['stages', i, 'gitTag'] });
+    });
   }),
 }).meta({ title: 'slipway.yaml', description: 'A Slipway pipeline: the stages a release passes through.' });
 
