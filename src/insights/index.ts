@@ -4,3 +4,4 @@ export { changeFailRate, cycleTimes, leadTime, recoveryTime, reworkRate, type Ar
 export { deploymentFrequency, type DeploymentFrequency, type FrequencyBucket } from './frequency.js';
 export { outcomes, type Deployment, type DeploymentKind, type Outcome, type Revert } from './outcomes.js';
 export { median } from './stats.js';
+export { registerDoraGauges, type GaugeSource } from './gauges.js';
