@@ -105,4 +105,5 @@ export class SqlStore implements Store {
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
   deployments = (query: DeploymentQuery) => insights.deployments(this.db, query, this.profile.jsonField);
+  arrivals = (project: string, fromMs: number, toMs: number) => insights.arrivals(this.db, project, fromMs, toMs, this.profile.jsonField, this.profile.maxParameters);
 }
