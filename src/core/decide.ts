@@ -75,7 +75,7 @@ function apply(tx: Tx, input: Input): Outcome {
     }
     case 'promotion.resume': {
       const { pipeline, stage } = stageOf(tx, input.project, input.stage);
-      const hold = resumeAuto(tx, pipeline, stage);
+      const hold = resumeAuto(tx, pipeline, stage, input.reason?.trim());
       return { value: { releaseId: hold.releaseId } };
     }
     case 'run.abort':

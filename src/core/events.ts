@@ -140,6 +140,7 @@ export interface PromotionResumedData {
   heldBy: string;
   heldAt: number;
   heldRelease: string;
+  reason?: string;
 }
 export interface RollbackData {
   stage: string;

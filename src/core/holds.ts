@@ -43,7 +43,7 @@ export function noteManualChoice(tx: Tx, p: Pipeline, stage: StageSpec, release:
 }
 
 /** `resume-auto`: lifts the hold; refused (INVALID_STATE) when the stage is not held. */
-export function resumeAuto(tx: Tx, p: Pipeline, stage: StageSpec): PromotionHold {
+export function resumeAuto(tx: Tx, p: Pipeline, stage: StageSpec, reason?: string): PromotionHold {
   const hold = holdOf(tx, p.name, stage.name);
   if (!hold) {
     const held = [...tx.state.holds.values()].filter((h) => h.project === p.name).map((h) => h.stage);
@@ -53,7 +53,7 @@ export function resumeAuto(tx: Tx, p: Pipeline, stage: StageSpec): PromotionHold
       { field: 'stage', stage: stage.name },
     );
   }
-  const d: PromotionResumedData = { stage: stage.name, by: tx.by ?? 'anonymous', heldBy: hold.by, heldAt: hold.at, heldRelease: hold.releaseId };
+  const d: PromotionResumedData = { stage: stage.name, by: tx.by ?? 'anonymous', heldBy: hold.by, heldAt: hold.at, heldRelease: hold.releaseId, ...(reason ? { reason } : {}) };
   tx.emit(eventTypes.promotionResumed, { project: p.name, stage: stage.name }, d);
   return hold;
 }

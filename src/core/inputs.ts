@@ -225,4 +225,6 @@ export interface PromotionResumeInput extends InputBase {
   type: 'promotion.resume';
   project: string;
   stage: string;
+  /** Why, recorded in the event. */
+  reason?: string;
 }

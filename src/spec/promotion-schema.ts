@@ -40,7 +40,7 @@ const promotionObject = strict({
 }).refine((o) => o.schedule !== undefined || o.selection !== undefined, { error: 'needs schedule ({cron, timezone}) or selection (newest, matchUpstream); for plain automatic promotion write auto' });
 
 export const promotionSchema = z
-  .union([z.enum(['auto', 'manual']), promotionObject], {
+  .union([z.enum(['auto', 'manual'], { error: (iss) => `${show(iss.input)} is not a promotion; valid: auto, manual, or {schedule: {cron, timezone}, selection}` }), promotionObject], {
     error: (iss) => `expected auto, manual or {schedule: {cron, timezone}, selection}, got ${show(iss.input)}`,
   })
   .default('auto')

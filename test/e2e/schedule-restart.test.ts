@@ -112,13 +112,13 @@ describe('schedules and holds across a restart', () => {
     expect((await s.runs('shop')).some((r) => r.stage === 'staging' && r.releaseId === r3)).toBe(false);
 
     // Resuming: by CLI; a second resume is refused with the reason.
-    const resumed = await s.cli(['resume-auto', 'staging', '--project', 'shop'], alice);
+    const resumed = await s.cli(['resume-auto', 'staging', '--project', 'shop', '--reason', 'r1 check done'], alice);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`automatic promotion into staging resumed (held since 2026-06-01 12:03 UTC by token:alice, who chose release ${r1})`);
     const again = await s.cli(['resume-auto', 'staging', '--project', 'shop'], alice);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain("automatic promotion into stage 'staging' of project 'shop' is not held");
-    expect((await s.events('shop', 'sh.slipway.promotion.resumed')).map((e) => e.event.data)).toEqual([expect.objectContaining({ stage: 'staging', by: 'token:alice', heldBy: 'token:alice', heldRelease: r1 })]);
+    expect((await s.events('shop', 'sh.slipway.promotion.resumed')).map((e) => e.event.data)).toEqual([expect.objectContaining({ stage: 'staging', by: 'token:alice', heldBy: 'token:alice', heldRelease: r1, reason: 'r1 check done' })]);
     expect((await s.api<Status>('/api/v1/projects/shop/status')).stages.find((x) => x.name === 'staging')?.hold).toBeUndefined();
 
     const r4 = await release('web:4', at('2026-06-03T09:20:00Z'));

@@ -106,13 +106,14 @@ export function automationRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: 'Lift the hold on automatic promotion into a stage (set when a person chose an older release there); recorded as a promotion.resumed event',
       params: ProjectParams.extend({ stage: Name }),
+      body: z.object({ reason: z.string().max(500).optional().describe('why automation may take over again; recorded in the event') }),
       response: { 200: z.object({ project: z.string(), stage: z.string(), resumed: z.literal(true), heldBy: z.string(), heldAt: z.number().int(), heldRelease: z.string() }), ...errors },
     },
     handler: async (req) => {
       const { project, stage } = req.params;
       requirePipeline(slipway, project);
       const before = holdView(engine.view, project, stage);
-      const d = await engine.apply({ type: 'promotion.resume', id: randomUUID(), project, stage, by: by(req.identity) });
+      const d = await engine.apply({ type: 'promotion.resume', id: randomUUID(), project, stage, by: by(req.identity), ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}) });
       return { project, stage, resumed: true as const, heldBy: before?.by ?? '', heldAt: before?.at ?? 0, heldRelease: d.value?.releaseId ?? before?.releaseId ?? '' };
     },
   });
