@@ -47,7 +47,7 @@ spec:
 ${STAGES.map((s) => `    - name: ${s}\n      tasks:\n        - {name: deploy, kind: noop}`).join('\n')}
 `;
 
-export async function runDoraBench(dataDir: string, opts: { requests: number }, progress: (line: string) => void): Promise<DoraBenchResult> {
+export async function runDoraBench(dataDir: string, opts: { requests: number; warmup?: number }, progress: (line: string) => void): Promise<DoraBenchResult> {
   // Releases R: 5 runs each, plus a rollback after every 10th (failed) one: 5R + R/10 = 100,000.
   const releases = Math.round(DORA_RUNS / 5.1);
   const end = Date.UTC(2026, 0, 1);
@@ -118,17 +118,18 @@ export async function runDoraBench(dataDir: string, opts: { requests: number }, 
   const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, files: [], openRead: false, adminToken: token, log: pino({ level: 'warn' }, pino.destination(2)) });
   const path = `/api/v1/insights/dora?project=shop&from=${start - DAY}&to=${end + DAY}`;
   const times: number[] = [];
+  const warmup = opts.warmup ?? 3;
   let deployments = 0;
   try {
-    progress(`dora: GET ${path} × ${opts.requests} (after 3 warm-up requests) …`);
-    for (let i = 0; i < opts.requests + 3; i++) {
+    progress(`dora: GET ${path} × ${opts.requests} (after ${warmup} warm-up requests) …`);
+    for (let i = 0; i < opts.requests + warmup; i++) {
       const s = performance.now();
       const res = await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       const body = (await res.json()) as { changeFailRate?: { deployments: number } };
       const ms = performance.now() - s;
       if (res.status !== 200) throw new Error(`dora: answered ${res.status}: ${JSON.stringify(body)}`);
       deployments = body.changeFailRate?.deployments ?? 0;
-      if (i >= 3) times.push(ms);
+      if (i >= warmup) times.push(ms);
     }
   } finally {
     await server.close();
