@@ -1,6 +1,10 @@
 /** The store folder's only public door. */
 export type {
   CommitBatch,
+  DeliveryFilter,
+  DeliveryOutcome,
+  DeliveryRow,
+  WatchRepoRow,
   EventFilter,
   OutboxRow,
   PipelineVersionRow,

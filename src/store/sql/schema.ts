@@ -106,6 +106,25 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface WebhookDeliveriesTable {
+  project: string;
+  source: string;
+  id: string;
+  received_at: Int8;
+  body: string;
+}
+
+export interface GitWatchReposTable {
+  project: string;
+  body: string;
+}
+
+export interface GitWatchRefsTable {
+  project: string;
+  ref: string;
+  commit: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -120,4 +139,7 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  git_watch_repos: GitWatchReposTable;
+  git_watch_refs: GitWatchRefsTable;
 }
