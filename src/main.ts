@@ -45,8 +45,8 @@ export interface SlipwayOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** The pull-request environments webhooks hand pull and merge requests to; absent: they are answered and left alone. */
   pullRequests?: PullRequestSink;
-  /** How often the git watcher looks for projects due a poll (default 1 s). */
-  gitWatchTickMs?: number;
+  /** The git watcher's pace: how often it looks for projects due a poll (default 1 s), its longest back-off (default 30 min). */
+  gitWatch?: { tickMs?: number; maxBackoffMs?: number };
 }
 
 export interface AddOptions {
@@ -180,7 +180,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   await alarmWatch.start();
   const clock = opts.clock ?? systemClock;
   const webhooks = new Webhooks({ engine, store, clock, log: log.child({ module: 'webhooks' }), secrets, ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}) });
-  const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...(opts.gitWatchTickMs ? { tickMs: opts.gitWatchTickMs } : {}) });
+  const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
   gitWatch.start();
 
   return {

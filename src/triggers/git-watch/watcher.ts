@@ -24,6 +24,8 @@ export interface GitWatchOptions {
   cacheDir: string;
   /** How often due projects are looked for (default 1 s). */
   tickMs?: number;
+  /** The longest back-off after failed polls (default 30 minutes; never shorter than the interval). */
+  maxBackoffMs?: number;
   git?: GitOptions;
 }
 
@@ -152,7 +154,7 @@ export class GitWatcher {
     } catch (e) {
       s.failures++;
       s.lastError = (e as Error).message;
-      const delay = Math.min(interval * 2 ** s.failures, Math.max(MAX_BACKOFF_MS, interval));
+      const delay = Math.min(interval * 2 ** s.failures, Math.max(this.opts.maxBackoffMs ?? MAX_BACKOFF_MS, interval));
       s.nextPollAt = this.opts.clock.now() + delay;
       this.opts.log.warn({ project: p.name, url: p.repository!.url, failures: s.failures, retryInMs: delay, err: e }, `git watcher: polling failed ${s.failures} time(s) in a row; backing off, next poll in ${Math.round(delay / 1000)} s`);
       return e as Error;

@@ -3,6 +3,7 @@
  * 127.0.0.1 at a port chosen at run time, with the webhook secret in its environment. It
  * can be stopped and opened again on the same directory, as a restart.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import { openSlipway, type Slipway } from '../../../src/main.js';
 import type { PullRequestSink } from '../../../src/triggers/index.js';
 
 export const SECRET = 'hook-secret-5d1e9a77c2';
+/** An admin token every HookServer knows. */
+export const TOKEN = 'slw_hooks-test-admin-0123456789abcdef';
 
 export interface HookServer {
   url: string;
@@ -31,9 +34,11 @@ export async function startHookServer(opts: { dir: string; pipelines: string[]; 
     dataDir: opts.dir,
     env: { SLIPWAY_SECRET_SHOP_HOOK: SECRET, ...opts.env },
     ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}),
-    gitWatchTickMs: opts.tickMs ?? 50,
+    gitWatch: { tickMs: opts.tickMs ?? 50, maxBackoffMs: 3000 },
   });
   for (const text of opts.pipelines) await slipway.addPipelineText(text, 'slipway.yaml', opts.dir);
+  const hash = createHash('sha256').update(TOKEN).digest('hex');
+  if (!(await slipway.store.tokenByHash(hash))) await slipway.store.addToken({ id: 'tok-hooks-admin', name: 'hooks-admin', hash, scopes: ['admin'], createdAt: Date.now() });
   const app = await buildServer({ slipway, openRead: true });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as AddressInfo).port;
