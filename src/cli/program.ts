@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
+import { registerHooks } from './commands/hooks.js';
 import { registerImport } from './commands/import.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
@@ -37,5 +38,6 @@ export function buildProgram(): Command {
   registerSlo(program);
   registerSoak(program);
   registerImport(program);
+  registerHooks(program);
   return program;
 }
