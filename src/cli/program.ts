@@ -4,6 +4,7 @@ import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
 import { registerHooks } from './commands/hooks.js';
+import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
@@ -39,5 +40,6 @@ export function buildProgram(): Command {
   registerSoak(program);
   registerImport(program);
   registerHooks(program);
+  registerRelease(program);
   return program;
 }

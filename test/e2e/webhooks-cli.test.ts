@@ -44,12 +44,17 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
 describe('slipway hooks', () => {
   it('send signs the artifact webhook; the release carries the commit time git knows', async () => {
     const sha = repo.commit('feature', '2026-04-01T08:00:00Z', 'Ada');
-    const r = await run(['hooks', 'send', '--project', 'shop', '--artifact', 'backend=registry.example/backend:2.0.0', '--commit', sha, '--author', 'Ada', '--delivery', 'ci-build-41', '--json'], { SLIPWAY_WEBHOOK_SECRET: SECRET });
+    const r = await run(['hooks', 'send', '--project', 'shop', '--artifact', 'backend=registry.example/backend:2.0.0', '--commit', sha, '--first-commit-time', '2026-03-30T09:15:00Z', '--author', 'Ada', '--delivery', 'ci-build-41', '--json'], { SLIPWAY_WEBHOOK_SECRET: SECRET });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const answer = JSON.parse(r.out) as { status: number; releaseId: string; runId: string };
     expect(answer.status).toBe(202);
     expect((await s.slipway.store.getRelease(answer.releaseId))?.provenance).toMatchObject({ source: 'webhook', commit: sha, commitTime: Date.parse('2026-04-01T08:00:00Z'), author: 'Ada' });
+    const show = await run(['release', 'show', answer.releaseId, '--project', 'shop']);
+    expect(show.out).toMatch(/backend\s+registry\.example\/backend:2\.0\.0/);
+    expect(show.out).toMatch(/commit time:\s+2026-04-01T08:00:00Z/);
+    expect(show.out).toMatch(/first commit time:\s+2026-03-30T09:15:00Z/);
+    expect(show.out).toMatch(/source:\s+webhook/);
     // The CI job retried: the same delivery id, nothing new.
     const again = await run(['hooks', 'send', '--project', 'shop', '--artifact', 'backend=registry.example/backend:2.0.0', '--commit', sha, '--delivery', 'ci-build-41'], { SLIPWAY_WEBHOOK_SECRET: SECRET });
     expect(again.out).toMatch(new RegExp(`delivered before: ci-build-41 → release ${answer.releaseId}, run ${answer.runId}`));
