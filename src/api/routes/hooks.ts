@@ -11,7 +11,9 @@ import { ArtifactHookBody } from '../../triggers/index.js';
 import type { IntakeAnswer } from '../../triggers/index.js';
 import { JSON_TYPES } from '../content.js';
 import { ProjectParams, errors } from '../schemas/common.js';
+import { MAX_JSON_DEPTH, fieldPath, tooDeepAt } from '../json-limits.js';
 import type { Api } from '../types.js';
+import { SlipwayError } from '../../core/index.js';
 import { requirePipeline } from './projects.js';
 
 const Answer = z.object({
@@ -52,18 +54,38 @@ const WatchStatus = z.object({
   releases: z.number().int().describe('releases made since the server started'),
 });
 
+/** A webhook body: the bytes as received (what the signature covers) and their JSON. */
+class SignedBody {
+  constructor(
+    readonly raw: Buffer,
+    readonly json: unknown,
+  ) {}
+}
+
 const hookHeaders = (shape: Record<string, z.ZodType>) => z.looseObject(shape);
 
 export function hookRoutes(app: Api, slipway: Slipway): void {
   const send = (answer: IntakeAnswer) => ({ ...answer });
   void app.register(async (plain) => {
     const scope = plain.withTypeProvider<ZodTypeProvider>();
-    // The signature covers the bytes as sent: keep them.
+    // The signature covers the bytes as sent: keep them beside the parsed value. Broken JSON
+    // is refused here, as on every route; the fields are checked after the signature.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser([...JSON_TYPES], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.addContentTypeParser([...JSON_TYPES], { parseAs: 'buffer' }, (_req, body, done) => {
+      const raw = body as Buffer;
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch (e) {
+        return done(new SlipwayError('INVALID_INPUT', `the body is not valid JSON: ${(e as Error).message}`, { field: 'body' }), undefined);
+      }
+      const deep = tooDeepAt(json, MAX_JSON_DEPTH);
+      if (deep) return done(new SlipwayError('INVALID_INPUT', `the body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep (at ${fieldPath(deep)})`, { field: fieldPath(deep) }), undefined);
+      done(null, new SignedBody(raw, json));
+    });
     // The body schema documents the payload; it is checked after the signature, so a forged body is a 401, not a 400.
     scope.setValidatorCompiler((req) => (req.httpPart === 'body' ? (data: unknown) => ({ value: data }) : validatorCompiler(req as Parameters<typeof validatorCompiler>[0])));
-    const raw = (body: unknown): Buffer => (Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+    const signed = (body: unknown): SignedBody => (body instanceof SignedBody ? body : new SignedBody(Buffer.alloc(0), body));
     const responses = { 200: Answer.describe('a delivery seen before: the ids it made, nothing new'), 202: Answer, ...errors };
 
     scope.post('/api/v1/hooks/:project/artifact', {
@@ -81,7 +103,8 @@ export function hookRoutes(app: Api, slipway: Slipway): void {
         response: responses,
       },
       handler: async (req, reply) => {
-        const a = await slipway.webhooks.artifact(req.params.project, req.headers, raw(req.body));
+        const b = signed(req.body);
+        const a = await slipway.webhooks.artifact(req.params.project, req.headers, b.raw, b.json);
         return reply.code(a.status).send(send(a));
       },
     });
@@ -100,7 +123,8 @@ export function hookRoutes(app: Api, slipway: Slipway): void {
         response: responses,
       },
       handler: async (req, reply) => {
-        const a = await slipway.webhooks.github(req.params.project, req.headers, raw(req.body));
+        const b = signed(req.body);
+        const a = await slipway.webhooks.github(req.params.project, req.headers, b.raw, b.json);
         return reply.code(a.status).send(send(a));
       },
     });
@@ -119,7 +143,8 @@ export function hookRoutes(app: Api, slipway: Slipway): void {
         response: responses,
       },
       handler: async (req, reply) => {
-        const a = await slipway.webhooks.gitlab(req.params.project, req.headers, raw(req.body));
+        const b = signed(req.body);
+        const a = await slipway.webhooks.gitlab(req.params.project, req.headers, b.raw, b.json);
         return reply.code(a.status).send(send(a));
       },
     });
@@ -158,6 +183,7 @@ export function hookRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: "Poll the project's repository now instead of at the next interval; answers once the poll ended",
       params: ProjectParams,
+      body: z.object({}).optional().describe('nothing'),
       response: { 200: z.object({ watch: WatchStatus, released: z.array(z.object({ ref: z.string(), commit: z.string(), releaseId: z.string().optional(), runId: z.string().optional(), message: z.string() })) }), ...errors },
     },
     handler: async (req) => {
