@@ -134,6 +134,20 @@ describe('GitHub webhooks', () => {
     expect(await s.counts('shop')).toMatchObject({ releases: before.releases, runs: before.runs });
   });
 
+  it('once pull-request environments are wired in, a pull request is handed to them', async () => {
+    const seen: PullRequestEvent[] = [];
+    s.slipway.webhooks.usePullRequests({ pullRequest: async (e) => (seen.push(e), { stage: `pr-${e.number}` }) });
+    try {
+      const r = await github('pull_request', payload('github-pull-request-opened'));
+      expect(r.body).toMatchObject({ outcome: 'forwarded' });
+      expect(seen).toEqual([
+        expect.objectContaining({ project: 'shop', number: 2, action: 'opened', commit: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', branch: 'changes', author: 'Codertocat', url: 'https://github.com/Codertocat/Hello-World/pull/2', source: 'github', artifacts: {} }),
+      ]);
+    } finally {
+      s.slipway.webhooks.usePullRequests(undefined);
+    }
+  });
+
   it('ping is answered without a release; an event Slipway does not act on is 422', async () => {
     const ping = await github('ping', JSON.stringify({ zen: 'Encourage flow.', hook_id: 2472869 }));
     expect(ping.status).toBe(202);

@@ -31,9 +31,16 @@ export interface WebhooksDeps {
 
 export class Webhooks {
   readonly intake: Intake;
+  private pullRequests: PullRequestSink | undefined;
 
   constructor(private readonly deps: WebhooksDeps) {
     this.intake = new Intake(deps);
+    this.pullRequests = deps.pullRequests;
+  }
+
+  /** Wires the pull-request environments in once they exist (they need the engine these webhooks also use). */
+  usePullRequests(sink: PullRequestSink | undefined): void {
+    this.pullRequests = sink;
   }
 
   /** `json`: the body already parsed (the API parses it as it arrives); absent: parsed here from `raw`. */
@@ -51,7 +58,7 @@ export class Webhooks {
     const event = required(headers, 'x-github-event', 'the event name GitHub sends');
     const id = required(headers, 'x-github-delivery', 'the delivery GUID GitHub sends');
     const body = json;
-    return this.intake.receive({ project, source: 'github', id, event }, () => githubPlan(pipeline, event, body, this.deps.pullRequests, this.deps.clock.now()));
+    return this.intake.receive({ project, source: 'github', id, event }, () => githubPlan(pipeline, event, body, this.pullRequests, this.deps.clock.now()));
   }
 
   async gitlab(project: string, headers: Headers, raw: Buffer, json: unknown = parseJson(raw)): Promise<IntakeAnswer> {
@@ -60,7 +67,7 @@ export class Webhooks {
     const event = required(headers, 'x-gitlab-event', 'the event name GitLab sends');
     const id = required(headers, 'x-gitlab-event-uuid', 'the event UUID GitLab sends');
     const body = json;
-    return this.intake.receive({ project, source: 'gitlab', id, event }, () => gitlabPlan(pipeline, event, body, this.deps.pullRequests, this.deps.clock.now()));
+    return this.intake.receive({ project, source: 'gitlab', id, event }, () => gitlabPlan(pipeline, event, body, this.pullRequests, this.deps.clock.now()));
   }
 
   deliveries(filter: DeliveryFilter): Promise<DeliveryRow[]> {
