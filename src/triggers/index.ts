@@ -12,3 +12,4 @@ export type { IntakeAnswer, WebhooksDeps, Plan } from './webhooks/index.js';
 export { GitWatcher } from './git-watch/index.js';
 export type { WatchStatus, GitWatchOptions } from './git-watch/index.js';
 export type { PullRequestEvent, PullRequestSink } from './pull-request-event.js';
+export { nextFire, nextFires, scheduleCronProblem } from './schedules/index.js';

@@ -125,6 +125,20 @@ export interface GitWatchRefsTable {
   commit: string;
 }
 
+export interface AuditTable {
+  seq: Int8;
+  at_ms: Int8;
+  actor: string;
+  action: string;
+  project: string | null;
+  target: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+  /** The sealed canonical JSON the hash covers. */
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -142,4 +156,5 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   git_watch_repos: GitWatchReposTable;
   git_watch_refs: GitWatchRefsTable;
+  audit: AuditTable;
 }
