@@ -42,22 +42,31 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
 }
 
 describe('slipway hooks', () => {
+  let answer: { status: number; releaseId: string; runId: string };
+  let sha: string;
+
   it('send signs the artifact webhook; the release carries the commit time git knows', async () => {
-    const sha = repo.commit('feature', '2026-04-01T08:00:00Z', 'Ada');
+    sha = repo.commit('feature', '2026-04-01T08:00:00Z', 'Ada');
     const r = await run(['hooks', 'send', '--project', 'shop', '--artifact', 'backend=registry.example/backend:2.0.0', '--commit', sha, '--first-commit-time', '2026-03-30T09:15:00Z', '--author', 'Ada', '--delivery', 'ci-build-41', '--json'], { SLIPWAY_WEBHOOK_SECRET: SECRET });
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
-    const answer = JSON.parse(r.out) as { status: number; releaseId: string; runId: string };
+    answer = JSON.parse(r.out) as { status: number; releaseId: string; runId: string };
     expect(answer.status).toBe(202);
     expect((await s.slipway.store.getRelease(answer.releaseId))?.provenance).toMatchObject({ source: 'webhook', commit: sha, commitTime: Date.parse('2026-04-01T08:00:00Z'), author: 'Ada' });
+  });
+
+  it('release show prints the provenance: commit time and first commit time', async () => {
     const show = await run(['release', 'show', answer.releaseId, '--project', 'shop']);
     expect(show.out).toMatch(/backend\s+registry\.example\/backend:2\.0\.0/);
     expect(show.out).toMatch(/commit time:\s+2026-04-01T08:00:00Z/);
     expect(show.out).toMatch(/first commit time:\s+2026-03-30T09:15:00Z/);
     expect(show.out).toMatch(/source:\s+webhook/);
-    // The CI job retried: the same delivery id, nothing new.
+  });
+
+  it('send with the same delivery again (a CI retry) is answered with the same release, nothing new', async () => {
     const again = await run(['hooks', 'send', '--project', 'shop', '--artifact', 'backend=registry.example/backend:2.0.0', '--commit', sha, '--delivery', 'ci-build-41'], { SLIPWAY_WEBHOOK_SECRET: SECRET });
     expect(again.out).toMatch(new RegExp(`delivered before: ci-build-41 → release ${answer.releaseId}, run ${answer.runId}`));
+    expect(await s.slipway.store.listRuns({ project: 'shop', limit: 10 })).toHaveLength(1);
   });
 
   it('a wrong secret fails with the reason the server gave', async () => {
@@ -68,11 +77,14 @@ describe('slipway hooks', () => {
     expect(none.err).toMatch(/SLIPWAY_WEBHOOK_SECRET/);
   });
 
-  it('deliveries lists them; watcher says when a project is not watched', async () => {
+  it('deliveries lists them', async () => {
     const r = await run(['hooks', 'deliveries', '--project', 'shop']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/SOURCE\s+EVENT\s+DELIVERY\s+OUTCOME\s+RELEASE\s+RUN/);
     expect(r.out).toMatch(/artifact\s+artifact\s+ci-build-41\s+released 202\s+rel-/);
+  });
+
+  it('watcher says when a project is not watched', async () => {
     const w = await run(['hooks', 'watcher', '--project', 'shop']);
     expect(w.out).toMatch(/project shop is not watched/);
   });
