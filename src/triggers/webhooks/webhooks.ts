@@ -88,7 +88,8 @@ export class Webhooks {
       return { pipeline, secret };
     } catch (e) {
       const name = /\$\{secret:([^}]*)\}/.exec(ref)?.[1] ?? ref;
-      throw new SlipwayError('WEBHOOK_NOT_CONFIGURED', `project '${project}''s webhook secret ${ref} cannot be read (${(e as Error).message}); set it with \`slipway secret set ${name}\` or SLIPWAY_SECRET_${name} in the server's environment`, { field: 'project' }, { cause: e });
+      const why = /which is not set/.test((e as Error).message) ? 'is not set' : `cannot be read (${(e as Error).message})`;
+      throw new SlipwayError('WEBHOOK_NOT_CONFIGURED', `project '${project}''s webhook secret ${ref} ${why}; set it with \`slipway secret set ${name}\` or SLIPWAY_SECRET_${name} in the server's environment`, { field: 'project' }, { cause: e });
     }
   }
 }
