@@ -84,6 +84,9 @@ describe('the generic artifact webhook', () => {
     const { releaseId, runId } = r.body as { releaseId: string; runId: string };
     const run = await s.slipway.store.getRun(runId);
     expect(run?.stage).toBe('dev');
+    // Set off by automation: freeze windows with appliesTo: automation hold it.
+    expect(run?.origin).toBe('automation');
+    expect(run?.triggeredBy).toBe('webhook:artifact');
     const release = await fetch(`${s.url}/api/v1/projects/shop/releases/${releaseId}`).then((x) => x.json() as Promise<{ provenance: Record<string, unknown> }>);
     expect(release.provenance).toMatchObject({
       source: 'webhook',
