@@ -18,6 +18,8 @@ import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
 import { freezeHold, nextFire } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
+import { GitWatcher, Webhooks } from './triggers/index.js';
+import type { PullRequestSink } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -41,6 +43,10 @@ export interface SlipwayOptions {
   outsideKinds?: readonly string[];
   /** Where `SLIPWAY_SECRET_<NAME>` and SLIPWAY_SECRET_KEY are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The pull-request environments webhooks hand pull and merge requests to; absent: they are answered and left alone. */
+  pullRequests?: PullRequestSink;
+  /** The git watcher's pace: how often it looks for projects due a poll (default 1 s), its longest back-off (default 30 min). */
+  gitWatch?: { tickMs?: number; maxBackoffMs?: number };
 }
 
 export interface AddOptions {
@@ -63,6 +69,10 @@ export interface Slipway {
   secrets: Secrets;
   /** Watch after success: the stages' alarm windows open now. */
   alarmWatch: AlarmWatcher;
+  /** Webhooks (artifact, GitHub, GitLab) that make releases, and their deliveries. */
+  webhooks: Webhooks;
+  /** Polls repositories of projects with spec.repository.watch for new commits and tags. */
+  gitWatch: GitWatcher;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -172,6 +182,10 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
+  const clock = opts.clock ?? systemClock;
+  const webhooks = new Webhooks({ engine, store, clock, log: log.child({ module: 'webhooks' }), secrets, ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}) });
+  const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
+  gitWatch.start();
 
   return {
     engine,
@@ -182,6 +196,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     executors,
     secrets,
     alarmWatch,
+    webhooks,
+    gitWatch,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -215,6 +231,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     stopping: () => stopping,
     async close() {
       alarmWatch.stop();
+      gitWatch.stop();
       routerSli.stop();
       stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();

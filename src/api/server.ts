@@ -28,6 +28,7 @@ import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
+import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
@@ -104,6 +105,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);
+  hookRoutes(app, slipway);
   auditRoutes(app, slipway);
   insightsRoutes(app, slipway);
   automationRoutes(app, slipway);

@@ -4,6 +4,8 @@ import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
+import { registerHooks } from './commands/hooks.js';
+import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
 import { registerRuns } from './commands/runs.js';
@@ -41,6 +43,8 @@ export function buildProgram(): Command {
   registerSlo(program);
   registerSoak(program);
   registerImport(program);
+  registerHooks(program);
+  registerRelease(program);
   registerAudit(program);
   registerInsights(program);
   return program;

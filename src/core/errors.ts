@@ -42,6 +42,10 @@ export const ErrorCodes = {
   INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },
   UNKNOWN_INSTANCE: { status: 404, summary: 'no such supervised instance' },
   DATA_DIR_LOCKED: { status: 409, summary: 'another Slipway process holds the data directory' },
+  BAD_SIGNATURE: { status: 401, summary: 'a webhook signature (or token) is missing or does not match the project secret' },
+  STALE_WEBHOOK: { status: 401, summary: 'a webhook timestamp is more than 5 minutes away from the server clock' },
+  WEBHOOK_NOT_CONFIGURED: { status: 409, summary: 'the project has no webhook secret (spec.webhook), or the secret it names is not set' },
+  UNMAPPABLE_PAYLOAD: { status: 422, summary: 'a webhook payload maps to no release under the project trigger rules' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

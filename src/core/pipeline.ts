@@ -120,6 +120,26 @@ export interface ScheduleSpec {
 export interface RepositorySpec {
   url: string;
   tagPrefix: string;
+  /** Poll the repository for new branch commits and tags (the git watcher); absent: not watched. */
+  watch?: { intervalMs: number };
+}
+
+/**
+ * A rule mapping a git or CI event (webhook or watcher) to a release (slipway.yaml `spec.triggers`).
+ * - push: a new commit on a branch matching `branch`
+ * - tag: a new tag matching `tag`
+ * - workflow_run: a CI run that succeeded (GitHub workflow_run, GitLab pipeline) on `branch`, named `workflow`
+ * - package: a package version published (GitHub registry_package) named `package`
+ * `artifacts` are templates (`registry/web:${commit}`); empty for a tag rule: `<service>:<version>` from the tag.
+ */
+export interface TriggerRule {
+  on: 'push' | 'tag' | 'workflow_run' | 'package';
+  branch?: string;
+  tag?: string;
+  workflow?: string;
+  package?: string;
+  artifacts: Readonly<Record<string, string>>;
+  source?: SourceRef;
 }
 
 /** How the project's webhooks are verified: the secret, by reference (`${secret:NAME}`), never its value. */
@@ -168,6 +188,8 @@ export interface Pipeline {
   maxRemediationLoops?: number;
   repository?: RepositorySpec;
   webhook?: WebhookSpec;
+  /** How webhooks and the git watcher turn events into releases; the first matching rule wins. */
+  triggers?: readonly TriggerRule[];
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */

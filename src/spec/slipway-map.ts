@@ -9,6 +9,7 @@ import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from '
 import { afterOf, stepsOf } from './slipway-walk.js';
 import type { PlacedTask } from './slipway-walk.js';
 import { locate } from './source.js';
+import { mapTrigger } from './triggers-schema.js';
 import type { Source } from './source.js';
 
 const UPSTREAM_PASSED: readonly Result[] = ['pass', 'warning'];
@@ -39,8 +40,9 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     stages,
     format: file.apiVersion,
     version,
-    ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix } } : {}),
+    ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix, ...(file.spec.repository.watch ? { watch: { intervalMs: parseDuration(file.spec.repository.watch.interval) } } : {}) } } : {}),
     ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
+    ...(file.spec.triggers ? { triggers: file.spec.triggers.map((t, i) => mapTrigger(t, ref(['spec', 'triggers', i]))) } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
 import { hasSchedule, promotionSchema } from './promotion-schema.js';
 import { show } from './problems.js';
+import { repositoryWatchSchema, triggerSchema, triggerServiceProblems } from './triggers-schema.js';
 
 const results = z
   .union([result, z.array(result).min(1)], {
@@ -93,6 +94,7 @@ const secretReference = z
 export const repositorySchema = strict({
   url: z.string().min(1, { error: 'expected a git URL or a path' }).meta({ description: "The project's git repository: a URL git understands or a local path." }),
   tagPrefix: z.string().default('env/').meta({ description: "Prefix of the tag moved after a stage succeeds (gitTag): '<tagPrefix><stage>'. Default env/." }),
+  watch: repositoryWatchSchema.optional(),
 }).meta({ id: 'Repository', description: "The project's git repository: environment tags, the git watcher, pull requests." });
 
 export const webhookSchema = strict({
@@ -141,12 +143,14 @@ export const slipwaySchema = strict({
       .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
     repository: repositorySchema.optional(),
     webhook: webhookSchema.optional(),
+    triggers: z.array(triggerSchema).optional().meta({ description: 'Rules turning webhook and git watcher events into releases (docs/triggers.md); absent: every tag, by the default mapping backend/v1.2.3 → backend:1.2.3.' }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
+    for (const p of triggerServiceProblems(ctx.value.triggers ?? [], ctx.value.services)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['triggers', ...p.path] });
     ctx.value.stages.forEach((s, i) => {
       const follows = s.after ?? (i > 0 ? [ctx.value.stages[i - 1]!.name] : []);
       if (hasSchedule(s.promotion) && follows.length === 0) ctx.issues.push({ code: 'custom', message: `a scheduled stage takes the release that passed the stages it follows, and '${s.name}' follows none; set after: [STAGE] or schedule a later stage`, input: s.promotion, path: ['stages', i, 'promotion', 'schedule'] });

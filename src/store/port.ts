@@ -136,6 +136,43 @@ export interface SecretRow {
   updatedBy?: string;
 }
 
+/** What became of a webhook delivery: being handled (or cut off by a stop), a release made, handed on, nothing to do, refused. */
+export type DeliveryOutcome = 'received' | 'released' | 'forwarded' | 'ignored' | 'rejected';
+
+/** A webhook delivery (or a ref@commit the git watcher saw) and what became of it. */
+export interface DeliveryRow {
+  project: string;
+  /** `artifact`, `github`, `gitlab`, `watcher`. */
+  source: string;
+  /** The sender's id (X-Slipway-Delivery, X-GitHub-Delivery, X-Gitlab-Event-UUID; `<ref>@<commit>` for the watcher). */
+  id: string;
+  /** `artifact`, `push`, `create`, `pull_request`, `Tag Push Hook`, … as the sender named it. */
+  event: string;
+  receivedAt: number;
+  updatedAt: number;
+  outcome: DeliveryOutcome;
+  /** The HTTP status answered. */
+  status: number;
+  message?: string;
+  commit?: string;
+  releaseId?: string;
+  runId?: string;
+}
+
+export interface DeliveryFilter {
+  project?: string;
+  source?: string;
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+/** A repository the git watcher primed: what existed then was recorded, not released. */
+export interface WatchRepoRow {
+  project: string;
+  url: string;
+  primedAt: number;
+}
+
 /** A person's or token's action, before the store seals it into the audit chain (see audit-chain.ts). Never holds a secret value. */
 export interface AuditDraft {
   /** UTC ms. */
@@ -269,6 +306,23 @@ export interface Store {
   listSecrets(): Promise<SecretRow[]>;
   /** False when no secret has that name. */
   deleteSecret(name: string): Promise<boolean>;
+
+  /** Inserts the delivery; false (and nothing written) when one with its project, source and id exists. */
+  addDelivery(row: DeliveryRow): Promise<boolean>;
+  /** Inserts or replaces by (project, source, id). */
+  putDelivery(row: DeliveryRow): Promise<void>;
+  getDelivery(project: string, source: string, id: string): Promise<DeliveryRow | undefined>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
+  /** The events one input wrote (ids `<inputId>.<n>`), in log order: whether an input was applied before a crash. */
+  eventsOfInput(inputId: string): Promise<SlipwayEvent[]>;
+
+  getWatchRepo(project: string): Promise<WatchRepoRow | undefined>;
+  /** Primes (or re-primes) a repository: its row and the refs it had, replacing any earlier ones, at once. */
+  primeWatchRepo(row: WatchRepoRow, refs: Readonly<Record<string, string>>): Promise<void>;
+  /** `{ref: commit}` as last seen. */
+  watchRefs(project: string): Promise<Record<string, string>>;
+  /** Records refs' commits (null: the ref is gone). */
+  putWatchRefs(project: string, refs: Readonly<Record<string, string | null>>): Promise<void>;
 
   /** Seals and appends audit rows (in one transaction), answering them sealed. */
   appendAudit(drafts: readonly AuditDraft[]): Promise<AuditRow[]>;

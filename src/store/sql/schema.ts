@@ -106,6 +106,25 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface WebhookDeliveriesTable {
+  project: string;
+  source: string;
+  id: string;
+  received_at: Int8;
+  body: string;
+}
+
+export interface GitWatchReposTable {
+  project: string;
+  body: string;
+}
+
+export interface GitWatchRefsTable {
+  project: string;
+  ref: string;
+  commit: string;
+}
+
 export interface AuditTable {
   seq: Int8;
   at_ms: Int8;
@@ -134,5 +153,8 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  git_watch_repos: GitWatchReposTable;
+  git_watch_refs: GitWatchRefsTable;
   audit: AuditTable;
 }

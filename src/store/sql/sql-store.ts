@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
+import type { DeliveryFilter, DeliveryRow, WatchRepoRow } from '../port.js';
 import * as audit from './audit.js';
 import * as insights from './insights.js';
 import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
@@ -14,6 +15,7 @@ import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
+import * as hooks from './hooks.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -101,6 +103,16 @@ export class SqlStore implements Store {
   getSecret = (name: string) => secrets.getSecret(this.db, name);
   listSecrets = () => secrets.listSecrets(this.db);
   deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
+
+  addDelivery = (row: DeliveryRow) => hooks.addDelivery(this.db, row);
+  putDelivery = (row: DeliveryRow) => hooks.putDelivery(this.db, row);
+  getDelivery = (project: string, source: string, id: string) => hooks.getDelivery(this.db, project, source, id);
+  listDeliveries = (filter: DeliveryFilter) => hooks.listDeliveries(this.db, filter);
+  eventsOfInput = (inputId: string) => hooks.eventsOfInput(this.db, inputId);
+  getWatchRepo = (project: string) => hooks.getWatchRepo(this.db, project);
+  primeWatchRepo = (row: WatchRepoRow, refs: Readonly<Record<string, string>>) => hooks.primeWatchRepo(this.db, row, refs);
+  watchRefs = (project: string) => hooks.watchRefs(this.db, project);
+  putWatchRefs = (project: string, refs: Readonly<Record<string, string | null>>) => hooks.putWatchRefs(this.db, project, refs);
 
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
