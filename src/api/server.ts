@@ -94,7 +94,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   executorRoutes(app, slipway, shutdown.signal);
   keptnRoutes(app, slipway);
   eventRoutes(app, slipway);
-  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
+  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits }, pipeline: (p) => slipway.engine.pipeline(p) });
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);

@@ -147,6 +147,8 @@ export interface Pipeline {
   maxRemediationLoops?: number;
   repository?: RepositorySpec;
   webhook?: WebhookSpec;
+  /** `spec.keptn.events` of slipway.yaml: Keptn's protocol serves this project (a shipyard's always does, by its format). */
+  keptnEvents?: boolean;
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */

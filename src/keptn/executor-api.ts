@@ -27,6 +27,7 @@ import type { Store } from '../store/index.js';
 import type { KeptnEvent, KeptnStatus } from './dialect.js';
 import { COMMON_KEYS } from './dialect.js';
 import { KeptnFold } from './stream.js';
+import { keptnProject, speaksKeptn } from './switch.js';
 
 /** How long a Keptn executor's claim lasts without a `.status.changed` (Keptn executors do not heartbeat). */
 export const KEPTN_LEASE_MS = 3_600_000;
@@ -176,7 +177,8 @@ export class KeptnExecutorApi {
     }
     const [, taskName, phase] = m as unknown as [string, string, KeptnPhase];
     if (typeof ce.triggeredid !== 'string' || ce.triggeredid === '') throw invalid(`a ${phase} event needs triggeredid: the id of the sh.keptn.event.${taskName}.triggered event it answers`, 'triggeredid');
-    const found = await this.locate(ce.triggeredid, typeof ce.data?.['project'] === 'string' ? ce.data['project'] : undefined);
+    const named = ce.data?.['project'];
+    const found = await this.locate(ce.triggeredid, typeof named === 'string' && named !== '' ? named : undefined);
     if (!found) throw new SlipwayError('NOT_FOUND', `no open triggered event has id '${ce.triggeredid}' (it was never sent, or its task already ended); poll GET /api/controlPlane/v1/event/triggered/sh.keptn.event.${taskName}.triggered for open ones`, { field: 'triggeredid' });
     if (found.task.name !== taskName) throw invalid(`event type names task '${taskName}' but triggeredid '${ce.triggeredid}' is a '${found.task.name}' task's`, 'type');
     const keptnContext = found.triggered.shkeptncontext;
@@ -272,8 +274,11 @@ export class KeptnExecutorApi {
     return undefined;
   }
 
+  /** The named project (refused unless Keptn's protocol serves it), or every project it serves. */
   private projects(project: string | undefined): string[] {
-    return project !== undefined ? [project] : [...this.deps.engine.view.pipelines.keys()];
+    const pipelines = this.deps.engine.view.pipelines;
+    if (project !== undefined) return [keptnProject((p) => pipelines.get(p), project).name];
+    return [...pipelines.values()].filter(speaksKeptn).map((p) => p.name);
   }
 
   /**
@@ -293,11 +298,6 @@ export class KeptnExecutorApi {
     state.busy = caughtUp.catch(() => undefined);
     await caughtUp;
     return state.fold;
-  }
-
-  /** The project's whole log in Keptn's dialect (what Keptn's datastore answered). */
-  async stream(project: string): Promise<KeptnEvent[]> {
-    return KeptnFold.map((await this.deps.store.events({ project })).map((e) => e.event)).events;
   }
 }
 

@@ -7,3 +7,6 @@ export type { FoldedTask } from './stream.js';
 export { KEPTN_LEASE_MS, KeptnExecutorApi, leaseKeyIn } from './executor-api.js';
 export type { KeptnApiDeps, PostedKeptnEvent, TriggeredQuery } from './executor-api.js';
 export { KeptnProjectReader } from './live.js';
+export { KEPTN_SWITCH, keptnProject, speaksKeptn } from './switch.js';
+export { DATASTORE_KEY, KeptnDatastore } from './datastore.js';
+export type { DatastorePage, DatastoreQuery } from './datastore.js';

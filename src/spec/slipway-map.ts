@@ -40,6 +40,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     version,
     ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix } } : {}),
     ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
+    ...(file.spec.keptn?.events ? { keptnEvents: true } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
   };
 }

@@ -140,6 +140,7 @@ export const slipwaySchema = strict({
       .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
     repository: repositorySchema.optional(),
     webhook: webhookSchema.optional(),
+    keptn: strict({ events: z.boolean().meta({ description: "Serve this project to Keptn's tools: the Keptn executor API, push subscriptions with dialect keptn, the event stream with dialect=keptn and the datastore route (docs/keptn.md)." }) }).optional().meta({ description: "Keptn's protocol for this project (always on for a Keptn shipyard)." }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
   }).check((ctx) => {
