@@ -65,7 +65,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const tokens = new TokenCache(slipway.store);
   const feed = new EventFeed(slipway.engine, slipway.store);
   const metrics = new Metrics(slipway.engine);
-  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }));
+  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }), slipway.dataDir);
   // Every long-poll and event stream adds a listener to the engine's emitter.
   slipway.engine.emitter.setMaxListeners(0);
 

@@ -10,6 +10,7 @@ import { registerSlo } from './commands/slo.js';
 import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
+import { registerSubscription } from './commands/subscription.js';
 import { registerTrigger } from './commands/trigger.js';
 import { registerWatch } from './commands/watch.js';
 import { registerRun } from './run.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerFreeze(program);
   registerToken(program);
+  registerSubscription(program);
   registerSecret(program);
   registerSlo(program);
   registerSoak(program);

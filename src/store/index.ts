@@ -2,6 +2,7 @@
 export type {
   CommitBatch,
   EventFilter,
+  KeptnPartialRow,
   OutboxRow,
   PipelineVersionRow,
   RunFilter,

@@ -106,6 +106,12 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface KeptnPartialsTable {
+  task_id: string;
+  service: string;
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -120,4 +126,5 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  keptn_partials: KeptnPartialsTable;
 }

@@ -6,8 +6,9 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { CommitBatch, EventFilter, KeptnPartialRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
+import * as keptn from './keptn.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
@@ -93,4 +94,8 @@ export class SqlStore implements Store {
   getSecret = (name: string) => secrets.getSecret(this.db, name);
   listSecrets = () => secrets.listSecrets(this.db);
   deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
+
+  putKeptnPartial = (row: KeptnPartialRow) => keptn.putKeptnPartial(this.db, row);
+  keptnPartials = (taskId: string) => keptn.keptnPartials(this.db, taskId);
+  deleteKeptnPartials = (taskId: string) => keptn.deleteKeptnPartials(this.db, taskId);
 }
