@@ -136,4 +136,32 @@ describe('a slipway.yaml project with keptn: {events: true}', () => {
     const runs = await call('GET', '/api/v1/runs?project=plain');
     expect((runs.body['runs'] as { state: string }[]).map((r) => r.state)).toEqual(['running']);
   });
+
+  it('answers refusals on Keptn’s routes as Keptn’s API did, and POST /v1/auth as keptn auth expects', async () => {
+    const reader = (await call('POST', '/api/v1/tokens', { name: 'bridge', scopes: ['read'] })).body['token'] as string;
+    for (const path of ['/api/v1/auth', '/v1/auth']) {
+      const ok = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'x-token': reader } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toBe('');
+      const bad = await call('POST', path, undefined, { 'x-token': 'slw_not-a-token-of-this-server' });
+      expect(bad).toMatchObject({ status: 401, body: { code: 401, reason: 'UNAUTHORIZED' } });
+      expect(String(bad.body['message'])).toContain('not known here');
+      const none = await call('POST', path, undefined, {});
+      expect(none).toMatchObject({ status: 401, body: { code: 401, reason: 'UNAUTHORIZED' } });
+    }
+    // An executor token cannot read: keptn auth is for people.
+    expect(await call('POST', '/api/v1/auth', undefined, { 'x-token': token })).toMatchObject({ status: 403, body: { code: 403, reason: 'FORBIDDEN' } });
+
+    const triggered = '/api/controlPlane/v1/event/triggered/sh.keptn.event.test.triggered?project=shop';
+    expect(await call('GET', triggered, undefined, {})).toMatchObject({ status: 401, body: { code: 401 } });
+    expect(await call('GET', triggered, undefined, { 'x-token': reader })).toMatchObject({ status: 403, body: { code: 403, reason: 'FORBIDDEN' } });
+    expect(await call('GET', '/api/controlPlane/v1/event/triggered/test?project=shop', undefined, { 'x-token': token })).toMatchObject({ status: 400, body: { code: 400, reason: 'INVALID_INPUT', fields: 'eventType' } });
+    expect(await call('GET', '/api/controlPlane/v1/event/triggered/sh.keptn.event.test.triggered?project=nope', undefined, { 'x-token': token })).toMatchObject({ status: 404, body: { code: 404, reason: 'UNKNOWN_PROJECT', fields: 'project' } });
+    expect(await call('GET', '/api/mongodb-datastore/event?project=shop&nextPageKey=abc')).toMatchObject({ status: 400, body: { code: 400, reason: 'INVALID_INPUT', fields: 'nextPageKey' } });
+    const posted = await fetch(`${api}/v1/event`, { method: 'POST', headers: { 'x-token': token, 'content-type': 'application/json' }, body: '{"type": ' });
+    expect(posted.status).toBe(400);
+    expect(await posted.json()).toMatchObject({ code: 400, reason: 'INVALID_INPUT', fields: 'body' });
+    // Slipway's own routes keep Slipway's shape.
+    expect(await call('GET', '/api/v1/runs?project=shop', undefined, {})).toMatchObject({ status: 401, body: { code: 'UNAUTHORIZED' } });
+  });
 });
