@@ -213,7 +213,12 @@ export class KeptnExecutorApi {
         throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by '${holder}', not by source '${source}'; only the source (and token) that sent its .started may report on it; nothing was changed`, { field: 'source' });
       }
       // Renewing proves the claim: the core refuses a lease token made for another token.
-      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, leaseToken), who.by);
+      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, leaseToken), who.by).catch((e: unknown) => {
+        if (source !== ce.source && e instanceof SlipwayError && e.code === 'NOT_CLAIM_HOLDER') {
+          throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') was pushed by ${source}; only the token that subscription names may answer it, not ${who.by}; nothing was changed`, { field: 'x-token' }, { cause: e });
+        }
+        throw e;
+      });
     } else {
       await this.claim(found, source, leaseToken, ce.id, who);
     }

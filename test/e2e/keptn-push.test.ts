@@ -146,6 +146,7 @@ describe('a push subscription in Keptn’s dialect', () => {
 
     expect(intruder).toHaveLength(1);
     expect(intruder[0]).toMatchObject({ status: 409, body: { code: 409, reason: 'NOT_CLAIM_HOLDER' } });
+    expect(String(intruder[0]!.body['message'])).toMatch(/was pushed by subscription:sub_.*; only the token that subscription names may answer it, not token:jmeter/);
     const finished = stream.filter((e) => e.type === 'sh.keptn.event.test.finished');
     expect(finished.map((e) => [e.data.service, e.data['result'], e.data['message']]).sort()).toEqual([
       ['carts', 'pass', 'test of carts done'],
