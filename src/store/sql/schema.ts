@@ -112,6 +112,20 @@ export interface KeptnPartialsTable {
   body: string;
 }
 
+export interface AuditTable {
+  seq: Int8;
+  at_ms: Int8;
+  actor: string;
+  action: string;
+  project: string | null;
+  target: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+  /** The sealed canonical JSON the hash covers. */
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -127,4 +141,5 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
   keptn_partials: KeptnPartialsTable;
+  audit: AuditTable;
 }
