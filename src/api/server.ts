@@ -72,7 +72,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const metrics = new Metrics(slipway.engine, (registry) =>
     registerDoraGauges(registry, { store: slipway.store, pipelines: () => slipway.engine.view.pipelines.values(), now: () => slipway.clock.now(), onError: (project, err) => log.warn({ err, project }, 'DORA gauges: figures failed') }),
   );
-  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }));
+  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }), slipway.dataDir);
   // Every long-poll and event stream adds a listener to the engine's emitter.
   slipway.engine.emitter.setMaxListeners(0);
 
@@ -101,7 +101,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   executorRoutes(app, slipway, shutdown.signal);
   keptnRoutes(app, slipway);
   eventRoutes(app, slipway);
-  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
+  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits }, pipeline: (p) => slipway.engine.pipeline(p) });
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);

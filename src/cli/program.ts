@@ -15,6 +15,7 @@ import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
 import { registerResumeAuto } from './commands/resume-auto.js';
 import { registerToken } from './commands/token.js';
+import { registerSubscription } from './commands/subscription.js';
 import { registerTrigger } from './commands/trigger.js';
 import { registerWatch } from './commands/watch.js';
 import { registerRun } from './run.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerEvents(program);
   registerFreeze(program);
   registerToken(program);
+  registerSubscription(program);
   registerSecret(program);
   registerSlo(program);
   registerSoak(program);

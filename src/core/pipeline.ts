@@ -190,6 +190,8 @@ export interface Pipeline {
   webhook?: WebhookSpec;
   /** How webhooks and the git watcher turn events into releases; the first matching rule wins. */
   triggers?: readonly TriggerRule[];
+  /** `spec.keptn.events` of slipway.yaml: Keptn's protocol serves this project (a shipyard's always does, by its format). */
+  keptnEvents?: boolean;
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */

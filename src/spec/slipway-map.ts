@@ -43,6 +43,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix, ...(file.spec.repository.watch ? { watch: { intervalMs: parseDuration(file.spec.repository.watch.interval) } } : {}) } } : {}),
     ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
     ...(file.spec.triggers ? { triggers: file.spec.triggers.map((t, i) => mapTrigger(t, ref(['spec', 'triggers', i]))) } : {}),
+    ...(file.spec.keptn?.events ? { keptnEvents: true } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
   };
 }

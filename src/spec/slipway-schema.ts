@@ -144,6 +144,7 @@ export const slipwaySchema = strict({
     repository: repositorySchema.optional(),
     webhook: webhookSchema.optional(),
     triggers: z.array(triggerSchema).optional().meta({ description: 'Rules turning webhook and git watcher events into releases (docs/triggers.md); absent: every tag, by the default mapping backend/v1.2.3 → backend:1.2.3.' }),
+    keptn: strict({ events: z.boolean().meta({ description: "Serve this project to Keptn's tools: the Keptn executor API, push subscriptions with dialect keptn, the event stream with dialect=keptn and the datastore route (docs/keptn.md)." }) }).optional().meta({ description: "Keptn's protocol for this project (always on for a Keptn shipyard)." }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
   }).check((ctx) => {

@@ -11,6 +11,7 @@ export type {
   DeploymentQuery,
   DeploymentRow,
   EventFilter,
+  KeptnPartialRow,
   OutboxRow,
   PipelineVersionRow,
   RunFilter,

@@ -119,6 +119,23 @@ export interface SubscriptionRow {
   secret: string;
   createdAt: number;
   createdBy?: string;
+  /** `keptn`: deliveries are Keptn's `.triggered` events and the receiver answers on Keptn's API (docs/keptn.md); absent: Slipway's. */
+  dialect?: 'slipway' | 'keptn';
+  /** With dialect `keptn`: the name of the token the receiver answers with; only it may report on a delivered task. */
+  token?: string;
+}
+
+/**
+ * Keptn: one service's `.finished` for a task of several services, kept until every service
+ * answered and the task ends (src/keptn/executor-api.ts).
+ */
+export interface KeptnPartialRow {
+  taskId: string;
+  service: string;
+  result: 'pass' | 'warning' | 'fail';
+  /** The service's Keptn data (status, message, what it returned). */
+  data: Record<string, unknown>;
+  at: number;
 }
 
 /** A stored secret: its value sealed (AES-256-GCM) under a key the store never sees. */
@@ -323,6 +340,11 @@ export interface Store {
   watchRefs(project: string): Promise<Record<string, string>>;
   /** Records refs' commits (null: the ref is gone). */
   putWatchRefs(project: string, refs: Readonly<Record<string, string | null>>): Promise<void>;
+  /** Inserts or replaces by (taskId, service). */
+  putKeptnPartial(row: KeptnPartialRow): Promise<void>;
+  /** By service. */
+  keptnPartials(taskId: string): Promise<KeptnPartialRow[]>;
+  deleteKeptnPartials(taskId: string): Promise<void>;
 
   /** Seals and appends audit rows (in one transaction), answering them sealed. */
   appendAudit(drafts: readonly AuditDraft[]): Promise<AuditRow[]>;

@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { accessCases } from './cases/access.case.js';
 import { commitCases } from './cases/commit.case.js';
+import { keptnCases } from './cases/keptn.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
@@ -31,5 +32,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     lifecycleCases(current);
     accessCases(current);
     secretCases(current);
+    keptnCases(current);
   });
 }

@@ -125,6 +125,12 @@ export interface GitWatchRefsTable {
   commit: string;
 }
 
+export interface KeptnPartialsTable {
+  task_id: string;
+  service: string;
+  body: string;
+}
+
 export interface AuditTable {
   seq: Int8;
   at_ms: Int8;
@@ -156,5 +162,6 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   git_watch_repos: GitWatchReposTable;
   git_watch_refs: GitWatchRefsTable;
+  keptn_partials: KeptnPartialsTable;
   audit: AuditTable;
 }

@@ -9,8 +9,9 @@ import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
 import type { DeliveryFilter, DeliveryRow, WatchRepoRow } from '../port.js';
 import * as audit from './audit.js';
 import * as insights from './insights.js';
-import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, KeptnPartialRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
+import * as keptn from './keptn.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
@@ -113,6 +114,9 @@ export class SqlStore implements Store {
   primeWatchRepo = (row: WatchRepoRow, refs: Readonly<Record<string, string>>) => hooks.primeWatchRepo(this.db, row, refs);
   watchRefs = (project: string) => hooks.watchRefs(this.db, project);
   putWatchRefs = (project: string, refs: Readonly<Record<string, string | null>>) => hooks.putWatchRefs(this.db, project, refs);
+  putKeptnPartial = (row: KeptnPartialRow) => keptn.putKeptnPartial(this.db, row);
+  keptnPartials = (taskId: string) => keptn.keptnPartials(this.db, taskId);
+  deleteKeptnPartials = (taskId: string) => keptn.deleteKeptnPartials(this.db, taskId);
 
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
