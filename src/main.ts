@@ -18,6 +18,7 @@ import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
 import { freezeHold } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
+import { Notifier, type NotifyOptions } from './notify/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -41,6 +42,8 @@ export interface SlipwayOptions {
   outsideKinds?: readonly string[];
   /** Where `SLIPWAY_SECRET_<NAME>` and SLIPWAY_SECRET_KEY are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Notification delivery: tries, backoff, timeout, sinks at once (defaults in DEFAULT_NOTIFY). */
+  notify?: Partial<NotifyOptions>;
 }
 
 export interface AddOptions {
@@ -63,6 +66,8 @@ export interface Slipway {
   secrets: Secrets;
   /** Watch after success: the stages' alarm windows open now. */
   alarmWatch: AlarmWatcher;
+  /** Notification sinks: the delivery queue, its status and test sends. */
+  notifier: Notifier;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -168,6 +173,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
+  const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
+  notifier.start();
 
   return {
     engine,
@@ -178,6 +185,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     executors,
     secrets,
     alarmWatch,
+    notifier,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -212,6 +220,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     async close() {
       alarmWatch.stop();
       routerSli.stop();
+      stopping = 'notification deliveries in flight';
+      await notifier.stop();
       stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.

@@ -3,6 +3,7 @@ import { DELIVERY } from '../core/index.js';
 import type { AlarmSpec, Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
+import { mapNotification } from './notifications-schema.js';
 import type { Path } from './problems.js';
 import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
@@ -41,6 +42,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix } } : {}),
     ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
+    ...(file.spec.notifications?.length ? { notifications: file.spec.notifications.map((n, i) => mapNotification(n, ref(['spec', 'notifications', i]))) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
+import { notificationProblems, notificationSchema } from './notifications-schema.js';
 import { show } from './problems.js';
 
 const results = z
@@ -142,10 +143,12 @@ export const slipwaySchema = strict({
     webhook: webhookSchema.optional(),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
+    notifications: z.array(notificationSchema).optional().meta({ description: 'Notification sinks: Slack or signed webhooks, each with the topics it hears about (docs/notifications.md).' }),
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
+    for (const p of notificationProblems(ctx.value.notifications ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['notifications', ...p.path] });
     ctx.value.stages.forEach((s, i) => {
       if (s.gitTag && ctx.value.repository === undefined) ctx.issues.push({ code: 'custom', message: 'gitTag needs spec.repository ({url, tagPrefix}) to know where to move the tag', input: s.gitTag, path: ['stages', i, 'gitTag'] });
     });

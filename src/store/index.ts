@@ -2,6 +2,8 @@
 export type {
   CommitBatch,
   EventFilter,
+  NotificationFilter,
+  NotificationRow,
   OutboxRow,
   PipelineVersionRow,
   RunFilter,

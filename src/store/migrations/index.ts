@@ -10,6 +10,7 @@ import { accessSchema } from './0002-access.js';
 import { runSpecsSchema } from './0003-run-specs.js';
 import { secretsSchema } from './0004-secrets.js';
 import { approvalEventsSchema } from './0005-approval-events.js';
+import { notificationsSchema } from './0009-notifications.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -22,6 +23,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0003-run-specs': runSpecsSchema(),
     '0004-secrets': secretsSchema(),
     '0005-approval-events': approvalEventsSchema(),
+    '0009-notifications': notificationsSchema(options),
   };
 }
 

@@ -106,6 +106,21 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface NotificationsTable {
+  seq: Generated<number | string>;
+  id: string;
+  project: string;
+  sink: string;
+  state: string;
+  next_at: Int8;
+  body: string;
+}
+
+export interface NotifyCursorsTable {
+  name: string;
+  value: Int8;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -120,4 +135,6 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  notifications: NotificationsTable;
+  notify_cursors: NotifyCursorsTable;
 }

@@ -6,12 +6,13 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { CommitBatch, EventFilter, NotificationFilter, NotificationRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
+import * as notify from './notifications.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -93,4 +94,10 @@ export class SqlStore implements Store {
   getSecret = (name: string) => secrets.getSecret(this.db, name);
   listSecrets = () => secrets.listSecrets(this.db);
   deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
+
+  notifyCursor = (name: string) => notify.notifyCursor(this.db, name);
+  enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]) => notify.enqueueNotifications(this.db, rows, cursors);
+  updateNotification = (row: NotificationRow) => notify.updateNotification(this.db, row);
+  notifications = (filter: NotificationFilter) => notify.notifications(this.db, filter);
+  notificationCounts = () => notify.notificationCounts(this.db);
 }
