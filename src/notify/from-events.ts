@@ -39,14 +39,18 @@ export async function noticeOf(e: SlipwayEvent, look: NoticeLookups): Promise<No
   if (e.type === eventTypes.runFinished) {
     const d = e.data as unknown as RunFinishedData;
     const run = e.runid !== undefined ? await look.run(e.runid) : undefined;
-    if (d.state === 'failed') {
-      return { ...base, topic: 'run.failed', stage: d.stage, title: `Release ${shortId(d.releaseId)} failed in ${d.stage}`, ...(await releaseOf(look, d.releaseId)), actors: triggeredBy(run), ...reason(d.reason) };
-    }
-    if (d.state !== 'succeeded' || run?.cause === 'rollback') return undefined;
+    if (d.state !== 'failed' && (d.state !== 'succeeded' || run?.cause === 'rollback')) return undefined;
+    const rel = await look.release(d.releaseId);
     const approvals = e.runid !== undefined ? await look.runEvents(e.runid, [eventTypes.releaseApproval]) : [];
-    const approvers = approvals.map((a) => a.data as unknown as ApprovalEventData).filter((a) => a.decision === 'approve' && a.counts !== false);
-    const actors = [...triggeredBy(run), ...[...new Set(approvers.map((a) => a.by))].map((who) => ({ role: 'approved', who }))];
-    return { ...base, topic: 'stage.reached', stage: d.stage, title: `Release ${shortId(d.releaseId)} reached ${d.stage}`, ...(await releaseOf(look, d.releaseId)), actors };
+    const decided = approvals.map((a) => a.data as unknown as ApprovalEventData).filter((a) => a.counts !== false);
+    const by = (decision: string, role: string): Actor[] => [...new Set(decided.filter((a) => a.decision === decision).map((a) => a.by))].map((who) => ({ role, who }));
+    if (d.state === 'failed') {
+      const failed = run?.tasks.find((t) => t.result === 'fail');
+      const why = d.reason ?? run?.reason ?? (failed ? `${failed.name}: ${failed.message ?? 'failed'}` : undefined);
+      return { ...base, topic: 'run.failed', stage: d.stage, title: `Release ${shortId(d.releaseId)} failed in ${d.stage}`, ...releaseOf(d.releaseId, rel), actors: [...triggeredBy(rel, run), ...by('reject', 'rejected')], ...reason(why) };
+    }
+    const actors = [...triggeredBy(rel, run), ...by('approve', 'approved')];
+    return { ...base, topic: 'stage.reached', stage: d.stage, title: `Release ${shortId(d.releaseId)} reached ${d.stage}`, ...releaseOf(d.releaseId, rel), actors };
   }
   if (e.type === eventTypes.releaseRollback) {
     const d = e.data as unknown as RollbackData;
@@ -58,7 +62,7 @@ export async function noticeOf(e: SlipwayEvent, look: NoticeLookups): Promise<No
       topic: 'rollback',
       stage: d.stage,
       title: `${d.stage} rolled back to release ${shortId(d.releaseId)}${from ? ` (from ${from})` : ''}`,
-      ...(await releaseOf(look, d.releaseId)),
+      ...releaseOf(d.releaseId, await look.release(d.releaseId)),
       actors,
       ...reason(d.reason),
     };
@@ -66,7 +70,7 @@ export async function noticeOf(e: SlipwayEvent, look: NoticeLookups): Promise<No
   if (e.type === PR_READY) {
     const d = e.data as unknown as PrReadyData;
     const pr = { number: d.number, ...(d.environmentUrl ? { environmentUrl: d.environmentUrl } : {}), ...(d.url ? { url: d.url } : {}), ...(d.title ? { title: d.title } : {}), ...(d.branch ? { branch: d.branch } : {}) };
-    const rel = d.releaseId !== undefined ? await releaseOf(look, d.releaseId) : {};
+    const rel = d.releaseId !== undefined ? releaseOf(d.releaseId, await look.release(d.releaseId)) : {};
     const where = d.environmentUrl ? ` at ${d.environmentUrl}` : '';
     return { ...base, topic: 'pr.ready', stage: d.stage, title: `Pull request #${d.number} is ready in ${d.stage}${where}`, ...rel, pr, actors: d.author ? [{ role: 'opened', who: d.author }] : [] };
   }
@@ -75,27 +79,35 @@ export async function noticeOf(e: SlipwayEvent, look: NoticeLookups): Promise<No
     const d = e.data as unknown as TaskEventData;
     if (d.kind !== 'approval') return undefined;
     const run = e.runid !== undefined ? await look.run(e.runid) : undefined;
+    const rel = await look.release(d.releaseId);
     return {
       ...base,
       topic: 'approval.waiting',
       stage: d.stage,
       title: `Release ${shortId(d.releaseId)} waits for approval in ${d.stage}`,
-      ...(await releaseOf(look, d.releaseId)),
-      actors: triggeredBy(run),
+      ...releaseOf(d.releaseId, rel),
+      actors: triggeredBy(rel, run),
       ...reason(d.waitingFor ?? d.message),
     };
   }
   return undefined;
 }
 
-async function releaseOf(look: NoticeLookups, id: string): Promise<Pick<Notice, 'release'>> {
-  const r = await look.release(id);
+function releaseOf(id: string, r: Release | undefined): Pick<Notice, 'release'> {
   const p = r?.provenance;
   return { release: { id, artifacts: r?.artifacts ?? {}, ...(p?.commit ? { commit: p.commit } : {}), ...(p?.author ? { author: p.author } : {}) } };
 }
 
-function triggeredBy(run: Run | undefined): Actor[] {
-  return run?.triggeredBy ? [{ role: 'triggered', who: run.triggeredBy }] : [];
+/**
+ * Who set the release off (its creator), and who moved it into this stage when a person
+ * did (a promotion or rollback by hand; an automatic promotion names the executor that
+ * finished upstream, which no reader cares about).
+ */
+function triggeredBy(rel: Release | undefined, run: Run | undefined): Actor[] {
+  const out: Actor[] = rel?.createdBy ? [{ role: 'triggered', who: rel.createdBy }] : [];
+  const mover = run?.triggeredBy;
+  if (mover && mover !== rel?.createdBy && !mover.startsWith('executor:')) out.push({ role: run?.cause === 'rollback' ? 'rolled back' : 'promoted', who: mover });
+  return out;
 }
 
 function reason(r: string | undefined): { reason?: string } {
