@@ -141,6 +141,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
+  const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
   const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
@@ -148,6 +149,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir });
+    notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };
   const addPipelineText = (text: string, origin: string, dir: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error');
@@ -173,7 +175,6 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
-  const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   notifier.start();
 
   return {

@@ -45,10 +45,11 @@ function notice(project: string, s: WindowSpan, what: 'started' | 'ended'): Noti
   const w = s.window;
   const stages = w.stages.includes('*') ? 'every stage' : w.stages.join(', ');
   const who = w.appliesTo === 'automation' ? ' for automation' : '';
+  const one = w.stages.length === 1 ? 's' : '';
   const title =
     what === 'started'
-      ? `Freeze '${w.name}' started: ${stages} take${w.stages.length === 1 && !w.stages.includes('*') ? 's' : ''} no new runs${who} until ${formatLocal(s.end, w.timeZone)}`
-      : `Freeze '${w.name}' ended: ${stages} open${w.stages.length === 1 && !w.stages.includes('*') ? 's' : ''} again`;
+      ? `Freeze '${w.name}' started: ${stages} take${one} no new runs${who} until ${formatLocal(s.end, w.timeZone)}`
+      : `Freeze '${w.name}' ended: ${stages} open${one} again`;
   return {
     id: `freeze:${w.name}:${s.start}:${what}`,
     topic: what === 'started' ? 'freeze.started' : 'freeze.ended',

@@ -41,6 +41,7 @@ export class Notifier {
   private timer: { at: number; handle: TimerHandle } | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  private started = false;
   private readonly onEvent = () => this.kick();
 
   constructor(private readonly deps: NotifierDeps) {
@@ -53,6 +54,7 @@ export class Notifier {
   }
 
   start(): void {
+    this.started = true;
     this.deps.engine.emitter.on('event', this.onEvent);
     this.kick();
   }
@@ -67,7 +69,7 @@ export class Notifier {
 
   /** Something may be new: look soon (once, however often asked meanwhile). */
   kick(): void {
-    if (this.stopAll.signal.aborted) return;
+    if (!this.started || this.stopAll.signal.aborted) return;
     if (this.running) {
       this.again = true;
       return;
