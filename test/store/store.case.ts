@@ -8,6 +8,7 @@ import { commitCases } from './cases/commit.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
+import { notificationCases } from './cases/notifications.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -31,5 +32,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     lifecycleCases(current);
     accessCases(current);
     secretCases(current);
+    notificationCases(current);
   });
 }

@@ -84,6 +84,7 @@ export function notificationRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: 'Send a test notification to one sink now (past the queue) and say how it went',
       params: SinkParams,
+      body: z.object({}).describe('nothing to send: {}'),
       response: { 200: z.object({ ok: z.boolean(), reason: z.string().describe('HTTP status, or why it was not delivered'), deliveryId: z.string() }), ...errors },
     },
     handler: async (req) => {
