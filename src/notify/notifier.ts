@@ -32,6 +32,9 @@ export interface NotifierDeps {
 
 /** Freeze windows are looked at again at least this often (a pipeline change may move them). */
 const RESCAN_MS = 60_000;
+/** Delivered and given-up rows are kept this long (the status counts them), then deleted, at most hourly. */
+const KEEP_MS = 14 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
 
 export class Notifier {
   readonly options: NotifyOptions;
@@ -42,6 +45,7 @@ export class Notifier {
   private running: Promise<void> | undefined;
   private again = false;
   private started = false;
+  private prunedAt = -Infinity;
   private readonly onEvent = () => this.kick();
 
   constructor(private readonly deps: NotifierDeps) {
@@ -115,6 +119,10 @@ export class Notifier {
     const freezeWake = await intakeFreezes(store, engine.view.pipelines.values(), clock.now());
     const retryWake = await this.pump();
     const now = clock.now();
+    if (now - this.prunedAt >= PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      await store.pruneNotifications(now - KEEP_MS);
+    }
     const wake = Math.min(freezeWake ?? Infinity, retryWake ?? Infinity, now + RESCAN_MS);
     this.arm(wake);
   }

@@ -143,7 +143,7 @@ export interface NotificationRow {
   project: string;
   sink: string;
   state: 'pending' | 'delivered' | 'dead';
-  /** UTC ms: when a pending row may be tried (again). */
+  /** UTC ms: when a pending row may be tried (again); for a delivered or given-up row, when it settled. */
   nextAt: number;
   attempts: number;
   createdAt: number;
@@ -233,6 +233,8 @@ export interface Store {
   /** Replaces a row's state, next attempt and body (by id). */
   updateNotification(row: NotificationRow): Promise<void>;
   notifications(filter: NotificationFilter): Promise<NotificationRow[]>;
+  /** Deletes delivered and given-up rows settled before `before` (UTC ms; their `nextAt`); answers how many. Pending rows stay. */
+  pruneNotifications(before: number): Promise<number>;
   /** Rows per project, sink and state. */
   notificationCounts(): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]>;
 }

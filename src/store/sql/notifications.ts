@@ -52,6 +52,12 @@ export async function notifications(db: Db, f: NotificationFilter): Promise<Noti
   return rows.map(fromRow);
 }
 
+export async function pruneNotifications(db: Db, before: number): Promise<number> {
+  // A settled row's next_at is when it settled (delivered or given up).
+  const r = await db.deleteFrom('notifications').where('state', 'in', ['delivered', 'dead']).where('next_at', '<', before).executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
 export async function notificationCounts(db: Db): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]> {
   const rows = await db
     .selectFrom('notifications')

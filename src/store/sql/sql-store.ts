@@ -100,4 +100,5 @@ export class SqlStore implements Store {
   updateNotification = (row: NotificationRow) => notify.updateNotification(this.db, row);
   notifications = (filter: NotificationFilter) => notify.notifications(this.db, filter);
   notificationCounts = () => notify.notificationCounts(this.db);
+  pruneNotifications = (before: number) => notify.pruneNotifications(this.db, before);
 }

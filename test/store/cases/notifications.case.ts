@@ -35,7 +35,7 @@ export function notificationCases(current: CurrentHarness): void {
       const { store } = current();
       await store.enqueueNotifications([row('e1', 'hook'), row('e2', 'hook'), row('e1', 'chat')], []);
       const [first] = await store.notifications({ sink: 'hook', limit: 1 });
-      await store.updateNotification({ ...first!, state: 'delivered', attempts: 2, lastError: 'HTTP 500', deliveredAt: T0 + 5 });
+      await store.updateNotification({ ...first!, state: 'delivered', attempts: 2, lastError: 'HTTP 500', deliveredAt: T0 + 5, nextAt: T0 + 5 });
       await store.updateNotification({ ...row('e1', 'chat'), state: 'dead', attempts: 1, lastError: 'HTTP 404' });
       expect(await store.notifications({ states: ['pending'], limit: 10 })).toHaveLength(1);
       expect((await store.notifications({ sink: 'hook', states: ['delivered'], limit: 10 }))[0]).toMatchObject({ id: 'shop/hook/e1', attempts: 2, lastError: 'HTTP 500', deliveredAt: T0 + 5 });
@@ -45,6 +45,10 @@ export function notificationCases(current: CurrentHarness): void {
         { project: 'shop', sink: 'hook', state: 'delivered', count: 1 },
         { project: 'shop', sink: 'hook', state: 'pending', count: 1 },
       ]);
+      // Settled rows go once old enough (by when they settled); pending rows never.
+      expect(await store.pruneNotifications(T0 + 1)).toBe(1);
+      expect(await store.pruneNotifications(T0 + 10)).toBe(1);
+      expect((await store.notifications({ limit: 10 })).map((r) => r.state)).toEqual(['pending']);
     });
   });
 }
