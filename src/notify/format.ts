@@ -60,7 +60,7 @@ export function slackBody(n: Notice, publicUrl: string | undefined): string {
   if (n.pr?.url) buttons.push({ type: 'button', text: { type: 'plain_text', text: `Pull request #${n.pr.number}` }, url: n.pr.url, action_id: 'open-pr' });
   if (buttons.length > 0) blocks.push({ type: 'actions', elements: buttons });
   const actors = byRole(n).map(([role, who]) => `${role} by ${who}`);
-  const text = [`${n.test ? '[test] ' : ''}${n.title}`, actors.join('; '), url ?? ''].filter(Boolean).join(' · ');
+  const text = [esc(`${n.test ? '[test] ' : ''}${n.title}`), esc(actors.join('; ')), url ?? ''].filter(Boolean).join(' · ');
   return JSON.stringify({ text, blocks });
 }
 
