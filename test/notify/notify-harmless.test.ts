@@ -136,4 +136,28 @@ describe('failing sinks', () => {
     expect(s).toMatchObject({ pending: 0, failed: 0 });
     expect(back.got).toHaveLength(2);
   });
+
+  it('a secret not set yet is a failed try naming it; once set, the retry delivers; a sink removed from slipway.yaml gives up its queue', async () => {
+    const r = await receiver();
+    const dir = await dataDir();
+    const sw = await open(dir, { baseDelayMs: 100 });
+    const text = project([{ name: 'hook', url: r.url }]).replace('${secret:HOOK_SECRET}', '${secret:LATER_SECRET}');
+    await sw.addPipelineText(text, 'slipway.yaml', dir);
+    await release(sw, '1');
+    const failing = await until('the missing secret to show', async () => (await sw.notifier.status('shop')).find((s) => s.lastError !== null));
+    expect(failing.lastError).toContain("notification sink 'hook': properties.secret refers to secret 'LATER_SECRET', which is not set");
+    expect(r.got).toHaveLength(0);
+    await sw.secrets.set('LATER_SECRET', 'later-secret-0123456789', 'token:admin');
+    await r.waitFor(1);
+    await until('delivered', async () => (await sw.notifier.status('shop')).find((s) => s.delivered === 1));
+
+    // The sink goes; what it still had queued is given up, visibly, and nothing is sent.
+    const gone = await refusedPort();
+    await sw.addPipelineText(project([{ name: 'gone', url: `http://127.0.0.1:${gone}/` }]), 'slipway.yaml', dir);
+    await release(sw, '2');
+    await until('a try at the gone sink', async () => (await sw.notifier.status('shop')).find((s) => s.sink === 'gone' && s.attempts > 0));
+    await sw.addPipelineText(project([{ name: 'hook', url: r.url }]).replace('${secret:HOOK_SECRET}', '${secret:LATER_SECRET}'), 'slipway.yaml', dir);
+    const removed = await until('the gone sink given up', async () => (await sw.notifier.status('shop')).find((s) => s.sink === 'gone' && s.failed === 1));
+    expect(removed).toMatchObject({ kind: 'removed', pending: 0, lastError: "sink 'gone' is no longer in project shop's slipway.yaml" });
+  });
 });
