@@ -82,6 +82,8 @@ export async function noticeOf(e: SlipwayEvent, look: NoticeLookups): Promise<No
     const rel = await look.release(d.releaseId);
     return {
       ...base,
+      // One message per waiting task, however often it goes back to waiting (partial approvals).
+      id: e.taskid !== undefined ? `${e.taskid}.approval-waiting` : e.id,
       topic: 'approval.waiting',
       stage: d.stage,
       title: `Release ${shortId(d.releaseId)} waits for approval in ${d.stage}`,
