@@ -6,13 +6,14 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, NotificationFilter, NotificationRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
 import * as notify from './notifications.js';
+import type { NotificationFilter, NotificationRow } from '../port.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
