@@ -9,14 +9,14 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
-import { Engine, systemClock } from './engine/index.js';
+import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
-import { freezeHold } from './triggers/index.js';
+import { freezeHold, nextFire } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
 import { Notifier, type NotifyOptions } from './notify/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
@@ -80,7 +80,8 @@ export interface Slipway {
    * keptn/<stage>/<service>/slo.yaml exists. `notes` says what each SLO/SLI file became.
    */
   addProjectFiles(paths: readonly string[], opts?: AddOptions): Promise<{ loaded: LoadedPipeline[]; notes: string[] }>;
-  addPipelineText(text: string, origin: string, dir: string): Promise<LoadedPipeline>;
+  /** `by`: who asked (recorded in the audit log). */
+  addPipelineText(text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline>;
   close(): Promise<void>;
 }
 
@@ -90,7 +91,9 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   await mkdir(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   try {
-    const slipway = await openLocked(opts, dataDir);
+    // End-to-end tests of a real server move its time through a file (test runs only, see file-clock.ts).
+    const testClock = opts.clock ? undefined : testClockFromEnv(opts.env ?? process.env, (msg) => process.stderr.write(`slipway: ${msg}\n`));
+    const slipway = await openLocked(testClock ? { ...opts, clock: testClock } : opts, dataDir);
     const close = slipway.close;
     return { ...slipway, close: async () => (await close(), lock.release()) };
   } catch (e) {
@@ -137,22 +140,23 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     workDir: dataDir,
     secrets,
     freezeHold,
+    scheduleNext: nextFire,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
   const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
-  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string): Promise<LoadedPipeline> => {
+  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
     const keptn = { ...(project ? { project } : {}), ...(name !== undefined ? { name } : {}) };
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
-    await engine.setPipeline(loaded.pipeline, { text, origin, dir });
+    await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
     notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };
-  const addPipelineText = (text: string, origin: string, dir: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error');
+  const addPipelineText = (text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error', undefined, by);
   const addPipelineFile = (path: string, add: AddOptions = {}): Promise<LoadedPipeline> => {
     const file = projectFileOf(path);
     const text = readPipelineText(file);

@@ -1,15 +1,18 @@
 /** The command tree. Each command lives in its own module. */
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
 import { registerImport } from './commands/import.js';
+import { registerInsights } from './commands/insights.js';
 import { registerNotifications } from './commands/notifications.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
 import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
+import { registerResumeAuto } from './commands/resume-auto.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
 import { registerWatch } from './commands/watch.js';
@@ -31,6 +34,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerWatch(program);
   registerControl(program);
+  registerResumeAuto(program);
   registerEvents(program);
   registerFreeze(program);
   registerToken(program);
@@ -38,6 +42,8 @@ export function buildProgram(): Command {
   registerSlo(program);
   registerSoak(program);
   registerImport(program);
+  registerAudit(program);
+  registerInsights(program);
   registerNotifications(program);
   return program;
 }

@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, ScheduleSpec, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, recheckInput, requirements } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import { auditOf } from '../audit/index.js';
+import type { AuditDraft, Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { ClaimedTask, ClaimRequest } from './claims.js';
@@ -41,6 +42,8 @@ export interface EngineOptions {
   secrets?: SecretResolver;
   /** The freeze calendar (src/triggers): what holds a stage given a pipeline's windows. Absent: nothing freezes. */
   freezeHold?: (windows: readonly FreezeWindowSpec[], stage: string, at: number, origin: RunOrigin) => FreezeHold | undefined;
+  /** The schedule calendar (src/triggers): a stage schedule's first fire time after an instant. Absent: schedules never fire. */
+  scheduleNext?: (schedule: ScheduleSpec, after: number) => number | undefined;
 }
 
 interface Pending {
@@ -77,6 +80,8 @@ export class Engine {
   private stale = false;
   private looping: Promise<void> | undefined;
   private stopping = false;
+  /** Recovered from the store: schedules are armed against the recovered state, never before. */
+  private started = false;
   private readonly maxBatch: number;
   private readonly ctxBase: Omit<DecideContext, 'now'>;
 
@@ -95,6 +100,7 @@ export class Engine {
         const windows = this.state.pipelines.get(project)?.freezes;
         return windows?.length && opts.freezeHold ? opts.freezeHold(windows, stage, at, origin) : undefined;
       },
+      ...(opts.scheduleNext ? { nextFire: opts.scheduleNext } : {}),
     };
     this.dispatcher = new Dispatcher({
       state: () => this.state,
@@ -148,17 +154,35 @@ export class Engine {
     this.timers.load(timers);
     for (const row of outbox) this.carryOut(row.kind === 'dispatch' ? { type: 'dispatch', taskId: row.taskId, project: row.project } : { type: 'resume', taskId: row.taskId, project: row.project, signal: String(row.payload['signal']), ...(row.payload['payload'] ? { payload: row.payload['payload'] as Record<string, unknown> } : {}), ...(typeof row.payload['by'] === 'string' ? { by: row.payload['by'] } : {}) });
     this.log.info({ runs: state.runs.size, timers: timers.length, redispatched: outbox.length }, 'engine started');
+    this.started = true;
     // The pipeline files may have changed while the engine was down.
-    for (const p of state.pipelines.values()) this.recheckFrozen(p);
+    for (const p of state.pipelines.values()) {
+      this.recheckFrozen(p);
+      this.syncSchedules(p);
+    }
   }
 
   /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */
-  async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string }): Promise<void> {
+  async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string; by?: string }): Promise<void> {
     const known = await this.store.getPipelineVersion(p.name, p.version);
     if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() });
+    // Audited: a load someone asked for, and any load that brings a new version (a file changed between starts).
+    if (source.by !== undefined || !known) {
+      const details = { version: p.version, origin: source.origin, changed: !known };
+      await this.store.appendAudit([{ at: this.clock.now(), actor: source.by ?? 'server', action: 'project.load', project: p.name, target: p.version, details }]);
+    }
     this.state.pipelines.set(p.name, p);
     this.projectDirs.set(p.name, source.dir);
     this.recheckFrozen(p);
+    if (this.started) this.syncSchedules(p);
+  }
+
+  /** Arms the pipeline's schedules (new or changed), drops those gone: a core decision (schedule.ts). */
+  private syncSchedules(p: Pipeline): void {
+    const known = [...this.state.schedules.values()].some((s) => s.project === p.name);
+    if (!known && !p.stages.some((s) => s.schedule)) return;
+    const input: Input = { type: 'schedule.sync', id: `${p.name}:schedules@${p.version}:${this.clock.now()}`, project: p.name };
+    this.submit(input).catch((e: unknown) => this.log.warn({ err: e, project: p.name }, 'arming the schedules of a pipeline failed'));
   }
 
   /** Runs a freeze window holds are checked again at once when their pipeline changes: a window may have moved or gone. */
@@ -256,6 +280,7 @@ export class Engine {
     const decisions: Decision[] = [];
     const events: SlipwayEvent[] = [];
     const effects: Effect[] = [];
+    const audit: AuditDraft[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
@@ -279,8 +304,12 @@ export class Engine {
       decisions.push(d);
       events.push(...d.events);
       effects.push(...d.effects);
+      // A person's action is sealed into the audit chain in the transaction that applies it.
+      const row = auditOf(input, d, this.state, now);
+      if (row) audit.push(row);
     }
     const { batch: commit, timers } = buildCommit(this.state, events, effects, now);
+    if (audit.length > 0) commit.audit = audit;
     try {
       await this.store.commit(commit);
     } catch (e) {

@@ -1,6 +1,11 @@
 /** The store folder's only public door. */
 export type {
+  AuditDraft,
+  AuditFilter,
+  AuditRow,
   CommitBatch,
+  DeploymentQuery,
+  DeploymentRow,
   EventFilter,
   NotificationFilter,
   NotificationRow,
@@ -10,6 +15,7 @@ export type {
   SecretRow,
   Store,
   StoreCapabilities,
+  StoredAuditRow,
   StoredEvent,
   SubscriptionRow,
   TokenRow,
@@ -18,3 +24,4 @@ export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
+export { GENESIS_HASH, auditContent, canonicalJson, sealAudit, sha256Hex } from './audit-chain.js';

@@ -106,6 +106,20 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface AuditTable {
+  seq: Int8;
+  at_ms: Int8;
+  actor: string;
+  action: string;
+  project: string | null;
+  target: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+  /** The sealed canonical JSON the hash covers. */
+  body: string;
+}
+
 export interface NotificationsTable {
   seq: Generated<number | string>;
   id: string;
@@ -135,6 +149,7 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  audit: AuditTable;
   notifications: NotificationsTable;
   notify_cursors: NotifyCursorsTable;
 }
