@@ -46,6 +46,8 @@ export class Notifier {
   private again = false;
   private started = false;
   private prunedAt = -Infinity;
+  /** Sinks whose first waiting message was tried since this process started. */
+  private readonly triedSinceStart = new Set<string>();
   private readonly onEvent = () => this.kick();
 
   constructor(private readonly deps: NotifierDeps) {
@@ -137,11 +139,14 @@ export class Notifier {
       if (this.sending.has(key)) continue;
       const [head] = await store.notifications({ project: g.project, sink: g.sink, states: ['pending'], limit: 1 });
       if (!head) continue;
-      if (head.nextAt > this.deps.clock.now()) {
+      // After a (re)start each sink's first waiting message goes at once, its backoff aside: a restart
+      // often follows a fix, and its tries so far still count toward the limit.
+      if (head.nextAt > this.deps.clock.now() && this.triedSinceStart.has(key)) {
         wake = Math.min(wake ?? head.nextAt, head.nextAt);
         continue;
       }
       if (this.sending.size >= this.options.concurrency) continue; // a finishing send kicks again
+      this.triedSinceStart.add(key);
       const p = this.deliver(head)
         .catch((e: unknown) => this.deps.log.error({ err: e, delivery: head.id }, 'notifications: a delivery crashed'))
         .finally(() => {

@@ -88,6 +88,8 @@ describe('notifications over a release', () => {
     await rollbackWaits;
     await engine.apply({ type: 'release.approval', id: 'ap-rb', releaseId: a, stage: 'production', decision: 'approve', by: 'token:bob' });
     expect((await back).state).toBe('succeeded');
+    // A rollback by hand holds automatic promotion into production until someone resumes it.
+    await engine.apply({ type: 'promotion.resume', id: 'resume', project: 'shop', stage: 'production', reason: 'A is back; C may come', by: 'token:carol' });
     const c = await release('c', '1.2.0', 'reject');
     const name = (id: string) => (id === a ? 'A' : id === b ? 'B' : id === c ? 'C' : id);
 
