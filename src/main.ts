@@ -20,6 +20,7 @@ import { freezeHold, nextFire } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
 import { GitWatcher, Webhooks } from './triggers/index.js';
 import type { PullRequestSink } from './triggers/index.js';
+import { Notifier, type NotifyOptions } from './notify/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -47,6 +48,8 @@ export interface SlipwayOptions {
   pullRequests?: PullRequestSink;
   /** The git watcher's pace: how often it looks for projects due a poll (default 1 s), its longest back-off (default 30 min). */
   gitWatch?: { tickMs?: number; maxBackoffMs?: number };
+  /** Notification delivery: tries, backoff, timeout, sinks at once (defaults in DEFAULT_NOTIFY). */
+  notify?: Partial<NotifyOptions>;
 }
 
 export interface AddOptions {
@@ -73,6 +76,8 @@ export interface Slipway {
   webhooks: Webhooks;
   /** Polls repositories of projects with spec.repository.watch for new commits and tags. */
   gitWatch: GitWatcher;
+  /** Notification sinks: the delivery queue, its status and test sends. */
+  notifier: Notifier;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -150,6 +155,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
+  const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
   const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
@@ -157,6 +163,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
+    notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };
   const addPipelineText = (text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error', undefined, by);
@@ -186,6 +193,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   const webhooks = new Webhooks({ engine, store, clock, log: log.child({ module: 'webhooks' }), secrets, ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}) });
   const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
   gitWatch.start();
+  notifier.start();
 
   return {
     engine,
@@ -198,6 +206,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     alarmWatch,
     webhooks,
     gitWatch,
+    notifier,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -233,6 +242,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       alarmWatch.stop();
       gitWatch.stop();
       routerSli.stop();
+      stopping = 'notification deliveries in flight';
+      await notifier.stop();
       stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.

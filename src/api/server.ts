@@ -30,6 +30,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
 import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -109,6 +110,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   auditRoutes(app, slipway);
   insightsRoutes(app, slipway);
   automationRoutes(app, slipway);
+  notificationRoutes(app, slipway);
 
   app.addHook('onReady', async () => {
     await feed.start();

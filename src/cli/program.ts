@@ -8,6 +8,7 @@ import { registerHooks } from './commands/hooks.js';
 import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
+import { registerNotifications } from './commands/notifications.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -49,5 +50,6 @@ export function buildProgram(): Command {
   registerRelease(program);
   registerAudit(program);
   registerInsights(program);
+  registerNotifications(program);
   return program;
 }

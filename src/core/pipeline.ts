@@ -147,6 +147,23 @@ export interface WebhookSpec {
   secret: string;
 }
 
+/** What a notification sink may subscribe to (slipway.yaml `spec.notifications[].on`). */
+export const NOTIFICATION_TOPICS = ['run.failed', 'approval.waiting', 'rollback', 'stage.reached', 'freeze.started', 'freeze.ended', 'pr.ready'] as const;
+export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number];
+
+/** One notification sink. `url` and `secret` hold `${secret:NAME}` references, resolved only when sending. */
+export interface NotificationSinkSpec {
+  name: string;
+  kind: 'slack' | 'webhook';
+  url: string;
+  /** webhook: the HMAC key its deliveries are signed with. */
+  secret?: string;
+  on: readonly NotificationTopic[];
+  /** Only notifications about these stages; absent: every stage. */
+  stages?: readonly string[];
+  source?: SourceRef;
+}
+
 /** One alarm signal: firing alerts matching `labels`, read from Prometheus or Alertmanager. */
 export interface AlarmSpec {
   name: string;
@@ -192,6 +209,8 @@ export interface Pipeline {
   triggers?: readonly TriggerRule[];
   /** `spec.keptn.events` of slipway.yaml: Keptn's protocol serves this project (a shipyard's always does, by its format). */
   keptnEvents?: boolean;
+  /** Where people hear about this project's releases (slipway.yaml `spec.notifications`); absent: nowhere. */
+  notifications?: readonly NotificationSinkSpec[];
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */

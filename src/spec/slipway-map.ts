@@ -4,6 +4,7 @@ import type { AlarmSpec, Pipeline, Result, SequenceTrigger, SourceRef, StageSpec
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
 import { mapPromotion } from './promotion-schema.js';
+import { mapNotification } from './notifications-schema.js';
 import type { Path } from './problems.js';
 import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
@@ -45,6 +46,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     ...(file.spec.triggers ? { triggers: file.spec.triggers.map((t, i) => mapTrigger(t, ref(['spec', 'triggers', i]))) } : {}),
     ...(file.spec.keptn?.events ? { keptnEvents: true } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
+    ...(file.spec.notifications?.length ? { notifications: file.spec.notifications.map((n, i) => mapNotification(n, ref(['spec', 'notifications', i]))) } : {}),
   };
 }
 

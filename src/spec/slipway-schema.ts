@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
 import { hasSchedule, promotionSchema } from './promotion-schema.js';
+import { notificationProblems, notificationSchema } from './notifications-schema.js';
 import { show } from './problems.js';
 import { repositoryWatchSchema, triggerSchema, triggerServiceProblems } from './triggers-schema.js';
 
@@ -147,11 +148,13 @@ export const slipwaySchema = strict({
     keptn: strict({ events: z.boolean().meta({ description: "Serve this project to Keptn's tools: the Keptn executor API, push subscriptions with dialect keptn, the event stream with dialect=keptn and the datastore route (docs/keptn.md)." }) }).optional().meta({ description: "Keptn's protocol for this project (always on for a Keptn shipyard)." }),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
+    notifications: z.array(notificationSchema).optional().meta({ description: 'Notification sinks: Slack or signed webhooks, each with the topics it hears about (docs/notifications.md).' }),
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
     for (const p of triggerServiceProblems(ctx.value.triggers ?? [], ctx.value.services)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['triggers', ...p.path] });
+    for (const p of notificationProblems(ctx.value.notifications ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['notifications', ...p.path] });
     ctx.value.stages.forEach((s, i) => {
       const follows = s.after ?? (i > 0 ? [ctx.value.stages[i - 1]!.name] : []);
       if (hasSchedule(s.promotion) && follows.length === 0) ctx.issues.push({ code: 'custom', message: `a scheduled stage takes the release that passed the stages it follows, and '${s.name}' follows none; set after: [STAGE] or schedule a later stage`, input: s.promotion, path: ['stages', i, 'promotion', 'schedule'] });

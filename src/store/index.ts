@@ -12,6 +12,8 @@ export type {
   DeploymentRow,
   EventFilter,
   KeptnPartialRow,
+  NotificationFilter,
+  NotificationRow,
   OutboxRow,
   PipelineVersionRow,
   RunFilter,

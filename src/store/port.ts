@@ -265,6 +265,36 @@ export interface DeploymentQuery {
   limit?: number;
 }
 
+/** One notice for one sink (src/notify): a row of the durable delivery queue. */
+export interface NotificationRow {
+  /** `<project>/<sink>/<notice id>`: the delivery id receivers dedupe on. */
+  id: string;
+  /** Order of queueing; assigned by the store (absent before the insert). */
+  seq?: number;
+  project: string;
+  sink: string;
+  state: 'pending' | 'delivered' | 'dead';
+  /** UTC ms: when a pending row may be tried (again); for a delivered or given-up row, when it settled. */
+  nextAt: number;
+  attempts: number;
+  createdAt: number;
+  /** The notice as built when queued: references and names, never secret values. */
+  notice: Readonly<Record<string, unknown>>;
+  firstFailedAt?: number;
+  lastError?: string;
+  lastAttemptAt?: number;
+  deliveredAt?: number;
+}
+
+export interface NotificationFilter {
+  project?: string;
+  sink?: string;
+  states?: NotificationRow['state'][];
+  limit: number;
+  /** The newest `limit` rows (newest first) instead of the oldest. */
+  newest?: boolean;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -352,4 +382,19 @@ export interface Store {
 
   /** Runs that ended succeeded or failed in a time range, oldest first: what the delivery insights are computed from. */
   deployments(query: DeploymentQuery): Promise<DeploymentRow[]>;
+
+  /** A named position (notify: the event log's, each project's freeze calendar's); undefined before the first save. */
+  notifyCursor(name: string): Promise<number | undefined>;
+  /**
+   * In one transaction: inserts the rows whose id is new (others are left as they are) and
+   * saves the cursors. Answers how many were inserted.
+   */
+  enqueueNotifications(rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]): Promise<number>;
+  /** Replaces a row's state, next attempt and body (by id). */
+  updateNotification(row: NotificationRow): Promise<void>;
+  notifications(filter: NotificationFilter): Promise<NotificationRow[]>;
+  /** Deletes delivered and given-up rows settled before `before` (UTC ms; their `nextAt`); answers how many. Pending rows stay. */
+  pruneNotifications(before: number): Promise<number>;
+  /** Rows per project, sink and state. */
+  notificationCounts(): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]>;
 }

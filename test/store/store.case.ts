@@ -9,6 +9,7 @@ import { keptnCases } from './cases/keptn.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
+import { notificationCases } from './cases/notifications.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -33,5 +34,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     accessCases(current);
     secretCases(current);
     keptnCases(current);
+    notificationCases(current);
   });
 }

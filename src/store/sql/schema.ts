@@ -145,6 +145,21 @@ export interface AuditTable {
   body: string;
 }
 
+export interface NotificationsTable {
+  seq: Generated<number | string>;
+  id: string;
+  project: string;
+  sink: string;
+  state: string;
+  next_at: Int8;
+  body: string;
+}
+
+export interface NotifyCursorsTable {
+  name: string;
+  value: Int8;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -164,4 +179,6 @@ export interface Database {
   git_watch_refs: GitWatchRefsTable;
   keptn_partials: KeptnPartialsTable;
   audit: AuditTable;
+  notifications: NotificationsTable;
+  notify_cursors: NotifyCursorsTable;
 }

@@ -17,6 +17,8 @@ import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
 import * as hooks from './hooks.js';
+import * as notify from './notifications.js';
+import type { NotificationFilter, NotificationRow } from '../port.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -121,4 +123,10 @@ export class SqlStore implements Store {
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
   deployments = (query: DeploymentQuery) => insights.deployments(this.db, query, this.profile.jsonField);
+  notifyCursor = (name: string) => notify.notifyCursor(this.db, name);
+  enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]) => notify.enqueueNotifications(this.db, rows, cursors);
+  updateNotification = (row: NotificationRow) => notify.updateNotification(this.db, row);
+  notifications = (filter: NotificationFilter) => notify.notifications(this.db, filter);
+  notificationCounts = () => notify.notificationCounts(this.db);
+  pruneNotifications = (before: number) => notify.pruneNotifications(this.db, before);
 }
