@@ -18,6 +18,7 @@ import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
 import { freezeHold } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
+import { PullRequestEnvironments } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -63,6 +64,8 @@ export interface Slipway {
   secrets: Secrets;
   /** Watch after success: the stages' alarm windows open now. */
   alarmWatch: AlarmWatcher;
+  /** Per-pull-request environments (stages pr-<n>); webhook adapters hand it their events. */
+  pullRequests: PullRequestEnvironments;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -168,6 +171,23 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
+  // After the engine and the platform: it tears down what expired while Slipway was down.
+  const pullRequests = new PullRequestEnvironments({
+    engine,
+    platform,
+    clock: opts.clock ?? systemClock,
+    log,
+    file: join(dataDir, 'platform', 'pull-requests.json'),
+    secret: (reference) => {
+      try {
+        const v = secrets.resolve({ v: reference }, { id: 'pull-requests', name: 'forge-status', kind: 'pull-request' })['v'];
+        return typeof v === 'string' ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  await pullRequests.start();
 
   return {
     engine,
@@ -178,6 +198,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     executors,
     secrets,
     alarmWatch,
+    pullRequests,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -211,6 +232,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     stopping: () => stopping,
     async close() {
       alarmWatch.stop();
+      pullRequests.stop();
       routerSli.stop();
       stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();

@@ -42,6 +42,8 @@ export const ErrorCodes = {
   INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },
   UNKNOWN_INSTANCE: { status: 404, summary: 'no such supervised instance' },
   DATA_DIR_LOCKED: { status: 409, summary: 'another Slipway process holds the data directory' },
+  UNKNOWN_PULL_REQUEST: { status: 404, summary: 'no environment for that pull request' },
+  PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -5,3 +5,6 @@ export { LOCAL_HINT, cronProblem, datedProblem, localProblem, timeZoneProblem } 
 export { addWall, formatLocal, isTimeZone, offsetAt, parseLocal, utcOf, wallOf } from './freeze/zoned.js';
 export { AlarmWatcher } from './alarm-watch.js';
 export type { AlarmWatchOptions, Watch } from './alarm-watch.js';
+export { PullRequestEnvironments, forgeRequest, postForgeStatus } from './pull-requests/index.js';
+export type { EnvironmentPlatform, PullRequestRecord, PullRequestView } from './pull-requests/index.js';
+export type { PullRequestEvent, PullRequestSink } from './pull-request-event.js';

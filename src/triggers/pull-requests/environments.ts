@@ -1,0 +1,267 @@
+/**
+ * Per-pull-request environments. A pull request opened or updated (a forge webhook, the git
+ * watcher, or by hand through the API) becomes a release triggered into stage `pr-<n>`: a
+ * stage the pipeline does not list but the core derives by name from `pullRequests.template`
+ * (core/pipeline.ts, pullRequestStage). So the environment is deployed by the template's own
+ * tasks, as a normal run with its events, and gets its own slots, router and port on the
+ * local platform because its stage name is its own. Nothing about the stage needs recording
+ * for a restart: the name is enough to derive it again.
+ *
+ * What the core does not hold is the environment's life: which are open, since when, and
+ * when an idle one expires. That lives in the PullRequestBook (a durable file); its expiry
+ * times are durable timers, armed on the injected Clock, re-armed at start (overdue ones are
+ * torn down at once). Each deploy renews the expiry (GitLab's `auto_stop_in`); `keep` pins
+ * an environment. Closing (closed, merged, expired, by hand) aborts the stage's runs in
+ * flight, then retires every slot of every service it deployed and closes their routers.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { PullRequestsSpec, Run } from '../../core/index.js';
+import { PULL_REQUEST_STAGE, SlipwayError, isTerminal, pullRequestStageName } from '../../core/index.js';
+import type { Clock, Engine, TimerHandle } from '../../engine/index.js';
+import type { ServiceKey, ServiceStatus } from '../../platform/index.js';
+import type { PullRequestEvent, PullRequestSink } from '../pull-request-event.js';
+import { PullRequestBook } from './book.js';
+import type { PullRequestRecord } from './book.js';
+import type { EnvironmentState, ForgeStatus } from './forge.js';
+import { postForgeStatus } from './forge.js';
+
+/** Where the environments run: the local platform (retire every slot, then forget the service and its router). */
+export interface EnvironmentPlatform {
+  status(key: ServiceKey): Promise<ServiceStatus | undefined>;
+  retire(key: ServiceKey, slot: string): Promise<void>;
+  forget?(key: ServiceKey): Promise<void>;
+  endpoint?(key: ServiceKey): string | undefined;
+}
+
+export interface PullRequestEnvironmentsOptions {
+  engine: Pick<Engine, 'apply' | 'pipeline' | 'view' | 'emitter'>;
+  platform: EnvironmentPlatform;
+  clock: Clock;
+  log: Logger;
+  /** The book's file. */
+  file: string;
+  /** Resolves a `${secret:NAME}` reference (the forge token); undefined when not set. */
+  secret?: (reference: string) => string | undefined;
+  /** Sends a commit status (default: postForgeStatus). */
+  report?: typeof postForgeStatus;
+}
+
+export interface PullRequestView extends PullRequestRecord {
+  /** Where each service of the environment answers. */
+  urls: Record<string, string>;
+  runState?: Run['state'];
+}
+
+const digest = (artifacts: Readonly<Record<string, string>>): string =>
+  createHash('sha256').update(JSON.stringify(Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 12);
+
+export class PullRequestEnvironments implements PullRequestSink {
+  private readonly book: PullRequestBook;
+  private timer: TimerHandle | undefined;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly onFinished = (run: Run) => void this.finished(run);
+  private stopped = false;
+
+  constructor(private readonly opts: PullRequestEnvironmentsOptions) {
+    this.book = new PullRequestBook(opts.file);
+  }
+
+  async start(): Promise<void> {
+    await this.book.load();
+    this.opts.engine.emitter.on('run:finished', this.onFinished);
+    await this.expire();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+    this.opts.engine.emitter.off('run:finished', this.onFinished);
+  }
+
+  /** The environments, open first, with where each service answers. */
+  list(project?: string): PullRequestView[] {
+    return this.book
+      .list(project)
+      .sort((a, b) => (a.state === b.state ? 0 : a.state === 'open' ? -1 : 1))
+      .map((r) => {
+        const run = r.runId ? this.opts.engine.view.runs.get(r.runId) : undefined;
+        return { ...r, urls: r.state === 'open' ? this.urls(r) : {}, ...(run ? { runState: run.state } : {}) };
+      });
+  }
+
+  get(project: string, n: number): PullRequestView {
+    const found = this.list(project).find((r) => r.number === n);
+    if (!found) throw new SlipwayError('UNKNOWN_PULL_REQUEST', `pull request ${n} of project '${project}' has no environment; open one with POST /api/v1/projects/${project}/pull-requests or slipway pr open`, { field: 'number' });
+    return found;
+  }
+
+  pullRequest(event: PullRequestEvent): Promise<{ stage: string; runId?: string }> {
+    return this.serial(event.project, event.number, () => (event.action === 'closed' ? this.closeLocked(event.project, event.number, event.merged ? 'merged' : 'closed') : this.deploy(event)));
+  }
+
+  /** Pins an environment (no idle expiry) or, with `keep` false, lets its TTL run again from now. */
+  keep(project: string, n: number, keep: boolean): Promise<PullRequestView> {
+    return this.serial(project, n, async () => {
+      const r = this.get(project, n);
+      if (r.state !== 'open') throw new SlipwayError('INVALID_STATE', `the environment of pull request ${n} was torn down (${r.closedBecause ?? 'closed'}); open it again first`, { field: 'number' });
+      const ttl = this.spec(project).ttlMs;
+      const { expiresAt: _old, ...rest } = this.book.get(project, n)!;
+      await this.book.put({ ...rest, kept: keep, ...(keep ? {} : { expiresAt: this.opts.clock.now() + ttl }) });
+      this.arm();
+      return this.get(project, n);
+    });
+  }
+
+  private spec(project: string): PullRequestsSpec {
+    const p = this.opts.engine.pipeline(project);
+    if (!p) throw new SlipwayError('UNKNOWN_PROJECT', `project '${project}' is not defined`, { field: 'project' });
+    if (!p.pullRequests) throw new SlipwayError('PULL_REQUESTS_OFF', `project '${project}' has no pull-request environments; add spec.pullRequests: {template: <stage>, ttl: 24h} to its slipway.yaml`, { field: 'project' });
+    return p.pullRequests;
+  }
+
+  private async deploy(e: PullRequestEvent): Promise<{ stage: string; runId?: string }> {
+    const spec = this.spec(e.project);
+    if (!Number.isInteger(e.number) || !PULL_REQUEST_STAGE.test(pullRequestStageName(e.number))) {
+      throw new SlipwayError('INVALID_INPUT', `pull request number ${String(e.number)} is invalid: give a positive whole number (at most 9 digits)`, { field: 'number' });
+    }
+    if (Object.keys(e.artifacts).length === 0) {
+      throw new SlipwayError('INVALID_INPUT', `pull request ${e.number} of '${e.project}' names no artifacts to deploy; give artifacts: {service: reference} built from its head commit`, { field: 'artifacts' });
+    }
+    const stage = pullRequestStageName(e.number);
+    const now = this.opts.clock.now();
+    const prev = this.book.get(e.project, e.number);
+    const same = prev?.state === 'open' && prev.commit === e.commit && digest(prev.artifacts) === digest(e.artifacts);
+    let { runId, releaseId } = prev ?? {};
+    // A redelivered event for the head already deployed renews the TTL and deploys nothing.
+    if (!same) {
+      const d = await this.opts.engine.apply({
+        type: 'trigger',
+        id: `pr:${e.project}:${e.number}:${e.commit}:${digest(e.artifacts)}:${now}`,
+        by: `pull-request:${e.source}`,
+        project: e.project,
+        stage,
+        artifacts: { ...e.artifacts },
+        provenance: { commit: e.commit, source: 'pull-request', ...(e.author ? { author: e.author } : {}) },
+        automated: true,
+      });
+      runId = d.value?.runId;
+      releaseId = d.value?.releaseId;
+    }
+    const record: PullRequestRecord = {
+      project: e.project,
+      number: e.number,
+      stage,
+      state: 'open',
+      commit: e.commit,
+      branch: e.branch,
+      // Every service it ever deployed, so closing retires them all.
+      artifacts: { ...(prev?.state === 'open' ? prev.artifacts : {}), ...e.artifacts },
+      ...(e.title !== undefined ? { title: e.title } : {}),
+      ...(e.author !== undefined ? { author: e.author } : {}),
+      ...(e.url !== undefined ? { url: e.url } : {}),
+      source: e.source,
+      openedAt: prev?.state === 'open' ? prev.openedAt : now,
+      deployedAt: now,
+      kept: prev?.state === 'open' ? prev.kept : false,
+      ...(releaseId ? { releaseId } : {}),
+      ...(runId ? { runId } : {}),
+    };
+    if (!record.kept) record.expiresAt = now + spec.ttlMs;
+    await this.book.put(record);
+    this.arm();
+    if (!same) this.report(record, 'pending', `deploying ${e.commit.slice(0, 12)} to ${stage}`);
+    return { stage, ...(runId ? { runId } : {}) };
+  }
+
+  /** By hand (API, CLI): tears the environment down now. */
+  close(project: string, n: number, because = 'closed by hand'): Promise<{ stage: string }> {
+    return this.serial(project, n, () => this.closeLocked(project, n, because));
+  }
+
+  private async closeLocked(project: string, n: number, because: string): Promise<{ stage: string }> {
+    const stage = pullRequestStageName(n);
+    const r = this.book.get(project, n);
+    if (!r || r.state === 'closed') return { stage };
+    // Runs first, so no deploy of this pull request starts a process after its slots were looked at.
+    for (const run of [...this.opts.engine.view.runs.values()]) {
+      if (run.project !== project || run.stage !== stage || isTerminal(run)) continue;
+      await this.opts.engine.apply({ type: 'run.abort', id: `pr-close:${run.id}`, runId: run.id, reason: `pull request ${n} ${because}`, by: 'pull-requests' }).catch((err: unknown) => this.opts.log.warn({ err, run: run.id }, 'aborting a pull-request run failed'));
+    }
+    for (const service of Object.keys(r.artifacts)) {
+      const key = { project, stage, service };
+      const status = await this.opts.platform.status(key);
+      for (const slot of status?.slots ?? []) await this.opts.platform.retire(key, slot.slot);
+      await this.opts.platform.forget?.(key);
+    }
+    const { expiresAt: _gone, ...rest } = r;
+    await this.book.put({ ...rest, state: 'closed', closedAt: this.opts.clock.now(), closedBecause: because });
+    this.opts.log.info({ project, pullRequest: n, because }, 'pull-request environment torn down');
+    this.report(r, 'removed', `environment ${stage} removed (${because})`);
+    this.arm();
+    return { stage };
+  }
+
+  /** Tears down every open environment whose idle time ran out, then arms the clock for the next. */
+  private async expire(): Promise<void> {
+    const now = this.opts.clock.now();
+    for (const r of this.book.list()) {
+      if (r.state === 'open' && !r.kept && r.expiresAt !== undefined && r.expiresAt <= now) {
+        await this.serial(r.project, r.number, async () => {
+          const current = this.book.get(r.project, r.number);
+          // Renewed while waiting for the lock: not due any more.
+          if (current?.state === 'open' && !current.kept && (current.expiresAt ?? Infinity) <= this.opts.clock.now()) await this.closeLocked(r.project, r.number, 'expired (idle ttl)');
+        }).catch((err: unknown) => this.opts.log.warn({ err, project: r.project, pullRequest: r.number }, 'tearing down an expired pull-request environment failed'));
+      }
+    }
+    this.arm();
+  }
+
+  private arm(): void {
+    if (this.stopped) return;
+    this.timer?.cancel();
+    this.timer = undefined;
+    const due = this.book.list().filter((r) => r.state === 'open' && !r.kept && r.expiresAt !== undefined).map((r) => r.expiresAt!);
+    if (due.length === 0) return;
+    this.timer = this.opts.clock.setTimeout(() => void this.expire(), Math.min(...due) - this.opts.clock.now());
+  }
+
+  private urls(r: PullRequestRecord): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const service of Object.keys(r.artifacts).sort()) {
+      const url = this.opts.platform.endpoint?.({ project: r.project, stage: r.stage, service });
+      if (url) out[service] = url;
+    }
+    return out;
+  }
+
+  /** The environment's run ended: tell the forge it is ready (with its URL) or failed. */
+  private finished(run: Run): void {
+    const m = PULL_REQUEST_STAGE.exec(run.stage);
+    const r = m ? this.book.get(run.project, Number(m[1])) : undefined;
+    if (!r || r.state !== 'open' || r.runId !== run.id) return;
+    const ok = run.state === 'succeeded';
+    const first = Object.values(this.urls(r))[0];
+    this.report(r, ok ? 'ready' : 'failed', ok ? `environment ${r.stage} is ready${first ? ` at ${first}` : ''}` : `deploying to ${r.stage} ${run.state}`, ok ? first : undefined);
+  }
+
+  private report(r: PullRequestRecord, state: EnvironmentState, description: string, targetUrl?: string): void {
+    const forge = this.opts.engine.pipeline(r.project)?.pullRequests?.forge;
+    if (!forge?.token) return;
+    const token = this.opts.secret?.(forge.token);
+    if (!token) {
+      this.opts.log.warn({ project: r.project, secret: forge.token }, 'the forge token secret is not set; no commit status sent');
+      return;
+    }
+    const status: ForgeStatus = { commit: r.commit, stage: r.stage, state, description, ...(targetUrl ? { targetUrl } : {}) };
+    (this.opts.report ?? postForgeStatus)(forge, token, status).catch((err: unknown) => this.opts.log.warn({ project: r.project, pullRequest: r.number, error: err instanceof Error ? err.message : String(err) }, 'the forge refused the commit status'));
+  }
+
+  /** One change at a time per pull request (an update racing a close). */
+  private serial<T>(project: string, n: number, fn: () => Promise<T>): Promise<T> {
+    const key = `${project}#${n}`;
+    const next = (this.locks.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.locks.set(key, next);
+    return next;
+  }
+}
