@@ -27,6 +27,7 @@ import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
+import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -98,6 +99,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);
+  pullRequestRoutes(app, slipway);
 
   app.addHook('onReady', async () => {
     await feed.start();

@@ -4,6 +4,7 @@ import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
 import { registerImport } from './commands/import.js';
+import { registerPr } from './commands/pr.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -37,5 +38,6 @@ export function buildProgram(): Command {
   registerSlo(program);
   registerSoak(program);
   registerImport(program);
+  registerPr(program);
   return program;
 }

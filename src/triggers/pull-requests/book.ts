@@ -31,6 +31,8 @@ export interface PullRequestRecord {
   kept: boolean;
   releaseId?: string;
   runId?: string;
+  /** How the run of the last deploy ended (while it runs, the engine's view says). */
+  runState?: 'succeeded' | 'failed' | 'aborted';
   closedAt?: number;
   /** closed, merged, expired (TTL), or by hand. */
   closedBecause?: string;

@@ -47,11 +47,12 @@ export interface PullRequestEnvironmentsOptions {
   report?: typeof postForgeStatus;
 }
 
-export interface PullRequestView extends PullRequestRecord {
+export interface PullRequestView extends Omit<PullRequestRecord, 'runState'> {
   /** Where each service of the environment answers. */
   urls: Record<string, string>;
   runState?: Run['state'];
 }
+
 
 const digest = (artifacts: Readonly<Record<string, string>>): string =>
   createHash('sha256').update(JSON.stringify(Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 12);
@@ -86,7 +87,8 @@ export class PullRequestEnvironments implements PullRequestSink {
       .sort((a, b) => (a.state === b.state ? 0 : a.state === 'open' ? -1 : 1))
       .map((r) => {
         const run = r.runId ? this.opts.engine.view.runs.get(r.runId) : undefined;
-        return { ...r, urls: r.state === 'open' ? this.urls(r) : {}, ...(run ? { runState: run.state } : {}) };
+        const runState = run?.state ?? r.runState;
+        return { ...r, urls: r.state === 'open' ? this.urls(r) : {}, ...(runState ? { runState } : {}) };
       });
   }
 
@@ -166,6 +168,7 @@ export class PullRequestEnvironments implements PullRequestSink {
       kept: prev?.state === 'open' ? prev.kept : false,
       ...(releaseId ? { releaseId } : {}),
       ...(runId ? { runId } : {}),
+      ...(same && prev.runState ? { runState: prev.runState } : {}),
     };
     if (!record.kept) record.expiresAt = now + spec.ttlMs;
     await this.book.put(record);
@@ -236,10 +239,19 @@ export class PullRequestEnvironments implements PullRequestSink {
   }
 
   /** The environment's run ended: tell the forge it is ready (with its URL) or failed. */
-  private finished(run: Run): void {
+  private async finished(run: Run): Promise<void> {
     const m = PULL_REQUEST_STAGE.exec(run.stage);
-    const r = m ? this.book.get(run.project, Number(m[1])) : undefined;
-    if (!r || r.state !== 'open' || r.runId !== run.id) return;
+    const n = Number(m?.[1]);
+    if (!m) return;
+    // Through the lock: a quick run may end before the deploy that started it recorded its id.
+    const r = await this.serial(run.project, n, async () => {
+      const now = this.book.get(run.project, n);
+      if (!now || now.state !== 'open' || now.runId !== run.id) return undefined;
+      const done = { ...now, runState: run.state as NonNullable<PullRequestRecord['runState']> };
+      await this.book.put(done);
+      return done;
+    }).catch((err: unknown) => this.opts.log.warn({ err, run: run.id }, 'recording a pull-request run failed'));
+    if (!r) return;
     const ok = run.state === 'succeeded';
     const first = Object.values(this.urls(r))[0];
     this.report(r, ok ? 'ready' : 'failed', ok ? `environment ${r.stage} is ready${first ? ` at ${first}` : ''}` : `deploying to ${r.stage} ${run.state}`, ok ? first : undefined);
