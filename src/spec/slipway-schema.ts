@@ -42,7 +42,7 @@ const condition = z
 
 export const taskSchema = strict({
   name: name('task').meta({ description: 'Unique within the stage.' }),
-  kind: name('task kind').meta({ description: 'A kind Slipway runs (shell, webhook, approval, wait, gate, evaluation, alarm-check, noop, deploy, release, restart) or one listed in spec.outsideKinds.' }),
+  kind: name('task kind').meta({ description: 'A kind Slipway runs (shell, webhook, approval, wait, gate, evaluation, alarm-check, git-tag, noop, deploy, release, restart) or one listed in spec.outsideKinds.' }),
   properties: properties.default({}).meta({ description: "The task kind's settings." }),
   timeout: duration('a timeout', false).optional().meta({ description: "How long the task may take, 1s to 365d; absent: the executor's default." }),
   retries: z.int().min(0).max(100).default(0).meta({ description: 'Extra attempts after a failed one.' }),
