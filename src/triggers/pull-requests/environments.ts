@@ -19,20 +19,14 @@ import type { Logger } from 'pino';
 import type { PullRequestsSpec, Run } from '../../core/index.js';
 import { PULL_REQUEST_STAGE, SlipwayError, isTerminal, pullRequestStageName } from '../../core/index.js';
 import type { Clock, Engine, TimerHandle } from '../../engine/index.js';
-import type { ServiceKey, ServiceStatus } from '../../platform/index.js';
 import type { PullRequestEvent, PullRequestSink } from '../pull-request-event.js';
 import { PullRequestBook } from './book.js';
 import type { PullRequestRecord } from './book.js';
-import type { EnvironmentState, ForgeStatus } from './forge.js';
-import { postForgeStatus } from './forge.js';
-
-/** Where the environments run: the local platform (retire every slot, then forget the service and its router). */
-export interface EnvironmentPlatform {
-  status(key: ServiceKey): Promise<ServiceStatus | undefined>;
-  retire(key: ServiceKey, slot: string): Promise<void>;
-  forget?(key: ServiceKey): Promise<void>;
-  endpoint?(key: ServiceKey): string | undefined;
-}
+import type { EnvironmentState } from './forge.js';
+import type { postForgeStatus } from './forge.js';
+import { reportToForge } from './report.js';
+import { removeServices } from './teardown.js';
+import type { EnvironmentPlatform } from './teardown.js';
 
 export interface PullRequestEnvironmentsOptions {
   engine: Pick<Engine, 'apply' | 'pipeline' | 'view' | 'emitter'>;
@@ -54,12 +48,16 @@ export interface PullRequestView extends Omit<PullRequestRecord, 'runState'> {
 }
 
 
+/** A second look after a close, for a deploy that was aborted while it started a process. */
+const SWEEP_AFTER_MS = 30_000;
+
 const digest = (artifacts: Readonly<Record<string, string>>): string =>
   createHash('sha256').update(JSON.stringify(Object.entries(artifacts).sort(([a], [b]) => a.localeCompare(b)))).digest('hex').slice(0, 12);
 
 export class PullRequestEnvironments implements PullRequestSink {
   private readonly book: PullRequestBook;
   private timer: TimerHandle | undefined;
+  private readonly sweeps = new Set<TimerHandle>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly onFinished = (run: Run) => void this.finished(run);
   private stopped = false;
@@ -72,11 +70,26 @@ export class PullRequestEnvironments implements PullRequestSink {
     await this.book.load();
     this.opts.engine.emitter.on('run:finished', this.onFinished);
     await this.expire();
+    await this.sweep();
+  }
+
+  /**
+   * Retires what a closed environment still has on the platform. A deploy aborted by the close
+   * may finish starting its process after the close looked: run again shortly after each close
+   * and at every start, so nothing of a closed pull request outlives it for long.
+   */
+  private async sweep(only?: { project: string; number: number }): Promise<void> {
+    for (const r of this.book.list(only?.project)) {
+      if (r.state !== 'closed' || (only && r.number !== only.number)) continue;
+      const left = await removeServices(this.opts.platform, r.project, r.stage, Object.keys(r.artifacts)).catch(() => []);
+      if (left.length > 0) this.opts.log.warn({ project: r.project, pullRequest: r.number, services: left }, 'a closed pull-request environment still had services; retired them');
+    }
   }
 
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
+    for (const h of this.sweeps) h.cancel();
     this.opts.engine.emitter.off('run:finished', this.onFinished);
   }
 
@@ -133,7 +146,8 @@ export class PullRequestEnvironments implements PullRequestSink {
     const stage = pullRequestStageName(e.number);
     const now = this.opts.clock.now();
     const prev = this.book.get(e.project, e.number);
-    const same = prev?.state === 'open' && prev.commit === e.commit && digest(prev.artifacts) === digest(e.artifacts);
+    // A failed or aborted deploy of the same head is tried again; one that worked or still runs is not.
+    const same = prev?.state === 'open' && prev.commit === e.commit && digest(prev.artifacts) === digest(e.artifacts) && prev.runState !== 'failed' && prev.runState !== 'aborted';
     let { runId, releaseId } = prev ?? {};
     // A redelivered event for the head already deployed renews the TTL and deploys nothing.
     if (!same) {
@@ -191,17 +205,19 @@ export class PullRequestEnvironments implements PullRequestSink {
       if (run.project !== project || run.stage !== stage || isTerminal(run)) continue;
       await this.opts.engine.apply({ type: 'run.abort', id: `pr-close:${run.id}`, runId: run.id, reason: `pull request ${n} ${because}`, by: 'pull-requests' }).catch((err: unknown) => this.opts.log.warn({ err, run: run.id }, 'aborting a pull-request run failed'));
     }
-    for (const service of Object.keys(r.artifacts)) {
-      const key = { project, stage, service };
-      const status = await this.opts.platform.status(key);
-      for (const slot of status?.slots ?? []) await this.opts.platform.retire(key, slot.slot);
-      await this.opts.platform.forget?.(key);
-    }
+    await removeServices(this.opts.platform, project, stage, Object.keys(r.artifacts));
     const { expiresAt: _gone, ...rest } = r;
     await this.book.put({ ...rest, state: 'closed', closedAt: this.opts.clock.now(), closedBecause: because });
     this.opts.log.info({ project, pullRequest: n, because }, 'pull-request environment torn down');
     this.report(r, 'removed', `environment ${stage} removed (${because})`);
     this.arm();
+    if (!this.stopped) {
+      const h = this.opts.clock.setTimeout(() => {
+        this.sweeps.delete(h);
+        void this.serial(project, n, () => this.sweep({ project, number: n })).catch(() => undefined);
+      }, SWEEP_AFTER_MS);
+      this.sweeps.add(h);
+    }
     return { stage };
   }
 
@@ -258,15 +274,8 @@ export class PullRequestEnvironments implements PullRequestSink {
   }
 
   private report(r: PullRequestRecord, state: EnvironmentState, description: string, targetUrl?: string): void {
-    const forge = this.opts.engine.pipeline(r.project)?.pullRequests?.forge;
-    if (!forge?.token) return;
-    const token = this.opts.secret?.(forge.token);
-    if (!token) {
-      this.opts.log.warn({ project: r.project, secret: forge.token }, 'the forge token secret is not set; no commit status sent');
-      return;
-    }
-    const status: ForgeStatus = { commit: r.commit, stage: r.stage, state, description, ...(targetUrl ? { targetUrl } : {}) };
-    (this.opts.report ?? postForgeStatus)(forge, token, status).catch((err: unknown) => this.opts.log.warn({ project: r.project, pullRequest: r.number, error: err instanceof Error ? err.message : String(err) }, 'the forge refused the commit status'));
+    const deps = { log: this.opts.log, ...(this.opts.secret ? { secret: this.opts.secret } : {}), ...(this.opts.report ? { post: this.opts.report } : {}) };
+    reportToForge(deps, this.opts.engine.pipeline(r.project)?.pullRequests, r, state, description, targetUrl);
   }
 
   /** One change at a time per pull request (an update racing a close). */

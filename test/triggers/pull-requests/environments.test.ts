@@ -216,6 +216,22 @@ describe('pull-request environments', () => {
     await back.pullRequests.close('shop', 10);
   }, 90_000);
 
+  it('a process a late deploy left behind a closed environment is retired at the next start', async () => {
+    const sw = await open();
+    await deploy(sw, event('opened', 13, '1.0.0'));
+    await sw.pullRequests.close('shop', 13);
+    // As if a deploy aborted by the close had finished starting its process afterwards.
+    const key = { project: 'shop', stage: 'pr-13', service: 'web' };
+    await sw.platform.deploy(key, 'blue', { releaseId: 'rel-late', artifact: join(VERSIONS, '1.0.0'), baseDir: dir });
+    const late = pidsOf(sw, 13).filter((p) => processAlive(p));
+    expect(late).toHaveLength(1);
+    await sw.close();
+    opened.splice(opened.indexOf(sw), 1);
+    const back = await open();
+    await waitUntil(() => late.every((p) => !processAlive(p)), 15_000, 'the late process to exit');
+    expect(back.platform.endpoint(key)).toBeUndefined();
+  }, 60_000);
+
   it('refuses a project without pullRequests, an event without artifacts, and keep of an unknown pull request', async () => {
     const sw = await open();
     await expect(sw.pullRequests.pullRequest({ ...event('opened', 12, '1.0.0'), artifacts: {} })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
