@@ -92,7 +92,7 @@ describe('pull-request environments through the server and the CLI', () => {
     expect(opened.stdout).toMatch(/^pr-5: deploying c0ffee111111 as run run-/);
 
     let pr: Listed | undefined;
-    await waitUntil(async () => (pr = (await listed()).find((p) => p.number === 5))?.runState === 'succeeded', 30_000, 'pr-5 to be deployed');
+    await waitUntil(async () => (pr = (await listed()).find((p) => p.number === 5))?.runState === 'succeeded', 60_000, 'pr-5 to be deployed');
     const url = pr!.urls['web']!;
     const answer = (await (await fetch(url)).json()) as { version: string; pid: number };
     expect(answer.version).toBe('1.0.0');
@@ -119,7 +119,7 @@ describe('pull-request environments through the server and the CLI', () => {
     await waitUntil(() => !processAlive(answer.pid), 15_000, 'the pr-5 process to exit');
     await expect(fetch(url, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
     expect((await listed()).find((p) => p.number === 5)).toMatchObject({ state: 'closed', urls: {} });
-  }, 90_000);
+  }, 180_000);
 
   it('answers clear errors: an unknown pull request, and artifacts missing', async () => {
     const keep = await cli(['pr', 'keep', '77', '--project', 'shop']);

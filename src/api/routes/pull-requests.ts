@@ -4,6 +4,7 @@
  * forge: the same path the webhook adapters take), and pinning one against its TTL.
  */
 import { z } from 'zod';
+import { SlipwayError } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import type { PullRequestView } from '../../triggers/index.js';
 import { Name, ProjectParams, errors } from '../schemas/common.js';
@@ -80,6 +81,10 @@ export function pullRequestRoutes(app: Api, slipway: Slipway): void {
     handler: async (req, reply) => {
       const b = req.body;
       const p = requirePipeline(slipway, req.params.project);
+      // By hand there is no later event to bring the artifacts: a deploy without them is a mistake.
+      if (b.action !== 'closed' && Object.keys(b.artifacts).length === 0) {
+        throw new SlipwayError('INVALID_INPUT', `pull request ${b.number} of '${p.name}' names no artifacts to deploy; give artifacts: {service: reference} built from its head commit`, { field: 'artifacts' });
+      }
       const done = await prs.pullRequest({
         project: p.name,
         number: b.number,

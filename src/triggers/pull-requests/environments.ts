@@ -140,10 +140,8 @@ export class PullRequestEnvironments implements PullRequestSink {
     if (!Number.isInteger(e.number) || !PULL_REQUEST_STAGE.test(pullRequestStageName(e.number))) {
       throw new SlipwayError('INVALID_INPUT', `pull request number ${String(e.number)} is invalid: give a positive whole number (at most 9 digits)`, { field: 'number' });
     }
-    if (Object.keys(e.artifacts).length === 0) {
-      throw new SlipwayError('INVALID_INPUT', `pull request ${e.number} of '${e.project}' names no artifacts to deploy; give artifacts: {service: reference} built from its head commit`, { field: 'artifacts' });
-    }
     const stage = pullRequestStageName(e.number);
+    if (Object.keys(e.artifacts).length === 0) return this.awaitArtifacts(e, spec);
     const now = this.opts.clock.now();
     const prev = this.book.get(e.project, e.number);
     // A failed or aborted deploy of the same head is tried again; one that worked or still runs is not.
@@ -189,6 +187,22 @@ export class PullRequestEnvironments implements PullRequestSink {
     this.arm();
     if (!same) this.report(record, 'pending', `deploying ${e.commit.slice(0, 12)} to ${stage}`);
     return { stage, ...(runId ? { runId } : {}) };
+  }
+
+  /**
+   * A forge reports a pull request before its artifacts exist (GitHub's `pull_request` carries
+   * none; a later `workflow_run` or registry event does). Nothing is deployed: a new pull
+   * request is recorded, open and waiting, so close and TTL still apply to it; an open one
+   * keeps what it runs.
+   */
+  private async awaitArtifacts(e: PullRequestEvent, spec: PullRequestsSpec): Promise<{ stage: string; runId?: string }> {
+    const stage = pullRequestStageName(e.number);
+    const prev = this.book.get(e.project, e.number);
+    if (prev?.state === 'open') return { stage, ...(prev.runId ? { runId: prev.runId } : {}) };
+    const now = this.opts.clock.now();
+    await this.book.put({ project: e.project, number: e.number, stage, state: 'open', commit: e.commit, branch: e.branch, artifacts: {}, ...(e.title !== undefined ? { title: e.title } : {}), ...(e.author !== undefined ? { author: e.author } : {}), ...(e.url !== undefined ? { url: e.url } : {}), source: e.source, openedAt: now, deployedAt: now, kept: false, expiresAt: now + spec.ttlMs });
+    this.arm();
+    return { stage };
   }
 
   /** By hand (API, CLI): tears the environment down now. */

@@ -232,9 +232,20 @@ describe('pull-request environments', () => {
     expect(back.platform.endpoint(key)).toBeUndefined();
   }, 60_000);
 
-  it('refuses a project without pullRequests, an event without artifacts, and keep of an unknown pull request', async () => {
+  it('a pull request reported before its artifacts waits for them: listed, nothing deployed, closed like any other', async () => {
     const sw = await open();
-    await expect(sw.pullRequests.pullRequest({ ...event('opened', 12, '1.0.0'), artifacts: {} })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    expect(await sw.pullRequests.pullRequest({ ...event('opened', 14, '1.0.0'), artifacts: {} })).toEqual({ stage: 'pr-14' });
+    expect(sw.pullRequests.get('shop', 14)).toMatchObject({ state: 'open', artifacts: {}, urls: {}, expiresAt: clock.now() + HOUR });
+    expect(pidsOf(sw, 14)).toEqual([]);
+    const run = await deploy(sw, event('updated', 14, '1.0.0'));
+    expect(run.state).toBe('succeeded');
+    expect(await version(sw.pullRequests.get('shop', 14).urls['web']!)).toBe('1.0.0');
+    await sw.pullRequests.pullRequest({ ...event('closed', 14, '1.0.0'), merged: true });
+    expect(sw.pullRequests.get('shop', 14)).toMatchObject({ state: 'closed', closedBecause: 'merged' });
+  }, 60_000);
+
+  it('refuses a project without pullRequests and keep of an unknown pull request', async () => {
+    const sw = await open();
     await expect(sw.pullRequests.pullRequest({ ...event('opened', 12, '1.0.0'), project: 'nope' })).rejects.toMatchObject({ code: 'UNKNOWN_PROJECT' });
     await expect(sw.pullRequests.keep('shop', 99, true)).rejects.toMatchObject({ code: 'UNKNOWN_PULL_REQUEST' });
   });
