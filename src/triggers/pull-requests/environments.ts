@@ -297,6 +297,11 @@ export class PullRequestEnvironments implements PullRequestSink {
     const key = `${project}#${n}`;
     const next = (this.locks.get(key) ?? Promise.resolve()).catch(() => undefined).then(fn);
     this.locks.set(key, next);
+    // The last one out removes the entry, so the map holds only pull requests with work in flight.
+    const forget = () => {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    };
+    next.then(forget, forget);
     return next;
   }
 }
