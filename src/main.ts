@@ -21,6 +21,7 @@ import { AlarmWatcher } from './triggers/index.js';
 import { GitWatcher, Webhooks } from './triggers/index.js';
 import type { PullRequestSink } from './triggers/index.js';
 import { Notifier, type NotifyOptions } from './notify/index.js';
+import { PullRequestEnvironments } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -78,6 +79,8 @@ export interface Slipway {
   gitWatch: GitWatcher;
   /** Notification sinks: the delivery queue, its status and test sends. */
   notifier: Notifier;
+  /** Per-pull-request environments (stages pr-<n>); webhook adapters hand it their events. */
+  pullRequests: PullRequestEnvironments;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -194,6 +197,24 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
   gitWatch.start();
   notifier.start();
+  // After the engine and the platform: it tears down what expired while Slipway was down.
+  const pullRequests = new PullRequestEnvironments({
+    engine,
+    platform,
+    clock: opts.clock ?? systemClock,
+    log,
+    file: join(dataDir, 'platform', 'pull-requests.json'),
+    secret: (reference) => {
+      try {
+        const v = secrets.resolve({ v: reference }, { id: 'pull-requests', name: 'forge-status', kind: 'pull-request' })['v'];
+        return typeof v === 'string' ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  await pullRequests.start();
+  webhooks.usePullRequests(pullRequests);
 
   return {
     engine,
@@ -207,6 +228,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     webhooks,
     gitWatch,
     notifier,
+    pullRequests,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -241,6 +263,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     async close() {
       alarmWatch.stop();
       gitWatch.stop();
+      pullRequests.stop();
       routerSli.stop();
       stopping = 'notification deliveries in flight';
       await notifier.stop();

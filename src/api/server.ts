@@ -31,6 +31,7 @@ import { freezeRoutes } from './routes/freezes.js';
 import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -111,6 +112,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   insightsRoutes(app, slipway);
   automationRoutes(app, slipway);
   notificationRoutes(app, slipway);
+  pullRequestRoutes(app, slipway);
 
   app.addHook('onReady', async () => {
     await feed.start();

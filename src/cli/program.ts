@@ -9,6 +9,7 @@ import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
 import { registerNotifications } from './commands/notifications.js';
+import { registerPr } from './commands/pr.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -51,5 +52,6 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerInsights(program);
   registerNotifications(program);
+  registerPr(program);
   return program;
 }

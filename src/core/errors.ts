@@ -47,6 +47,8 @@ export const ErrorCodes = {
   STALE_WEBHOOK: { status: 401, summary: 'a webhook timestamp is more than 5 minutes away from the server clock' },
   WEBHOOK_NOT_CONFIGURED: { status: 409, summary: 'the project has no webhook secret (spec.webhook), or the secret it names is not set' },
   UNMAPPABLE_PAYLOAD: { status: 422, summary: 'a webhook payload maps to no release under the project trigger rules' },
+  UNKNOWN_PULL_REQUEST: { status: 404, summary: 'no environment for that pull request' },
+  PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

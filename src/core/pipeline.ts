@@ -211,6 +211,17 @@ export interface Pipeline {
   keptnEvents?: boolean;
   /** Where people hear about this project's releases (slipway.yaml `spec.notifications`); absent: nowhere. */
   notifications?: readonly NotificationSinkSpec[];
+  /** Per-pull-request environments: stages `pr-<n>` made from a template (see pull-request-stage.ts). */
+  pullRequests?: PullRequestsSpec;
+}
+
+/** slipway.yaml `spec.pullRequests`. */
+export interface PullRequestsSpec {
+  template: string;
+  /** An environment idle this long is torn down (ms). */
+  ttlMs: number;
+  /** Where the environment's URL is reported (a commit status); the token by reference. */
+  forge?: { kind: 'github' | 'gitlab'; api: string; repository: string; token?: string };
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */
@@ -245,7 +256,42 @@ export interface FreezeDates {
 }
 
 export function findStage(p: Pipeline, name: string): StageSpec | undefined {
-  return p.stages.find((s) => s.name === name);
+  return p.stages.find((s) => s.name === name) ?? pullRequestStage(p, name);
+}
+
+/** `pr-<n>`: the stage of pull request n's environment. */
+export const PULL_REQUEST_STAGE = /^pr-([1-9][0-9]{0,8})$/;
+
+export function pullRequestStageName(n: number): string {
+  return `pr-${n}`;
+}
+
+/**
+ * A pull request's environment is a stage the pipeline does not list: `pr-<n>` is derived,
+ * by name, from the template stage whenever the core looks it up, so nothing about it needs
+ * recording for a restart to find it again (the runs keep their own copy of the sequence).
+ * It copies the template's tasks with its own name (hence its own slots, ports and live
+ * entries), follows nothing and feeds nothing (no upstream rule, no auto promotion out of
+ * it, no gitTag, no upstream-alarm check, no watch), and the newest head commit wins its queue.
+ */
+export function pullRequestStage(p: Pipeline, name: string): StageSpec | undefined {
+  const template = p.pullRequests && PULL_REQUEST_STAGE.test(name) ? p.stages.find((s) => s.name === p.pullRequests?.template) : undefined;
+  if (!template) return undefined;
+  const { gitTag: _tag, watch: _watch, requireNoAlarms: _rule, ...rest } = template;
+  const keep = (t: TaskSpec) => t.kind !== 'git-tag' && !(t.kind === 'alarm-check' && t.name === 'upstream-alarms');
+  return {
+    ...rest,
+    name,
+    after: [],
+    promotion: 'manual',
+    queue: 'supersede',
+    requireUpstream: false,
+    sequences: template.sequences.map((seq) => ({
+      ...seq,
+      triggeredOn: [],
+      steps: seq.steps.map((st) => ({ tasks: st.tasks.filter(keep) })).filter((st) => st.tasks.length > 0),
+    })),
+  };
 }
 
 export function findSequence(stage: StageSpec, name: string): SequenceSpec | undefined {

@@ -13,3 +13,5 @@ export { GitWatcher } from './git-watch/index.js';
 export type { WatchStatus, GitWatchOptions } from './git-watch/index.js';
 export type { PullRequestEvent, PullRequestSink } from './pull-request-event.js';
 export { nextFire, nextFires, scheduleCronProblem } from './schedules/index.js';
+export { PullRequestEnvironments, forgeRequest, postForgeStatus } from './pull-requests/index.js';
+export type { EnvironmentPlatform, PullRequestRecord, PullRequestView } from './pull-requests/index.js';
