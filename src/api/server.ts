@@ -33,6 +33,8 @@ import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
 
@@ -98,6 +100,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);
+  dashboardRoutes(app, slipway);
+  await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {
     await feed.start();
