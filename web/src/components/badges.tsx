@@ -3,7 +3,7 @@ import { tone } from '../format.js';
 import type { MatrixCell } from '../types.js';
 
 export function StatePill({ state, result }: { state: string | null; result?: string | null }) {
-  const label = result && state && ['succeeded', 'failed', 'finished'].includes(state) && result !== 'pass' ? `${state} (${result})` : (state ?? 'nothing yet');
+  const label = state === 'finished' && result ? result : result && state && ['succeeded', 'failed'].includes(state) && result !== 'pass' ? `${state} (${result})` : (state ?? 'nothing yet');
   return <span class={`pill ${tone(state, result)}`}>{label}</span>;
 }
 

@@ -75,7 +75,10 @@ function Cell({ project, stage, service, cell, now }: { project: string; stage: 
   const state = cell?.state ?? null;
   return (
     <td class={`cell ${tone(state)}`} data-stage={stage} data-service={service} data-state={state ?? 'none'} data-release={cell?.release ?? ''}>
-      <a href={links.cell(project, stage, service)} aria-label={`${service} in ${stage}: ${cell?.release ? `${cell.artifact ?? ''} ${state ?? ''}` : 'nothing deployed'}; open history`}>
+      <a href={links.cell(project, stage, service)}>
+        <span class="sr-only">
+          {service} in {stage}:{' '}
+        </span>
         {cell?.release ? (
           <>
             <span class="artifact" title={cell.artifact ?? ''}>{cell.artifact}</span>
@@ -85,7 +88,9 @@ function Cell({ project, stage, service, cell, now }: { project: string; stage: 
             </span>
           </>
         ) : (
-          <span class="empty">—</span>
+          <span class="empty">
+            — <span class="sr-only">nothing deployed</span>
+          </span>
         )}
         {cell && <Marks cell={cell} />}
       </a>
