@@ -1,9 +1,9 @@
 /** Times and ids as people read them. Times inside are UTC ms; shown in the browser's zone. */
 
-export function ago(ms: number | null, now = Date.now()): string {
+/** How long ago, from the time of rendering (a page re-renders on a timer so this moves on). */
+export function ago(ms: number | null): string {
   if (ms === null) return '';
-  const s = Math.round((now - ms) / 1000);
-  if (s < 0) return `in ${duration(-s * 1000)}`;
+  const s = Math.round((Date.now() - ms) / 1000);
   if (s < 5) return 'just now';
   return `${duration(s * 1000)} ago`;
 }

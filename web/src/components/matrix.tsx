@@ -71,7 +71,7 @@ export function Matrix({ m, now }: { m: ProjectMatrix; now: number }) {
   );
 }
 
-function Cell({ project, stage, service, cell, now }: { project: string; stage: string; service: string; cell: MatrixCell | undefined; now: number }) {
+function Cell({ project, stage, service, cell }: { project: string; stage: string; service: string; cell: MatrixCell | undefined; now: number }) {
   const state = cell?.state ?? null;
   return (
     <td class={`cell ${tone(state)}`} data-stage={stage} data-service={service} data-state={state ?? 'none'} data-release={cell?.release ?? ''}>
@@ -84,7 +84,7 @@ function Cell({ project, stage, service, cell, now }: { project: string; stage: 
             <span class="artifact" title={cell.artifact ?? ''}>{cell.artifact}</span>
             <span class="release" title={cell.release}>{short(cell.release)}</span>
             <span class="since">
-              <span class="state">{state}</span> {ago(cell.since, now)}
+              <span class="state">{state}</span> {ago(cell.since)}
             </span>
           </>
         ) : (
