@@ -17,8 +17,16 @@ interface Cell {
   activeRunId: string | null;
   lastGoodRelease: string | null;
 }
+type Wire = null | [number, number, number, number, { queued?: number; waiting?: true; active?: string }?];
 interface Matrix {
-  projects: { name: string; services: string[]; stages: { name: string; after: string[] }[]; cells: Cell[][] }[];
+  projects: {
+    name: string;
+    services: string[];
+    stages: { name: string; after: string[] }[];
+    strings: string[];
+    runs: { id: string; release: number; state: string; since: number; rolledBack: boolean }[];
+    cells: Wire[][];
+  }[];
 }
 
 let h: Harness;
@@ -32,9 +40,23 @@ const matrix = async (query = '', token: string | null = h.tokens.read): Promise
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as Matrix;
 };
+/** One cell, its indexes resolved: what the dashboard does with the compact answer. */
 const cell = (m: Matrix, project: string, stage: string, service: string): Cell => {
   const p = m.projects.find((x) => x.name === project)!;
-  return p.cells[p.stages.findIndex((s) => s.name === stage)]![p.services.indexOf(service)]!;
+  const c = p.cells[p.stages.findIndex((s) => s.name === stage)]![p.services.indexOf(service)]!;
+  const str = (i: number | undefined) => (i === undefined || i < 0 ? null : p.strings[i]!);
+  const run = c && c[0] >= 0 ? p.runs[c[0]]! : undefined;
+  const marks = c?.[4] ?? {};
+  return {
+    release: run ? str(run.release) : null,
+    artifact: str(c?.[1]),
+    state: run?.state ?? null,
+    lastGoodRelease: str(c?.[2]),
+    queued: marks.queued ?? 0,
+    waiting: marks.waiting === true,
+    rolledBack: run?.rolledBack ?? false,
+    activeRunId: marks.active ?? null,
+  };
 };
 const trigger = async (artifacts: Record<string, string>, stage?: string) =>
   (await h.call('POST', '/api/v1/projects/shop/releases', { body: { artifacts, ...(stage ? { stage } : {}) } })).json() as { releaseId: string; runId: string };
@@ -51,6 +73,7 @@ describe('the dashboard matrix', () => {
     ]);
     expect(shop.services).toStrictEqual(['frontend', 'backend']);
     expect(cell(m, 'shop', 'dev', 'frontend')).toMatchObject({ release: null, state: null, queued: 0, waiting: false, rolledBack: false });
+    expect(shop.cells.flat()).toStrictEqual(Array(6).fill(null));
   });
 
   it('marks a release waiting in production, counts one queued behind it, and a rollback', async () => {
@@ -67,6 +90,11 @@ describe('the dashboard matrix', () => {
       return cell(now, 'shop', 'production', 'backend').queued === 1 ? now : undefined;
     }, 10_000, 'the second release to queue in production');
     expect(cell(m, 'shop', 'dev', 'frontend')).toMatchObject({ release: second.releaseId, artifact: 'f:2' });
+    // One run deployed both services: listed once, both cells point at it.
+    const shop = m.projects[0]!;
+    const dev = shop.cells[0]!;
+    expect(dev[0]![0]).toBe(dev[1]![0]);
+    expect(shop.runs.filter((r) => shop.strings[r.release] === second.releaseId)).toHaveLength(2);
 
     // Roll dev back to the first release: the cell shows it came back by a rollback.
     const back = await h.call('POST', '/api/v1/projects/shop/stages/dev/rollback', { token: h.tokens.trigger, body: { to: first.releaseId, reason: 'test' } });

@@ -1,7 +1,7 @@
 /** The shell: navigation, theme, sign-in state, the live connection's state, and the page for the route. */
 import { useEffect } from 'preact/hooks';
 import { access, token } from './auth.js';
-import { liveProblem, liveStatus, startLive } from './live.js';
+import { liveProblem, liveStatus } from './live.js';
 import { ApprovalsPage } from './pages/approvals.js';
 import { CellPage } from './pages/cell.js';
 import { EnvironmentsPage } from './pages/environments.js';
@@ -21,9 +21,6 @@ export function App() {
   useEffect(() => {
     void detectAccess();
   }, [tok]);
-  useEffect(() => {
-    if (mode === 'token' || mode === 'open-read') startLive();
-  }, [mode]);
   useEffect(() => {
     document.title = `${title(route)} · Slipway`;
   }, [route.page]);
@@ -54,7 +51,8 @@ export function App() {
       </header>
       <LiveBanner />
       <main id="main">
-        {mode === 'unknown' ? null : needsSignIn ? <SignInPage /> : <Page route={route} />}
+        {/* With a token the page loads at once, while access is checked beside it. */}
+        {mode === 'unknown' && !tok ? null : needsSignIn ? <SignInPage /> : <Page route={route} />}
       </main>
     </>
   );

@@ -7,7 +7,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, url } from './api.js';
 import { onEvents, whenLive } from './live.js';
-import type { CloudEvent, ProjectMatrix } from './types.js';
+import { decodeMatrix, emptyCell } from './matrix-wire.js';
+import type { CloudEvent, ProjectMatrix, WireMatrix } from './types.js';
 
 export function stageOf(e: CloudEvent): string | undefined {
   const d = e.data as { stage?: unknown; run?: { stage?: unknown } };
@@ -30,8 +31,8 @@ export function useLiveMatrix(project: string | undefined): { data: ProjectMatri
       dirty.clear();
       try {
         for (const [p, stages] of todo) {
-          const { projects } = await get<{ projects: ProjectMatrix[] }>(url('/api/v1/dashboard/matrix', { project: p, stage: [...stages] }));
-          const fresh = projects[0];
+          const { projects } = await get<{ projects: WireMatrix[] }>(url('/api/v1/dashboard/matrix', { project: p, stage: [...stages] }));
+          const fresh = projects[0] && decodeMatrix(projects[0]);
           if (!alive || !fresh) continue;
           setData((cur) => (cur ? merge(cur, fresh) : cur));
         }
@@ -56,9 +57,9 @@ export function useLiveMatrix(project: string | undefined): { data: ProjectMatri
     void (async () => {
       await whenLive();
       try {
-        const { projects } = await get<{ projects: ProjectMatrix[] }>(url('/api/v1/dashboard/matrix', { project }));
+        const { projects } = await get<{ projects: WireMatrix[] }>(url('/api/v1/dashboard/matrix', { project }));
         if (!alive) return;
-        setData(projects);
+        setData(projects.map(decodeMatrix));
         setError(null);
         loaded = true;
         void flush();
@@ -84,6 +85,3 @@ function merge(cur: ProjectMatrix[], fresh: ProjectMatrix): ProjectMatrix[] {
   });
 }
 
-function emptyCell() {
-  return { release: null, artifact: null, runId: null, state: null, since: null, lastGoodRelease: null, lastGoodArtifact: null, queued: 0, frozen: false, waiting: false, paused: false, soaking: null, rolledBack: false, activeRunId: null };
-}

@@ -23,6 +23,25 @@ export interface StageInfo {
   promotion: 'auto' | 'manual';
 }
 
+/** `/api/v1/dashboard/matrix` as sent: strings and runs listed once, cells pointing at them (see docs/api.md). */
+export interface WireMarks {
+  queued?: number;
+  frozen?: true;
+  waiting?: true;
+  paused?: true;
+  soaking?: number;
+  active?: string;
+}
+export type WireCell = null | [number, number, number, number] | [number, number, number, number, WireMarks];
+export interface WireMatrix {
+  name: string;
+  services: string[];
+  stages: StageInfo[];
+  strings: string[];
+  runs: { id: string; release: number; state: string; since: number; rolledBack: boolean }[];
+  cells: WireCell[][];
+}
+
 export interface ProjectMatrix {
   name: string;
   services: string[];

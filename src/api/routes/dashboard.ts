@@ -14,22 +14,21 @@ import { errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { requirePipeline } from './projects.js';
 
-const Cell = z.object({
-  release: z.string().nullable(),
-  artifact: z.string().nullable(),
-  runId: z.string().nullable().describe('the run that put (or is putting) the release there'),
-  state: z.string().nullable().describe("that run's state"),
-  since: z.number().int().nullable(),
-  lastGoodRelease: z.string().nullable(),
-  lastGoodArtifact: z.string().nullable(),
-  queued: z.number().int().describe('runs queued in the stage that touch the service'),
-  frozen: z.boolean().describe('a freeze window holds one of the queued runs'),
-  waiting: z.boolean().describe('a run there waits on a person, a timer or a signal'),
-  paused: z.boolean(),
-  soaking: z.number().int().nullable().describe('a soak (a `wait` task) runs there until this time (UTC ms)'),
-  rolledBack: z.boolean().describe('what is live came back by a rollback'),
-  activeRunId: z.string().nullable().describe('the newest run going on there (queued, running, waiting, paused)'),
-});
+const Marks = z
+  .object({
+    queued: z.number().int().optional().describe('runs queued in the stage that touch the service'),
+    frozen: z.literal(true).optional().describe('a freeze window holds one of the queued runs'),
+    waiting: z.literal(true).optional().describe('a run there waits on a person, a timer or a signal'),
+    paused: z.literal(true).optional(),
+    soaking: z.number().int().optional().describe('a soak (a `wait` task) runs there until this time (UTC ms)'),
+    active: z.string().optional().describe('the newest run going on there (queued, running, waiting, paused)'),
+  })
+  .describe('only the marks that apply');
+const Ix = z.number().int().min(-1);
+const Cell = z
+  .union([z.tuple([Ix, Ix, Ix, Ix]), z.tuple([Ix, Ix, Ix, Ix, Marks])])
+  .nullable()
+  .describe('null: nothing ran or runs there. Else [run, artifact, lastGoodRelease, lastGoodArtifact, marks?]: `run` indexes `runs`, the others `strings`; -1 where none');
 
 const Matrix = z.object({
   projects: z.array(
@@ -37,12 +36,15 @@ const Matrix = z.object({
       name: z.string(),
       services: z.array(z.string()),
       stages: z.array(z.object({ name: z.string(), after: z.array(z.string()), promotion: z.enum(['auto', 'manual']) })),
+      strings: z.array(z.string()).describe('release ids and artifacts, each once: cells and runs refer to them by index'),
+      runs: z.array(z.object({ id: z.string(), release: z.number().int().describe('index in strings'), state: z.string(), since: z.number().int(), rolledBack: z.boolean().describe('it put an earlier release back (a rollback)') })),
       cells: z.array(z.array(Cell)).describe('cells[stage][service], in the order of `stages` and `services`'),
     }),
   ),
 });
 
 type CellView = z.infer<typeof Cell>;
+type MarksView = z.infer<typeof Marks>;
 
 const ACTIVE = new Set(['queued', 'running', 'waiting', 'paused']);
 /** Whether a live entry's run was a rollback never changes: remembered, so a large matrix costs no store reads after the first. */
@@ -71,14 +73,15 @@ export function dashboardRoutes(app: Api, slipway: Slipway): void {
       }),
       response: { 200: Matrix, ...errors },
     },
-    handler: async (req) => {
+    handler: async (req, reply) => {
       const { project } = req.query;
       const pipelines = project !== undefined ? [requirePipeline(slipway, project)] : [...slipway.engine.view.pipelines.values()].sort((a, b) => a.name.localeCompare(b.name));
       const only = req.query.stage === undefined ? undefined : new Set([req.query.stage].flat());
       const active = [...slipway.engine.view.runs.values()].filter((r) => ACTIVE.has(r.state));
       const projects = [];
       for (const p of pipelines) projects.push(await projectMatrix(slipway, p, active, only, wasRollback));
-      return { projects };
+      // Plain JSON.stringify: the schema above documents the answer, and checking 50,000 cells on the way out would cost more than building them.
+      return reply.serializer(JSON.stringify).send({ projects });
     },
   });
 }
@@ -95,33 +98,57 @@ async function projectMatrix(slipway: Slipway, p: Pipeline, active: readonly Run
   const stages = p.stages.filter((s) => only === undefined || only.has(s.name));
   const byStage = new Map<string, Run[]>();
   for (const r of active) if (r.project === p.name) byStage.set(r.stage, [...(byStage.get(r.stage) ?? []), r]);
+  const strings: string[] = [];
+  const stringIx = new Map<string, number>();
+  const str = (v: string | undefined): number => {
+    if (v === undefined) return -1;
+    let i = stringIx.get(v);
+    if (i === undefined) {
+      i = strings.push(v) - 1;
+      stringIx.set(v, i);
+    }
+    return i;
+  };
+  const runs: { id: string; release: number; state: string; since: number; rolledBack: boolean }[] = [];
+  const runIx = new Map<string, number>();
   const cells: CellView[][] = [];
   for (const stage of stages) {
     const here = byStage.get(stage.name) ?? [];
     const row: CellView[] = [];
     for (const service of services) {
       const l = live(stage.name, service);
-      const runs = here.filter((r) => r.services.includes(service)).sort((a, b) => b.queueSeq - a.queueSeq);
-      const queued = runs.filter((r) => r.state === 'queued');
-      const soak = runs.flatMap((r) => (r.state === 'running' || r.state === 'waiting' ? r.tasks : [])).find((t) => t.kind === 'wait' && (t.state === 'started' || t.state === 'waiting'));
-      row.push({
-        release: l?.releaseId ?? null,
-        artifact: l?.artifact ?? null,
-        runId: l?.runId ?? null,
-        state: l?.state ?? null,
-        since: l?.since ?? null,
-        lastGoodRelease: l?.lastGoodReleaseId ?? null,
-        lastGoodArtifact: l?.lastGoodArtifact ?? null,
-        queued: queued.length,
-        frozen: queued.some((r) => r.frozen !== undefined),
-        waiting: runs.some((r) => r.state === 'waiting'),
-        paused: runs.some((r) => r.state === 'paused'),
-        soaking: soak ? (soak.waitUntil ?? soak.startedAt ?? 0) : null,
-        rolledBack: l ? await wasRollback(l.runId) : false,
-        activeRunId: runs[0]?.id ?? null,
-      });
+      const going = here.filter((r) => r.services.includes(service)).sort((a, b) => b.queueSeq - a.queueSeq);
+      if (!l && going.length === 0) {
+        row.push(null);
+        continue;
+      }
+      let run = -1;
+      if (l) {
+        // One run deploys many services: its facts are listed once and the cells point at them.
+        const key = `${l.runId}\0${l.state}\0${l.since}`;
+        const known = runIx.get(key);
+        run = known ?? runs.push({ id: l.runId, release: str(l.releaseId), state: l.state, since: l.since, rolledBack: await wasRollback(l.runId) }) - 1;
+        if (known === undefined) runIx.set(key, run);
+      }
+      const base: [number, number, number, number] = [run, str(l?.artifact), str(l?.lastGoodReleaseId), str(l?.lastGoodArtifact)];
+      const marks = marksOf(going);
+      row.push(marks ? [...base, marks] : base);
     }
     cells.push(row);
   }
-  return { name: p.name, services, stages: stages.map((s) => ({ name: s.name, after: [...s.after], promotion: s.promotion })), cells };
+  return { name: p.name, services, stages: stages.map((s) => ({ name: s.name, after: [...s.after], promotion: s.promotion })), strings, runs, cells };
+}
+
+function marksOf(going: readonly Run[]): MarksView | undefined {
+  if (going.length === 0) return undefined;
+  const queued = going.filter((r) => r.state === 'queued');
+  const soak = going.flatMap((r) => (r.state === 'running' || r.state === 'waiting' ? r.tasks : [])).find((t) => t.kind === 'wait' && (t.state === 'started' || t.state === 'waiting'));
+  return {
+    ...(queued.length > 0 ? { queued: queued.length } : {}),
+    ...(queued.some((r) => r.frozen !== undefined) ? { frozen: true as const } : {}),
+    ...(going.some((r) => r.state === 'waiting') ? { waiting: true as const } : {}),
+    ...(going.some((r) => r.state === 'paused') ? { paused: true as const } : {}),
+    ...(soak ? { soaking: soak.waitUntil ?? soak.startedAt ?? 0 } : {}),
+    active: going[0]!.id,
+  };
 }

@@ -8,7 +8,8 @@ import { StatePill } from '../components/badges.js';
 import { LoadError, Loading } from '../components/errors.js';
 import { short, time } from '../format.js';
 import { links } from '../router.js';
-import type { ProjectMatrix, Run } from '../types.js';
+import { decodeMatrix } from '../matrix-wire.js';
+import type { Run, WireMatrix } from '../types.js';
 import { useLoad } from '../use-load.js';
 
 export function CellPage({ project, stage, service }: { project: string; stage: string; service: string }) {
@@ -18,7 +19,10 @@ export function CellPage({ project, stage, service }: { project: string; stage: 
     (e) => e.project === project,
   );
   const cell = useLoad(
-    async () => (await get<{ projects: ProjectMatrix[] }>(url('/api/v1/dashboard/matrix', { project, stage }))).projects[0],
+    async () => {
+      const w = (await get<{ projects: WireMatrix[] }>(url('/api/v1/dashboard/matrix', { project, stage }))).projects[0];
+      return w && decodeMatrix(w);
+    },
     [project, stage],
     (e) => e.project === project,
   );

@@ -7,7 +7,7 @@ import { links } from '../router.js';
 
 export function EnvironmentsPage({ project }: { project?: string }) {
   const { data, error } = useLiveMatrix(project);
-  const now = useNow(15_000);
+  const now = useNow(5_000);
   return (
     <section>
       <h1>{project ? `Environments: ${project}` : 'Environments'}</h1>
