@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { enc, get, post, url } from '../api.js';
 import { Action } from '../components/action.js';
 import { StatePill } from '../components/badges.js';
+import { CycleChart } from '../components/cycle-chart.js';
 import { LoadError, Loading } from '../components/errors.js';
 import { duration, short, time } from '../format.js';
 import { links } from '../router.js';
@@ -23,6 +24,11 @@ export function ReleasePage({ project, id }: { project: string; id: string }) {
   const prov = r.provenance as { commit?: string; commitTime?: number; author?: string; source?: string };
   const stages = detail.data?.stages ?? [];
   const promoteTo = target || stages[0]?.name || '';
+  // Pipeline order, then oldest first: the release's path reads top to bottom.
+  const order = new Map(stages.map((s, i) => [s.name, i]));
+  const path = [...(runs.data ?? [])].sort((a, b) => (order.get(a.stage) ?? 1e9) - (order.get(b.stage) ?? 1e9) || a.queuedAt - b.queuedAt);
+  const commitAt = typeof prov.commitTime === 'number' ? prov.commitTime : r.createdAt;
+  const points = path.filter((run) => run.finishedAt !== null && run.state === 'succeeded').map((run) => ({ stage: run.stage, hours: (run.finishedAt! - commitAt) / 3_600_000 }));
   return (
     <section>
       <p class="crumbs">
@@ -75,7 +81,7 @@ export function ReleasePage({ project, id }: { project: string; id: string }) {
           </tr>
         </thead>
         <tbody>
-          {(runs.data ?? []).map((run) => (
+          {path.map((run) => (
             <tr key={run.id} data-stage={run.stage}>
               <td>{run.stage}</td>
               <td>
@@ -91,6 +97,13 @@ export function ReleasePage({ project, id }: { project: string; id: string }) {
           ))}
         </tbody>
       </table>
+      {points.length > 1 && (
+        <>
+          <h2>Cycle time</h2>
+          <p class="muted">From {typeof prov.commitTime === 'number' ? 'the commit' : 'the release'} to the end of each stage's run.</p>
+          <CycleChart points={points} />
+        </>
+      )}
       {stages.length > 0 && (
         <div class="actions">
           <label>
