@@ -75,7 +75,8 @@ export interface Slipway {
    * keptn/<stage>/<service>/slo.yaml exists. `notes` says what each SLO/SLI file became.
    */
   addProjectFiles(paths: readonly string[], opts?: AddOptions): Promise<{ loaded: LoadedPipeline[]; notes: string[] }>;
-  addPipelineText(text: string, origin: string, dir: string): Promise<LoadedPipeline>;
+  /** `by`: who asked (recorded in the audit log). */
+  addPipelineText(text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline>;
   close(): Promise<void>;
 }
 
@@ -137,15 +138,15 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
-  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string): Promise<LoadedPipeline> => {
+  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
     const keptn = { ...(project ? { project } : {}), ...(name !== undefined ? { name } : {}) };
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
-    await engine.setPipeline(loaded.pipeline, { text, origin, dir });
+    await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
     return loaded;
   };
-  const addPipelineText = (text: string, origin: string, dir: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error');
+  const addPipelineText = (text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error', undefined, by);
   const addPipelineFile = (path: string, add: AddOptions = {}): Promise<LoadedPipeline> => {
     const file = projectFileOf(path);
     const text = readPipelineText(file);

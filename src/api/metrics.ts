@@ -21,8 +21,13 @@ export class Metrics {
   private readonly onEvent = (e: SlipwayEvent) => this.count(e);
   private readonly onCommit = ({ ms }: { ms: number }) => this.commits.observe(ms / 1000);
 
-  constructor(private readonly engine: Engine) {
+  /** `extra`: more collectors on the same registry (the DORA gauges). */
+  constructor(
+    private readonly engine: Engine,
+    extra?: (registry: Registry) => void,
+  ) {
     collectDefaultMetrics({ register: this.registry });
+    extra?.(this.registry);
     new Gauge({
       name: 'slipway_outside_backlog',
       help: 'Tasks waiting for an outside executor, by kind',

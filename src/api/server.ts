@@ -17,6 +17,7 @@ import { installContent } from './content.js';
 import { MAX_PARAM_LENGTH, clientError, frameworkError, installConnectRefusal, installErrorHandling } from './errors.js';
 import { EventFeed } from './event-feed.js';
 import { Metrics } from './metrics.js';
+import { registerDoraGauges } from '../insights/index.js';
 import { openapiTransform } from './openapi.js';
 import { DEFAULT_PUSH, Deliverer } from './push/deliverer.js';
 import { accessRoutes } from './routes/access.js';
@@ -33,6 +34,8 @@ import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { auditRoutes } from './routes/audit.js';
+import { insightsRoutes } from './routes/insights.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
@@ -66,7 +69,9 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const shutdown = new AbortController();
   const tokens = new TokenCache(slipway.store);
   const feed = new EventFeed(slipway.engine, slipway.store);
-  const metrics = new Metrics(slipway.engine);
+  const metrics = new Metrics(slipway.engine, (registry) =>
+    registerDoraGauges(registry, { store: slipway.store, pipelines: () => slipway.engine.view.pipelines.values(), now: () => slipway.clock.now(), onError: (project, err) => log.warn({ err, project }, 'DORA gauges: figures failed') }),
+  );
   const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }));
   // Every long-poll and event stream adds a listener to the engine's emitter.
   slipway.engine.emitter.setMaxListeners(0);
@@ -100,6 +105,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);
+  auditRoutes(app, slipway);
+  insightsRoutes(app, slipway);
   dashboardRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 

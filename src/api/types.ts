@@ -15,9 +15,10 @@ import type { SseLimits } from './sse-sink.js';
  * - read: a token with `read` (or nobody, with `--open-read`)
  * - trigger / execute / admin: a token with that scope
  * - approve: `approve:<stage of the task's run>` or `approve:*`
+ * - audit: read the audit log and verify its chain (auditors, SIEM exporters)
  * `admin` satisfies every scope.
  */
-export type RouteScope = 'none' | 'read' | 'trigger' | 'approve' | 'execute' | 'admin';
+export type RouteScope = 'none' | 'read' | 'trigger' | 'approve' | 'execute' | 'admin' | 'audit';
 
 export interface Identity {
   tokenId: string;

@@ -1,9 +1,11 @@
 /** The command tree. Each command lives in its own module. */
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
 import { registerImport } from './commands/import.js';
+import { registerInsights } from './commands/insights.js';
 import { registerRuns } from './commands/runs.js';
 import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
@@ -37,5 +39,7 @@ export function buildProgram(): Command {
   registerSlo(program);
   registerSoak(program);
   registerImport(program);
+  registerAudit(program);
+  registerInsights(program);
   return program;
 }

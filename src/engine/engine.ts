@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, recheckInput, requirements } from '../core/index.js';
-import type { Store } from '../store/index.js';
+import { auditOf } from '../audit/index.js';
+import type { AuditDraft, Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { ClaimedTask, ClaimRequest } from './claims.js';
@@ -153,9 +154,14 @@ export class Engine {
   }
 
   /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */
-  async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string }): Promise<void> {
+  async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string; by?: string }): Promise<void> {
     const known = await this.store.getPipelineVersion(p.name, p.version);
     if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() });
+    // Audited: a load someone asked for, and any load that brings a new version (a file changed between starts).
+    if (source.by !== undefined || !known) {
+      const details = { version: p.version, origin: source.origin, changed: !known };
+      await this.store.appendAudit([{ at: this.clock.now(), actor: source.by ?? 'server', action: 'project.load', project: p.name, target: p.version, details }]);
+    }
     this.state.pipelines.set(p.name, p);
     this.projectDirs.set(p.name, source.dir);
     this.recheckFrozen(p);
@@ -256,6 +262,7 @@ export class Engine {
     const decisions: Decision[] = [];
     const events: SlipwayEvent[] = [];
     const effects: Effect[] = [];
+    const audit: AuditDraft[] = [];
     const seen = new Set<string>();
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
@@ -279,8 +286,12 @@ export class Engine {
       decisions.push(d);
       events.push(...d.events);
       effects.push(...d.effects);
+      // A person's action is sealed into the audit chain in the transaction that applies it.
+      const row = auditOf(input, d, this.state, now);
+      if (row) audit.push(row);
     }
     const { batch: commit, timers } = buildCommit(this.state, events, effects, now);
+    if (audit.length > 0) commit.audit = audit;
     try {
       await this.store.commit(commit);
     } catch (e) {

@@ -1,6 +1,11 @@
 /** The store folder's only public door. */
 export type {
+  AuditDraft,
+  AuditFilter,
+  AuditRow,
   CommitBatch,
+  DeploymentQuery,
+  DeploymentRow,
   EventFilter,
   OutboxRow,
   PipelineVersionRow,
@@ -8,6 +13,7 @@ export type {
   SecretRow,
   Store,
   StoreCapabilities,
+  StoredAuditRow,
   StoredEvent,
   SubscriptionRow,
   TokenRow,
@@ -16,3 +22,4 @@ export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
+export { GENESIS_HASH, auditContent, canonicalJson, sealAudit, sha256Hex } from './audit-chain.js';

@@ -62,6 +62,8 @@ export interface CommitBatch {
   outboxPut: OutboxRow[];
   timersPut: Timer[];
   timersDelete: string[];
+  /** Audit rows for the people's and tokens' actions the batch applies: sealed into the chain in the same transaction. */
+  audit?: AuditDraft[];
 }
 
 export interface RunFilter {
@@ -134,6 +136,81 @@ export interface SecretRow {
   updatedBy?: string;
 }
 
+/** A person's or token's action, before the store seals it into the audit chain (see audit-chain.ts). Never holds a secret value. */
+export interface AuditDraft {
+  /** UTC ms. */
+  at: number;
+  /** Who: `token:<name>`, `cli:<user>`, `server`, … */
+  actor: string;
+  /** What: `release.trigger`, `run.abort`, `token.create`, … (docs/audit.md lists them). */
+  action: string;
+  project?: string;
+  /** What it acted on: a run, release, task, token or secret name. */
+  target?: string;
+  details?: Readonly<Record<string, unknown>>;
+}
+
+/** A sealed audit row: its place in the chain, the previous row's hash and its own. */
+export interface AuditRow extends AuditDraft {
+  seq: number;
+  prevHash: string;
+  hash: string;
+}
+
+/** An audit row as stored: its columns (`row`) and the sealed text its hash was computed from. */
+export interface StoredAuditRow {
+  row: AuditRow;
+  sealed: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  project?: string;
+  /** UTC ms, inclusive. */
+  sinceMs?: number;
+  /** UTC ms, exclusive. */
+  untilMs?: number;
+  /** Case-insensitive substring of the sealed row (actor, action, target, details). */
+  text?: string;
+  afterSeq?: number;
+  beforeSeq?: number;
+  limit?: number;
+  /** `asc` (default): oldest first. */
+  order?: 'asc' | 'desc';
+}
+
+/** One run in a stage that ended succeeded or failed, with what the insights need of it and its release. */
+export interface DeploymentRow {
+  runId: string;
+  releaseId: string;
+  stage: string;
+  state: 'succeeded' | 'failed';
+  queueSeq: number;
+  finishedAt: number;
+  /** Queued to put an earlier release back (`cause: rollback`). */
+  rollback: boolean;
+  /** Queued by the finish of a failed run (a remediation sequence). */
+  carriedFail: boolean;
+  commitTime?: number;
+  firstCommitTime?: number;
+}
+
+export interface DeploymentQuery {
+  project: string;
+  /** Absent: every stage. */
+  stage?: string;
+  /** Finished at or after (UTC ms). */
+  fromMs: number;
+  /** Finished before (UTC ms). */
+  toMs: number;
+  /** Only each release's first success in its stage (the time it first got there). */
+  firstSuccessOnly?: boolean;
+  /** Newest first (with `limit`: the last ones before `toMs`). */
+  newestFirst?: boolean;
+  limit?: number;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -192,4 +269,11 @@ export interface Store {
   listSecrets(): Promise<SecretRow[]>;
   /** False when no secret has that name. */
   deleteSecret(name: string): Promise<boolean>;
+
+  /** Seals and appends audit rows (in one transaction), answering them sealed. */
+  appendAudit(drafts: readonly AuditDraft[]): Promise<AuditRow[]>;
+  auditRows(filter: AuditFilter): Promise<StoredAuditRow[]>;
+
+  /** Runs that ended succeeded or failed in a time range, oldest first: what the delivery insights are computed from. */
+  deployments(query: DeploymentQuery): Promise<DeploymentRow[]>;
 }

@@ -48,7 +48,7 @@ spec:
 
 export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-export const SCOPES = ['read', 'trigger', 'approve:production', 'approve:*', 'execute', 'admin'] as const;
+export const SCOPES = ['read', 'trigger', 'approve:production', 'approve:*', 'execute', 'admin', 'audit'] as const;
 export type ScopeName = (typeof SCOPES)[number];
 
 export interface Harness {

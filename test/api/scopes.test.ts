@@ -44,7 +44,7 @@ describe('the scope matrix', () => {
   it('covers every route the server has, each with a declared scope', () => {
     const routes = h.app.slipwayRoutes;
     expect(routes.length).toBeGreaterThan(25);
-    for (const r of routes) expect(['none', 'read', 'trigger', 'approve', 'execute', 'admin']).toContain(r.scope);
+    for (const r of routes) expect(['none', 'read', 'trigger', 'approve', 'execute', 'admin', 'audit']).toContain(r.scope);
     expect(routes.find((r) => r.url === '/api/v1/tasks/:taskId/approve')?.scope).toBe('approve');
     expect(routes.find((r) => r.method === 'PUT' && r.url === '/api/v1/projects/:project')?.scope).toBe('admin');
   });

@@ -5,8 +5,8 @@
  */
 import type { RouteScope } from '../types.js';
 
-export const SCOPE_PATTERN = /^(read|trigger|execute|admin|approve:\*|approve:[A-Za-z0-9][A-Za-z0-9._-]*|execute:[A-Za-z0-9][A-Za-z0-9._-]*)$/;
-export const SCOPE_HELP = 'read, trigger, execute, execute:<kind>, admin, approve:* or approve:<stage>';
+export const SCOPE_PATTERN = /^(read|trigger|execute|admin|audit|approve:\*|approve:[A-Za-z0-9][A-Za-z0-9._-]*|execute:[A-Za-z0-9][A-Za-z0-9._-]*)$/;
+export const SCOPE_HELP = 'read, trigger, execute, execute:<kind>, admin, audit, approve:* or approve:<stage>';
 
 /**
  * Whether `scopes` satisfy `need`. For `approve`, `stage` is the stage of the task's run;

@@ -1,6 +1,7 @@
 /** Tokens and push subscriptions (admin). Secrets and tokens are shown once, when made. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { recordAudit } from '../../audit/index.js';
 import { SlipwayError } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { SCOPE_HELP, SCOPE_PATTERN } from '../auth/scopes.js';
@@ -37,6 +38,7 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
       const token = newToken();
       const row = await saveToken(store, { name: req.body.name, scopes: req.body.scopes, ...(req.body.groups ? { groups: req.body.groups } : {}), token, createdBy: by(req.identity), now: Date.now() });
       tokens.forget();
+      await recordAudit(store, { actor: by(req.identity), action: 'token.create', target: row.name, details: { id: row.id, scopes: row.scopes, groups: row.groups } });
       return reply.code(201).send({ id: row.id, name: row.name, scopes: row.scopes, groups: row.groups ?? [], token });
     },
   });
@@ -53,8 +55,10 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: { summary: 'Revoke a token', params: IdParams, response: { 204: z.null(), ...errors } },
     handler: async (req, reply) => {
+      const name = (await store.listTokens()).find((t) => t.id === req.params.id)?.name;
       if (!(await store.deleteToken(req.params.id))) throw new SlipwayError('UNKNOWN_TOKEN', `token '${req.params.id}' does not exist; GET /api/v1/tokens lists them`, { field: 'id' });
       tokens.forget();
+      await recordAudit(store, { actor: by(req.identity), action: 'token.revoke', target: name ?? req.params.id, details: { id: req.params.id } });
       return reply.code(204).send(null);
     },
   });
@@ -74,6 +78,7 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
       const secret = req.body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
       const row = { id: `sub_${randomUUID()}`, kind, url, secret, createdAt: Date.now(), createdBy: by(req.identity) };
       await store.addSubscription(row);
+      await recordAudit(store, { actor: row.createdBy, action: 'subscription.create', target: row.id, details: { kind, url: withoutCredentials(url) } });
       await deliverer.refresh();
       return reply.code(201).send({ id: row.id, kind, url, secret });
     },
@@ -94,8 +99,15 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
       if (!(await store.deleteSubscription(req.params.id))) {
         throw new SlipwayError('UNKNOWN_SUBSCRIPTION', `subscription '${req.params.id}' does not exist; GET /api/v1/subscriptions lists them`, { field: 'id' });
       }
+      await recordAudit(store, { actor: by(req.identity), action: 'subscription.delete', target: req.params.id });
       await deliverer.refresh();
       return reply.code(204).send(null);
     },
   });
+}
+
+/** A URL may carry credentials (user:password@, ?token=): the audit row keeps scheme, host and path only. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  return `${u.protocol}//${u.host}${u.pathname}`;
 }

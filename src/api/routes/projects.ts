@@ -7,6 +7,7 @@ import { YAML_TYPES } from '../content.js';
 import { ProjectParams, errors } from '../schemas/common.js';
 import { ProjectDetail, ProjectSummary, PutProjectAnswer, projectDetail, projectSummary } from '../schemas/projects.js';
 import type { Api } from '../types.js';
+import { by } from '../types.js';
 
 export function requirePipeline(slipway: Slipway, project: string) {
   const p = slipway.engine.pipeline(project);
@@ -50,7 +51,7 @@ export function projectRoutes(app: Api, slipway: Slipway): void {
           field: 'metadata.name',
         });
       }
-      const loaded = await slipway.addPipelineText(req.body, origin, slipway.dataDir);
+      const loaded = await slipway.addPipelineText(req.body, origin, slipway.dataDir, by(req.identity));
       return { name: loaded.pipeline.name, version: loaded.pipeline.version, warnings: loaded.warnings };
     },
   });

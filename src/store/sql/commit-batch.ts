@@ -27,7 +27,7 @@ const timers: TableWrite<'timers'> = { table: 'timers', key: ['id'], onConflict:
 export type EncodedBatch = ReturnType<typeof encodeBatch>;
 
 export function isEmptyBatch(b: CommitBatch): boolean {
-  return Object.values(b).every((list: readonly unknown[]) => list.length === 0);
+  return Object.values(b).every((list: readonly unknown[] | undefined) => (list?.length ?? 0) === 0);
 }
 
 /** `specWritten`: whether this run's spec object was already written (the store remembers). */

@@ -106,6 +106,20 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface AuditTable {
+  seq: Int8;
+  at_ms: Int8;
+  actor: string;
+  action: string;
+  project: string | null;
+  target: string | null;
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+  /** The sealed canonical JSON the hash covers. */
+  body: string;
+}
+
 export interface Database {
   events: EventsTable;
   releases: ReleasesTable;
@@ -120,4 +134,5 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  audit: AuditTable;
 }

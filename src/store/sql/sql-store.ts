@@ -6,7 +6,9 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
-import type { CommitBatch, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import * as audit from './audit.js';
+import * as insights from './insights.js';
+import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
@@ -19,6 +21,8 @@ export interface SqlDialectProfile {
   schema: SchemaOptions;
   /** The most bind parameters one statement may carry (SQLite 32766, PostgreSQL 65535). */
   maxParameters: number;
+  /** Reads a member of a JSON text column (`json_extract` in SQLite, `#>>` in PostgreSQL). */
+  jsonField: insights.JsonField;
 }
 
 const activeStates: RunState[] = Object.values(RunStates).filter((s) => !TerminalRunStates.has(s));
@@ -53,7 +57,11 @@ export class SqlStore implements Store {
     if (isEmptyBatch(batch)) return;
     const rows = encodeBatch(batch, (r) => this.specsWritten.has(r.spec));
     try {
-      await this.db.transaction().execute((trx) => writeBatch(trx, rows, this.profile.maxParameters));
+      await this.db.transaction().execute(async (trx) => {
+        await writeBatch(trx, rows, this.profile.maxParameters);
+        // Sealed last, after the effects they record: the chain link is read inside this transaction.
+        await audit.appendAuditIn(trx, batch.audit ?? [], this.capabilities.concurrentWriters);
+      });
       for (const r of batch.runs) this.specsWritten.add(r.spec);
     } catch (e) {
       if (isSlipwayError(e)) throw e;
@@ -93,4 +101,8 @@ export class SqlStore implements Store {
   getSecret = (name: string) => secrets.getSecret(this.db, name);
   listSecrets = () => secrets.listSecrets(this.db);
   deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
+
+  appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
+  auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
+  deployments = (query: DeploymentQuery) => insights.deployments(this.db, query, this.profile.jsonField);
 }

@@ -15,6 +15,7 @@ export const sqliteProfile: SqlDialectProfile = {
   schema: { sequenceKey: 'autoincrement' },
   // SQLITE_MAX_VARIABLE_NUMBER of the bundled SQLite (3.32+).
   maxParameters: 32766,
+  jsonField: (column, path) => sql`json_extract(${sql.ref(column)}, ${`$.${path.join('.')}`})`,
 };
 
 export interface SqliteStoreOptions {
