@@ -137,15 +137,37 @@ describe.skipIf(skip !== undefined)(`the dashboard in a browser ${skip ?? ''}`, 
     expect(events.events.map((e) => e.event.data)).toMatchObject([{ reason: '1.1.0 misbehaves', by: 'token:admin-env' }]);
   });
 
+  it('shows the audit trail of what was done in the page, searchable, with the chain verified; and the DORA figures the API computes', async () => {
+    const { page } = b;
+    await page.goto(`${base}/audit`);
+    const verified = page.getByTestId('audit-verify');
+    await verified.waitFor();
+    expect(await verified.textContent()).toMatch(/^Chain verified: \d+ rows/);
+    const table = page.locator('table.list');
+    await table.getByText('task.approve').waitFor();
+    expect(await table.textContent()).toContain('release.rollback');
+    await page.getByLabel('Search').fill('misbehaves');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForFunction("document.querySelectorAll('table.list tbody tr').length === 1");
+    expect(await page.locator('table.list tbody tr').textContent()).toContain('release.rollback');
+
+    const dora = await call<{ deploymentFrequency: { deployments: number }; changeFailRate: { deployments: number } }>(base, ADMIN, 'GET', `/api/v1/insights/dora?project=shop&stage=production&from=${Date.now() - 30 * 86_400_000}`);
+    expect(dora.deploymentFrequency.deployments).toBe(1);
+    await page.goto(`${base}/insights`);
+    const figures = page.getByTestId('dora');
+    await figures.waitFor();
+    expect(await figures.locator('li').first().textContent()).toContain(`on ${dora.deploymentFrequency.deployments} deployment`);
+  });
+
   it('passes axe-core on the main pages, light and dark, with no serious or critical violation', async () => {
     const { page } = b;
     const runs = await call<{ runs: { id: string }[] }>(base, ADMIN, 'GET', '/api/v1/runs?project=shop&stage=dev');
-    const pages = ['/', '/projects/shop/pipeline', `/runs/${runs.runs.at(-1)!.id}`, `/projects/shop/releases/${release.first}`, '/projects/shop/stages/dev/services/frontend', '/approvals', '/insights', '/signin'];
+    const pages = ['/', '/projects/shop/pipeline', `/runs/${runs.runs.at(-1)!.id}`, `/projects/shop/releases/${release.first}`, '/projects/shop/stages/dev/services/frontend', '/approvals', '/insights', '/audit', '/signin'];
     const found: string[] = [];
     for (const theme of ['light', 'dark']) {
       await page.evaluate(`localStorage.setItem('slipway.theme', '${theme}')`);
-      // Dark differs only in colours: three pages cover its palette.
-      for (const path of theme === 'light' ? pages : pages.slice(0, 3).concat('/signin')) {
+      // Dark differs only in colours: the matrix, a run and a form cover its palette.
+      for (const path of theme === 'light' ? pages : [pages[0]!, pages[2]!, '/signin']) {
         await page.goto(`${base}${path}`);
         await page.locator('main h1').first().waitFor();
         await page.locator('[data-live="live"]').waitFor();
@@ -154,5 +176,5 @@ describe.skipIf(skip !== undefined)(`the dashboard in a browser ${skip ?? ''}`, 
       }
     }
     expect(found).toStrictEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

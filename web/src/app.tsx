@@ -6,7 +6,8 @@ import { ApprovalsPage } from './pages/approvals.js';
 import { CellPage } from './pages/cell.js';
 import { EnvironmentsPage } from './pages/environments.js';
 import { PipelinePage } from './pages/pipeline.js';
-import { ComingPage } from './pages/placeholder.js';
+import { AuditPage } from './pages/audit.js';
+import { InsightsPage } from './pages/insights.js';
 import { ReleasePage } from './pages/release.js';
 import { RunPage } from './pages/run.js';
 import { SignInPage, detectAccess } from './pages/signin.js';
@@ -73,9 +74,9 @@ function Page({ route }: { route: Route }) {
     case 'approvals':
       return <ApprovalsPage />;
     case 'insights':
-      return <ComingPage title="Insights" what="DORA figures per project and stage (deployment frequency, change lead time, change fail rate, recovery time, rework rate) with charts, from /api/v1/insights/dora." />;
+      return <InsightsPage />;
     case 'audit':
-      return <ComingPage title="Audit" what="Who did what and when, searchable, with the hash chain's verification state, from /api/v1/audit." />;
+      return <AuditPage />;
     case 'signin':
       return <SignInPage />;
     default:

@@ -36,7 +36,7 @@ export function Matrix({ m, now }: { m: ProjectMatrix; now: number }) {
   const [first, last] = range;
   const cols = m.services.length + 1;
   return (
-    <div ref={scroller} class={big ? 'matrix-scroll big' : 'matrix-scroll'} tabIndex={big ? 0 : undefined} aria-label={big ? `${m.name} environments, scrollable` : undefined} role={big ? 'region' : undefined}>
+    <div ref={scroller} class={big ? 'matrix-scroll big' : 'matrix-scroll'} tabIndex={0} aria-label={`${m.name} environments`} role="region">
       <table class="matrix" data-project={m.name}>
         <caption class="sr-only">
           {m.name}: release in each stage (rows) for each service (columns)

@@ -54,7 +54,7 @@ export function CellPage({ project, stage, service }: { project: string; stage: 
       {!runs.data && !runs.error && <Loading />}
       {runs.data && runs.data.length === 0 && <p>No run of {service} in {stage} yet.</p>}
       {runs.data && runs.data.length > 0 && (
-        <div class="table-scroll">
+        <div class="table-scroll" tabIndex={0} role="region" aria-label="History">
           <table class="list">
             <thead>
               <tr>

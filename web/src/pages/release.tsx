@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { enc, get, post, url } from '../api.js';
 import { Action } from '../components/action.js';
 import { StatePill } from '../components/badges.js';
-import { CycleChart } from '../components/cycle-chart.js';
+import { Chart } from '../components/chart.js';
 import { LoadError, Loading } from '../components/errors.js';
 import { duration, short, time } from '../format.js';
 import { links } from '../router.js';
@@ -101,7 +101,7 @@ export function ReleasePage({ project, id }: { project: string; id: string }) {
         <>
           <h2>Cycle time</h2>
           <p class="muted">From {typeof prov.commitTime === 'number' ? 'the commit' : 'the release'} to the end of each stage's run.</p>
-          <CycleChart points={points} />
+          <Chart type="line" labels={points.map((x) => x.stage)} values={points.map((x) => x.hours)} label="Hours since the commit" unit="hours" />
         </>
       )}
       {stages.length > 0 && (
