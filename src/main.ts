@@ -9,14 +9,14 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
-import { Engine, systemClock } from './engine/index.js';
+import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
-import { freezeHold } from './triggers/index.js';
+import { freezeHold, nextFire } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
@@ -86,7 +86,9 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
   await mkdir(dataDir, { recursive: true });
   const lock = lockDataDir(dataDir);
   try {
-    const slipway = await openLocked(opts, dataDir);
+    // End-to-end tests of a real server move its time through a file (test runs only, see file-clock.ts).
+    const testClock = opts.clock ? undefined : testClockFromEnv(opts.env ?? process.env, (msg) => process.stderr.write(`slipway: ${msg}\n`));
+    const slipway = await openLocked(testClock ? { ...opts, clock: testClock } : opts, dataDir);
     const close = slipway.close;
     return { ...slipway, close: async () => (await close(), lock.release()) };
   } catch (e) {
@@ -133,6 +135,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     workDir: dataDir,
     secrets,
     freezeHold,
+    scheduleNext: nextFire,
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),

@@ -28,6 +28,7 @@ import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
+import { automationRoutes } from './routes/automation.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -107,6 +108,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   freezeRoutes(app, slipway);
   auditRoutes(app, slipway);
   insightsRoutes(app, slipway);
+  automationRoutes(app, slipway);
   dashboardRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 

@@ -30,6 +30,15 @@ export interface StatusMatrix {
     }[];
     /** Watch-after-success windows open in the stage. */
     watching?: { releaseId: string; runId: string; until: number }[];
+    /** The stage's promotion schedule: its next fire time and last outcome. */
+    schedule?: {
+      cron: string;
+      timeZone: string;
+      next: { at: number; utc: string; local: string } | null;
+      last: { dueAt: number; at: number; fired: boolean; releaseId: string | null; reason: string | null } | null;
+    };
+    /** Automatic promotion into the stage holds: who chose an older release, and when. */
+    hold?: { by: string; at: number; releaseId: string; automationWould: string };
   }[];
 }
 

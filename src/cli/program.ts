@@ -11,6 +11,7 @@ import { registerSecret } from './commands/secret.js';
 import { registerSlo } from './commands/slo.js';
 import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
+import { registerResumeAuto } from './commands/resume-auto.js';
 import { registerToken } from './commands/token.js';
 import { registerTrigger } from './commands/trigger.js';
 import { registerWatch } from './commands/watch.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerRuns(program);
   registerWatch(program);
   registerControl(program);
+  registerResumeAuto(program);
   registerEvents(program);
   registerFreeze(program);
   registerToken(program);

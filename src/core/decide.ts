@@ -13,6 +13,7 @@ import type { SlipwayEvent } from './events.js';
 import { eventTypes } from './events.js';
 import { abortRun, activeRunFor, advance, queueRun, retryRun, schedule } from './flow.js';
 import { THAW_PURPOSE, armThaw, overrideFreeze } from './freeze.js';
+import { automated, noteManualChoice, resumeAuto } from './holds.js';
 import type { Input, PromoteInput, RunControlInput, TimerInput, TriggerInput } from './inputs.js';
 import type { Release } from './model.js';
 import { parseTaskId } from './model.js';
@@ -20,6 +21,7 @@ import { findSequence, findStage } from './pipeline.js';
 import { unmetTriggers, upstreamGaps } from './promotion.js';
 import { releaseIdOf, validateArtifacts } from './release.js';
 import { rollback, rollbackTarget } from './rollback.js';
+import { fireSchedule, syncSchedules } from './schedule.js';
 import { canChange, changeRunState } from './run-states.js';
 import type { CoreState, Requirements } from './state.js';
 import { artifactKey } from './state.js';
@@ -63,7 +65,18 @@ function apply(tx: Tx, input: Input): Outcome {
     case 'rollback': {
       const { pipeline, stage } = stageOf(tx, input.project, input.stage);
       const r = rollback(tx, input, pipeline, stage);
+      const to = tx.state.releases.get(r.releaseId)?.release;
+      if (to) noteManualChoice(tx, pipeline, stage, to, 'rollback');
       return { value: { releaseId: r.releaseId, runId: r.runId } };
+    }
+    case 'schedule.sync': {
+      const n = syncSchedules(tx, pipelineOf(tx, input.project), input);
+      return n === 0 ? { ignored: `schedules of project '${input.project}' are armed already` } : {};
+    }
+    case 'promotion.resume': {
+      const { pipeline, stage } = stageOf(tx, input.project, input.stage);
+      const hold = resumeAuto(tx, pipeline, stage, input.reason?.trim());
+      return { value: { releaseId: hold.releaseId } };
     }
     case 'run.abort':
     case 'run.pause':
@@ -74,6 +87,7 @@ function apply(tx: Tx, input: Input): Outcome {
     case 'release.approval':
       return approveAhead(tx, input);
     case 'timer':
+      if (input.schedule) return fireSchedule(tx, { ...input.schedule, timerId: input.timerId });
       return input.purpose === THAW_PURPOSE ? thawTimer(tx, input) : decideTask(tx, input);
     default:
       return decideTask(tx, input);
@@ -136,6 +150,7 @@ function trigger(tx: Tx, input: TriggerInput): Outcome {
   }
   if (!known) tx.emit(eventTypes.releaseCreated, { project: input.project, subject: id }, { release });
   const run = queueRun(tx, release, stage, sequence, pipeline.version, undefined, input.automated ? 'automation' : 'person');
+  if (!input.automated) noteManualChoice(tx, pipeline, stage, release, 'trigger');
   return { value: { releaseId: id, runId: run.id } };
 }
 
@@ -154,6 +169,7 @@ function promote(tx: Tx, input: PromoteInput): Outcome {
     throw new SlipwayError('NOT_PROMOTABLE', `release ${rs.release.id} cannot be promoted to '${stage.name}': it has not passed ${need}`, { field: 'stage' });
   }
   const run = queueRun(tx, rs.release, stage, sequence, pipeline.version, undefined, 'person');
+  noteManualChoice(tx, pipeline, stage, rs.release, 'promote');
   return { value: { releaseId: rs.release.id, runId: run.id } };
 }
 
@@ -219,11 +235,18 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       for (const [service, artifact] of Object.entries(input.artifacts ?? {})) {
         req.artifacts.push({ project: input.project, service, artifact });
       }
+      if (!input.automated && input.stage !== undefined) req.recent = recentFor(state, input.project, input.stage);
       break;
     }
     case 'promote':
+      req.releases.push(input.releaseId);
+      req.recent = recentFor(state, input.project, input.stage);
+      break;
     case 'release.approval':
       req.releases.push(input.releaseId);
+      break;
+    case 'schedule.sync':
+    case 'promotion.resume':
       break;
     case 'stage.alarm': {
       req.releases.push(input.releaseId);
@@ -234,6 +257,7 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'rollback': {
       const target = input.to ?? rollbackTarget(state, input.project, input.stage);
       if (typeof target === 'string') req.releases.push(target);
+      req.recent = recentFor(state, input.project, input.stage);
       break;
     }
     case 'run.abort':
@@ -244,13 +268,25 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       req.runs.push(input.runId);
       break;
     default: {
+      if (input.type === 'timer' && input.schedule) {
+        req.recent = recentFor(state, input.schedule.project, input.schedule.stage);
+        break;
+      }
       const parsed = parseTaskId(input.taskId);
       if (parsed) req.runs.push(parsed.runId);
     }
   }
+  if (req.recent?.length === 0) delete req.recent;
   req.artifacts = req.artifacts.filter((a) => !state.artifactPasses.has(artifactKey(a.project, a.service, a.artifact)));
   req.runs = req.runs.filter((id) => !state.runs.has(id));
   req.releases = req.releases.filter((id) => !state.releases.has(id));
   return req;
 }
 
+
+/** The upstream stages whose recent passes decide what automation would bring into `stage` (selection.ts). */
+function recentFor(state: CoreState, project: string, stageName: string): { project: string; stage: string }[] {
+  const stage = state.pipelines.get(project)?.stages.find((s) => s.name === stageName);
+  if (!stage || !automated(stage)) return [];
+  return stage.after.map((up) => ({ project, stage: up }));
+}

@@ -9,6 +9,7 @@ export interface Timer {
   id: string;
   project: string;
   dueAt: number;
+  /** What the engine submits when it comes due (its id replaced by `<timer id>@<due>`). */
   input: TimerInput;
 }
 

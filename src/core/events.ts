@@ -11,6 +11,9 @@
  * | `sh.slipway.run.queued` / `.started` / `.waiting` / `.paused` / `.resumed` / `.finished` | a run's transitions |
  * | `sh.slipway.run.frozen` / `.thawed` / `.freeze-overridden` | a queued run held by a freeze window, let go when it ended, or by an admin |
  * | `sh.slipway.run.loop-stopped` | a finished run would queue its own sequence again past `maxRemediationLoops`: it is not queued |
+ * | `sh.slipway.schedule.armed` / `.disarmed` | a stage's promotion schedule was set (or changed) with its next fire time, or removed |
+ * | `sh.slipway.schedule.fired` / `.skipped` | a schedule came due: which release entered, or why none did |
+ * | `sh.slipway.promotion.held` / `.resumed` | a person put an older release into a stage: automatic promotion there holds, until someone resumes it |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
  * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
  * | `sh.slipway.task.<task>.started` / `.waiting` / `.signaled` / `.finished` / `.skipped` | a task's transitions |
@@ -58,6 +61,12 @@ export const eventTypes = {
   runThawed: `${EVENT_PREFIX}run.thawed`,
   runFreezeOverridden: `${EVENT_PREFIX}run.freeze-overridden`,
   runLoopStopped: `${EVENT_PREFIX}run.loop-stopped`,
+  scheduleArmed: `${EVENT_PREFIX}schedule.armed`,
+  scheduleDisarmed: `${EVENT_PREFIX}schedule.disarmed`,
+  scheduleFired: `${EVENT_PREFIX}schedule.fired`,
+  scheduleSkipped: `${EVENT_PREFIX}schedule.skipped`,
+  promotionHeld: `${EVENT_PREFIX}promotion.held`,
+  promotionResumed: `${EVENT_PREFIX}promotion.resumed`,
   task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
 } as const;
 
@@ -76,6 +85,62 @@ export interface ReleasePromotableData {
   releaseId: string;
   stage: string;
   sequence: string;
+  /** Set when the stage promotes automatically but did not take this release: why (a hold, a newer release there). */
+  reason?: string;
+}
+
+/** A stage's schedule is armed: its cron and zone, and the next fire time (UTC ms; absent: never). */
+export interface ScheduleArmedData {
+  stage: string;
+  cron: string;
+  timeZone: string;
+  next?: number;
+}
+
+export interface ScheduleDisarmedData {
+  stage: string;
+  reason: string;
+}
+
+/**
+ * A schedule came due at `dueAt` (decided at the event's time: later when Slipway was down).
+ * Fired: `releaseId` entered as run `runId`. Skipped: `code` and `reason` say why.
+ * `next`: the fire time armed after it.
+ */
+export interface ScheduleFireData {
+  stage: string;
+  cron: string;
+  timeZone: string;
+  dueAt: number;
+  next?: number;
+  releaseId?: string;
+  runId?: string;
+  selection?: string;
+  /** Fired after Slipway was down over the fire time (missed: run-once). */
+  late?: boolean;
+  code?: ScheduleSkipCode;
+  reason?: string;
+}
+
+/** Why a fire brought no release. */
+export type ScheduleSkipCode = 'missed' | 'held' | 'nothing-passed' | 'not-new' | 'in-progress';
+
+export interface PromotionHeldData {
+  stage: string;
+  releaseId: string;
+  automationWould: string;
+  by: string;
+  how: string;
+  reason: string;
+}
+
+export interface PromotionResumedData {
+  stage: string;
+  by: string;
+  heldBy: string;
+  heldAt: number;
+  heldRelease: string;
+  reason?: string;
 }
 export interface RollbackData {
   stage: string;

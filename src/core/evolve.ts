@@ -7,6 +7,7 @@ import type { ReleaseAlarmData } from './events.js';
 import type { FreezeOverriddenData, ReleaseCreatedData, RollbackData, RunLoopStoppedData, RunFinishedData, RunFrozenData, RunQueuedData, RunStartedData, RunStateData, SlipwayEvent, TaskEventData } from './events.js';
 import { eventTypes, parseTaskEventType } from './events.js';
 import { foldApproval } from './approval-log.js';
+import { evolveHold, evolveSchedule } from './automation-log.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
 import type { CoreState } from './state.js';
@@ -24,6 +25,16 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       return;
     }
     case eventTypes.releasePromotable:
+      return;
+    case eventTypes.scheduleArmed:
+    case eventTypes.scheduleDisarmed:
+    case eventTypes.scheduleFired:
+    case eventTypes.scheduleSkipped:
+      evolveSchedule(state, ev, at);
+      return;
+    case eventTypes.promotionHeld:
+    case eventTypes.promotionResumed:
+      evolveHold(state, ev, at);
       return;
     case eventTypes.runLoopStopped: {
       // Kept on the run so its release's outcome can say why the loop ended.

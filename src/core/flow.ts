@@ -9,7 +9,7 @@ import type { Release, Run, RunOrigin, TaskRun } from './model.js';
 import { taskId, worst } from './model.js';
 import type { SequenceSpec, StageSpec } from './pipeline.js';
 import { DEFAULT_MAX_REMEDIATION_LOOPS } from './pipeline.js';
-import { downstreamTargets } from './promotion.js';
+import { autoPromotionWithheld, downstreamTargets } from './promotion.js';
 import { changeRunState } from './run-states.js';
 import { liveKey, openRun, stageIndex, stageLive } from './state.js';
 import { ACTIVE_TASK_STATES, conditionHolds, failing, finishTask, scheduleTask, skipTask, specOf, triggerTask } from './tasks.js';
@@ -251,11 +251,13 @@ export function afterFinish(tx: Tx, run: Run): void {
         stopLoop(tx, run, target.stage.name, target.sequence.name, limit, ran);
         continue;
       }
-      if (target.stage.promotion === 'manual') {
+      // Manual and scheduled stages announce it; an automatic one may hold it back (promotion.ts).
+      const withheld = target.stage.promotion === 'auto' ? autoPromotionWithheld(tx, pipeline, target.stage, release.release) : '';
+      if (withheld !== undefined) {
         tx.emit(
           eventTypes.releasePromotable,
           { project: run.project, stage: target.stage.name, subject: release.release.id },
-          { releaseId: release.release.id, stage: target.stage.name, sequence: target.sequence.name },
+          { releaseId: release.release.id, stage: target.stage.name, sequence: target.sequence.name, ...(withheld ? { reason: withheld } : {}) },
         );
       } else {
         queueRun(tx, release.release, target.stage, target.sequence, pipeline.version, undefined, 'automation', { run, loops });

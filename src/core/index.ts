@@ -17,3 +17,6 @@ export type { ApprovalAnswer } from './approvals.js';
 export { approvalProgress } from './approvals.js';
 export { foldAhead } from './approval-log.js';
 export { THAW_PURPOSE, recheckInput, thawTimerId } from './freeze.js';
+export { AUTOMATION_EVENT_TYPES } from './automation-log.js';
+export { MISSED_AFTER_MS, SCHEDULE_PURPOSE, scheduleTimerId } from './schedule.js';
+export { automationCandidate, selectionOf } from './selection.js';

@@ -19,7 +19,9 @@ export type Input =
   | TimerInput
   | RunControlInput
   | StageAlarmInput
-  | ApprovalInput;
+  | ApprovalInput
+  | ScheduleSyncInput
+  | PromotionResumeInput;
 
 export interface InputBase {
   id: string;
@@ -165,8 +167,11 @@ export interface TaskHeartbeatInput extends InputBase {
   actor: TaskActor;
 }
 
-/** `run.thaw`: a freeze window holding a queued run ends (the task id only names the run, see freeze.ts). */
-export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease' | 'run.thaw';
+/**
+ * `run.thaw`: a freeze window holding a queued run ends (the task id only names the run, see freeze.ts).
+ * `schedule.fire`: a stage's promotion schedule came due (`schedule` says which; the task id is empty).
+ */
+export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease' | 'run.thaw' | 'schedule.fire';
 
 /** A durable timer came due. */
 export interface TimerInput extends InputBase {
@@ -174,6 +179,8 @@ export interface TimerInput extends InputBase {
   timerId: string;
   purpose: TimerPurpose;
   taskId: string;
+  /** For `schedule.fire`: the stage and the fire time the timer was armed for. */
+  schedule?: ScheduleFire;
 }
 
 /** `run.unfreeze`: an admin lets one run held by a freeze window start; `reason` is required and recorded. */
@@ -194,4 +201,30 @@ export interface StageAlarmInput extends InputBase {
   releaseId: string;
   alarm: string;
   alerts: readonly { name: string; labels: Readonly<Record<string, string>> }[];
+}
+
+/**
+ * A project's pipeline became current (or Slipway started): its stages' schedules are armed,
+ * re-armed when their cron or zone changed, or dropped when gone (see schedule.ts).
+ */
+export interface ScheduleSyncInput extends InputBase {
+  type: 'schedule.sync';
+  project: string;
+}
+
+/** A stage's schedule came due at `dueAt` (a durable timer): the selected release enters, or the fire is skipped with a reason. */
+export interface ScheduleFire {
+  project: string;
+  stage: string;
+  /** The fire time the timer was armed for (UTC ms); the decision's time may be later (Slipway was down). */
+  dueAt: number;
+}
+
+/** `slipway resume-auto STAGE`: a person lifts the hold on automatic promotion into a stage (see holds.ts). */
+export interface PromotionResumeInput extends InputBase {
+  type: 'promotion.resume';
+  project: string;
+  stage: string;
+  /** Why, recorded in the event. */
+  reason?: string;
 }

@@ -194,6 +194,47 @@ export interface FreezeOverride {
   windows: readonly string[];
 }
 
+/**
+ * Automatic promotion into a stage is held: a person put a release there that is older than
+ * the one automation would bring (see holds.ts). Lifted only by `resume-auto`.
+ */
+export interface PromotionHold {
+  project: string;
+  stage: string;
+  /** Who stepped in. */
+  by: string;
+  /** UTC ms. */
+  at: number;
+  /** The release the person chose. */
+  releaseId: string;
+  /** The newer release automation would have brought then. */
+  automationWould: string;
+  /** `promote`, `rollback` or `trigger`. */
+  how: string;
+}
+
+/** A stage's armed schedule: the next fire time and the last fire's outcome. */
+export interface ScheduleState {
+  project: string;
+  stage: string;
+  cron: string;
+  timeZone: string;
+  /** UTC ms of the next fire; absent when the cron names no later time. */
+  next?: number;
+  last?: ScheduleOutcome;
+}
+
+export interface ScheduleOutcome {
+  /** The fire time it was for, and when it was decided (later when Slipway was down). */
+  dueAt: number;
+  at: number;
+  fired: boolean;
+  releaseId?: string;
+  runId?: string;
+  /** Why it was skipped (or, for a late fire, that it was late). */
+  reason?: string;
+}
+
 /** What runs where: per stage and service. */
 export interface LiveEntry {
   project: string;

@@ -79,7 +79,15 @@ export interface StageSpec {
   name: string;
   /** Upstream stages (the DAG), for display and upstream checks. */
   after: readonly string[];
-  promotion: 'auto' | 'manual';
+  /** `schedule`: a release enters at the times `schedule` names (see schedule.ts); a person may still promote. */
+  promotion: 'auto' | 'manual' | 'schedule';
+  /** For promotion `schedule`: when, and what a fire does (see schedule.ts). */
+  schedule?: ScheduleSpec;
+  /**
+   * Which release automation brings (see selection.ts): `newest` passed upstream, or what
+   * the upstream stage runs now. Absent: `newest` for a schedule, `matchUpstream` for auto (see selection.ts).
+   */
+  selection?: Selection;
   queue: 'fifo' | 'supersede';
   /** When false, a release may enter this stage with artifacts that never passed the upstream stages. */
   requireUpstream: boolean;
@@ -93,6 +101,19 @@ export interface StageSpec {
   requireNoAlarms?: NoAlarmsRule;
   /** After a run succeeds, the tag `<repository.tagPrefix><stage>` moves to the release's commit. */
   gitTag?: boolean;
+}
+
+export type Selection = 'newest' | 'matchUpstream';
+
+/** A stage's promotion schedule: a 5-field cron read on `timeZone`'s wall clock. */
+export interface ScheduleSpec {
+  cron: string;
+  /** IANA zone. */
+  timeZone: string;
+  /** Skip a fire when the selected release already ran in the stage (whatever its result). */
+  onlyIfNew: boolean;
+  /** A fire time that passed while Slipway was down: `run-once` (one fire at start, however many were missed) or `skip`. */
+  missed: 'run-once' | 'skip';
 }
 
 /** The project's git repository (slipway.yaml `spec.repository`). */

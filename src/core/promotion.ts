@@ -1,13 +1,17 @@
 /**
  * Promotion rules, as questions about the state: which sequences a finished run
  * triggers, what a manual promotion still lacks, and which artifacts have not passed
- * the stages upstream of the one a release is triggered into.
+ * the stages upstream of the one a release is triggered into; and whether an automatic stage
+ * takes a release that just passed upstream.
  */
+import { heldReason, holdOf } from './holds.js';
+import { selectionOf } from './selection.js';
 import type { Release, Run, StagePass } from './model.js';
 import type { Pipeline, Result, SequenceSpec, SequenceTrigger, StageSpec } from './pipeline.js';
 import { upstreamStages } from './pipeline.js';
 import type { CoreState, ReleaseState } from './state.js';
-import { artifactKey, passKey } from './state.js';
+import { artifactKey, passKey, stageIndex, stageLive } from './state.js';
+import type { Tx } from './tx.js';
 
 export interface Target {
   stage: StageSpec;
@@ -65,4 +69,28 @@ export function upstreamGaps(state: CoreState, p: Pipeline, stage: StageSpec, re
     }
   }
   return gaps;
+}
+
+/**
+ * Why the automatic stage `stage` does not take `release`, which just passed upstream; undefined
+ * when it does. Held (holds.ts): never. `selection: newest`: not when the stage already runs
+ * or has queued a newer release (a release finishing upstream late, or rolled back to there,
+ * does not pull the stage back). `matchUpstream` (the default): it follows upstream.
+ */
+export function autoPromotionWithheld(tx: Tx, p: Pipeline, stage: StageSpec, release: Release): string | undefined {
+  const hold = holdOf(tx, p.name, stage.name);
+  if (hold) return heldReason(hold, p.name);
+  if (selectionOf(stage) !== 'newest') return undefined;
+  const there = new Set(stageLive(tx.state, p.name, stage.name).map((l) => l.releaseId));
+  for (const id of stageIndex(tx.state, p.name, stage.name).open.values()) {
+    const r = tx.state.runs.get(id);
+    if (r) there.add(r.releaseId);
+  }
+  for (const id of there) {
+    const other = tx.state.releases.get(id)?.release;
+    if (other && other.id !== release.id && other.createdAt > release.createdAt) {
+      return `stage '${stage.name}' selects the newest release and already has ${other.id}, newer than ${release.id}`;
+    }
+  }
+  return undefined;
 }

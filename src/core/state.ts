@@ -5,7 +5,7 @@
  * writer; it records what it changed in `dirty` so the engine writes exactly that.
  */
 import type { ApprovalRecord } from './approval-policy.js';
-import type { ArtifactPass, LiveEntry, Release, Run, StagePass } from './model.js';
+import type { ArtifactPass, LiveEntry, PromotionHold, Release, Run, ScheduleState, StagePass } from './model.js';
 import type { Pipeline } from './pipeline.js';
 
 export interface ReleaseState {
@@ -43,6 +43,10 @@ export interface CoreState {
   /** Per `project\0stage`, kept by evolve so queue decisions need no scan of the stage's runs. */
   stages: Map<string, StageIndex>;
   queueSeq: number;
+  /** By `project\0stage`: stages whose automatic promotion a person's choice holds (folded from the log). */
+  holds: Map<string, PromotionHold>;
+  /** By `project\0stage`: armed schedules (folded from the log). */
+  schedules: Map<string, ScheduleState>;
   dirty: Dirty;
 }
 
@@ -59,6 +63,8 @@ export function createState(): CoreState {
     live: new Map(),
     stages: new Map(),
     queueSeq: 0,
+    holds: new Map(),
+    schedules: new Map(),
     dirty: emptyDirty(),
   };
 }
@@ -74,6 +80,11 @@ export interface Requirements {
   runs: string[];
   releases: string[];
   artifacts: { project: string; service: string; artifact: string }[];
+  /**
+   * Stages whose recently passed releases must be loaded: what automation would bring
+   * (selection.ts) is chosen among them. Absent: none.
+   */
+  recent?: { project: string; stage: string }[];
 }
 
 /** What is live in one stage, per service. */

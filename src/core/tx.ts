@@ -7,6 +7,7 @@ import type { Effect } from './effects.js';
 import type { SlipwayEvent } from './events.js';
 import { evolve } from './evolve.js';
 import type { FreezeHold, Run, RunOrigin } from './model.js';
+import type { ScheduleSpec } from './pipeline.js';
 import type { CoreState } from './state.js';
 
 /** What the core needs from outside, passed in so decisions stay pure and repeatable. */
@@ -28,6 +29,11 @@ export interface DecideContext {
    * (from the pipeline's `freezes` and the calendar in src/triggers); absent: nothing freezes.
    */
   freezeAt?(project: string, stage: string, at: number, origin: RunOrigin): FreezeHold | undefined;
+  /**
+   * The first fire time of `schedule` strictly after `after` (UTC ms), computed outside the
+   * core (src/triggers/schedules: cron in a zone); absent or undefined: it never fires.
+   */
+  nextFire?(schedule: ScheduleSpec, after: number): number | undefined;
 }
 
 export class Tx {

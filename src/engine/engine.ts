@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, SlipwayEvent, TaskActor } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, ScheduleSpec, SlipwayEvent, TaskActor } from '../core/index.js';
 import { SlipwayError, createState, decide, recheckInput, requirements } from '../core/index.js';
 import { auditOf } from '../audit/index.js';
 import type { AuditDraft, Store } from '../store/index.js';
@@ -42,6 +42,8 @@ export interface EngineOptions {
   secrets?: SecretResolver;
   /** The freeze calendar (src/triggers): what holds a stage given a pipeline's windows. Absent: nothing freezes. */
   freezeHold?: (windows: readonly FreezeWindowSpec[], stage: string, at: number, origin: RunOrigin) => FreezeHold | undefined;
+  /** The schedule calendar (src/triggers): a stage schedule's first fire time after an instant. Absent: schedules never fire. */
+  scheduleNext?: (schedule: ScheduleSpec, after: number) => number | undefined;
 }
 
 interface Pending {
@@ -78,6 +80,8 @@ export class Engine {
   private stale = false;
   private looping: Promise<void> | undefined;
   private stopping = false;
+  /** Recovered from the store: schedules are armed against the recovered state, never before. */
+  private started = false;
   private readonly maxBatch: number;
   private readonly ctxBase: Omit<DecideContext, 'now'>;
 
@@ -96,6 +100,7 @@ export class Engine {
         const windows = this.state.pipelines.get(project)?.freezes;
         return windows?.length && opts.freezeHold ? opts.freezeHold(windows, stage, at, origin) : undefined;
       },
+      ...(opts.scheduleNext ? { nextFire: opts.scheduleNext } : {}),
     };
     this.dispatcher = new Dispatcher({
       state: () => this.state,
@@ -149,8 +154,12 @@ export class Engine {
     this.timers.load(timers);
     for (const row of outbox) this.carryOut(row.kind === 'dispatch' ? { type: 'dispatch', taskId: row.taskId, project: row.project } : { type: 'resume', taskId: row.taskId, project: row.project, signal: String(row.payload['signal']), ...(row.payload['payload'] ? { payload: row.payload['payload'] as Record<string, unknown> } : {}), ...(typeof row.payload['by'] === 'string' ? { by: row.payload['by'] } : {}) });
     this.log.info({ runs: state.runs.size, timers: timers.length, redispatched: outbox.length }, 'engine started');
+    this.started = true;
     // The pipeline files may have changed while the engine was down.
-    for (const p of state.pipelines.values()) this.recheckFrozen(p);
+    for (const p of state.pipelines.values()) {
+      this.recheckFrozen(p);
+      this.syncSchedules(p);
+    }
   }
 
   /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */
@@ -165,6 +174,15 @@ export class Engine {
     this.state.pipelines.set(p.name, p);
     this.projectDirs.set(p.name, source.dir);
     this.recheckFrozen(p);
+    if (this.started) this.syncSchedules(p);
+  }
+
+  /** Arms the pipeline's schedules (new or changed), drops those gone: a core decision (schedule.ts). */
+  private syncSchedules(p: Pipeline): void {
+    const known = [...this.state.schedules.values()].some((s) => s.project === p.name);
+    if (!known && !p.stages.some((s) => s.schedule)) return;
+    const input: Input = { type: 'schedule.sync', id: `${p.name}:schedules@${p.version}:${this.clock.now()}`, project: p.name };
+    this.submit(input).catch((e: unknown) => this.log.warn({ err: e, project: p.name }, 'arming the schedules of a pipeline failed'));
   }
 
   /** Runs a freeze window holds are checked again at once when their pipeline changes: a window may have moved or gone. */

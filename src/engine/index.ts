@@ -5,3 +5,4 @@ export { FakeClock, systemClock } from './clock.js';
 export type { EngineEventMap } from './emitter.js';
 export * from './executor.js';
 export type { ClaimedTask, ClaimRequest } from './claims.js';
+export { FileClock, testClockFromEnv } from './file-clock.js';

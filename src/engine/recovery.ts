@@ -4,7 +4,7 @@
  * decision that needs something not in memory (see core `requirements`).
  */
 import type { CoreState, ReleaseState, Requirements, Run, Timer } from '../core/index.js';
-import { artifactKey, createState, eventTypes, foldAhead, indexRun, liveKey, passKey } from '../core/index.js';
+import { AUTOMATION_EVENT_TYPES, artifactKey, createState, eventTypes, evolve, foldAhead, indexRun, liveKey, passKey } from '../core/index.js';
 import type { OutboxRow, Store } from '../store/index.js';
 
 export interface Recovered {
@@ -24,6 +24,8 @@ export async function recoverState(store: Store): Promise<Recovered> {
   const wanted = [...runs.map((r) => r.releaseId), ...live.flatMap((l) => [l.releaseId, ...(l.lastGoodReleaseId ? [l.lastGoodReleaseId] : [])])];
   await loadReleases(store, state, [...new Set(wanted)]);
   state.queueSeq = await store.maxQueueSeq();
+  // Schedules and promotion holds live in the log only: fold them back in, in log order.
+  for (const { event } of await store.events({ types: [...AUTOMATION_EVENT_TYPES] })) evolve(state, event);
   const timers = await store.dueTimers(Number.MAX_SAFE_INTEGER, 1_000_000);
   const outbox = await store.outbox();
   return { state, timers, outbox };
@@ -48,6 +50,9 @@ async function loadReleases(store: Store, state: CoreState, ids: string[]): Prom
   }
 }
 
+/** Succeeded runs per upstream stage whose releases are candidates for what automation brings. */
+const RECENT_PASSES = 50;
+
 export async function loadRequirements(store: Store, state: CoreState, req: Requirements): Promise<void> {
   const releaseIds = [...req.releases];
   for (const id of req.runs) {
@@ -57,7 +62,12 @@ export async function loadRequirements(store: Store, state: CoreState, req: Requ
     addRun(state, run);
     releaseIds.push(run.releaseId);
   }
-  await loadReleases(store, state, releaseIds);
+  // What automation would bring is chosen among releases that passed upstream lately (core selection.ts).
+  for (const r of req.recent ?? []) {
+    const runs = await store.listRuns({ project: r.project, stage: r.stage, states: ['succeeded'], limit: RECENT_PASSES });
+    releaseIds.push(...runs.map((x) => x.releaseId));
+  }
+  await loadReleases(store, state, [...new Set(releaseIds)]);
   for (const a of req.artifacts) {
     const key = artifactKey(a.project, a.service, a.artifact);
     if (state.artifactPasses.has(key)) continue;

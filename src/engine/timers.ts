@@ -33,8 +33,11 @@ export class Timers {
   apply(changes: Map<string, Timer | null>): void {
     if (changes.size === 0) return;
     for (const [id, t] of changes) {
-      if (t) this.timers.set(id, t);
-      else {
+      if (t) {
+        // Re-armed for another time by the transaction that consumed its fire (a schedule's next fire): it may fire again.
+        if (this.timers.get(id)?.dueAt !== t.dueAt) this.firing.delete(id);
+        this.timers.set(id, t);
+      } else {
         this.timers.delete(id);
         this.firing.delete(id);
       }

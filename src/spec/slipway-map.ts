@@ -3,6 +3,7 @@ import { DELIVERY } from '../core/index.js';
 import type { AlarmSpec, Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
+import { mapPromotion } from './promotion-schema.js';
 import type { Path } from './problems.js';
 import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
@@ -23,7 +24,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     return {
       name: stage.name,
       after,
-      promotion: stage.promotion,
+      ...mapPromotion(stage.promotion),
       queue: stage.queue,
       requireUpstream: stage.requireUpstream,
       sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps: entry ? [{ tasks: [entry] }, ...steps] : steps, source: ref([...path, 'tasks']) }],

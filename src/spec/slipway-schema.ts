@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
+import { hasSchedule, promotionSchema } from './promotion-schema.js';
 import { show } from './problems.js';
 
 const results = z
@@ -104,7 +105,7 @@ export const stageSchema = strict({
     .array(name('stage'))
     .optional()
     .meta({ description: 'Stages a release must pass first. Default: the stage above; [] for none.' }),
-  promotion: z.enum(['auto', 'manual']).default('auto').meta({ description: 'auto: enter when upstream passed; manual: on request.' }),
+  promotion: promotionSchema,
   queue: z.enum(['fifo', 'supersede']).default('fifo').meta({ description: 'supersede: the newest waiting release wins.' }),
   requireUpstream: z.boolean().default(true).meta({ description: 'Only releases that passed the stages in after may enter.' }),
   tasks: z.array(stepSchema).min(1, { error: 'a stage needs at least one task' }).meta({ description: 'Run in order.' }),
@@ -147,6 +148,8 @@ export const slipwaySchema = strict({
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
     ctx.value.stages.forEach((s, i) => {
+      const follows = s.after ?? (i > 0 ? [ctx.value.stages[i - 1]!.name] : []);
+      if (hasSchedule(s.promotion) && follows.length === 0) ctx.issues.push({ code: 'custom', message: `a scheduled stage takes the release that passed the stages it follows, and '${s.name}' follows none; set after: [STAGE] or schedule a later stage`, input: s.promotion, path: ['stages', i, 'promotion', 'schedule'] });
       if (s.gitTag && ctx.value.repository === undefined) ctx.issues.push({ code: 'custom', message: 'gitTag needs spec.repository ({url, tagPrefix}) to know where to move the tag', input: s.gitTag, path: ['stages', i, 'gitTag'] });
     });
   }),

@@ -5,3 +5,4 @@ export { LOCAL_HINT, cronProblem, datedProblem, localProblem, timeZoneProblem } 
 export { addWall, formatLocal, isTimeZone, offsetAt, parseLocal, utcOf, wallOf } from './freeze/zoned.js';
 export { AlarmWatcher } from './alarm-watch.js';
 export type { AlarmWatchOptions, Watch } from './alarm-watch.js';
+export { nextFire, nextFires, scheduleCronProblem } from './schedules/index.js';

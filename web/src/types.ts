@@ -20,7 +20,7 @@ export interface MatrixCell {
 export interface StageInfo {
   name: string;
   after: string[];
-  promotion: 'auto' | 'manual';
+  promotion: 'auto' | 'manual' | 'schedule';
 }
 
 /** `/api/v1/dashboard/matrix` as sent: strings and runs listed once, cells pointing at them (see docs/api.md). */

@@ -35,7 +35,7 @@ const Matrix = z.object({
     z.object({
       name: z.string(),
       services: z.array(z.string()),
-      stages: z.array(z.object({ name: z.string(), after: z.array(z.string()), promotion: z.enum(['auto', 'manual']) })),
+      stages: z.array(z.object({ name: z.string(), after: z.array(z.string()), promotion: z.enum(['auto', 'manual', 'schedule']) })),
       strings: z.array(z.string()).describe('release ids and artifacts, each once: cells and runs refer to them by index'),
       runs: z.array(z.object({ id: z.string(), release: z.number().int().describe('index in strings'), state: z.string(), since: z.number().int(), rolledBack: z.boolean().describe('it put an earlier release back (a rollback)') })),
       cells: z.array(z.array(Cell)).describe('cells[stage][service], in the order of `stages` and `services`'),

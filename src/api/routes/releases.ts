@@ -10,6 +10,7 @@ import { by } from '../types.js';
 import { statusView } from '../views.js';
 import type { Watch } from '../../triggers/index.js';
 import { requirePipeline } from './projects.js';
+import { HoldView, ScheduleView, withAutomation } from './automation.js';
 
 const TriggerBody = z.object({
   artifacts: z.record(z.string(), z.string()).describe('{service: artifact reference}'),
@@ -155,14 +156,14 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     schema: {
       summary: 'What runs where: per stage and service, the release serving now and the last good one',
       params: ProjectParams,
-      response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell), watching: z.array(Watching).optional() })) }), ...errors },
+      response: { 200: z.object({ project: z.string(), stages: z.array(z.object({ name: z.string(), services: z.array(Cell), watching: z.array(Watching).optional(), schedule: ScheduleView.optional(), hold: HoldView.optional() })) }), ...errors },
     },
     handler: async (req) => {
       const p = requirePipeline(slipway, req.params.project);
       // The engine holds the live table in memory; a project that declares its services is read from there.
       const live = p.services.length > 0 ? liveFromMemory(engine.view.live, p) : await store.live(req.params.project);
       const view = statusView(p, live, (stage, service) => slipway.platform.endpoint({ project: req.params.project, stage, service }));
-      return withWatches(view, slipway.alarmWatch.watches(req.params.project));
+      return withAutomation(withWatches(view, slipway.alarmWatch.watches(req.params.project)), engine.view, p);
     },
   });
 }

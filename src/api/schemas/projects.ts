@@ -20,7 +20,7 @@ export const ProjectDetail = z
       z.object({
         name: z.string(),
         after: z.array(z.string()),
-        promotion: z.enum(['auto', 'manual']),
+        promotion: z.enum(['auto', 'manual', 'schedule']),
         queue: z.enum(['fifo', 'supersede']),
         requireUpstream: z.boolean(),
         sequences: z.array(

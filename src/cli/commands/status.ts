@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { StatusMatrix } from '../api-types.js';
 import { act, serverCommand } from '../context.js';
 import { printFreezeLines } from './freeze.js';
+import { automationLines } from './automation-lines.js';
 import { color, resultColor } from '../output.js';
 import { ago, table } from '../table.js';
 
@@ -18,6 +19,8 @@ export function registerStatus(program: Command): void {
             stages: m.stages.map((s) => ({
               name: s.name,
               services: s.services.map((x) => ({ service: x.service, artifact: x.artifact, release: x.release, state: x.state, since: x.since })),
+              ...(s.schedule ? { schedule: s.schedule } : {}),
+              ...(s.hold ? { hold: s.hold } : {}),
             })),
           });
           return;
@@ -37,6 +40,7 @@ export function registerStatus(program: Command): void {
         ctx.print(table(['STAGE', 'SERVICE', 'ARTIFACT', 'RELEASE', 'STATE', 'SINCE', 'ENDPOINT', ''], rows));
         for (const s of m.stages) {
           for (const w of s.watching ?? []) ctx.print(`${s.name}: watching alarms after release ${w.releaseId} succeeded, until ${new Date(w.until).toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+          for (const line of automationLines(s, opts.project)) ctx.print(line);
         }
         await printFreezeLines(ctx, opts.project);
       }),

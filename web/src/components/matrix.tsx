@@ -57,7 +57,7 @@ export function Matrix({ m, now }: { m: ProjectMatrix; now: number }) {
             <tr key={stage.name} style={big ? { height: `${ROW_PX}px` } : undefined}>
               <th scope="row">
                 {stage.name}
-                {stage.promotion === 'manual' && <span class="hint"> manual</span>}
+                {stage.promotion !== 'auto' && <span class="hint"> {stage.promotion}</span>}
               </th>
               {m.services.map((service, j) => (
                 <Cell key={service} project={m.name} stage={stage.name} service={service} cell={m.cells[first + i]?.[j]} now={now} />
