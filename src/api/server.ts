@@ -40,6 +40,8 @@ import { taskRoutes } from './routes/tasks.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { insightsRoutes } from './routes/insights.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
 
@@ -113,6 +115,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   automationRoutes(app, slipway);
   notificationRoutes(app, slipway);
   pullRequestRoutes(app, slipway);
+  dashboardRoutes(app, slipway);
+  await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {
     await feed.start();

@@ -57,6 +57,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
+  say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
 
   let stopping = false;
