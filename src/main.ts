@@ -18,6 +18,10 @@ import { NginxTarget } from './platform/nginx/index.js';
 import { Secrets, secretLogHooks } from './secrets/index.js';
 import { freezeHold, nextFire } from './triggers/index.js';
 import { AlarmWatcher } from './triggers/index.js';
+import { GitWatcher, Webhooks } from './triggers/index.js';
+import type { PullRequestSink } from './triggers/index.js';
+import { Notifier, type NotifyOptions } from './notify/index.js';
+import { PullRequestEnvironments } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
@@ -41,6 +45,12 @@ export interface SlipwayOptions {
   outsideKinds?: readonly string[];
   /** Where `SLIPWAY_SECRET_<NAME>` and SLIPWAY_SECRET_KEY are read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** The pull-request environments webhooks hand pull and merge requests to; absent: they are answered and left alone. */
+  pullRequests?: PullRequestSink;
+  /** The git watcher's pace: how often it looks for projects due a poll (default 1 s), its longest back-off (default 30 min). */
+  gitWatch?: { tickMs?: number; maxBackoffMs?: number };
+  /** Notification delivery: tries, backoff, timeout, sinks at once (defaults in DEFAULT_NOTIFY). */
+  notify?: Partial<NotifyOptions>;
 }
 
 export interface AddOptions {
@@ -63,6 +73,14 @@ export interface Slipway {
   secrets: Secrets;
   /** Watch after success: the stages' alarm windows open now. */
   alarmWatch: AlarmWatcher;
+  /** Webhooks (artifact, GitHub, GitLab) that make releases, and their deliveries. */
+  webhooks: Webhooks;
+  /** Polls repositories of projects with spec.repository.watch for new commits and tags. */
+  gitWatch: GitWatcher;
+  /** Notification sinks: the delivery queue, its status and test sends. */
+  notifier: Notifier;
+  /** Per-pull-request environments (stages pr-<n>); webhook adapters hand it their events. */
+  pullRequests: PullRequestEnvironments;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -140,6 +158,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     ...(opts.unservedKinds ? { unservedKinds: opts.unservedKinds } : {}),
     ...(opts.maxBatch ? { maxBatch: opts.maxBatch } : {}),
   });
+  const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
   const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
@@ -147,6 +166,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
+    notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };
   const addPipelineText = (text: string, origin: string, dir: string, by?: string): Promise<LoadedPipeline> => load(text, origin, dir, 'error', undefined, by);
@@ -172,6 +192,29 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
   await alarmWatch.start();
+  const clock = opts.clock ?? systemClock;
+  const webhooks = new Webhooks({ engine, store, clock, log: log.child({ module: 'webhooks' }), secrets, ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}) });
+  const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
+  gitWatch.start();
+  notifier.start();
+  // After the engine and the platform: it tears down what expired while Slipway was down.
+  const pullRequests = new PullRequestEnvironments({
+    engine,
+    platform,
+    clock: opts.clock ?? systemClock,
+    log,
+    file: join(dataDir, 'platform', 'pull-requests.json'),
+    secret: (reference) => {
+      try {
+        const v = secrets.resolve({ v: reference }, { id: 'pull-requests', name: 'forge-status', kind: 'pull-request' })['v'];
+        return typeof v === 'string' ? v : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  await pullRequests.start();
+  webhooks.usePullRequests(pullRequests);
 
   return {
     engine,
@@ -182,6 +225,10 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     executors,
     secrets,
     alarmWatch,
+    webhooks,
+    gitWatch,
+    notifier,
+    pullRequests,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {
@@ -215,7 +262,11 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     stopping: () => stopping,
     async close() {
       alarmWatch.stop();
+      gitWatch.stop();
+      pullRequests.stop();
       routerSli.stop();
+      stopping = 'notification deliveries in flight';
+      await notifier.stop();
       stopping = 'the engine (its last transaction and executors in flight)';
       await engine.stop();
       // Deployed versions keep serving while Slipway is down; the next start adopts them.

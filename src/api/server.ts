@@ -28,7 +28,10 @@ import { projectRoutes } from './routes/projects.js';
 import { releaseRoutes } from './routes/releases.js';
 import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
+import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
@@ -37,6 +40,8 @@ import { taskRoutes } from './routes/tasks.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { insightsRoutes } from './routes/insights.js';
+import { dashboardRoutes } from './routes/dashboard.js';
+import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
 
@@ -71,7 +76,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const metrics = new Metrics(slipway.engine, (registry) =>
     registerDoraGauges(registry, { store: slipway.store, pipelines: () => slipway.engine.view.pipelines.values(), now: () => slipway.clock.now(), onError: (project, err) => log.warn({ err, project }, 'DORA gauges: figures failed') }),
   );
-  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }));
+  const deliverer = new Deliverer(slipway.engine, slipway.store, { ...DEFAULT_PUSH, ...deps.push }, log.child({ module: 'push' }), slipway.dataDir);
   // Every long-poll and event stream adds a listener to the engine's emitter.
   slipway.engine.emitter.setMaxListeners(0);
 
@@ -100,13 +105,18 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   executorRoutes(app, slipway, shutdown.signal);
   keptnRoutes(app, slipway);
   eventRoutes(app, slipway);
-  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits } });
+  streamRoutes(app, { store: slipway.store, feed, shutdown: shutdown.signal, heartbeatMs: deps.sseHeartbeatMs ?? 15_000, limits: { ...DEFAULT_SSE_LIMITS, ...deps.sseLimits }, pipeline: (p) => slipway.engine.pipeline(p) });
   accessRoutes(app, { slipway, tokens, deliverer });
   secretRoutes(app, slipway);
   freezeRoutes(app, slipway);
+  hookRoutes(app, slipway);
   auditRoutes(app, slipway);
   insightsRoutes(app, slipway);
   automationRoutes(app, slipway);
+  notificationRoutes(app, slipway);
+  pullRequestRoutes(app, slipway);
+  dashboardRoutes(app, slipway);
+  await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {
     await feed.start();

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { openSlipway } from '../main.js';
+import type { NotifyOptions } from '../notify/index.js';
 import { secretLogHooks } from '../secrets/index.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
 import { REDACT, buildServer } from './server.js';
@@ -28,6 +29,9 @@ export interface ServerOptions {
   adminToken?: string;
   log?: Logger;
   push?: Partial<PushOptions>;
+  /** Where links in notifications point (`--public-url`); default: the address the server listens on. */
+  publicUrl?: string;
+  notify?: Partial<NotifyOptions>;
 }
 
 export interface RunningServer {
@@ -52,7 +56,7 @@ const CLOSE_GRACE_MS = 5_000;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT, hooks: secretLogHooks() }, pino.destination(2));
   const dataDir = resolve(opts.dataDir);
-  const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}) });
+  const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}), ...(opts.notify ? { notify: opts.notify } : {}) });
   try {
     const warnings: string[] = [];
     for (const file of await projectFiles(dataDir)) {
@@ -78,6 +82,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : opts.port;
     const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    slipway.notifier.setPublicUrl(opts.publicUrl ?? `http://${host}:${port}`);
     let closing: Promise<void> | undefined;
     let phase: string | undefined;
     return {

@@ -65,6 +65,8 @@ export interface ApiDeps {
   /** When an event stream's reader counts as stopped and is dropped (defaults in DEFAULT_SSE_LIMITS). */
   sseLimits?: Partial<SseLimits>;
   push?: Partial<PushOptions>;
+  /** The built dashboard (default: dist/web beside the server's code); null serves none. */
+  webRoot?: string | null;
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

@@ -27,7 +27,7 @@ export const AuditActions = [
   'run.resume',
   'run.retry',
   'run.freeze-override',
-  'promotion.resume',
+  'promotion.resume-auto',
   'token.create',
   'token.revoke',
   'subscription.create',
@@ -100,7 +100,7 @@ export function auditOf(input: Input, d: Decision, state: Readonly<CoreState>, a
       return draft(at, input, action, run?.project ?? eventProject, input.runId, { stage: run?.stage, releaseId: run?.releaseId, reason: input.reason });
     }
     case 'promotion.resume':
-      return draft(at, input, 'promotion.resume', input.project, input.stage, { reason: input.reason });
+      return draft(at, input, 'promotion.resume-auto', input.project, input.stage, { heldRelease: d.value?.releaseId, reason: input.reason });
     default:
       return undefined;
   }

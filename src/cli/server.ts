@@ -15,6 +15,7 @@ interface ServerCliOptions {
   openRead?: boolean;
   outsideKinds?: string;
   project?: string;
+  publicUrl?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -27,6 +28,7 @@ export function registerServer(program: Command): void {
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
     .option('--open-read', 'allow reads without a token')
+    .option('--public-url <url>', 'the URL people reach this server at, for links in notifications (default: the listen address)', process.env['SLIPWAY_PUBLIC_URL'])
     .option('--outside-kinds <kinds>', 'comma list of task kinds left to outside executors although Slipway has a built-in one (e.g. release)', process.env['SLIPWAY_OUTSIDE_KINDS'])
     .action(async (files: string[], opts: ServerCliOptions) => {
       await serve(files, opts);
@@ -39,6 +41,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     throw new SlipwayError('INVALID_INPUT', `--port must be a number from 0 to 65535, got '${opts.port}'`, { field: 'port' });
   }
   const adminToken = process.env['SLIPWAY_ADMIN_TOKEN'];
+  const publicUrl = checkPublicUrl(opts.publicUrl);
   const server = await startServer({
     port,
     host: opts.host,
@@ -48,10 +51,13 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     ...(opts.project !== undefined ? { project: opts.project } : {}),
     ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds.split(',').map((k) => k.trim()).filter(Boolean) } : {}),
     ...(adminToken ? { adminToken } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    ...notifyTuning(),
   });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
+  say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
 
   let stopping = false;
@@ -75,4 +81,32 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** An absolute http(s) URL, without a trailing slash; undefined when not given. */
+function checkPublicUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new SlipwayError('INVALID_INPUT', `--public-url must be an absolute URL such as https://slipway.example.com, got '${value}'`, { field: 'public-url' });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new SlipwayError('INVALID_INPUT', `--public-url must be an http or https URL, got '${value}'`, { field: 'public-url' });
+  return value.replace(/\/+$/, '');
+}
+
+/** SLIPWAY_NOTIFY_TIMEOUT_MS and SLIPWAY_NOTIFY_RETRY_MS (the first retry's delay): tuning for slow receivers and tests. */
+function notifyTuning(): { notify?: { timeoutMs?: number; baseDelayMs?: number } } {
+  const num = (name: string): number | undefined => {
+    const v = process.env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new SlipwayError('INVALID_INPUT', `${name} must be a whole number of milliseconds, got '${v}'`, { field: name });
+    return n;
+  };
+  const timeoutMs = num('SLIPWAY_NOTIFY_TIMEOUT_MS');
+  const baseDelayMs = num('SLIPWAY_NOTIFY_RETRY_MS');
+  if (timeoutMs === undefined && baseDelayMs === undefined) return {};
+  return { notify: { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(baseDelayMs !== undefined ? { baseDelayMs } : {}) } };
 }

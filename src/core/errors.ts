@@ -28,6 +28,7 @@ export const ErrorCodes = {
   UNKNOWN_TOKEN: { status: 404, summary: 'no such token' },
   UNKNOWN_SUBSCRIPTION: { status: 404, summary: 'no such subscription' },
   UNKNOWN_SECRET: { status: 404, summary: 'no such secret' },
+  UNKNOWN_SINK: { status: 404, summary: 'no such notification sink in the project' },
   SECRET_KEY: { status: 500, summary: 'the secret key is malformed, missing, or not the key the secrets were stored with' },
   ALREADY_EXISTS: { status: 409, summary: 'something with that name exists already' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'the request body is larger than the server accepts' },
@@ -42,6 +43,12 @@ export const ErrorCodes = {
   INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },
   UNKNOWN_INSTANCE: { status: 404, summary: 'no such supervised instance' },
   DATA_DIR_LOCKED: { status: 409, summary: 'another Slipway process holds the data directory' },
+  BAD_SIGNATURE: { status: 401, summary: 'a webhook signature (or token) is missing or does not match the project secret' },
+  STALE_WEBHOOK: { status: 401, summary: 'a webhook timestamp is more than 5 minutes away from the server clock' },
+  WEBHOOK_NOT_CONFIGURED: { status: 409, summary: 'the project has no webhook secret (spec.webhook), or the secret it names is not set' },
+  UNMAPPABLE_PAYLOAD: { status: 422, summary: 'a webhook payload maps to no release under the project trigger rules' },
+  UNKNOWN_PULL_REQUEST: { status: 404, summary: 'no environment for that pull request' },
+  PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

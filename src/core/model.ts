@@ -9,8 +9,12 @@ export interface Provenance {
   /** UTC ms */
   commitTime?: number;
   author?: string;
-  /** Where the release came from: `cli`, `api`, `webhook`, … */
+  /** Where the release came from: `cli`, `api`, `webhook`, `github`, `gitlab`, `watcher`, … */
   source?: string;
+  /** UTC ms of the oldest commit of the change (lead time runs from it); absent when unknown. */
+  firstCommitTime?: number;
+  /** The webhook delivery (or watched ref@commit) that created it. */
+  delivery?: string;
 }
 
 /** An immutable bundle of artifacts. Its id is derived from the project and the artifacts only. */

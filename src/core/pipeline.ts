@@ -120,11 +120,48 @@ export interface ScheduleSpec {
 export interface RepositorySpec {
   url: string;
   tagPrefix: string;
+  /** Poll the repository for new branch commits and tags (the git watcher); absent: not watched. */
+  watch?: { intervalMs: number };
+}
+
+/**
+ * A rule mapping a git or CI event (webhook or watcher) to a release (slipway.yaml `spec.triggers`).
+ * - push: a new commit on a branch matching `branch`
+ * - tag: a new tag matching `tag`
+ * - workflow_run: a CI run that succeeded (GitHub workflow_run, GitLab pipeline) on `branch`, named `workflow`
+ * - package: a package version published (GitHub registry_package) named `package`
+ * `artifacts` are templates (`registry/web:${commit}`); empty for a tag rule: `<service>:<version>` from the tag.
+ */
+export interface TriggerRule {
+  on: 'push' | 'tag' | 'workflow_run' | 'package';
+  branch?: string;
+  tag?: string;
+  workflow?: string;
+  package?: string;
+  artifacts: Readonly<Record<string, string>>;
+  source?: SourceRef;
 }
 
 /** How the project's webhooks are verified: the secret, by reference (`${secret:NAME}`), never its value. */
 export interface WebhookSpec {
   secret: string;
+}
+
+/** What a notification sink may subscribe to (slipway.yaml `spec.notifications[].on`). */
+export const NOTIFICATION_TOPICS = ['run.failed', 'approval.waiting', 'rollback', 'stage.reached', 'freeze.started', 'freeze.ended', 'pr.ready'] as const;
+export type NotificationTopic = (typeof NOTIFICATION_TOPICS)[number];
+
+/** One notification sink. `url` and `secret` hold `${secret:NAME}` references, resolved only when sending. */
+export interface NotificationSinkSpec {
+  name: string;
+  kind: 'slack' | 'webhook';
+  url: string;
+  /** webhook: the HMAC key its deliveries are signed with. */
+  secret?: string;
+  on: readonly NotificationTopic[];
+  /** Only notifications about these stages; absent: every stage. */
+  stages?: readonly string[];
+  source?: SourceRef;
 }
 
 /** One alarm signal: firing alerts matching `labels`, read from Prometheus or Alertmanager. */
@@ -168,6 +205,23 @@ export interface Pipeline {
   maxRemediationLoops?: number;
   repository?: RepositorySpec;
   webhook?: WebhookSpec;
+  /** How webhooks and the git watcher turn events into releases; the first matching rule wins. */
+  triggers?: readonly TriggerRule[];
+  /** `spec.keptn.events` of slipway.yaml: Keptn's protocol serves this project (a shipyard's always does, by its format). */
+  keptnEvents?: boolean;
+  /** Where people hear about this project's releases (slipway.yaml `spec.notifications`); absent: nowhere. */
+  notifications?: readonly NotificationSinkSpec[];
+  /** Per-pull-request environments: stages `pr-<n>` made from a template (see pull-request-stage.ts). */
+  pullRequests?: PullRequestsSpec;
+}
+
+/** slipway.yaml `spec.pullRequests`. */
+export interface PullRequestsSpec {
+  template: string;
+  /** An environment idle this long is torn down (ms). */
+  ttlMs: number;
+  /** Where the environment's URL is reported (a commit status); the token by reference. */
+  forge?: { kind: 'github' | 'gitlab'; api: string; repository: string; token?: string };
 }
 
 /** Keptn's own limit on a remediation that keeps triggering itself. */
@@ -202,7 +256,42 @@ export interface FreezeDates {
 }
 
 export function findStage(p: Pipeline, name: string): StageSpec | undefined {
-  return p.stages.find((s) => s.name === name);
+  return p.stages.find((s) => s.name === name) ?? pullRequestStage(p, name);
+}
+
+/** `pr-<n>`: the stage of pull request n's environment. */
+export const PULL_REQUEST_STAGE = /^pr-([1-9][0-9]{0,8})$/;
+
+export function pullRequestStageName(n: number): string {
+  return `pr-${n}`;
+}
+
+/**
+ * A pull request's environment is a stage the pipeline does not list: `pr-<n>` is derived,
+ * by name, from the template stage whenever the core looks it up, so nothing about it needs
+ * recording for a restart to find it again (the runs keep their own copy of the sequence).
+ * It copies the template's tasks with its own name (hence its own slots, ports and live
+ * entries), follows nothing and feeds nothing (no upstream rule, no auto promotion out of
+ * it, no gitTag, no upstream-alarm check, no watch), and the newest head commit wins its queue.
+ */
+export function pullRequestStage(p: Pipeline, name: string): StageSpec | undefined {
+  const template = p.pullRequests && PULL_REQUEST_STAGE.test(name) ? p.stages.find((s) => s.name === p.pullRequests?.template) : undefined;
+  if (!template) return undefined;
+  const { gitTag: _tag, watch: _watch, requireNoAlarms: _rule, ...rest } = template;
+  const keep = (t: TaskSpec) => t.kind !== 'git-tag' && !(t.kind === 'alarm-check' && t.name === 'upstream-alarms');
+  return {
+    ...rest,
+    name,
+    after: [],
+    promotion: 'manual',
+    queue: 'supersede',
+    requireUpstream: false,
+    sequences: template.sequences.map((seq) => ({
+      ...seq,
+      triggeredOn: [],
+      steps: seq.steps.map((st) => ({ tasks: st.tasks.filter(keep) })).filter((st) => st.tasks.length > 0),
+    })),
+  };
 }
 
 export function findSequence(stage: StageSpec, name: string): SequenceSpec | undefined {

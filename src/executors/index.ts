@@ -7,6 +7,7 @@ import { createAlarmCheckExecutor } from './alarm-check.js';
 import { createApprovalExecutor } from './approval.js';
 import { createEvaluationExecutor, type EvaluationExecutorOptions } from './evaluation.js';
 import { createGateExecutor, type GateExecutorOptions } from './gate/index.js';
+import { createGitTagExecutor } from './git-tag.js';
 import { createNoopExecutor } from './noop.js';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 import { createWaitExecutor } from './wait.js';
@@ -30,6 +31,7 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
     createNoopExecutor(),
     createEvaluationExecutor(opts.evaluation),
     createGateExecutor(opts.gate),
+    createGitTagExecutor(),
   ];
 }
 
@@ -46,6 +48,7 @@ export {
   type RecordedLog,
 } from './mock-context.js';
 export { createNoopExecutor } from './noop.js';
+export { createGitTagExecutor, tagNameProblem } from './git-tag.js';
 export { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 export { artifactVariable } from './shell-env.js';
 export { taskFiles as shellTaskFiles, type TaskFiles as ShellTaskFiles } from './shell-files.js';

@@ -87,7 +87,8 @@ export function keptnOutput(task: string, output: Readonly<Obj> | undefined): { 
   const known = status === 'succeeded' || status === 'errored' ? { status: status as KeptnStatus } : {};
   const body = Object.fromEntries(Object.entries(rest).filter(([k]) => !COMMON_KEYS.has(k)));
   if (Object.keys(body).length > 0 && Object.values(body).every(isObj)) return { data: body, ...known };
-  if (Object.keys(rest).length === 0) return { data: {}, ...known };
+  // Nothing but Keptn's common keys (a service's own result and message): no task data.
+  if (Object.keys(body).length === 0) return { data: {}, ...known };
   return { data: { [task]: rest }, ...known };
 }
 
@@ -167,14 +168,18 @@ export function toKeptn(event: SlipwayEvent, ctx: KeptnRunContext, opts: { first
   }
   if (parsed.phase === 'finished') {
     return each((service) => {
-      const perService = isObj(d.output?.['services']) && isObj((d.output['services'] as Obj)[service]) ? ((d.output['services'] as Obj)[service] as Obj) : d.output;
+      const own = isObj(d.output?.['services']) && isObj((d.output['services'] as Obj)[service]) ? ((d.output['services'] as Obj)[service] as Obj) : undefined;
+      const perService = own ?? d.output;
       const out = keptnOutput(parsed.task, perService);
+      // A release of several services keeps each service's own answer (executor-api.ts): its result and message.
+      const result = own && (own['result'] === 'pass' || own['result'] === 'warning' || own['result'] === 'fail') ? own['result'] : (d.result ?? 'fail');
+      const message = own && typeof own['message'] === 'string' ? own['message'] : (d.message ?? '');
       return {
         id: keptnEventId(event.id, service),
         source: d.executor ?? opts.executor ?? KEPTN_SOURCE,
         type,
         triggeredid: keptnEventId(triggeredid, service),
-        data: { ...base(service), status: taskStatus(d.result, out.status), result: d.result ?? 'fail', message: d.message ?? '', ...out.data } as KeptnData,
+        data: { ...base(service), status: taskStatus(result, out.status), result, message, ...out.data } as KeptnData,
       };
     });
   }

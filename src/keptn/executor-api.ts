@@ -27,13 +27,17 @@ import type { Store } from '../store/index.js';
 import type { KeptnEvent, KeptnStatus } from './dialect.js';
 import { COMMON_KEYS } from './dialect.js';
 import { KeptnFold } from './stream.js';
+import { keptnProject, speaksKeptn } from './switch.js';
+
+/** The executor name a push subscription claims as (src/api/push): `subscription:<id>`. */
+export const SUBSCRIPTION_PREFIX = 'subscription:';
 
 /** How long a Keptn executor's claim lasts without a `.status.changed` (Keptn executors do not heartbeat). */
 export const KEPTN_LEASE_MS = 3_600_000;
 
 export interface KeptnApiDeps {
   engine: Pick<Engine, 'apply' | 'heartbeat' | 'view'>;
-  store: Pick<Store, 'events' | 'getRun'>;
+  store: Pick<Store, 'events' | 'getRun' | 'putKeptnPartial' | 'keptnPartials' | 'deleteKeptnPartials'>;
   /** The key lease tokens are made with (default: one per process, so claims do not outlive it). */
   leaseKey?: () => Promise<Buffer>;
 }
@@ -123,8 +127,8 @@ function resultOf(data: Record<string, unknown>): { result: Result; status: Kept
 }
 
 export class KeptnExecutorApi {
-  /** Per task id: the services whose `.finished` arrived, while others are outstanding. */
-  private readonly finishes = new Map<string, Map<string, { result: Result; data: Record<string, unknown> }>>();
+  /** Per open task of several services: those whose `.finished` arrived (the store has their answers). */
+  private readonly partials = new Map<string, Set<string>>();
 
   private readonly leaseKey: () => Promise<Buffer>;
   /** Per project: its log folded so far, up to log position `seq`. */
@@ -136,9 +140,25 @@ export class KeptnExecutorApi {
   }
 
   /** The lease token of a Keptn executor's claim: the same for the same task, source and token, never known to anyone else. */
-  private async leaseToken(taskId: string, source: string, by: string): Promise<string> {
+  async leaseToken(taskId: string, source: string, by: string): Promise<string> {
     const mac = createHmac('sha256', await this.leaseKey()).update(`${taskId}\0${source}\0${by}`).digest('base64url');
     return `sll_${mac}`;
+  }
+
+  /**
+   * Tasks of `kind` in projects Keptn's protocol serves that wait for an executor and nobody
+   * claimed yet, oldest first, each with its Keptn `.triggered` events (one per service).
+   */
+  async unclaimed(kind: string): Promise<{ taskId: string; run: Run; task: TaskRun; triggered: KeptnEvent[] }[]> {
+    const out: { taskId: string; run: Run; task: TaskRun; triggered: KeptnEvent[] }[] = [];
+    for (const project of this.projects(undefined)) {
+      for (const t of (await this.fold(project)).tasks.values()) {
+        const open = this.openTask(t.taskId);
+        if (open?.task.state !== 'triggered' || open.task.claim !== undefined || open.task.kind !== kind) continue;
+        out.push({ taskId: t.taskId, ...open, triggered: t.triggered });
+      }
+    }
+    return out;
   }
 
   /** Open `.triggered` events of a task (`sh.keptn.event.<task>.triggered`), oldest first. */
@@ -153,7 +173,7 @@ export class KeptnExecutorApi {
         if (t.task !== task) continue;
         const open = this.openTask(t.taskId);
         if (!open) continue;
-        const done = this.finishes.get(t.taskId);
+        const done = t.triggered.length > 1 ? await this.answeredServices(t.taskId) : undefined;
         for (const e of t.triggered) {
           if (done?.has(e.data.service)) continue;
           if (q.stage !== undefined && e.data.stage !== q.stage) continue;
@@ -176,26 +196,34 @@ export class KeptnExecutorApi {
     }
     const [, taskName, phase] = m as unknown as [string, string, KeptnPhase];
     if (typeof ce.triggeredid !== 'string' || ce.triggeredid === '') throw invalid(`a ${phase} event needs triggeredid: the id of the sh.keptn.event.${taskName}.triggered event it answers`, 'triggeredid');
-    const found = await this.locate(ce.triggeredid, typeof ce.data?.['project'] === 'string' ? ce.data['project'] : undefined);
+    const named = ce.data?.['project'];
+    const found = await this.locate(ce.triggeredid, typeof named === 'string' && named !== '' ? named : undefined);
     if (!found) throw new SlipwayError('NOT_FOUND', `no open triggered event has id '${ce.triggeredid}' (it was never sent, or its task already ended); poll GET /api/controlPlane/v1/event/triggered/sh.keptn.event.${taskName}.triggered for open ones`, { field: 'triggeredid' });
     if (found.task.name !== taskName) throw invalid(`event type names task '${taskName}' but triggeredid '${ce.triggeredid}' is a '${found.task.name}' task's`, 'type');
     const keptnContext = found.triggered.shkeptncontext;
-    const source = ce.source;
+    // A task a Keptn-dialect push subscription delivered is held by the subscription: its receiver
+    // answers as it, and the lease token (made from the token the subscription names) proves it.
+    const holder = found.task.claim?.executor;
+    const source = holder?.startsWith(SUBSCRIPTION_PREFIX) ? holder : ce.source;
     // A .finished that cannot be applied must not leave a claim behind.
     if (phase === 'finished') resultOf(ce.data ?? {});
     const leaseToken = await this.leaseToken(found.taskId, source, who.by);
     if (phase === 'status.changed' || found.task.claim !== undefined) {
-      const holder = found.task.claim?.executor;
       if (holder !== undefined && holder !== source) {
         throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') is claimed by '${holder}', not by source '${source}'; only the source (and token) that sent its .started may report on it; nothing was changed`, { field: 'source' });
       }
       // Renewing proves the claim: the core refuses a lease token made for another token.
-      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, leaseToken), who.by);
+      await this.deps.engine.heartbeat(found.taskId, KEPTN_LEASE_MS, this.actor(who.actor, source, leaseToken), who.by).catch((e: unknown) => {
+        if (source !== ce.source && e instanceof SlipwayError && e.code === 'NOT_CLAIM_HOLDER') {
+          throw new SlipwayError('NOT_CLAIM_HOLDER', `task '${found.taskId}' (triggeredid '${found.triggered.id}') was pushed by ${source}; only the token that subscription names may answer it, not ${who.by}; nothing was changed`, { field: 'x-token' }, { cause: e });
+        }
+        throw e;
+      });
     } else {
       await this.claim(found, source, leaseToken, ce.id, who);
     }
     if (phase !== 'finished') return { keptnContext, applied: true };
-    return { keptnContext, applied: await this.finish(found, ce, leaseToken, who) };
+    return { keptnContext, applied: await this.finish(found, ce, source, leaseToken, who) };
   }
 
   /** Claims the task for `source` on its first report. */
@@ -213,31 +241,53 @@ export class KeptnExecutorApi {
     if (d.ignored !== undefined) throw new SlipwayError('INVALID_STATE', `task '${found.taskId}' cannot be claimed: ${d.ignored}`, { field: 'triggeredid' });
   }
 
-  private async finish(found: Located, ce: PostedKeptnEvent, leaseToken: string, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
+  private async finish(found: Located, ce: PostedKeptnEvent, source: string, leaseToken: string, who: { by: string; actor: ExecutorActor }): Promise<boolean> {
     const data = ce.data ?? {};
     const { result, status: keptnStatus } = resultOf(data);
     const own = Object.fromEntries(Object.entries(data).filter(([k]) => !COMMON_KEYS.has(k)));
-    let per = this.finishes.get(found.taskId);
-    if (!per) this.finishes.set(found.taskId, (per = new Map()));
-    per.set(found.service, { result, data: { status: keptnStatus, ...own } });
+    const message = typeof data['message'] === 'string' ? data['message'] : undefined;
     const services = found.run.services.length > 0 ? found.run.services : [found.service];
-    if (services.some((s) => !per.has(s))) return false;
+    const answer: { result: Result; data: Record<string, unknown> } = { result, data: { status: keptnStatus, ...own } };
+    let per = new Map([[found.service, answer]]);
+    if (services.length > 1) {
+      // Each service's own verdict stays with it (dialect.ts reads it back for that service's .finished).
+      answer.data = { ...answer.data, result, ...(message !== undefined ? { message } : {}) };
+      // Kept in the store, not in memory: a restart between two services' answers loses neither.
+      await this.deps.store.putKeptnPartial({ taskId: found.taskId, service: found.service, result, data: answer.data, at: Date.now() });
+      per = await this.answered(found.taskId);
+      this.partials.set(found.taskId, new Set(per.keys()));
+      if (services.some((s) => !per.has(s))) return false;
+    }
     const results = services.map((s) => per.get(s)!);
     const worst = results.reduce<Result>((w, r) => (ORDER[r.result] > ORDER[w] ? r.result : w), 'pass');
     const output = services.length === 1 ? results[0]!.data : { services: Object.fromEntries(services.map((s) => [s, per.get(s)!.data])) };
-    const message = typeof data['message'] === 'string' ? data['message'] : undefined;
     const d = await this.deps.engine.apply({
       type: 'task.finished',
       id: `keptn:${found.taskId}:finished:${ce.id}`,
       taskId: found.taskId,
       result: worst,
       by: who.by,
-      actor: this.actor(who.actor, ce.source, leaseToken),
+      actor: this.actor(who.actor, source, leaseToken),
       output,
       ...(message !== undefined ? { message } : {}),
     });
-    this.finishes.delete(found.taskId);
+    if (services.length > 1) {
+      await this.deps.store.deleteKeptnPartials(found.taskId);
+      this.partials.delete(found.taskId);
+    }
     return d.ignored === undefined;
+  }
+
+  /** The services of a task whose `.finished` arrived (from the store: they outlive the process). */
+  private async answered(taskId: string): Promise<Map<string, { result: Result; data: Record<string, unknown> }>> {
+    return new Map((await this.deps.store.keptnPartials(taskId)).map((p) => [p.service, { result: p.result, data: p.data }]));
+  }
+
+  /** Services of `taskId` already answered; read from the store once per task and process. */
+  private async answeredServices(taskId: string): Promise<ReadonlySet<string>> {
+    let known = this.partials.get(taskId);
+    if (!known) this.partials.set(taskId, (known = new Set((await this.answered(taskId)).keys())));
+    return known;
   }
 
   private actor(base: ExecutorActor, executor: string, leaseToken: string | undefined): ExecutorActor {
@@ -272,8 +322,11 @@ export class KeptnExecutorApi {
     return undefined;
   }
 
+  /** The named project (refused unless Keptn's protocol serves it), or every project it serves. */
   private projects(project: string | undefined): string[] {
-    return project !== undefined ? [project] : [...this.deps.engine.view.pipelines.keys()];
+    const pipelines = this.deps.engine.view.pipelines;
+    if (project !== undefined) return [keptnProject((p) => pipelines.get(p), project).name];
+    return [...pipelines.values()].filter(speaksKeptn).map((p) => p.name);
   }
 
   /**
@@ -293,11 +346,6 @@ export class KeptnExecutorApi {
     state.busy = caughtUp.catch(() => undefined);
     await caughtUp;
     return state.fold;
-  }
-
-  /** The project's whole log in Keptn's dialect (what Keptn's datastore answered). */
-  async stream(project: string): Promise<KeptnEvent[]> {
-    return KeptnFold.map((await this.deps.store.events({ project })).map((e) => e.event)).events;
   }
 }
 

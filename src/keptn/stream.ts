@@ -30,10 +30,14 @@ export class KeptnFold {
   /** The latest `.triggered` of every task, by Slipway task id. */
   readonly tasks = new Map<string, FoldedTask>();
 
+  /** A release's artifacts and provenance, as its `release.created` event gives them (for a reader that starts mid-log). */
+  addRelease(r: Pick<Release, 'id' | 'artifacts' | 'provenance'>): void {
+    this.releases.set(r.id, { artifacts: r.artifacts, provenance: r.provenance });
+  }
+
   add(event: SlipwayEvent): KeptnEvent[] {
     if (event.type === eventTypes.releaseCreated) {
-      const r = (event.data as { release: Release }).release;
-      this.releases.set(r.id, { artifacts: r.artifacts, provenance: r.provenance });
+      this.addRelease((event.data as { release: Release }).release);
       return [];
     }
     if (event.type === eventTypes.runQueued) {

@@ -1,14 +1,16 @@
 /** A validated slipway.yaml → the core pipeline model. */
 import { DELIVERY } from '../core/index.js';
-import type { AlarmSpec, Pipeline, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
+import type { AlarmSpec, Pipeline, PullRequestsSpec, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
 import { mapPromotion } from './promotion-schema.js';
+import { mapNotification } from './notifications-schema.js';
 import type { Path } from './problems.js';
 import type { SlipwayAlarm, SlipwayCondition, SlipwayFile, SlipwayStage } from './slipway-schema.js';
 import { afterOf, stepsOf } from './slipway-walk.js';
 import type { PlacedTask } from './slipway-walk.js';
 import { locate } from './source.js';
+import { mapTrigger } from './triggers-schema.js';
 import type { Source } from './source.js';
 
 const UPSTREAM_PASSED: readonly Result[] = ['pass', 'warning'];
@@ -19,15 +21,16 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     const path = ['spec', 'stages', i];
     const after = afterOf(file.spec.stages, i);
     const triggeredOn = after.map((s): SequenceTrigger => ({ stage: s, sequence: DELIVERY, results: UPSTREAM_PASSED }));
-    const steps = stepsOf(stage, path).map((step) => ({ tasks: step.map((t) => withStageAlarms(mapTask(t, ref), stage)) }));
+    const steps = stepsOf(stage, path).map((step) => ({ tasks: step.map((t) => withRepository(withStageAlarms(mapTask(t, ref), stage), file)) }));
     const entry = noAlarmsTask(file, stage, ref([...path, 'requireNoAlarms']));
+    const tag = gitTagTask(file, stage, ref([...path, 'gitTag']));
     return {
       name: stage.name,
       after,
       ...mapPromotion(stage.promotion),
       queue: stage.queue,
       requireUpstream: stage.requireUpstream,
-      sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps: entry ? [{ tasks: [entry] }, ...steps] : steps, source: ref([...path, 'tasks']) }],
+      sequences: [{ name: DELIVERY, triggeredOn, join: 'all', steps: [...(entry ? [{ tasks: [entry] }] : []), ...steps, ...(tag ? [{ tasks: [tag] }] : [])], source: ref([...path, 'tasks']) }],
       source: ref(path),
       ...(stage.gitTag ? { gitTag: true } : {}),
       ...alarmFields(stage),
@@ -39,9 +42,13 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     stages,
     format: file.apiVersion,
     version,
-    ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix } } : {}),
+    ...(file.spec.repository ? { repository: { url: file.spec.repository.url, tagPrefix: file.spec.repository.tagPrefix, ...(file.spec.repository.watch ? { watch: { intervalMs: parseDuration(file.spec.repository.watch.interval) } } : {}) } } : {}),
+    ...(file.spec.pullRequests ? { pullRequests: mapPullRequests(file.spec.pullRequests) } : {}),
     ...(file.spec.webhook ? { webhook: { secret: file.spec.webhook.secret } } : {}),
+    ...(file.spec.triggers ? { triggers: file.spec.triggers.map((t, i) => mapTrigger(t, ref(['spec', 'triggers', i]))) } : {}),
+    ...(file.spec.keptn?.events ? { keptnEvents: true } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
+    ...(file.spec.notifications?.length ? { notifications: file.spec.notifications.map((n, i) => mapNotification(n, ref(['spec', 'notifications', i]))) } : {}),
   };
 }
 
@@ -124,5 +131,57 @@ function noAlarmsTask(file: SlipwayFile, stage: SlipwayStage, source: SourceRef)
     if: { kind: 'success' },
     continueOnFailure: false,
     source,
+  };
+}
+
+/** The name of the implicit last task of a stage with `gitTag: true` (the schema refuses it for a task there). */
+export const GIT_TAG_TASK = 'git-tag';
+
+/** spec.repository as git-tag properties: what a git-tag task does not set itself. */
+function repositoryProperties(file: SlipwayFile): Record<string, unknown> {
+  const r = file.spec.repository;
+  if (!r) return {};
+  return {
+    repository: r.url,
+    tagPrefix: r.tagPrefix,
+    ...(r.tagPerService ? { perService: true } : {}),
+    ...(r.token !== undefined ? { token: r.token } : {}),
+    ...(r.username !== undefined ? { username: r.username } : {}),
+    ...(r.sshKey !== undefined ? { sshKey: r.sshKey } : {}),
+  };
+}
+
+/** A git-tag task written in a sequence takes the repository, prefix and credentials of spec.repository unless it sets its own. */
+function withRepository(task: TaskSpec, file: SlipwayFile): TaskSpec {
+  if (task.kind !== 'git-tag' || !file.spec.repository) return task;
+  return { ...task, properties: { ...repositoryProperties(file), ...task.properties } };
+}
+
+/**
+ * `gitTag: true` becomes a git-tag task after every other task of the stage (after its exit
+ * gate too), run only when they succeeded. Its failure does not fail the stage
+ * (continueOnFailure: the run ends with a warning, the task shows why): the tag records what
+ * runs where, it is not a gate, and a forge that is down must neither roll a healthy release
+ * back nor stop its promotion. Two retries ride out a brief outage first.
+ */
+function gitTagTask(file: SlipwayFile, stage: SlipwayStage, source: SourceRef): TaskSpec | undefined {
+  if (!stage.gitTag || !file.spec.repository) return undefined;
+  return {
+    name: GIT_TAG_TASK,
+    kind: 'git-tag',
+    properties: repositoryProperties(file),
+    retries: 2,
+    delayMs: 0,
+    if: { kind: 'success' },
+    continueOnFailure: true,
+    source,
+  };
+}
+
+function mapPullRequests(pr: NonNullable<SlipwayFile['spec']['pullRequests']>): PullRequestsSpec {
+  return {
+    template: pr.template,
+    ttlMs: parseDuration(pr.ttl),
+    ...(pr.forge ? { forge: { api: pr.forge.api, kind: pr.forge.kind, repository: pr.forge.repository, ...(pr.forge.token !== undefined ? { token: pr.forge.token } : {}) } } : {}),
   };
 }

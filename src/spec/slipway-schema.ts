@@ -6,7 +6,9 @@ import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
 import { hasSchedule, promotionSchema } from './promotion-schema.js';
+import { notificationProblems, notificationSchema } from './notifications-schema.js';
 import { show } from './problems.js';
+import { repositoryWatchSchema, triggerSchema, triggerServiceProblems } from './triggers-schema.js';
 
 const results = z
   .union([result, z.array(result).min(1)], {
@@ -43,7 +45,7 @@ const condition = z
 
 export const taskSchema = strict({
   name: name('task').meta({ description: 'Unique within the stage.' }),
-  kind: name('task kind').meta({ description: 'A kind Slipway runs (shell, webhook, approval, wait, gate, evaluation, alarm-check, noop, deploy, release, restart) or one listed in spec.outsideKinds.' }),
+  kind: name('task kind').meta({ description: 'A kind Slipway runs (shell, webhook, approval, wait, gate, evaluation, alarm-check, git-tag, noop, deploy, release, restart) or one listed in spec.outsideKinds.' }),
   properties: properties.default({}).meta({ description: "The task kind's settings." }),
   timeout: duration('a timeout', false).optional().meta({ description: "How long the task may take, 1s to 365d; absent: the executor's default." }),
   retries: z.int().min(0).max(100).default(0).meta({ description: 'Extra attempts after a failed one.' }),
@@ -93,7 +95,25 @@ const secretReference = z
 export const repositorySchema = strict({
   url: z.string().min(1, { error: 'expected a git URL or a path' }).meta({ description: "The project's git repository: a URL git understands or a local path." }),
   tagPrefix: z.string().default('env/').meta({ description: "Prefix of the tag moved after a stage succeeds (gitTag): '<tagPrefix><stage>'. Default env/." }),
+  watch: repositoryWatchSchema.optional(),
+  tagPerService: z.boolean().default(false).meta({ description: "A monorepo: one tag per service of the release, '<tagPrefix><stage>/<service>', instead of one per stage." }),
+  token: secretReference.optional().meta({ description: "An https token git pushes tags with, as '${secret:NAME}'; absent: the server's own git credentials." }),
+  username: z.string().min(1).optional().meta({ description: 'The user name sent with token (default x-access-token, which GitHub and GitLab accept).' }),
+  sshKey: z.string().min(1).optional().meta({ description: 'Path of a private SSH key git pushes tags with (or a ${secret:NAME} holding the path).' }),
 }).meta({ id: 'Repository', description: "The project's git repository: environment tags, the git watcher, pull requests." });
+
+export const pullRequestsSchema = strict({
+  template: name('stage').meta({ description: "The stage each pull request's environment pr-<n> copies (its tasks, deploy target and strategy)." }),
+  ttl: duration('a time to live', false).default('24h').meta({ description: 'An environment nobody deployed to for this long is torn down (default 24h); each deploy renews it.' }),
+  forge: strict({
+    kind: z.enum(['github', 'gitlab']).meta({ description: 'Which API: GitHub commit statuses, GitLab commit statuses.' }),
+    api: httpUrl.meta({ description: 'API base URL: https://api.github.com, https://gitlab.com/api/v4, or your own server.' }),
+    repository: z.string().min(1).meta({ description: 'owner/name on GitHub; the project id or url-encoded path on GitLab.' }),
+    token: secretReference.optional().meta({ description: "A token allowed to set commit statuses, as '${secret:NAME}'; absent: nothing is reported to the forge." }),
+  })
+    .optional()
+    .meta({ description: "Where each environment's URL is reported as a commit status on the pull request's head commit." }),
+}).meta({ id: 'PullRequests', description: 'Per-pull-request environments: pr-<n>, made from a template stage, torn down on close or after ttl idle.' });
 
 export const webhookSchema = strict({
   secret: secretReference.meta({ description: "The secret every webhook of this project is signed with, as '${secret:NAME}'." }),
@@ -141,17 +161,27 @@ export const slipwaySchema = strict({
       .meta({ description: 'Task kinds outside executors serve (e.g. jmeter); a task of any other kind Slipway does not run itself is an error.' }),
     repository: repositorySchema.optional(),
     webhook: webhookSchema.optional(),
+    triggers: z.array(triggerSchema).optional().meta({ description: 'Rules turning webhook and git watcher events into releases (docs/triggers.md); absent: every tag, by the default mapping backend/v1.2.3 → backend:1.2.3.' }),
+    keptn: strict({ events: z.boolean().meta({ description: "Serve this project to Keptn's tools: the Keptn executor API, push subscriptions with dialect keptn, the event stream with dialect=keptn and the datastore route (docs/keptn.md)." }) }).optional().meta({ description: "Keptn's protocol for this project (always on for a Keptn shipyard)." }),
+    pullRequests: pullRequestsSchema.optional(),
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
+    notifications: z.array(notificationSchema).optional().meta({ description: 'Notification sinks: Slack or signed webhooks, each with the topics it hears about (docs/notifications.md).' }),
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);
     for (const p of freezeStageProblems(ctx.value.freezes ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['freezes', ...p.path] });
+    for (const p of triggerServiceProblems(ctx.value.triggers ?? [], ctx.value.services)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['triggers', ...p.path] });
+    for (const p of notificationProblems(ctx.value.notifications ?? [], stages)) ctx.issues.push({ code: 'custom', message: p.message, input: ctx.value, path: ['notifications', ...p.path] });
     ctx.value.stages.forEach((s, i) => {
       const follows = s.after ?? (i > 0 ? [ctx.value.stages[i - 1]!.name] : []);
       if (hasSchedule(s.promotion) && follows.length === 0) ctx.issues.push({ code: 'custom', message: `a scheduled stage takes the release that passed the stages it follows, and '${s.name}' follows none; set after: [STAGE] or schedule a later stage`, input: s.promotion, path: ['stages', i, 'promotion', 'schedule'] });
       if (s.gitTag && ctx.value.repository === undefined) ctx.issues.push({ code: 'custom', message: 'gitTag needs spec.repository ({url, tagPrefix}) to know where to move the tag', input: s.gitTag, path: ['stages', i, 'gitTag'] });
+      if (s.gitTag && s.tasks.some((t) => 'name' in t && t.name === 'git-tag')) ctx.issues.push({ code: 'custom', message: `task name 'git-tag' is taken by the task gitTag adds to stage '${s.name}'; rename the task`, input: s.gitTag, path: ['stages', i, 'gitTag'] });
+      if (ctx.value.pullRequests && /^pr-[0-9]+$/.test(s.name)) ctx.issues.push({ code: 'custom', message: `stage name '${s.name}' is kept for pull-request environments (pr-<number>); rename the stage`, input: s.name, path: ['stages', i, 'name'] });
     });
+    const template = ctx.value.pullRequests?.template;
+    if (template !== undefined && !stages.includes(template)) ctx.issues.push({ code: 'custom', message: `pullRequests.template names stage '${template}', which is not defined; defined stages: ${stages.join(', ')}`, input: template, path: ['pullRequests', 'template'] });
   }),
 }).meta({ title: 'slipway.yaml', description: 'A Slipway pipeline: the stages a release passes through.' });
 

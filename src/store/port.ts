@@ -119,6 +119,23 @@ export interface SubscriptionRow {
   secret: string;
   createdAt: number;
   createdBy?: string;
+  /** `keptn`: deliveries are Keptn's `.triggered` events and the receiver answers on Keptn's API (docs/keptn.md); absent: Slipway's. */
+  dialect?: 'slipway' | 'keptn';
+  /** With dialect `keptn`: the name of the token the receiver answers with; only it may report on a delivered task. */
+  token?: string;
+}
+
+/**
+ * Keptn: one service's `.finished` for a task of several services, kept until every service
+ * answered and the task ends (src/keptn/executor-api.ts).
+ */
+export interface KeptnPartialRow {
+  taskId: string;
+  service: string;
+  result: 'pass' | 'warning' | 'fail';
+  /** The service's Keptn data (status, message, what it returned). */
+  data: Record<string, unknown>;
+  at: number;
 }
 
 /** A stored secret: its value sealed (AES-256-GCM) under a key the store never sees. */
@@ -134,6 +151,43 @@ export interface SecretRow {
   createdAt: number;
   updatedAt: number;
   updatedBy?: string;
+}
+
+/** What became of a webhook delivery: being handled (or cut off by a stop), a release made, handed on, nothing to do, refused. */
+export type DeliveryOutcome = 'received' | 'released' | 'forwarded' | 'ignored' | 'rejected';
+
+/** A webhook delivery (or a ref@commit the git watcher saw) and what became of it. */
+export interface DeliveryRow {
+  project: string;
+  /** `artifact`, `github`, `gitlab`, `watcher`. */
+  source: string;
+  /** The sender's id (X-Slipway-Delivery, X-GitHub-Delivery, X-Gitlab-Event-UUID; `<ref>@<commit>` for the watcher). */
+  id: string;
+  /** `artifact`, `push`, `create`, `pull_request`, `Tag Push Hook`, … as the sender named it. */
+  event: string;
+  receivedAt: number;
+  updatedAt: number;
+  outcome: DeliveryOutcome;
+  /** The HTTP status answered. */
+  status: number;
+  message?: string;
+  commit?: string;
+  releaseId?: string;
+  runId?: string;
+}
+
+export interface DeliveryFilter {
+  project?: string;
+  source?: string;
+  /** Newest first, at most this many. */
+  limit: number;
+}
+
+/** A repository the git watcher primed: what existed then was recorded, not released. */
+export interface WatchRepoRow {
+  project: string;
+  url: string;
+  primedAt: number;
 }
 
 /** A person's or token's action, before the store seals it into the audit chain (see audit-chain.ts). Never holds a secret value. */
@@ -216,6 +270,36 @@ export interface ArrivalRow {
   firstCommitTime?: number;
 }
 
+/** One notice for one sink (src/notify): a row of the durable delivery queue. */
+export interface NotificationRow {
+  /** `<project>/<sink>/<notice id>`: the delivery id receivers dedupe on. */
+  id: string;
+  /** Order of queueing; assigned by the store (absent before the insert). */
+  seq?: number;
+  project: string;
+  sink: string;
+  state: 'pending' | 'delivered' | 'dead';
+  /** UTC ms: when a pending row may be tried (again); for a delivered or given-up row, when it settled. */
+  nextAt: number;
+  attempts: number;
+  createdAt: number;
+  /** The notice as built when queued: references and names, never secret values. */
+  notice: Readonly<Record<string, unknown>>;
+  firstFailedAt?: number;
+  lastError?: string;
+  lastAttemptAt?: number;
+  deliveredAt?: number;
+}
+
+export interface NotificationFilter {
+  project?: string;
+  sink?: string;
+  states?: NotificationRow['state'][];
+  limit: number;
+  /** The newest `limit` rows (newest first) instead of the oldest. */
+  newest?: boolean;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -275,6 +359,28 @@ export interface Store {
   /** False when no secret has that name. */
   deleteSecret(name: string): Promise<boolean>;
 
+  /** Inserts the delivery; false (and nothing written) when one with its project, source and id exists. */
+  addDelivery(row: DeliveryRow): Promise<boolean>;
+  /** Inserts or replaces by (project, source, id). */
+  putDelivery(row: DeliveryRow): Promise<void>;
+  getDelivery(project: string, source: string, id: string): Promise<DeliveryRow | undefined>;
+  listDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
+  /** The events one input wrote (ids `<inputId>.<n>`), in log order: whether an input was applied before a crash. */
+  eventsOfInput(inputId: string): Promise<SlipwayEvent[]>;
+
+  getWatchRepo(project: string): Promise<WatchRepoRow | undefined>;
+  /** Primes (or re-primes) a repository: its row and the refs it had, replacing any earlier ones, at once. */
+  primeWatchRepo(row: WatchRepoRow, refs: Readonly<Record<string, string>>): Promise<void>;
+  /** `{ref: commit}` as last seen. */
+  watchRefs(project: string): Promise<Record<string, string>>;
+  /** Records refs' commits (null: the ref is gone). */
+  putWatchRefs(project: string, refs: Readonly<Record<string, string | null>>): Promise<void>;
+  /** Inserts or replaces by (taskId, service). */
+  putKeptnPartial(row: KeptnPartialRow): Promise<void>;
+  /** By service. */
+  keptnPartials(taskId: string): Promise<KeptnPartialRow[]>;
+  deleteKeptnPartials(taskId: string): Promise<void>;
+
   /** Seals and appends audit rows (in one transaction), answering them sealed. */
   appendAudit(drafts: readonly AuditDraft[]): Promise<AuditRow[]>;
   auditRows(filter: AuditFilter): Promise<StoredAuditRow[]>;
@@ -283,4 +389,19 @@ export interface Store {
   deployments(query: DeploymentQuery): Promise<DeploymentRow[]>;
   /** Each release's first success in each stage of the project within [fromMs, toMs), with its commit times. */
   arrivals(project: string, fromMs: number, toMs: number): Promise<ArrivalRow[]>;
+
+  /** A named position (notify: the event log's, each project's freeze calendar's); undefined before the first save. */
+  notifyCursor(name: string): Promise<number | undefined>;
+  /**
+   * In one transaction: inserts the rows whose id is new (others are left as they are) and
+   * saves the cursors. Answers how many were inserted.
+   */
+  enqueueNotifications(rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]): Promise<number>;
+  /** Replaces a row's state, next attempt and body (by id). */
+  updateNotification(row: NotificationRow): Promise<void>;
+  notifications(filter: NotificationFilter): Promise<NotificationRow[]>;
+  /** Deletes delivered and given-up rows settled before `before` (UTC ms; their `nextAt`); answers how many. Pending rows stay. */
+  pruneNotifications(before: number): Promise<number>;
+  /** Rows per project, sink and state. */
+  notificationCounts(): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]>;
 }

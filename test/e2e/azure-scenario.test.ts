@@ -58,6 +58,18 @@ describe('the Azure Pipelines scenario', () => {
   it('dev on every release, test at 03:00 Berlin with the newest good dev release, pre-production only by hand', async () => {
     const st = await s.api<Status>('/api/v1/projects/shop/status');
     expect(st.stages.find((x) => x.name === 'test')?.schedule?.next).toEqual({ at: at('2026-06-02T01:00:00Z'), utc: '2026-06-02T01:00:00.000Z', local: '2026-06-02 03:00 CEST' });
+    const auto = await s.api<{ stages: unknown[] }>('/api/v1/projects/shop/automation');
+    expect(auto.stages).toEqual([
+      { stage: 'dev', promotion: 'auto', selection: 'matchUpstream', schedule: null, hold: null },
+      {
+        stage: 'test',
+        promotion: 'schedule',
+        selection: 'newest',
+        schedule: { cron: '0 3 * * *', timeZone: 'Europe/Berlin', onlyIfNew: false, missed: 'run-once', next: { at: at('2026-06-02T01:00:00Z'), utc: '2026-06-02T01:00:00.000Z', local: '2026-06-02 03:00 CEST' }, last: null },
+        hold: null,
+      },
+      { stage: 'preprod', promotion: 'manual', selection: null, schedule: null, hold: null },
+    ]);
     const shown = await s.cli(['status', '--project', 'shop']);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain("test: scheduled '0 3 * * *' Europe/Berlin, next 2026-06-02 01:00 UTC (2026-06-02 03:00 CEST)");

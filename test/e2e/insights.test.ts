@@ -151,7 +151,7 @@ describe('DORA through the server and the CLI', () => {
     const audit = await api<{ entries: { action: string; actor: string; target: string; details: Record<string, unknown> | null }[] }>('GET', '/api/v1/audit?q=production&order=asc');
     expect(audit.entries.filter((e) => e.action !== 'release.trigger').map((e) => [e.action, e.actor, e.target, e.details?.['reason']])).toEqual([
       ['release.rollback', 'token:admin-env', r2.releaseId, 'web:bad fails'],
-      ['promotion.resume', 'token:admin-env', 'production', 'fix on its way'],
+      ['promotion.resume-auto', 'token:admin-env', 'production', 'fix on its way'],
     ]);
   });
 

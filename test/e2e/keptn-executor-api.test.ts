@@ -235,19 +235,19 @@ describe('a Keptn-protocol executor runs a dev → staging → production delive
 
   it('another source (or the same source name with another token) cannot start or finish a task the first one started: 409 NOT_CLAIM_HOLDER, and its result counts for nothing', () => {
     expect(intruderStart).toHaveLength(1);
-    expect(intruderStart[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
+    expect(intruderStart[0]).toMatchObject({ status: 409, body: { code: 409, reason: 'NOT_CLAIM_HOLDER' } });
     expect(intruder).toHaveLength(1);
-    expect(intruder[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
+    expect(intruder[0]).toMatchObject({ status: 409, body: { code: 409, reason: 'NOT_CLAIM_HOLDER' } });
     expect(String(intruder[0]!.body['message'])).toContain("claimed by 'helm-service', not by source 'jmeter-service'");
     expect(impostor).toHaveLength(1);
-    expect(impostor[0]).toMatchObject({ status: 409, body: { code: 'NOT_CLAIM_HOLDER' } });
+    expect(impostor[0]).toMatchObject({ status: 409, body: { code: 409, reason: 'NOT_CLAIM_HOLDER' } });
   });
 
   it('refuses a Keptn answer that names no open triggered event, or is not an answer', async () => {
     const headers = { 'x-token': executorToken };
     const ghost = await postKeptnEvent(api, headers, { specversion: '1.0', id: 'x1', source: 'helm-service', type: 'sh.keptn.event.deployment.finished', triggeredid: '00000000-0000-5000-8000-000000000000', data: { project: 'sockshop', stage: 'dev', service: 'carts', result: 'pass' } });
-    expect(ghost).toMatchObject({ status: 404, body: { code: 'NOT_FOUND', field: 'triggeredid' } });
+    expect(ghost).toMatchObject({ status: 404, body: { code: 404, reason: 'NOT_FOUND', fields: 'triggeredid' } });
     const sequence = await postKeptnEvent(api, headers, { specversion: '1.0', id: 'x2', source: 'cli', type: 'sh.keptn.event.dev.delivery.triggered', data: { project: 'sockshop', stage: 'dev', service: 'carts' } });
-    expect(sequence).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', field: 'type' } });
+    expect(sequence).toMatchObject({ status: 400, body: { code: 400, reason: 'INVALID_INPUT', fields: 'type' } });
   });
 });

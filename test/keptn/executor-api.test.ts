@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutorActor, Run } from '../../src/core/index.js';
-import { KeptnExecutorApi, leaseKeyIn } from '../../src/keptn/index.js';
+import { KeptnExecutorApi, KeptnFold, leaseKeyIn } from '../../src/keptn/index.js';
 import type { KeptnEvent } from '../../src/keptn/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
@@ -83,7 +83,7 @@ describe('Keptn executor API', () => {
     const deployment = run.tasks.find((t) => t.name === 'deployment')!;
     expect(deployment).toMatchObject({ state: 'finished', result: 'warning', claim: { executor: 'helm-service' } });
     expect(deployment.data).toEqual({
-      services: { carts: { status: 'succeeded', deployment: { deploymentURIsLocal: ['http://carts'] } }, orders: { status: 'succeeded', deployment: { deploymentURIsLocal: ['http://orders'] } } },
+      services: { carts: { status: 'succeeded', result: 'pass', deployment: { deploymentURIsLocal: ['http://carts'] } }, orders: { status: 'succeeded', result: 'warning', deployment: { deploymentURIsLocal: ['http://orders'] } } },
     });
     // Each service's test gets its own deployment's URIs.
     const tests = await api.openTriggered({ eventType: 'sh.keptn.event.test.triggered' });
@@ -122,5 +122,42 @@ describe('Keptn executor API', () => {
     await expect(elsewhere.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).rejects.toMatchObject({ code: 'NOT_CLAIM_HOLDER' });
     await expect(again.post(answer(e, 'helm-service', 'status.changed'), OTHER)).rejects.toMatchObject({ code: 'NOT_CLAIM_HOLDER' });
     expect(await again.post(answer(e, 'helm-service', 'finished', { result: 'pass' }), HELM)).toMatchObject({ applied: true });
+  });
+
+  it('a service’s answer survives a restart of the server between two services’ answers', async () => {
+    const { dir, api, runId } = await start({ carts: 'carts:1', orders: 'orders:1' });
+    const [carts, orders] = (await api.openTriggered({ eventType: 'sh.keptn.event.deployment.triggered' })) as [KeptnEvent, KeptnEvent];
+    await api.post(answer(carts, 'helm-service', 'started'), HELM);
+    expect(await api.post(answer(carts, 'helm-service', 'finished', { result: 'warning', message: 'carts is slow', deployment: { deploymentURIsLocal: ['http://carts'] } }), HELM)).toMatchObject({ applied: false });
+
+    // The server stops and starts again on the same data directory.
+    await opened!.sw.close();
+    const sw = await openSlipway({ dataDir: dir, unservedKinds: 'wait' });
+    opened = { sw, dir };
+    const after = new KeptnExecutorApi({ engine: sw.engine, store: sw.store, leaseKey: leaseKeyIn(dir) });
+    // carts was answered before the restart: only orders is offered.
+    expect((await after.openTriggered({ eventType: 'sh.keptn.event.deployment.triggered' })).map((e) => e.data.service)).toEqual(['orders']);
+    const testTriggered = waitForEvent(sw, 'test triggered', (e) => e.type === 'sh.slipway.task.test.triggered');
+    expect(await after.post(answer(orders, 'helm-service', 'finished', { result: 'pass', message: 'orders deployed', deployment: { deploymentURIsLocal: ['http://orders'] } }), HELM)).toMatchObject({ applied: true });
+    await testTriggered;
+
+    const deployment = (sw.engine.view.runs.get(runId) as Run).tasks.find((t) => t.name === 'deployment')!;
+    expect(deployment).toMatchObject({ state: 'finished', result: 'warning' });
+    expect(deployment.data).toEqual({
+      services: {
+        carts: { status: 'succeeded', result: 'warning', message: 'carts is slow', deployment: { deploymentURIsLocal: ['http://carts'] } },
+        orders: { status: 'succeeded', result: 'pass', message: 'orders deployed', deployment: { deploymentURIsLocal: ['http://orders'] } },
+      },
+    });
+    // Each service's Keptn .finished says its own verdict; what each deployment returned reaches its own test.
+    const finished = KeptnFold.map((await sw.store.events({ project: 'sockshop' })).map((r) => r.event)).events.filter((e) => e.type === 'sh.keptn.event.deployment.finished');
+    expect(finished.map((e) => [e.data.service, e.data.result, e.data.message])).toEqual([
+      ['carts', 'warning', 'carts is slow'],
+      ['orders', 'pass', 'orders deployed'],
+    ]);
+    const tests = await after.openTriggered({ eventType: 'sh.keptn.event.test.triggered' });
+    expect(tests.map((e) => (e.data['deployment'] as { deploymentURIsLocal: string[] }).deploymentURIsLocal[0])).toEqual(['http://carts', 'http://orders']);
+    // Nothing is left behind once the task ended.
+    expect(await sw.store.keptnPartials(`${runId}.deployment.1`)).toEqual([]);
   });
 });

@@ -5,9 +5,11 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { accessCases } from './cases/access.case.js';
 import { commitCases } from './cases/commit.case.js';
+import { keptnCases } from './cases/keptn.case.js';
 import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
+import { notificationCases } from './cases/notifications.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -31,5 +33,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     lifecycleCases(current);
     accessCases(current);
     secretCases(current);
+    keptnCases(current);
+    notificationCases(current);
   });
 }

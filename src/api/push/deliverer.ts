@@ -9,8 +9,10 @@ import type { SlipwayEvent } from '../../core/index.js';
 import { eventTypes } from '../../core/index.js';
 import type { ClaimedTask, Engine } from '../../engine/index.js';
 import type { Store, SubscriptionRow } from '../../store/index.js';
+import { KeptnExecutorApi, leaseKeyIn } from '../../keptn/index.js';
 import type { PushOptions } from '../types.js';
 import { deliver } from './delivery.js';
+import { runKeptnSubscription } from './keptn-push.js';
 import { postEvent } from './post.js';
 
 interface Loop {
@@ -28,13 +30,19 @@ export class Deliverer {
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly stopAll = new AbortController();
   private readonly onEvent = (e: SlipwayEvent) => this.observe(e);
+  /** Keptn-dialect subscriptions read tasks as Keptn events and claim with the executor API's lease tokens. */
+  private readonly keptn: KeptnExecutorApi;
 
   constructor(
     private readonly engine: Engine,
     private readonly store: Store,
     private readonly options: PushOptions,
     private readonly log: Logger,
-  ) {}
+    /** The data directory, whose key Keptn-dialect claims are made with (the executor API checks answers with it). */
+    dataDir?: string,
+  ) {
+    this.keptn = new KeptnExecutorApi({ engine, store, ...(dataDir !== undefined ? { leaseKey: leaseKeyIn(dataDir) } : {}) });
+  }
 
   async start(): Promise<void> {
     this.engine.emitter.on('event', this.onEvent);
@@ -65,7 +73,13 @@ export class Deliverer {
   private startLoop(sub: SubscriptionRow): Loop {
     const stop = new AbortController();
     const signal = AbortSignal.any([stop.signal, this.stopAll.signal]);
-    const done = this.run(sub, signal);
+    const done =
+      sub.dialect === 'keptn'
+        ? runKeptnSubscription({ engine: this.engine, keptn: this.keptn, options: this.options, log: this.log }, sub, signal, (p) => {
+            this.inflight.add(p);
+            void p.finally(() => this.inflight.delete(p));
+          })
+        : this.run(sub, signal);
     return { sub, stop, done };
   }
 

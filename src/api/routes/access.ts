@@ -15,7 +15,8 @@ import { by } from '../types.js';
 const Scope = z.string().regex(SCOPE_PATTERN, `a scope is one of ${SCOPE_HELP}`);
 const Group = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "a group name uses letters, digits, '.', '_' and '-'");
 const TokenInfo = z.object({ id: z.string(), name: z.string(), scopes: z.array(z.string()), groups: z.array(z.string()), createdAt: z.number().int(), createdBy: z.string().nullable() });
-const SubscriptionInfo = z.object({ id: z.string(), kind: z.string(), url: z.string(), createdAt: z.number().int(), createdBy: z.string().nullable() });
+const SubscriptionInfo = z.object({ id: z.string(), kind: z.string(), url: z.string(), createdAt: z.number().int(), createdBy: z.string().nullable(), dialect: z.enum(['slipway', 'keptn']), token: z.string().optional() });
+const Dialect = z.enum(['slipway', 'keptn']).describe("slipway (default): Slipway's .triggered event with the claim; keptn: Keptn's .triggered CloudEvent, answered on POST /api/v1/event (docs/keptn.md)");
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'give an http:// or https:// URL' });
 
 export interface AccessDeps {
@@ -67,20 +68,28 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: {
       summary: 'Push tasks of a kind to a URL, signed with a secret (shown once)',
-      body: z.object({ kind: Name, url: HttpUrl, secret: z.string().min(16).max(200).optional() }),
-      response: { 201: z.object({ id: z.string(), kind: z.string(), url: z.string(), secret: z.string() }), ...errors },
+      body: z.object({
+        kind: Name,
+        url: HttpUrl,
+        secret: z.string().min(16).max(200).optional(),
+        dialect: Dialect.optional(),
+        token: Name.optional().describe('with dialect keptn: the name of the token (scope execute or execute:<kind>) the receiver answers with; only it may report on a delivered task'),
+      }),
+      response: { 201: z.object({ id: z.string(), kind: z.string(), url: z.string(), secret: z.string(), dialect: Dialect, token: z.string().optional() }), ...errors },
     },
     handler: async (req, reply) => {
-      const { kind, url } = req.body;
+      const { kind, url, dialect = 'slipway', token } = req.body;
       if (slipway.executors.some((e) => e.kind === kind)) {
         throw new SlipwayError('INVALID_INPUT', `kind '${kind}' is served by a built-in executor; subscriptions are for kinds no built-in executor serves`, { field: 'kind' });
       }
+      if (dialect === 'keptn') await checkAnswerToken(store, kind, token);
+      else if (token !== undefined) throw new SlipwayError('INVALID_INPUT', "token names who answers a Keptn-dialect subscription; a Slipway-dialect receiver answers with the lease token each delivery carries: leave token out, or add dialect: 'keptn'", { field: 'token' });
       const secret = req.body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
-      const row = { id: `sub_${randomUUID()}`, kind, url, secret, createdAt: Date.now(), createdBy: by(req.identity) };
+      const row = { id: `sub_${randomUUID()}`, kind, url, secret, createdAt: Date.now(), createdBy: by(req.identity), ...(dialect === 'keptn' ? { dialect, token } : {}) };
       await store.addSubscription(row);
-      await recordAudit(store, { actor: row.createdBy, action: 'subscription.create', target: row.id, details: { kind, url: withoutCredentials(url) } });
+      await recordAudit(store, { actor: row.createdBy, action: 'subscription.create', target: row.id, details: { kind, url: withoutCredentials(url), ...(dialect === 'keptn' ? { dialect, token } : {}) } });
       await deliverer.refresh();
-      return reply.code(201).send({ id: row.id, kind, url, secret });
+      return reply.code(201).send({ id: row.id, kind, url, secret, dialect, ...(token !== undefined ? { token } : {}) });
     },
   });
 
@@ -88,7 +97,7 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: { summary: 'List push subscriptions (never their secrets)', response: { 200: z.object({ subscriptions: z.array(SubscriptionInfo) }), ...errors } },
     handler: async () => ({
-      subscriptions: (await store.listSubscriptions()).map((s) => ({ id: s.id, kind: s.kind, url: s.url, createdAt: s.createdAt, createdBy: s.createdBy ?? null })),
+      subscriptions: (await store.listSubscriptions()).map((s) => ({ id: s.id, kind: s.kind, url: s.url, createdAt: s.createdAt, createdBy: s.createdBy ?? null, dialect: s.dialect ?? 'slipway', ...(s.token !== undefined ? { token: s.token } : {}) })),
     }),
   });
 
@@ -104,6 +113,18 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
       return reply.code(204).send(null);
     },
   });
+}
+
+/** A Keptn-dialect receiver answers with a token of its own: it must exist and serve the kind. */
+async function checkAnswerToken(store: Slipway['store'], kind: string, token: string | undefined): Promise<void> {
+  if (token === undefined) {
+    throw new SlipwayError('INVALID_INPUT', `a Keptn-dialect subscription names the token its receiver answers with (Keptn events carry no lease token); create one with: slipway token create <name> --scope execute:${kind}`, { field: 'token' });
+  }
+  const row = (await store.listTokens()).find((t) => t.name === token);
+  if (!row) throw new SlipwayError('INVALID_INPUT', `token '${token}' does not exist; GET /api/v1/tokens lists them, slipway token create makes one`, { field: 'token' });
+  const name = kind.startsWith('keptn.') ? kind.slice('keptn.'.length) : kind;
+  const serves = row.scopes.some((s) => s === 'admin' || s === 'execute' || s === `execute:${kind}` || s === `execute:${name}`);
+  if (!serves) throw new SlipwayError('INVALID_INPUT', `token '${token}' cannot report on tasks of kind '${kind}' (its scopes: ${row.scopes.join(', ')}); give it execute:${name}`, { field: 'token' });
 }
 
 /** A URL may carry credentials (user:password@, ?token=): the audit row keeps scheme, host and path only. */

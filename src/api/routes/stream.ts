@@ -10,7 +10,8 @@
  */
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
-import { KeptnProjectReader } from '../../keptn/index.js';
+import type { Pipeline } from '../../core/index.js';
+import { KeptnProjectReader, keptnProject } from '../../keptn/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
@@ -28,6 +29,8 @@ export interface StreamDeps {
   shutdown: AbortSignal;
   heartbeatMs: number;
   limits: SseLimits;
+  /** The project's pipeline: `dialect=keptn` serves only projects Keptn's protocol serves. */
+  pipeline: (project: string) => Pipeline | undefined;
 }
 
 export function streamRoutes(app: Api, deps: StreamDeps): void {
@@ -52,6 +55,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       if (req.query.dialect === 'keptn' && project === undefined) {
         throw new SlipwayError('INVALID_INPUT', 'dialect=keptn streams one project (Keptn events belong to a project); add ?project=NAME', { field: 'project' });
       }
+      if (req.query.dialect === 'keptn' && project !== undefined) keptnProject(deps.pipeline, project);
       const matches = (e: StoredEvent) => (project === undefined || e.event.project === project) && (run === undefined || e.event.runid === run);
       const raw = reply.raw;
       let sent = from !== undefined ? Number(from) : deps.feed.position;

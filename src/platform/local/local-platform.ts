@@ -131,6 +131,20 @@ export class LocalPlatform implements DeployTarget {
     return { endpoint: `http://127.0.0.1:${s.port}`, slots, ...(s.mirror ? { mirror: s.mirror } : {}) };
   }
 
+  /**
+   * Removes a service whose environment is gone (a pull request's): retires every slot, closes
+   * its router (the port is released) and drops its record. A later deploy starts afresh.
+   */
+  async forget(key: ServiceKey): Promise<void> {
+    const s = this.services.get(idOf(key));
+    if (!s) return;
+    for (const slot of Object.keys(s.slots)) await this.retire(key, slot);
+    this.services.delete(idOf(key));
+    await this.save();
+    await this.routers.get(idOf(key))?.close(1000);
+    this.routers.delete(idOf(key));
+  }
+
   /** Where the service answers, when it has been deployed here. */
   endpoint(key: ServiceKey): string | undefined {
     const s = this.services.get(idOf(key));

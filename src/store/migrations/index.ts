@@ -10,6 +10,9 @@ import { accessSchema } from './0002-access.js';
 import { runSpecsSchema } from './0003-run-specs.js';
 import { secretsSchema } from './0004-secrets.js';
 import { approvalEventsSchema } from './0005-approval-events.js';
+import { webhookDeliveriesSchema } from './0006-webhook-deliveries.js';
+import { notificationsSchema } from './0009-notifications.js';
+import { keptnPartialsSchema } from './0010-keptn-partials.js';
 import { auditSchema } from './0011-audit.js';
 import { insightsIndexes } from './0012-insights-indexes.js';
 import type { SchemaOptions } from './schema-options.js';
@@ -24,6 +27,9 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0003-run-specs': runSpecsSchema(),
     '0004-secrets': secretsSchema(),
     '0005-approval-events': approvalEventsSchema(),
+    '0006-webhook-deliveries': webhookDeliveriesSchema(),
+    '0009-notifications': notificationsSchema(options),
+    '0010-keptn-partials': keptnPartialsSchema(),
     '0011-audit': auditSchema(options),
     '0012-insights-indexes': insightsIndexes(),
   };

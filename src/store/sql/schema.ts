@@ -106,6 +106,31 @@ export interface SecretsTable {
   body: string;
 }
 
+export interface WebhookDeliveriesTable {
+  project: string;
+  source: string;
+  id: string;
+  received_at: Int8;
+  body: string;
+}
+
+export interface GitWatchReposTable {
+  project: string;
+  body: string;
+}
+
+export interface GitWatchRefsTable {
+  project: string;
+  ref: string;
+  commit: string;
+}
+
+export interface KeptnPartialsTable {
+  task_id: string;
+  service: string;
+  body: string;
+}
+
 export interface AuditTable {
   seq: Int8;
   at_ms: Int8;
@@ -118,6 +143,21 @@ export interface AuditTable {
   hash: string;
   /** The sealed canonical JSON the hash covers. */
   body: string;
+}
+
+export interface NotificationsTable {
+  seq: Generated<number | string>;
+  id: string;
+  project: string;
+  sink: string;
+  state: string;
+  next_at: Int8;
+  body: string;
+}
+
+export interface NotifyCursorsTable {
+  name: string;
+  value: Int8;
 }
 
 export interface Database {
@@ -134,5 +174,11 @@ export interface Database {
   tokens: TokensTable;
   subscriptions: SubscriptionsTable;
   secrets: SecretsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  git_watch_repos: GitWatchReposTable;
+  git_watch_refs: GitWatchRefsTable;
+  keptn_partials: KeptnPartialsTable;
   audit: AuditTable;
+  notifications: NotificationsTable;
+  notify_cursors: NotifyCursorsTable;
 }

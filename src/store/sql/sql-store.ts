@@ -6,14 +6,19 @@ import type { Kysely } from 'kysely';
 import { RunStates, TerminalRunStates, type RunState } from '../../core/index.js';
 import { SlipwayError, isSlipwayError } from '../../core/errors.js';
 import { migrateToLatest, type SchemaOptions } from '../migrations/index.js';
+import type { DeliveryFilter, DeliveryRow, WatchRepoRow } from '../port.js';
 import * as audit from './audit.js';
 import * as insights from './insights.js';
-import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
+import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, KeptnPartialRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
+import * as keptn from './keptn.js';
 import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
+import * as hooks from './hooks.js';
+import * as notify from './notifications.js';
+import type { NotificationFilter, NotificationRow } from '../port.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -102,8 +107,27 @@ export class SqlStore implements Store {
   listSecrets = () => secrets.listSecrets(this.db);
   deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
 
+  addDelivery = (row: DeliveryRow) => hooks.addDelivery(this.db, row);
+  putDelivery = (row: DeliveryRow) => hooks.putDelivery(this.db, row);
+  getDelivery = (project: string, source: string, id: string) => hooks.getDelivery(this.db, project, source, id);
+  listDeliveries = (filter: DeliveryFilter) => hooks.listDeliveries(this.db, filter);
+  eventsOfInput = (inputId: string) => hooks.eventsOfInput(this.db, inputId);
+  getWatchRepo = (project: string) => hooks.getWatchRepo(this.db, project);
+  primeWatchRepo = (row: WatchRepoRow, refs: Readonly<Record<string, string>>) => hooks.primeWatchRepo(this.db, row, refs);
+  watchRefs = (project: string) => hooks.watchRefs(this.db, project);
+  putWatchRefs = (project: string, refs: Readonly<Record<string, string | null>>) => hooks.putWatchRefs(this.db, project, refs);
+  putKeptnPartial = (row: KeptnPartialRow) => keptn.putKeptnPartial(this.db, row);
+  keptnPartials = (taskId: string) => keptn.keptnPartials(this.db, taskId);
+  deleteKeptnPartials = (taskId: string) => keptn.deleteKeptnPartials(this.db, taskId);
+
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
   deployments = (query: DeploymentQuery) => insights.deployments(this.db, query, this.profile.jsonField);
   arrivals = (project: string, fromMs: number, toMs: number) => insights.arrivals(this.db, project, fromMs, toMs, this.profile.jsonField, this.profile.maxParameters);
+  notifyCursor = (name: string) => notify.notifyCursor(this.db, name);
+  enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]) => notify.enqueueNotifications(this.db, rows, cursors);
+  updateNotification = (row: NotificationRow) => notify.updateNotification(this.db, row);
+  notifications = (filter: NotificationFilter) => notify.notifications(this.db, filter);
+  notificationCounts = () => notify.notificationCounts(this.db);
+  pruneNotifications = (before: number) => notify.pruneNotifications(this.db, before);
 }

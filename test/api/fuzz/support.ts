@@ -79,7 +79,10 @@ export function problemWith(res: Answer | LightMyRequestResponse): string | unde
   } catch {
     return `${status} body is not JSON: ${res.body.slice(0, 200)}`;
   }
-  const { code, message, field, file } = body as { code?: unknown; message?: unknown; field?: unknown; file?: unknown };
+  // Keptn's routes answer as Keptn's API did: {code: <status>, message, fields}, Slipway's code in `reason`.
+  const keptn = body as { code?: unknown; reason?: unknown; fields?: unknown };
+  if (typeof keptn.code === 'number' && keptn.code !== status) return `${status} with Keptn code ${keptn.code}`;
+  const { code, message, field, file } = (typeof keptn.code === 'number' ? { ...body as object, code: keptn.reason, field: keptn.fields } : body) as { code?: unknown; message?: unknown; field?: unknown; file?: unknown };
   if (typeof code !== 'string' || !(code in ErrorCodes)) return `${status} with code ${String(code)} not in the registry`;
   if (ErrorCodes[code as keyof typeof ErrorCodes].status !== status) return `${status} with code ${code}, whose status is ${ErrorCodes[code as keyof typeof ErrorCodes].status}`;
   if (typeof message !== 'string' || message.length < 10) return `${status} ${code} with message ${JSON.stringify(message)}`;
