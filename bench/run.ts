@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
 import { measureSloScore } from './checks.js';
+import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
@@ -97,6 +98,9 @@ async function main(): Promise<void> {
     }
     const paced = await point(root, plan.paced, 'paced');
     const apiResult = await apiPoint(root, plan.api);
+    const dora = await runDoraBench(mkdtempSync(join(root, 'dora-')), mode === 'quick' ? { requests: 5, warmup: 1 } : { requests: 100 }, progress);
+    const doraFigures = { 'api.dora_p50_ms': dora.p50Ms, 'api.dora_p99_ms': dora.p99Ms, 'api.dora_reference_scan_ms': dora.referenceScanMs };
+    const doraTargets: Target[] = [{ figure: 'api.dora_p99_ms', value: dora.p99Ms, target: `< ${DORA_P99_TARGET_MS} ms over ${DORA_RUNS} runs (reference: a raw scan of their columns)`, met: dora.p99Ms < DORA_P99_TARGET_MS }];
     const routerResult = await runRouterBench(
       { seconds: mode === 'quick' ? 2 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
       progress,
@@ -125,8 +129,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...routerFigures.figures, ...checkFigures },
-      targets: [...engineFigures.targets, ...apiFigures.targets, ...routerFigures.targets, ...checkTargets],
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures },
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
@@ -136,7 +140,7 @@ async function main(): Promise<void> {
       router: routerResult,
       checks: { slo, gate },
     };
-    process.stdout.write(`${args.json ? JSON.stringify(report) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora }) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

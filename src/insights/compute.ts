@@ -82,17 +82,11 @@ export async function computeDora(store: Store, pipeline: Pipeline, q: DoraQuery
     store.deployments({ project, stage, fromMs: from, toMs: to }),
     store.deployments({ project, stage, fromMs: 0, toMs: from, newestFirst: true, limit: 20 }),
     reverts(store, project, stage, from, to),
-    store.deployments({ project, fromMs: from, toMs: to, firstSuccessOnly: true }),
+    store.arrivals(project, from, to),
   ]);
   const previous = before.find((r) => !r.rollback);
   const classified = outcomes(rows.map(deployment), revs, previous?.state === 'failed');
-  const arrivals: Arrival[] = firsts.map((r) => ({
-    stage: r.stage,
-    releaseId: r.releaseId,
-    at: r.finishedAt,
-    ...(r.commitTime !== undefined ? { commitTime: r.commitTime } : {}),
-    ...(r.firstCommitTime !== undefined ? { firstCommitTime: r.firstCommitTime } : {}),
-  }));
+  const arrivals: Arrival[] = firsts;
   const inProduction = arrivals.filter((a) => a.stage === stage);
   return {
     project,

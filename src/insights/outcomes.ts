@@ -51,9 +51,13 @@ export function outcomes(deployments: readonly Deployment[], reverts: readonly R
     nextSuccess[i] = next;
     if (deployments[i]!.succeeded) next = deployments[i]!.finishedAt;
   }
+  // Indexed once: a long history has thousands of deployments and reverts.
+  const revertedRuns = new Set(reverts.flatMap((r) => (r.runId !== undefined ? [r.runId] : [])));
+  const revertTimes = new Map<string, number[]>();
+  for (const r of reverts) for (const rel of r.releases) revertTimes.set(rel, [...(revertTimes.get(rel) ?? []), r.at]);
   const base = deployments.map((d, i): Outcome['why'] => {
     if (!d.succeeded) return 'failed';
-    const reverted = reverts.some((r) => r.runId === d.runId || (r.releases.includes(d.releaseId) && r.at >= d.finishedAt && r.at < nextSuccess[i]!));
+    const reverted = revertedRuns.has(d.runId) || (revertTimes.get(d.releaseId) ?? []).some((at) => at >= d.finishedAt && at < nextSuccess[i]!);
     return reverted ? 'rolled back' : undefined;
   });
   const out: Outcome[] = [];

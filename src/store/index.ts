@@ -1,5 +1,6 @@
 /** The store folder's only public door. */
 export type {
+  ArrivalRow,
   AuditDraft,
   AuditFilter,
   AuditRow,

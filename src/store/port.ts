@@ -234,7 +234,7 @@ export interface AuditFilter {
   order?: 'asc' | 'desc';
 }
 
-/** One run in a stage that ended succeeded or failed, with what the insights need of it and its release. */
+/** One run in a stage that ended succeeded or failed: what the DORA figures need of it. */
 export interface DeploymentRow {
   runId: string;
   releaseId: string;
@@ -246,8 +246,6 @@ export interface DeploymentRow {
   rollback: boolean;
   /** Queued by the finish of a failed run (a remediation sequence). */
   carriedFail: boolean;
-  commitTime?: number;
-  firstCommitTime?: number;
 }
 
 export interface DeploymentQuery {
@@ -258,11 +256,18 @@ export interface DeploymentQuery {
   fromMs: number;
   /** Finished before (UTC ms). */
   toMs: number;
-  /** Only each release's first success in its stage (the time it first got there). */
-  firstSuccessOnly?: boolean;
   /** Newest first (with `limit`: the last ones before `toMs`). */
   newestFirst?: boolean;
   limit?: number;
+}
+
+/** A release's first success in a stage, with the release's commit times. */
+export interface ArrivalRow {
+  stage: string;
+  releaseId: string;
+  at: number;
+  commitTime?: number;
+  firstCommitTime?: number;
 }
 
 /** One notice for one sink (src/notify): a row of the durable delivery queue. */
@@ -382,6 +387,8 @@ export interface Store {
 
   /** Runs that ended succeeded or failed in a time range, oldest first: what the delivery insights are computed from. */
   deployments(query: DeploymentQuery): Promise<DeploymentRow[]>;
+  /** Each release's first success in each stage of the project within [fromMs, toMs), with its commit times. */
+  arrivals(project: string, fromMs: number, toMs: number): Promise<ArrivalRow[]>;
 
   /** A named position (notify: the event log's, each project's freeze calendar's); undefined before the first save. */
   notifyCursor(name: string): Promise<number | undefined>;

@@ -104,6 +104,9 @@ describe('DORA through the server and the CLI', () => {
     const rb = await cli(['rollback', '--project', 'shop', '--stage', 'production', '--reason', 'web:bad fails', '--wait']);
     expect(rb.code, rb.stderr + rb.stdout).toBe(0);
     const back = (await ended(r2.releaseId, 'production', 2)).find((r) => r.id !== r2.prod.id)!;
+    // Putting an older release back holds automatic promotion into production; the fix needs it again.
+    const resumed = await cli(['resume-auto', 'production', '--project', 'shop', '--reason', 'fix on its way']);
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
     const fix = await release('web:4', now - H / 2);
     expect(fix.prod.state).toBe('succeeded');
 
@@ -143,6 +146,13 @@ describe('DORA through the server and the CLI', () => {
     expect(metrics).toContain('slipway_dora_change_fail_rate{project="shop",stage="production"} 0.2');
     expect(metrics).toContain('slipway_dora_deployments{project="shop",stage="production"} 4');
     expect(metrics).toContain(`slipway_dora_lead_time_seconds{project="shop",stage="production"} ${lead / 1000}`);
+
+    // The rollback and the resume are people's actions: both in the audit log, by the admin token.
+    const audit = await api<{ entries: { action: string; actor: string; target: string; details: Record<string, unknown> | null }[] }>('GET', '/api/v1/audit?q=production&order=asc');
+    expect(audit.entries.filter((e) => e.action !== 'release.trigger').map((e) => [e.action, e.actor, e.target, e.details?.['reason']])).toEqual([
+      ['release.rollback', 'token:admin-env', r2.releaseId, 'web:bad fails'],
+      ['promotion.resume-auto', 'token:admin-env', 'production', 'fix on its way'],
+    ]);
   });
 
   it('names a stage the project does not have', async () => {

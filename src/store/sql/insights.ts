@@ -1,10 +1,11 @@
 /**
- * What the delivery insights read: runs that ended in a time range (index `runs_project_finished`,
- * migration 0012), with the few fields of the run and its release they need taken out of
- * the JSON bodies by the database, so a long history is never decoded in JavaScript.
+ * What the delivery insights read, shaped so a long history stays cheap: the runs of a
+ * window come from the covering index `runs_insights` (migration 0012) without touching
+ * the run rows; only production runs have their JSON body opened (by the database, for two
+ * members); releases are read once per query, not once per run.
  */
-import { sql, type Expression, type Kysely, type RawBuilder } from 'kysely';
-import type { DeploymentQuery, DeploymentRow } from '../port.js';
+import type { Kysely, RawBuilder } from 'kysely';
+import type { ArrivalRow, DeploymentQuery, DeploymentRow } from '../port.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database>;
@@ -14,56 +15,80 @@ export type JsonField = (column: string, path: readonly string[]) => RawBuilder<
 const num = (v: unknown): number | undefined => (v === null || v === undefined || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
 
 export async function deployments(db: Db, q: DeploymentQuery, json: JsonField): Promise<DeploymentRow[]> {
-  const first = q.firstSuccessOnly === true;
   let query = db
-    .selectFrom('runs as r')
-    .innerJoin('releases as rel', 'rel.id', 'r.release_id')
-    .select(['r.id', 'r.release_id', 'r.stage', 'r.state', 'r.queue_seq', 'r.finished_at'])
-    .select([
-      (first ? sql`null` : json('r.body', ['cause'])).as('cause'),
-      (first ? sql`null` : json('r.body', ['carriedResult'])).as('carried'),
-      json('rel.body', ['provenance', 'commitTime']).as('ct'),
-      json('rel.body', ['provenance', 'firstCommitTime']).as('fct'),
-    ])
-    .where('r.project', '=', q.project)
-    .where('r.finished_at', '>=', q.fromMs)
-    .where('r.finished_at', '<', q.toMs);
-  if (q.stage !== undefined) query = query.where('r.stage', '=', q.stage);
-  if (first) {
-    // The release's first success in the stage: a later one (a rollback to it) is not when it got there.
-    // Only a release made before the range can have succeeded before it: the OR spares the rest the lookup.
-    const earlier: Expression<boolean> = sql<boolean>`not exists (select 1 from runs as r2 where r2.release_id = r.release_id and r2.stage = r.stage and r2.state = 'succeeded' and r2.finished_at < r.finished_at)`;
-    query = query.where('r.state', '=', 'succeeded').where((eb) => eb.or([eb('rel.created_at', '>=', q.fromMs), earlier]));
-  } else {
-    query = query.where('r.state', 'in', ['succeeded', 'failed']);
-  }
+    .selectFrom('runs')
+    .select(['id', 'release_id', 'stage', 'state', 'queue_seq', 'finished_at'])
+    .select([json('body', ['cause']).as('cause'), json('body', ['carriedResult']).as('carried')])
+    .where('project', '=', q.project)
+    .where('finished_at', '>=', q.fromMs)
+    .where('finished_at', '<', q.toMs)
+    .where('state', 'in', ['succeeded', 'failed']);
+  if (q.stage !== undefined) query = query.where('stage', '=', q.stage);
   const dir = q.newestFirst ? 'desc' : 'asc';
-  query = query.orderBy('r.finished_at', dir).orderBy('r.queue_seq', dir);
+  query = query.orderBy('finished_at', dir).orderBy('queue_seq', dir);
   if (q.limit !== undefined) query = query.limit(q.limit);
-  const rows = await query.execute();
-  const out = rows.map((r): DeploymentRow => {
+  return (await query.execute()).map((r) => ({
+    runId: r.id,
+    releaseId: r.release_id,
+    stage: r.stage,
+    state: r.state === 'failed' ? 'failed' : 'succeeded',
+    queueSeq: Number(r.queue_seq),
+    finishedAt: Number(r.finished_at),
+    rollback: r.cause === 'rollback',
+    carriedFail: r.carried === 'fail',
+  }));
+}
+
+/**
+ * Each release's first success in each stage, where that falls in [fromMs, toMs), with the
+ * release's commit times. A release made before the window may have got to a stage before
+ * it too (a rollback brings it back later): those few are looked up by release.
+ */
+export async function arrivals(db: Db, project: string, fromMs: number, toMs: number, json: JsonField, maxParameters: number): Promise<ArrivalRow[]> {
+  const ends = await db
+    .selectFrom('runs')
+    .select(['stage', 'release_id', 'finished_at'])
+    .where('project', '=', project)
+    .where('finished_at', '>=', fromMs)
+    .where('finished_at', '<', toMs)
+    .where('state', '=', 'succeeded')
+    .orderBy('finished_at')
+    .execute();
+  const first = new Map<string, { stage: string; releaseId: string; at: number }>();
+  for (const e of ends) {
+    const key = `${e.stage}\u0000${e.release_id}`;
+    if (!first.has(key)) first.set(key, { stage: e.stage, releaseId: e.release_id, at: Number(e.finished_at) });
+  }
+  const releases = new Map<string, { createdAt: number; commitTime?: number; firstCommitTime?: number }>();
+  const rows = await db
+    .selectFrom('releases')
+    .select(['id', 'created_at', json('body', ['provenance', 'commitTime']).as('ct'), json('body', ['provenance', 'firstCommitTime']).as('fct')])
+    .where('project', '=', project)
+    .where('created_at', '<', toMs)
+    .execute();
+  for (const r of rows) {
     const ct = num(r.ct);
     const fct = num(r.fct);
+    releases.set(r.id, { createdAt: Number(r.created_at), ...(ct !== undefined ? { commitTime: ct } : {}), ...(fct !== undefined ? { firstCommitTime: fct } : {}) });
+  }
+  const older = [...new Set([...first.values()].filter((a) => (releases.get(a.releaseId)?.createdAt ?? 0) < fromMs).map((a) => a.releaseId))];
+  const chunk = Math.max(1, maxParameters - 4);
+  for (let i = 0; i < older.length; i += chunk) {
+    const before = await db
+      .selectFrom('runs')
+      .select(['stage', 'release_id'])
+      .where('release_id', 'in', older.slice(i, i + chunk))
+      .where('state', '=', 'succeeded')
+      .where('finished_at', '<', fromMs)
+      .execute();
+    for (const b of before) first.delete(`${b.stage}\u0000${b.release_id}`);
+  }
+  return [...first.values()].map((a) => {
+    const r = releases.get(a.releaseId);
     return {
-      runId: r.id,
-      releaseId: r.release_id,
-      stage: r.stage,
-      state: r.state === 'failed' ? 'failed' : 'succeeded',
-      queueSeq: Number(r.queue_seq),
-      finishedAt: Number(r.finished_at),
-      rollback: r.cause === 'rollback',
-      carriedFail: r.carried === 'fail',
-      ...(ct !== undefined ? { commitTime: ct } : {}),
-      ...(fct !== undefined ? { firstCommitTime: fct } : {}),
+      ...a,
+      ...(r?.commitTime !== undefined ? { commitTime: r.commitTime } : {}),
+      ...(r?.firstCommitTime !== undefined ? { firstCommitTime: r.firstCommitTime } : {}),
     };
-  });
-  if (!first) return out;
-  // Two successes of one release in a stage inside the range: keep the first.
-  const seen = new Set<string>();
-  return out.filter((d) => {
-    const key = `${d.stage}\u0000${d.releaseId}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
   });
 }

@@ -123,6 +123,7 @@ export class SqlStore implements Store {
   appendAudit = (drafts: readonly AuditDraft[]) => audit.appendAudit(this.db, drafts, this.capabilities.concurrentWriters);
   auditRows = (filter: AuditFilter) => audit.auditRows(this.db, filter);
   deployments = (query: DeploymentQuery) => insights.deployments(this.db, query, this.profile.jsonField);
+  arrivals = (project: string, fromMs: number, toMs: number) => insights.arrivals(this.db, project, fromMs, toMs, this.profile.jsonField, this.profile.maxParameters);
   notifyCursor = (name: string) => notify.notifyCursor(this.db, name);
   enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]) => notify.enqueueNotifications(this.db, rows, cursors);
   updateNotification = (row: NotificationRow) => notify.updateNotification(this.db, row);
