@@ -214,7 +214,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     },
   });
   await pullRequests.start();
-  webhooks.usePullRequests(pullRequests);
+  webhooks.usePullRequests(opts.pullRequests ?? pullRequests);
 
   return {
     engine,

@@ -31,6 +31,9 @@ spec:
       tasks: [{name: deploy, kind: noop}]
 `;
 
+/** The same project with pull-request environments declared: pull and merge requests go to them. */
+const withPullRequests = (name: string): string => SHOP.replace('metadata: {name: shop}', `metadata: {name: ${name}}`).replace('  stages:\n', '  pullRequests: {template: dev, ttl: 1h}\n  stages:\n');
+
 const payload = (name: string): string => readFileSync(join(import.meta.dirname, '../triggers/payloads', `${name}.json`), 'utf8');
 
 interface Answer {
@@ -52,15 +55,15 @@ describe('GitHub webhooks', () => {
   let s: HookServer;
   beforeAll(async () => {
     dir = await tempDir();
-    s = await startHookServer({ dir, pipelines: [SHOP] });
+    s = await startHookServer({ dir, pipelines: [SHOP, withPullRequests('shop-pr')] });
   });
   afterAll(async () => {
     await s.stop();
     await removeDir(dir);
   });
 
-  const github = (event: string, body: string, o: { delivery?: string; secret?: string } = {}) =>
-    post(`${s.url}/api/v1/hooks/shop/github`, { 'x-github-event': event, 'x-github-delivery': o.delivery ?? randomUUID(), 'x-hub-signature-256': signGitHub(o.secret ?? SECRET, body) }, body);
+  const github = (event: string, body: string, o: { delivery?: string; secret?: string; project?: string } = {}) =>
+    post(`${s.url}/api/v1/hooks/${o.project ?? 'shop'}/github`, { 'x-github-event': event, 'x-github-delivery': o.delivery ?? randomUUID(), 'x-hub-signature-256': signGitHub(o.secret ?? SECRET, body) }, body);
 
   it('a push to master makes the release its rule builds, with the commit, its time and author', async () => {
     const r = await github('push', payload('github-push'));
@@ -138,10 +141,10 @@ describe('GitHub webhooks', () => {
     const seen: PullRequestEvent[] = [];
     s.slipway.webhooks.usePullRequests({ pullRequest: async (e) => (seen.push(e), { stage: `pr-${e.number}` }) });
     try {
-      const r = await github('pull_request', payload('github-pull-request-opened'));
+      const r = await github('pull_request', payload('github-pull-request-opened'), { project: 'shop-pr' });
       expect(r.body).toMatchObject({ outcome: 'forwarded' });
       expect(seen).toEqual([
-        expect.objectContaining({ project: 'shop', number: 2, action: 'opened', commit: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', branch: 'changes', author: 'Codertocat', url: 'https://github.com/Codertocat/Hello-World/pull/2', source: 'github', artifacts: {} }),
+        expect.objectContaining({ project: 'shop-pr', number: 2, action: 'opened', commit: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', branch: 'changes', author: 'Codertocat', url: 'https://github.com/Codertocat/Hello-World/pull/2', source: 'github', artifacts: {} }),
       ]);
     } finally {
       s.slipway.webhooks.usePullRequests(undefined);
@@ -164,7 +167,7 @@ describe('GitLab webhooks', () => {
   const prs: PullRequestEvent[] = [];
   beforeAll(async () => {
     dir = await tempDir();
-    s = await startHookServer({ dir, pipelines: [SHOP], pullRequests: { pullRequest: async (e) => (prs.push(e), { stage: `pr-${e.number}` }) } });
+    s = await startHookServer({ dir, pipelines: [withPullRequests('shop')], pullRequests: { pullRequest: async (e) => (prs.push(e), { stage: `pr-${e.number}` }) } });
   });
   afterAll(async () => {
     await s.stop();

@@ -24,7 +24,7 @@ export function releasePlan(p: Pipeline, e: GitEvent, source: string): Plan {
 
 /** A pull request goes to the pull-request environments, when this server has them. */
 export function pullRequestPlan(p: Pipeline, pr: Omit<PullRequestEvent, 'artifacts'>, sink: PullRequestSink | undefined): Plan {
-  if (!sink) return { kind: 'ignore', message: `pull request #${pr.number} ${pr.action}: pull-request environments are not configured for project '${p.name}', so nothing was created` };
+  if (!sink || !p.pullRequests) return { kind: 'ignore', message: `pull request #${pr.number} ${pr.action}: pull-request environments are not configured for project '${p.name}' (spec.pullRequests), so nothing was created` };
   const event: PullRequestEvent = { ...pr, artifacts: pullRequestArtifacts(p, pr) };
   return {
     kind: 'forward',
