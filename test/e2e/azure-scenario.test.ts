@@ -69,7 +69,7 @@ interface HookAnswer {
 }
 
 /** What CI sends after a good build: signed with the server's (file) clock, as a sender in sync with it would. */
-async function announce(artifact: string, commit: string, delivery = randomUUID()): Promise<HookAnswer> {
+async function announce(artifact: string, commit: string, delivery: string = randomUUID()): Promise<HookAnswer> {
   // The server reads its clock file every few ms; sign only once it is there (freezes report its "now").
   await s.until('the server clock at the time set', async () => ((await s.api<{ now: number }>('/api/v1/projects/shop/freezes')).now >= now ? true : undefined));
   const body = JSON.stringify({ artifacts: { web: artifact }, commit, commitTime: new Date(now - 600_000).toISOString(), author: 'ci' });
