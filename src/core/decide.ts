@@ -14,7 +14,7 @@ import { eventTypes } from './events.js';
 import { abortRun, activeRunFor, advance, queueRun, retryRun, schedule } from './flow.js';
 import { THAW_PURPOSE, armThaw, overrideFreeze } from './freeze.js';
 import { automated, noteManualChoice, resumeAuto } from './holds.js';
-import type { Input, PromoteInput, RunControlInput, TimerInput, TriggerInput } from './inputs.js';
+import type { Input, PromoteInput, PullRequestReadyInput, RunControlInput, TimerInput, TriggerInput } from './inputs.js';
 import type { Release } from './model.js';
 import { parseTaskId } from './model.js';
 import { findSequence, findStage } from './pipeline.js';
@@ -78,6 +78,8 @@ function apply(tx: Tx, input: Input): Outcome {
       const hold = resumeAuto(tx, pipeline, stage, input.reason?.trim());
       return { value: { releaseId: hold.releaseId } };
     }
+    case 'pr.ready':
+      return pullRequestReady(tx, input);
     case 'run.abort':
     case 'run.pause':
     case 'run.resume':
@@ -92,6 +94,17 @@ function apply(tx: Tx, input: Input): Outcome {
     default:
       return decideTask(tx, input);
   }
+}
+
+/** Records that a pull request's environment is ready; its deploy run, when named, must be that stage's. */
+function pullRequestReady(tx: Tx, input: PullRequestReadyInput): Outcome {
+  pipelineOf(tx, input.project);
+  const run = input.runId !== undefined ? tx.state.runs.get(input.runId) : undefined;
+  if (input.runId !== undefined && (!run || run.project !== input.project || run.stage !== input.data.stage)) {
+    throw new SlipwayError('INVALID_INPUT', `run ${input.runId} is not a run of stage '${input.data.stage}' in project '${input.project}'; pr.ready names the environment's own deploy run`, { field: 'runId' });
+  }
+  tx.emit(eventTypes.pullRequestReady, { project: input.project, stage: input.data.stage, ...(run ? { run } : {}) }, input.data);
+  return { value: { ...(input.data.releaseId ? { releaseId: input.data.releaseId } : {}), ...(run ? { runId: run.id } : {}) } };
 }
 
 function pipelineOf(tx: Tx, project: string) {
@@ -247,6 +260,9 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       break;
     case 'schedule.sync':
     case 'promotion.resume':
+      break;
+    case 'pr.ready':
+      if (input.runId !== undefined) req.runs.push(input.runId);
       break;
     case 'stage.alarm': {
       req.releases.push(input.releaseId);

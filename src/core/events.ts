@@ -67,6 +67,7 @@ export const eventTypes = {
   scheduleSkipped: `${EVENT_PREFIX}schedule.skipped`,
   promotionHeld: `${EVENT_PREFIX}promotion.held`,
   promotionResumed: `${EVENT_PREFIX}promotion.resumed`,
+  pullRequestReady: `${EVENT_PREFIX}pr.ready`,
   task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
 } as const;
 
@@ -132,6 +133,26 @@ export interface PromotionHeldData {
   by: string;
   how: string;
   reason: string;
+}
+
+/** A pull request's environment serves its artifact (`pr.ready`, from the pull-request environments; notifications read it). */
+export interface PullRequestReadyData {
+  /** The forge's number (GitHub PR number, GitLab MR iid). */
+  number: number;
+  /** The environment's stage, `pr-<n>`. */
+  stage: string;
+  /** Where the environment answers (its router's URL). */
+  environmentUrl?: string;
+  /** The release deployed there. */
+  releaseId?: string;
+  commit?: string;
+  branch?: string;
+  title?: string;
+  author?: string;
+  /** The pull request's page on the forge. */
+  url?: string;
+  /** UTC ms when the environment stops unless renewed. */
+  expiresAt?: number;
 }
 
 export interface PromotionResumedData {

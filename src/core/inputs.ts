@@ -3,6 +3,7 @@
  * events it produces derive their ids from it, so applying the same input twice is
  * recognisable, and a reply from an executor for a task that already ended changes nothing.
  */
+import type { PullRequestReadyData } from './events.js';
 import type { Artifacts, Provenance } from './model.js';
 import type { Result } from './pipeline.js';
 
@@ -21,7 +22,8 @@ export type Input =
   | StageAlarmInput
   | ApprovalInput
   | ScheduleSyncInput
-  | PromotionResumeInput;
+  | PromotionResumeInput
+  | PullRequestReadyInput;
 
 export interface InputBase {
   id: string;
@@ -227,4 +229,17 @@ export interface PromotionResumeInput extends InputBase {
   stage: string;
   /** Why, recorded in the event. */
   reason?: string;
+}
+
+/**
+ * A pull request's environment serves its artifact (sent by the pull-request environments
+ * after the deploy run `runId` succeeded): recorded as a `pr.ready` event, so notifications
+ * and the event stream hear of it like any other event of the log.
+ */
+export interface PullRequestReadyInput extends InputBase {
+  type: 'pr.ready';
+  project: string;
+  /** The deploy run, when there is one. */
+  runId?: string;
+  data: PullRequestReadyData;
 }

@@ -1,26 +1,13 @@
 /**
- * The event the pull-request environments append once a pull request's environment serves
- * its artifact: `sh.slipway.pr.ready`, with the usual `project` (and `runid` of the deploy
- * run, when there is one). Defined here, where it is consumed, so both sides agree on one
- * shape; notifications with topic `pr.ready` follow it.
+ * The event the pull-request environments record (through the engine, as a `pr.ready` input)
+ * once a pull request's environment serves its artifact: `sh.slipway.pr.ready`, with the
+ * usual `project` (and `runid` of the deploy run, when there is one). The shape lives in the
+ * core (PullRequestReadyData), so the producer and notifications agree on one definition;
+ * notifications with topic `pr.ready` follow it.
  */
-export const PR_READY = 'sh.slipway.pr.ready';
+import { eventTypes } from '../core/index.js';
+import type { PullRequestReadyData } from '../core/index.js';
 
-export interface PrReadyData {
-  /** The forge's number (GitHub PR number, GitLab MR iid). */
-  number: number;
-  /** The environment's stage, `pr-<n>`. */
-  stage: string;
-  /** Where the environment answers (its router's URL). */
-  environmentUrl?: string;
-  /** The release deployed there. */
-  releaseId?: string;
-  commit?: string;
-  branch?: string;
-  title?: string;
-  author?: string;
-  /** The pull request's page on the forge. */
-  url?: string;
-  /** UTC ms when the environment stops unless renewed. */
-  expiresAt?: number;
-}
+export const PR_READY = eventTypes.pullRequestReady;
+
+export type PrReadyData = PullRequestReadyData;

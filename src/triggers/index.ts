@@ -1,4 +1,14 @@
-/** Triggers: what sets runs off or holds them from outside a run. So far: the freeze calendar. */
+/**
+ * Triggers: what sets runs off, or holds them, from outside a run. The folder holds
+ * - freeze/: the freeze-window calendar (when a stage takes no new runs, in time zones);
+ * - alarm-watch.ts: the watch after success (an alarm firing rolls a stage back);
+ * - rules/: trigger rules mapping git events (push, tag, workflow run, package) to artifacts;
+ * - webhooks/: the signed artifact webhook, GitHub and GitLab adapters, and the intake that
+ *   gives each delivery one fate (a release and its run, or a pull request handed on);
+ * - git-watch/: the git watcher polling a remote for new commits and tags;
+ * - schedules/: cron fire times in a zone for promotion schedules (the timers live in the core);
+ * - pull-requests/: per-pull-request environments (pr-<n>), their TTL, forge statuses, pr.ready.
+ */
 export { applies, freezeHold, freezeLookup, holdingAt, nextClosing, openingAt, stageFreeze } from './freeze/calendar.js';
 export type { Opening, StageFreeze, WindowSpan } from './freeze/calendar.js';
 export { LOCAL_HINT, cronProblem, datedProblem, localProblem, timeZoneProblem } from './freeze/validate.js';

@@ -24,6 +24,7 @@ import { PullRequestBook } from './book.js';
 import type { PullRequestRecord } from './book.js';
 import type { EnvironmentState } from './forge.js';
 import type { postForgeStatus } from './forge.js';
+import { readyInput } from './ready.js';
 import { reportToForge } from './report.js';
 import { removeServices } from './teardown.js';
 import type { EnvironmentPlatform } from './teardown.js';
@@ -285,6 +286,10 @@ export class PullRequestEnvironments implements PullRequestSink {
     const ok = run.state === 'succeeded';
     const first = Object.values(this.urls(r))[0];
     this.report(r, ok ? 'ready' : 'failed', ok ? `environment ${r.stage} is ready${first ? ` at ${first}` : ''}` : `deploying to ${r.stage} ${run.state}`, ok ? first : undefined);
+    if (!ok) return;
+    // Into the log through the engine (never beside it): notifications and the event stream read it there.
+    const d = await this.opts.engine.apply(readyInput(r, run.id, first)).catch((err: unknown) => ({ error: err }));
+    if (d.error) this.opts.log.warn({ err: d.error, project: r.project, pullRequest: r.number }, 'recording that a pull-request environment is ready failed');
   }
 
   private report(r: PullRequestRecord, state: EnvironmentState, description: string, targetUrl?: string): void {
