@@ -5,6 +5,7 @@ import type { SloScoreResult } from './checks.js';
 import type { GateBenchResult } from './gate-bench.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
+import type { WebOutcome } from './web.js';
 import { round } from './stats.js';
 
 export interface Target {
@@ -35,6 +36,8 @@ export interface Report {
   router: RouterBenchResult;
   /** The checks between stages (the `checks.*` figures). */
   checks: { slo: SloScoreResult; gate: GateBenchResult };
+  /** The dashboard in Chromium (the `web.*` figures), or why it was skipped. */
+  web: WebOutcome;
 }
 
 export const STATUS_P99_TARGET_MS = 50;
@@ -96,7 +99,7 @@ export function formatText(r: Report): string {
     return `  ${name.padEnd(30)} ${pad(value, 10)}  ${t ? `target ${t.target}: ${t.met ? 'met' : 'MISSED'}` : ''}`.trimEnd();
   };
   const entries = Object.entries(r.figures);
-  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.') && !n.startsWith('checks.'))) lines.push(figure(name, value));
+  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.') && !n.startsWith('checks.') && !n.startsWith('web.'))) lines.push(figure(name, value));
   if (r.paced) {
     lines.push(`  (informative) dispatch p99 with ${r.paced.taskMs} ms tasks at N=${r.paced.n}: ${r.paced.dispatchP99Ms} ms`);
   }

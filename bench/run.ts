@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- --json] [-- --dir <path>]`: N concurrent runs of M noop
  * tasks on a SQLite file, against a raw durable-commit reference measured in the same run;
  * then the HTTP API of a real server (bench/api.ts): status matrix latency and trigger rate;
- * then the local platform's router against the backend direct and Debian nginx (bench/router-bench.ts).
+ * then the local platform's router against the backend direct and Debian nginx (bench/router-bench.ts);
+ * then the dashboard in Chromium (bench/web.ts): the environments page's readiness and live updates.
  * Progress goes to stderr; stdout carries the table, or with --json exactly one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +20,9 @@ import { measureRawCommits, type RawResult } from './raw-sqlite.js';
 import { apiFiguresOf, figuresOf, formatText, type Report, type Target } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { round } from './stats.js';
+import { runWebBench } from './web.js';
+import { WEB_PLANS } from './web-plan.js';
+import { formatWebText, webFiguresOf } from './web-report.js';
 
 interface Point {
   n: number;
@@ -119,6 +123,8 @@ async function main(): Promise<void> {
     };
     // No target yet: the figure is new, and the reference says what one Prometheus query costs.
     const checkTargets: Target[] = [];
+    const web = await runWebBench(mkdtempSync(join(root, 'web-')), WEB_PLANS[mode], progress);
+    const webFigures = webFiguresOf(web);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
@@ -129,8 +135,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures },
-      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets],
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...webFigures.figures },
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...webFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
@@ -139,8 +145,14 @@ async function main(): Promise<void> {
       api: apiResult,
       router: routerResult,
       checks: { slo, gate },
+      web,
     };
-    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora }) : `${formatText(report)}\n\n${formatRouterText(routerResult)}`}\n`);
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora }) : `${formatText(report)}
+
+${formatRouterText(routerResult)}
+
+${formatWebText(web, report.targets)}`}
+`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
