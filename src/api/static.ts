@@ -6,6 +6,7 @@
  * API's shape. Hashed files under `assets/` never change, so browsers keep them for a
  * year; index.html is revalidated each time so a new build shows at once.
  */
+import { SlipwayError } from '../core/errors.js';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +50,13 @@ export async function webRoutes(app: Api, webRoot: string | null | undefined): P
   app.get('/', {
     config: { scope: 'none' },
     schema: { hide: true },
-    handler: async (_req, reply) => serve(reply, 'index.html'),
+    handler: async (req, reply) => (originForm(req.raw.url) ? serve(reply, 'index.html') : refuse(req.raw.url)),
   });
   app.get('/*', {
     config: { scope: 'none' },
     schema: { hide: true },
     handler: async (req, reply) => {
+      if (!originForm(req.raw.url)) return refuse(req.raw.url);
       const path = (req.params as { '*': string })['*'];
       if (files.has(path)) return serve(reply, path);
       const first = path.split('/')[0] ?? '';
@@ -62,6 +64,15 @@ export async function webRoutes(app: Api, webRoot: string | null | undefined): P
       return reply.callNotFound();
     },
   });
+
+  // `GET *` (asterisk form) reached the file routes and was answered with index.html; a fuzzed
+  // `GET * HTTP/1.0` with an Upgrade header then got no response at all. Files are only for paths.
+  function originForm(url: string | undefined): boolean {
+    return url !== undefined && url.startsWith('/');
+  }
+  function refuse(url: string | undefined): never {
+    throw new SlipwayError('INVALID_INPUT', `request target ${JSON.stringify(url ?? '')} is not a path; the dashboard's files are at paths starting with /`, { field: 'url' });
+  }
 
   function serve(reply: FastifyReply, path: string) {
     if (!root || !files.has('index.html')) return reply.type('text/html; charset=utf-8').header('cache-control', REVALIDATE).send(NOT_BUILT);
