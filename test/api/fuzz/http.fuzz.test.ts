@@ -119,7 +119,8 @@ describe('hostile bytes on a real socket', () => {
             state = out.state;
           },
         ),
-        params(runs(0.1)),
+        // Found in CI: `GET *` reached the dashboard's file routes and got no response at all.
+        { ...params(runs(0.1)), examples: [['GET', '*', ['upgrade: h2c'], true, 'HTTP/1.0']] },
       );
       expect(unanswered).toBeLessThan(runs(0.1));
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
