@@ -109,45 +109,40 @@ export function hookRoutes(app: Api, slipway: Slipway): void {
       },
     });
 
-    scope.post('/api/v1/hooks/:project/github', {
-      config: { scope: 'none' },
-      schema: {
+    // GitHub and GitLab differ only in their headers and in the adapter that reads the payload.
+    const forges = [
+      {
+        forge: 'github',
+        name: 'GitHub',
         summary: 'GitHub webhook: push, create, pull_request, workflow_run, registry_package (X-Hub-Signature-256; no token)',
-        params: ProjectParams,
-        headers: hookHeaders({
-          'x-hub-signature-256': z.string().optional(),
-          'x-github-event': z.string().optional(),
-          'x-github-delivery': z.string().optional(),
-        }),
-        body: z.record(z.string(), z.unknown()).describe("GitHub's payload for the event"),
-        response: responses,
+        headers: ['x-hub-signature-256', 'x-github-event', 'x-github-delivery'],
+        receive: slipway.webhooks.github.bind(slipway.webhooks),
       },
-      handler: async (req, reply) => {
-        const b = signed(req.body);
-        const a = await slipway.webhooks.github(req.params.project, req.headers, b.raw, b.json);
-        return reply.code(a.status).send(send(a));
-      },
-    });
-
-    scope.post('/api/v1/hooks/:project/gitlab', {
-      config: { scope: 'none' },
-      schema: {
+      {
+        forge: 'gitlab',
+        name: 'GitLab',
         summary: 'GitLab webhook: push, tag push, merge request, pipeline events (X-Gitlab-Token; no token)',
-        params: ProjectParams,
-        headers: hookHeaders({
-          'x-gitlab-token': z.string().optional(),
-          'x-gitlab-event': z.string().optional(),
-          'x-gitlab-event-uuid': z.string().optional(),
-        }),
-        body: z.record(z.string(), z.unknown()).describe("GitLab's payload for the event"),
-        response: responses,
+        headers: ['x-gitlab-token', 'x-gitlab-event', 'x-gitlab-event-uuid'],
+        receive: slipway.webhooks.gitlab.bind(slipway.webhooks),
       },
-      handler: async (req, reply) => {
-        const b = signed(req.body);
-        const a = await slipway.webhooks.gitlab(req.params.project, req.headers, b.raw, b.json);
-        return reply.code(a.status).send(send(a));
-      },
-    });
+    ] as const;
+    for (const f of forges) {
+      scope.post(`/api/v1/hooks/:project/${f.forge}`, {
+        config: { scope: 'none' },
+        schema: {
+          summary: f.summary,
+          params: ProjectParams,
+          headers: hookHeaders(Object.fromEntries(f.headers.map((h) => [h, z.string().optional()]))),
+          body: z.record(z.string(), z.unknown()).describe(`${f.name}'s payload for the event`),
+          response: responses,
+        },
+        handler: async (req, reply) => {
+          const b = signed(req.body);
+          const a = await f.receive(req.params.project, req.headers, b.raw, b.json);
+          return reply.code(a.status).send(send(a));
+        },
+      });
+    }
   });
 
   app.get('/api/v1/projects/:project/hooks/deliveries', {
