@@ -36,12 +36,12 @@ export async function deliver(deps: DeliveryDeps, sub: SubscriptionRow, claimed:
     if (attempt > 1) {
       await sleep(options.baseDelayMs * 2 ** (attempt - 2), signal);
       if (signal.aborted) return false;
-      if (!(await renew(engine, taskId, options.leaseMs, sub.id, actor))) return false; // the task ended or its run was aborted
+      if (!(await renew(engine, taskId, options.leaseMs, actor))) return false; // the task ended or its run was aborted
     }
     const out = await postEvent(sub.url, sub.secret, body, options.timeoutMs, signal);
     if (out.ok) {
       const untilDeadline = claimed.task.deadline !== undefined ? claimed.task.deadline - Date.now() : DEFAULT_TASK_LEASE_MS;
-      await renew(engine, taskId, Math.max(untilDeadline, options.leaseMs), sub.id, actor);
+      await renew(engine, taskId, Math.max(untilDeadline, options.leaseMs), actor);
       deps.log.info({ taskId, subscription: sub.id, origin, attempt }, 'task pushed');
       return true;
     }
@@ -65,20 +65,22 @@ export async function deliver(deps: DeliveryDeps, sub: SubscriptionRow, claimed:
 }
 
 /** The deliverer claims as executor `subscription:<id>` and acts on the task with that claim. */
-export function subscriptionActor(sub: SubscriptionRow, claimed: ClaimedTask): ExecutorActor {
+export function subscriptionActor(sub: SubscriptionRow, claimed: ClaimedTask): ExecutorActor & { executor: string } {
   return { type: 'executor', executor: `subscription:${sub.id}`, leaseToken: claimed.leaseToken };
 }
 
-async function renew(engine: Engine, taskId: string, leaseMs: number, subId: string, actor: ExecutorActor): Promise<boolean> {
+/** Extends the subscription's lease on the task; false once the task ended or its run was aborted. */
+export async function renew(engine: Engine, taskId: string, leaseMs: number, actor: ExecutorActor & { executor: string }): Promise<boolean> {
   try {
-    await engine.heartbeat(taskId, leaseMs, actor, `subscription:${subId}`);
+    await engine.heartbeat(taskId, leaseMs, actor, actor.executor);
     return true;
   } catch {
     return false;
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or at once when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -18,6 +18,7 @@ import type { Engine } from '../../engine/index.js';
 import type { KeptnEvent, KeptnExecutorApi } from '../../keptn/index.js';
 import type { SubscriptionRow } from '../../store/index.js';
 import type { PushOptions } from '../types.js';
+import { renew, sleep } from './delivery.js';
 import { originOf, postEvent } from './post.js';
 
 /** How often the loop looks for tasks when no `task:unserved` woke it (a claim that lapsed, a task left from before a restart). */
@@ -111,25 +112,4 @@ async function deliverKeptn(deps: KeptnPushDeps, sub: SubscriptionRow, taskId: s
   }
   const untilDeadline = deadline !== undefined ? deadline - Date.now() : DEFAULT_TASK_LEASE_MS;
   await renew(engine, taskId, Math.max(untilDeadline, options.leaseMs), actor);
-}
-
-async function renew(engine: Engine, taskId: string, leaseMs: number, actor: ExecutorActor & { executor: string }): Promise<boolean> {
-  try {
-    await engine.heartbeat(taskId, leaseMs, actor, actor.executor);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 }
