@@ -11,18 +11,25 @@
  * the core records as `schema.changed`, and what arms the automatic contract.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { NonRetryableTaskError, type Executor, type ExecutorContext, type TaskOutcome } from '../engine/executor.js';
-import { openLedger } from './migrate-ledger.js';
+import { isPostgresUrl, openLedger } from './migrate-ledger.js';
 import { describeSource, migrateProblems, migrationId, serviceOf, sourceOf, type MigrationSource, type Phase } from './migrate-source.js';
 import { assertValid, isStringMap } from './properties.js';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
+
+/** A SQLite path is relative to the pipeline file, like every path in properties. */
+function databaseOf(ctx: ExecutorContext): string {
+  const db = ctx.task.properties.database as string;
+  return isPostgresUrl(db) ? db : resolve(ctx.run.projectDir, db);
+}
 
 export function createMigrateExecutor(options: ShellExecutorOptions = {}): Executor {
   const shell = createShellExecutor(options);
 
   async function runCommand(ctx: ExecutorContext, source: Extract<MigrationSource, { kind: 'command' }>, id: string, phase: Phase): Promise<TaskOutcome> {
     const props = ctx.task.properties;
-    const env = { ...(isStringMap(props.env) ? props.env : {}), DATABASE_URL: props.database as string, MIGRATION_ID: id, MIGRATION_PHASE: phase };
+    const env = { ...(isStringMap(props.env) ? props.env : {}), DATABASE_URL: databaseOf(ctx), MIGRATION_ID: id, MIGRATION_PHASE: phase };
     // The same context with the task seen as a shell task (a prototype, not a copy: contexts may be class instances with getters).
     const inner = Object.create(ctx) as ExecutorContext;
     Object.defineProperty(inner, 'task', { value: { ...ctx.task, kind: 'shell', properties: { run: source.run, cwd: source.cwd, env } } });
@@ -43,7 +50,7 @@ export function createMigrateExecutor(options: ShellExecutorOptions = {}): Execu
       source: describeSource(source),
     });
     if (source.kind === 'none') return { result: 'pass', message: `${phase} of ${svc}: the release carries no migration for this phase`, output: report(false) };
-    const ledger = await openLedger(props.database as string).catch((e: unknown) => {
+    const ledger = await openLedger(databaseOf(ctx)).catch((e: unknown) => {
       throw new Error(`migrate task '${ctx.task.name}': cannot open the database (${e instanceof Error ? e.message : String(e)})`, { cause: e });
     });
     try {
