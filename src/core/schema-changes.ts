@@ -128,3 +128,22 @@ export function checkRollbackSchema(state: CoreState, project: string, stage: st
     );
   }
 }
+
+/**
+ * Where an expand must sit: in a step before the first step that deploys (so the new
+ * version never takes traffic on the old schema). Returns, per misplaced expand, its step
+ * and task index with the deploy it should precede.
+ */
+export function misplacedExpands(steps: readonly (readonly { name: string; kind: string; properties: Readonly<Record<string, unknown>> }[])[]): { step: number; index: number; message: string }[] {
+  const firstDeploy = steps.findIndex((s) => s.some((t) => t.kind === 'deploy' || t.kind === 'deployment'));
+  if (firstDeploy < 0) return [];
+  const deploy = steps[firstDeploy]!.find((t) => t.kind === 'deploy' || t.kind === 'deployment')!.name;
+  const out: { step: number; index: number; message: string }[] = [];
+  steps.forEach((s, step) =>
+    s.forEach((t, index) => {
+      if (t.kind !== MIGRATE_KIND || t.properties.phase !== 'expand' || step < firstDeploy) return;
+      out.push({ step, index, message: `migrate task '${t.name}' (phase expand) runs ${step === firstDeploy ? 'alongside' : 'after'} deploy task '${deploy}': an expand must finish before the new version takes traffic; move it above '${deploy}'` });
+    }),
+  );
+  return out;
+}
