@@ -25,7 +25,10 @@ function recheckMs(props: Readonly<Record<string, unknown>>): number {
 export function afterMigration(tx: Tx, run: Run, task: TaskRun, result: string, output: Readonly<Record<string, unknown>> | undefined): void {
   const change = noteMigration(tx, run, task, result, output);
   if (!change || change.phase !== 'expand' || change.properties.autoContract === false) return;
-  if (change.runId !== run.id) return; // found applied by a later run (a rollback, a retry): its timer is armed already
+  // Also when found applied (the release deployed again after a rollback): the timer that
+  // gave up when it stopped serving is armed anew (same id, so at most one).
+  const contracted = stageChanges(tx.state, run.project, run.stage).some((c) => c.phase === 'contract' && c.releaseId === change.releaseId && c.service === change.service);
+  if (contracted) return;
   armContract(tx, change, tx.now + recheckMs(change.properties), taskId(run.id, task.name, task.attempt));
 }
 

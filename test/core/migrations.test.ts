@@ -136,3 +136,28 @@ describe('core: expand/contract database changes', () => {
     expect(fresh.decide({ type: 'rollback', project: 'db', stage: 'prod', to: r1 }).error?.code).toBe('SCHEMA_CONTRACTED');
   });
 });
+
+describe('core: the automatic contract after a rollback', () => {
+  it('gives up when the release stops serving the stage, and is armed again when it comes back', () => {
+    const h = new Harness(db(true));
+    const r1 = release(h, 1);
+    const d = (() => {
+      h.now += MIN;
+      h.trigger('db', { api: 'api:2' });
+      return h.finish(h.dispatched()[0]!, 'pass', { output: { migration: { phase: 'expand', service: 'api', id: 'r2/expand', applied: true } } });
+    })();
+    const timer = timers(d)[0]!;
+    drain(h);
+    h.decide({ type: 'rollback', project: 'db', stage: 'prod', to: r1 });
+    drain(h);
+    h.now += 11 * MIN;
+    const fired = h.decide(timer);
+    expect(fired.ignored).toContain('no longer serves');
+    expect(timers(fired)).toEqual([]);
+    // 2.0 again: its expand is found applied, and the contract timer is armed anew.
+    h.now += MIN;
+    h.trigger('db', { api: 'api:2' });
+    const again = h.finish(h.dispatched()[0]!, 'pass', { output: { migration: { phase: 'expand', service: 'api', id: 'r2/expand', applied: false } } });
+    expect(timers(again).map((t) => t.timerId)).toEqual([timer.timerId]);
+  });
+});
