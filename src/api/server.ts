@@ -30,6 +30,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
 import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
+import { migrationRoutes } from './routes/migrations.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
@@ -113,6 +114,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   auditRoutes(app, slipway);
   insightsRoutes(app, slipway);
   automationRoutes(app, slipway);
+  migrationRoutes(app, slipway);
   notificationRoutes(app, slipway);
   pullRequestRoutes(app, slipway);
   dashboardRoutes(app, slipway);

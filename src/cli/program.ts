@@ -8,6 +8,7 @@ import { registerHooks } from './commands/hooks.js';
 import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
+import { registerMigrate } from './commands/migrate.js';
 import { registerNotifications } from './commands/notifications.js';
 import { registerPr } from './commands/pr.js';
 import { registerRuns } from './commands/runs.js';
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   registerInsights(program);
   registerNotifications(program);
   registerPr(program);
+  registerMigrate(program);
   return program;
 }

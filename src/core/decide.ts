@@ -23,6 +23,7 @@ import { releaseIdOf, validateArtifacts } from './release.js';
 import { rollback, rollbackTarget } from './rollback.js';
 import { fireSchedule, syncSchedules } from './schedule.js';
 import { canChange, changeRunState } from './run-states.js';
+import { contractByHand, contractRequirements, contractTimer, isContractTimer } from './schema-changes-decide.js';
 import type { CoreState, Requirements } from './state.js';
 import { artifactKey } from './state.js';
 import { decideTask } from './task-inputs.js';
@@ -88,7 +89,10 @@ function apply(tx: Tx, input: Input): Outcome {
       return control(tx, input);
     case 'release.approval':
       return approveAhead(tx, input);
+    case 'schema.contract':
+      return contractByHand(tx, input);
     case 'timer':
+      if (isContractTimer(input)) return contractTimer(tx, input);
       if (input.schedule) return fireSchedule(tx, { ...input.schedule, timerId: input.timerId });
       return input.purpose === THAW_PURPOSE ? thawTimer(tx, input) : decideTask(tx, input);
     default:
@@ -261,6 +265,9 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'schedule.sync':
     case 'promotion.resume':
       break;
+    case 'schema.contract':
+      contractRequirements(state, input.project, input.stage, req);
+      break;
     case 'pr.ready':
       if (input.runId !== undefined) req.runs.push(input.runId);
       break;
@@ -273,6 +280,7 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'rollback': {
       const target = input.to ?? rollbackTarget(state, input.project, input.stage);
       if (typeof target === 'string') req.releases.push(target);
+      contractRequirements(state, input.project, input.stage, req);
       req.recent = recentFor(state, input.project, input.stage);
       break;
     }
@@ -284,6 +292,10 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
       req.runs.push(input.runId);
       break;
     default: {
+      if (input.type === 'timer' && isContractTimer(input)) {
+        const [, project, stage] = input.timerId.split(':');
+        if (project !== undefined && stage !== undefined) contractRequirements(state, project, stage, req);
+      }
       if (input.type === 'timer' && input.schedule) {
         req.recent = recentFor(state, input.schedule.project, input.schedule.stage);
         break;

@@ -48,6 +48,7 @@ export const ErrorCodes = {
   WEBHOOK_NOT_CONFIGURED: { status: 409, summary: 'the project has no webhook secret (spec.webhook), or the secret it names is not set' },
   UNMAPPABLE_PAYLOAD: { status: 422, summary: 'a webhook payload maps to no release under the project trigger rules' },
   UNKNOWN_PULL_REQUEST: { status: 404, summary: 'no environment for that pull request' },
+  SCHEMA_CONTRACTED: { status: 409, summary: 'a rollback would run a release older than a database contract that ran in the stage' },
   PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

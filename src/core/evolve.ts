@@ -8,6 +8,7 @@ import type { FreezeOverriddenData, ReleaseCreatedData, RollbackData, RunLoopSto
 import { eventTypes, parseTaskEventType } from './events.js';
 import { foldApproval } from './approval-log.js';
 import { evolveHold, evolveSchedule } from './automation-log.js';
+import { SCHEMA_CHANGED, evolveSchema } from './schema-changes.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
 import type { CoreState } from './state.js';
@@ -35,6 +36,9 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
     case eventTypes.promotionHeld:
     case eventTypes.promotionResumed:
       evolveHold(state, ev, at);
+      return;
+    case SCHEMA_CHANGED:
+      evolveSchema(state, ev);
       return;
     case eventTypes.runLoopStopped: {
       // Kept on the run so its release's outcome can say why the loop ended.

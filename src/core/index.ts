@@ -20,3 +20,6 @@ export { THAW_PURPOSE, recheckInput, thawTimerId } from './freeze.js';
 export { AUTOMATION_EVENT_TYPES } from './automation-log.js';
 export { MISSED_AFTER_MS, SCHEDULE_PURPOSE, scheduleTimerId } from './schedule.js';
 export { automationCandidate, selectionOf } from './selection.js';
+export * from './schema-changes.js';
+export { CONTRACT_PURPOSE, CONTRACT_SEQUENCE, contractCheck, pendingExpand } from './schema-changes-contract.js';
+export type { ContractCheck } from './schema-changes-contract.js';

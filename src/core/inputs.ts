@@ -23,7 +23,8 @@ export type Input =
   | ApprovalInput
   | ScheduleSyncInput
   | PromotionResumeInput
-  | PullRequestReadyInput;
+  | PullRequestReadyInput
+  | SchemaContractInput;
 
 export interface InputBase {
   id: string;
@@ -56,6 +57,15 @@ export interface PromoteInput extends InputBase {
  * Puts an earlier release back into a stage by running the stage's sequence with it:
  * `to`, or (absent) the stage's last good release where what runs now is not it.
  */
+/** `slipway migrate contract`: run a release's contract in a stage now (see schema-changes-contract.ts). Without a release: the newest expand not contracted. */
+export interface SchemaContractInput extends InputBase {
+  type: 'schema.contract';
+  project: string;
+  stage: string;
+  releaseId?: string;
+  service?: string;
+}
+
 export interface RollbackInput extends InputBase {
   type: 'rollback';
   project: string;
@@ -173,7 +183,7 @@ export interface TaskHeartbeatInput extends InputBase {
  * `run.thaw`: a freeze window holding a queued run ends (the task id only names the run, see freeze.ts).
  * `schedule.fire`: a stage's promotion schedule came due (`schedule` says which; the task id is empty).
  */
-export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease' | 'run.thaw' | 'schedule.fire';
+export type TimerPurpose = 'task.timeout' | 'task.delay' | 'task.wake' | 'task.retry' | 'task.lease' | 'run.thaw' | 'schedule.fire' | 'schema.contract';
 
 /** A durable timer came due. */
 export interface TimerInput extends InputBase {

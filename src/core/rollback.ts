@@ -10,6 +10,7 @@ import type { Pipeline, StageSpec } from './pipeline.js';
 import type { CoreState } from './state.js';
 import { stageLive } from './state.js';
 import type { Tx } from './tx.js';
+import { checkRollbackSchema } from './schema-changes.js';
 
 /** The release a rollback without `to` goes back to, or an error saying why there is none. */
 export function rollbackTarget(state: CoreState, project: string, stage: string): string | SlipwayError {
@@ -38,6 +39,7 @@ export function rollback(tx: Tx, input: RollbackInput, pipeline: Pipeline, stage
   if (![...rs.passes.values()].some((p) => p.stage === stage.name)) {
     throw new SlipwayError('INVALID_INPUT', `release ${to} never ran in stage '${stage.name}': a rollback goes back to a release that ran there`, { field: 'to' });
   }
+  checkRollbackSchema(tx.state, input.project, stage.name, to);
   const run = queueRollback(tx, rs.release, stage, pipeline.version, input.reason);
   return { releaseId: to, runId: run.id };
 }

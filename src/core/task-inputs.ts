@@ -11,6 +11,7 @@ import type { TaskClaimedInput, TaskFinishedInput, TaskHeartbeatInput, TaskSigna
 import type { Run, TaskRun } from './model.js';
 import { parseTaskId, taskId } from './model.js';
 import { isTerminal } from './state.js';
+import { afterMigration } from './schema-changes-decide.js';
 import { checkKind, checkReporter, leaseHash } from './task-owner.js';
 import { ACTIVE_TASK_STATES, finishTask, leaseTask, scheduleTask, signalTask, specOf, startTask, suspendTask, timerId, triggerTask } from './tasks.js';
 import type { Tx } from './tx.js';
@@ -113,6 +114,7 @@ function finished(tx: Tx, run: Run, task: TaskRun, input: Pick<TaskFinishedInput
     scheduleTask(tx, run, task, task.attempt + 1, tx.now + delay, 'task.retry');
     return;
   }
+  afterMigration(tx, run, task, input.result, input.output);
   advance(tx, run);
 }
 

@@ -198,6 +198,11 @@ export class Engine {
     return this.state.pipelines.get(project);
   }
 
+  /** Directory of the project's pipeline file: relative paths in its properties resolve from here. */
+  projectDir(project: string): string {
+    return this.projectDirs.get(project) ?? process.cwd();
+  }
+
   /** Read-only view of the in-memory state (active runs, live table). */
   get view(): Readonly<CoreState> {
     return this.state;

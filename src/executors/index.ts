@@ -9,6 +9,7 @@ import { createEvaluationExecutor, type EvaluationExecutorOptions } from './eval
 import { createGateExecutor, type GateExecutorOptions } from './gate/index.js';
 import { createGitTagExecutor } from './git-tag.js';
 import { createNoopExecutor } from './noop.js';
+import { createMigrateExecutor } from './migrate.js';
 import { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 import { createWaitExecutor } from './wait.js';
 import { createWebhookExecutor, type WebhookExecutorOptions } from './webhook.js';
@@ -32,6 +33,7 @@ export function builtinExecutors(opts: BuiltinExecutorOptions = {}): Executor[] 
     createEvaluationExecutor(opts.evaluation),
     createGateExecutor(opts.gate),
     createGitTagExecutor(),
+    createMigrateExecutor(opts.shell),
   ];
 }
 
@@ -48,6 +50,9 @@ export {
   type RecordedLog,
 } from './mock-context.js';
 export { createNoopExecutor } from './noop.js';
+export { createMigrateExecutor } from './migrate.js';
+export { describeSource, migrationId, sourceOf, type MigrationSource } from './migrate-source.js';
+export { LEDGER_TABLE } from './migrate-ledger.js';
 export { createGitTagExecutor, tagNameProblem } from './git-tag.js';
 export { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 export { artifactVariable } from './shell-env.js';

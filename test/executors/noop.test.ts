@@ -29,6 +29,6 @@ describe('builtinExecutors', () => {
   it('serves each built-in kind once', () => {
     const kinds = builtinExecutors().map((e) => e.kind);
     expect(new Set(kinds).size).toBe(kinds.length);
-    expect([...kinds].sort()).toEqual(['alarm-check', 'approval', 'evaluation', 'gate', 'git-tag', 'noop', 'shell', 'wait', 'webhook']);
+    expect([...kinds].sort()).toEqual(['alarm-check', 'approval', 'evaluation', 'gate', 'git-tag', 'migrate', 'noop', 'shell', 'wait', 'webhook']);
   });
 });

@@ -134,7 +134,7 @@ describe('task kinds', () => {
     expect(err.code).toBe('SPEC_REFERENCE');
     expect(err.message).toBe(
       "s.yaml:8:31: spec.stages[0].tasks[0].kind: task 'build' has kind 'shel', which no executor here serves; did you mean 'shell'? " +
-        "Built-in kinds: alarm-check, approval, deploy, evaluation, gate, git-tag, noop, release, restart, shell, wait, webhook; if an outside executor serves 'shel', list it in spec.outsideKinds (or start the server with --outside-kinds shel)",
+        "Built-in kinds: alarm-check, approval, deploy, evaluation, gate, git-tag, migrate, noop, release, restart, shell, wait, webhook; if an outside executor serves 'shel', list it in spec.outsideKinds (or start the server with --outside-kinds shel)",
     );
     expect(err.fields).toMatchObject({ line: 8, column: 31, field: 'spec.stages[0].tasks[0].kind' });
   });

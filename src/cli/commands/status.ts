@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { StatusMatrix } from '../api-types.js';
 import { act, serverCommand } from '../context.js';
 import { printFreezeLines } from './freeze.js';
+import { printMigrationLines } from './migrate.js';
 import { automationLines } from './automation-lines.js';
 import { color, resultColor } from '../output.js';
 import { ago, table } from '../table.js';
@@ -43,6 +44,7 @@ export function registerStatus(program: Command): void {
           for (const line of automationLines(s, opts.project)) ctx.print(line);
         }
         await printFreezeLines(ctx, opts.project);
+        await printMigrationLines(ctx, opts.project);
       }),
     );
 }
