@@ -12,6 +12,7 @@ interface ServerCliOptions {
   port: string;
   host: string;
   data: string;
+  store?: string;
   openRead?: boolean;
   outsideKinds?: string;
   project?: string;
@@ -27,6 +28,7 @@ export function registerServer(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', process.env['SLIPWAY_PORT'] ?? '7300')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
+    .option('--store <url>', "the store, when not <data>/slipway.db: postgres://user:password@host:5432/db[?pool=N], sqlite:<file> or a directory (docs/postgres.md)", process.env['SLIPWAY_STORE'])
     .option('--open-read', 'allow reads without a token')
     .option('--public-url <url>', 'the URL people reach this server at, for links in notifications (default: the listen address)', process.env['SLIPWAY_PUBLIC_URL'])
     .option('--outside-kinds <kinds>', 'comma list of task kinds left to outside executors although Slipway has a built-in one (e.g. release)', process.env['SLIPWAY_OUTSIDE_KINDS'])
@@ -46,6 +48,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     port,
     host: opts.host,
     dataDir: opts.data,
+    ...(opts.store ? { store: opts.store } : {}),
     files,
     openRead: opts.openRead === true,
     ...(opts.project !== undefined ? { project: opts.project } : {}),

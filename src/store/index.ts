@@ -27,6 +27,8 @@ export type {
   TokenRow,
 } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
+export type { OpenStoreOptions, StoreTarget } from './open-store.js';
+export { openPostgresStore, PostgresStore, DEFAULT_PG_POOL, type PostgresStoreOptions } from './postgres/index.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';

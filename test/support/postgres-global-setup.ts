@@ -1,0 +1,55 @@
+/**
+ * vitest globalSetup: one PostgreSQL for the whole run, so `npm test` alone runs the
+ * PostgreSQL half of the suite. SLIPWAY_TEST_PG_URL given from outside (a superuser or a
+ * role with CREATEDB) is used as is; otherwise a throwaway cluster is started from Debian's
+ * binaries and stopped at the end. Without binaries the PostgreSQL tests skip and say why
+ * (once here, and in their titles). Either way a template database is migrated once and
+ * each test file clones it (postgres.ts).
+ */
+import { openPostgresStore } from '../../src/store/index.js';
+import { postgresBinDir, startCluster, type Cluster } from './postgres-cluster.js';
+import { PG_SKIP_ENV, PG_TEMPLATE_ENV, PG_URL_ENV, adminQuery, withDatabase } from './postgres.js';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  let cluster: Cluster | undefined;
+  let url = process.env[PG_URL_ENV];
+  if (url === undefined || url === '') {
+    const bin = postgresBinDir();
+    if (bin === undefined) {
+      const reason = 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; Debian package postgresql), and SLIPWAY_TEST_PG_URL is not set';
+      process.env[PG_SKIP_ENV] = reason;
+      process.stderr.write(`\n[postgres] the PostgreSQL half of the suite is skipped: ${reason}\n\n`);
+      return async () => undefined;
+    }
+    try {
+      cluster = await startCluster(bin);
+    } catch (e) {
+      const reason = `a PostgreSQL cluster from ${bin} did not start: ${(e as Error).message.split('\n')[0]}`;
+      process.env[PG_SKIP_ENV] = reason;
+      process.stderr.write(`\n[postgres] the PostgreSQL half of the suite is skipped: ${reason}\n\n`);
+      return async () => undefined;
+    }
+    url = cluster.url;
+    process.env[PG_URL_ENV] = url;
+  }
+  // One template per run, so runs sharing an outside server do not meet.
+  const template = `slipway_template_${process.pid}`;
+  try {
+    await adminQuery(`drop database if exists ${template}`, url);
+    // A linguistic default collation where the server has ICU, as many hosted databases have
+    // (en_US): the store must not depend on byte-order defaults (postgres-store.ts useByteOrder).
+    await adminQuery(`create database ${template} template template0 encoding 'UTF8' locale_provider icu icu_locale 'en-US'`, url).catch(() =>
+      adminQuery(`create database ${template}`, url),
+    );
+    const store = await openPostgresStore({ url: withDatabase(url, template) });
+    await store.close();
+  } catch (e) {
+    await cluster?.stop();
+    throw e;
+  }
+  process.env[PG_TEMPLATE_ENV] = template;
+  return async () => {
+    if (cluster) await cluster.stop();
+    else await adminQuery(`drop database if exists ${template} with (force)`, url).catch(() => undefined);
+  };
+}
