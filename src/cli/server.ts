@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { startServer } from '../api/index.js';
 import { SlipwayError } from '../core/index.js';
+import { parseStoreUrl } from '../store/index.js';
 
 interface ServerCliOptions {
   port: string;
@@ -59,6 +60,8 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
+  // Before the listening line, which tests and scripts wait for.
+  if (opts.store) say(`store: ${storeLabel(opts.store)}`);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
   say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
@@ -84,6 +87,12 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Where the store is, for the start-up message (a PostgreSQL password is never shown). */
+function storeLabel(url: string): string {
+  const target = parseStoreUrl(url);
+  return target.kind === 'postgres' ? `PostgreSQL at ${target.where}, pool of ${target.pool} connections` : `SQLite file ${target.file}`;
 }
 
 /** An absolute http(s) URL, without a trailing slash; undefined when not given. */
