@@ -119,7 +119,7 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
 
 async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipway> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'], hooks: secretLogHooks() });
-  const store = opts.store ? await openStore(opts.store, { env: opts.env ?? process.env }) : await openSqliteStore({ file: join(dataDir, 'slipway.db') });
+  const store = opts.store ? await openStore(opts.store, { env: opts.env ?? process.env, exclusive: true }) : await openSqliteStore({ file: join(dataDir, 'slipway.db') });
   const secrets = await Secrets.open({ store, dataDir, log, now: () => (opts.clock ?? systemClock).now(), ...(opts.env ? { env: opts.env } : {}) }).catch(async (e: unknown) => {
     await store.close();
     throw e;

@@ -17,6 +17,8 @@ export type StoreTarget = { kind: 'sqlite'; file: string } | { kind: 'postgres';
 export interface OpenStoreOptions {
   /** Where SLIPWAY_PG_POOL is read (default: process.env). */
   env?: Readonly<Record<string, string | undefined>>;
+  /** A server's store: PostgreSQL refuses a second server on the same database (SQLite's data directory lock does that there). */
+  exclusive?: boolean;
 }
 
 /** Where a store URL points, without opening anything. A PostgreSQL URL's password is never repeated in a message. */
@@ -44,6 +46,6 @@ export function parseStoreUrl(url: string, opts: OpenStoreOptions = {}): StoreTa
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url, opts);
-  if (target.kind === 'postgres') return openPostgresStore({ url: target.url, env: opts.env ?? process.env });
+  if (target.kind === 'postgres') return openPostgresStore({ url: target.url, env: opts.env ?? process.env, exclusive: opts.exclusive ?? false });
   return openSqliteStore({ file: target.file });
 }

@@ -62,6 +62,25 @@ describe.skipIf(skip)(`PostgreSQL store ${pgSkipNote()}`, () => {
   });
 });
 
+describe.skipIf(skip)(`PostgreSQL store: one server per database ${pgSkipNote()}`, () => {
+  it('a second server store on the same database is refused naming the holder, and may open once the first is closed', async () => {
+    const db = await createTestDatabase();
+    try {
+      const first = await openPostgresStore({ url: db.url, exclusive: true });
+      const refused = await openPostgresStore({ url: db.url, exclusive: true }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'STORE', message: expect.stringMatching(/is in use by 'slipway server pid \d+ on .*one Slipway server per database/) });
+      // Tools that only read (and the tests' reopen) are not servers.
+      const reader = await openPostgresStore({ url: db.url });
+      await reader.close();
+      await first.close();
+      const second = await openPostgresStore({ url: db.url, exclusive: true });
+      await second.close();
+    } finally {
+      await db.drop();
+    }
+  });
+});
+
 describe('PostgreSQL store: connection errors', () => {
   it('names host:port and the fix, never the password', async () => {
     const { createServer } = await import('node:net');

@@ -9,6 +9,7 @@ import type { Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
 import { checkConnection, createPool, parsePostgresUrl, type PostgresTarget } from './connect.js';
+import { holdDatabase, type DatabaseHold } from './server-lock.js';
 
 export const postgresProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: true, skipLocked: true, listenNotify: true },
@@ -26,14 +27,22 @@ export interface PostgresStoreOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Apply pending migrations before returning (default true). */
   migrate?: boolean;
+  /** Hold the database alone while open, as a server does (server-lock.ts; default false). */
+  exclusive?: boolean;
 }
 
 export class PostgresStore extends SqlStore implements Store {
   constructor(
     db: Kysely<Database>,
     readonly target: PostgresTarget,
+    private readonly hold?: DatabaseHold,
   ) {
     super(db, postgresProfile);
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    await this.hold?.release();
   }
 
   override async migrate(): Promise<void> {
@@ -82,13 +91,15 @@ async function useByteOrder(db: Kysely<Database>): Promise<void> {
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
   const target = parsePostgresUrl(opts.url, opts.env);
   const pool: pg.Pool = createPool(target);
+  let hold: DatabaseHold | undefined;
   try {
     await checkConnection(pool, target);
+    if (opts.exclusive) hold = await holdDatabase(target);
   } catch (e) {
     await pool.end();
     throw e;
   }
-  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target);
+  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target, hold);
   if (opts.migrate ?? true) {
     try {
       await store.migrate();
