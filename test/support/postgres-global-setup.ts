@@ -8,7 +8,7 @@
  */
 import { openPostgresStore } from '../../src/store/index.js';
 import { postgresBinDir, startCluster, type Cluster } from './postgres-cluster.js';
-import { PG_SKIP_ENV, PG_TEMPLATE_ENV, PG_URL_ENV, adminQuery, withDatabase } from './postgres.js';
+import { PG_SKIP_ENV, PG_TEMPLATE_ENV, PG_URL_ENV, adminQuery, testDatabasePrefix, withDatabase } from './postgres.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   let cluster: Cluster | undefined;
@@ -49,7 +49,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   }
   process.env[PG_TEMPLATE_ENV] = template;
   return async () => {
-    if (cluster) await cluster.stop();
-    else await adminQuery(`drop database if exists ${template} with (force)`, url).catch(() => undefined);
+    if (cluster) return cluster.stop();
+    // A server of someone else's: drop the template and whatever test databases are left.
+    const left = await adminQuery(`select datname from pg_database where datname like '${testDatabasePrefix(template)}%'`, url).catch(() => undefined);
+    for (const name of [...(left?.rows ?? []).map((r: { datname: string }) => r.datname), template]) {
+      await adminQuery(`drop database if exists ${name} with (force)`, url).catch(() => undefined);
+    }
   };
 }

@@ -55,12 +55,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** The names of this run's test databases start with this. */
+export function testDatabasePrefix(template = process.env[PG_TEMPLATE_ENV] ?? ''): string {
+  return `slipway_t_${template.replace(/^slipway_template_/, '')}_`;
+}
+
 /** A fresh clone of the migrated template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const reason = pgSkipReason();
   if (reason !== undefined) throw new Error(`PostgreSQL is not available: ${reason}`);
   const admin = process.env[PG_URL_ENV]!;
-  const name = `slipway_t_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  // Named after the run (its template's suffix), so the run's end drops what a test left behind.
+  const name = `${testDatabasePrefix()}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   await adminQuery(`create database ${name} template ${process.env[PG_TEMPLATE_ENV]!}`, admin);
   return {
     name,
