@@ -6,13 +6,31 @@
  * (once here, and in their titles). Either way a template database is migrated once and
  * each test file clones it (postgres.ts).
  */
+import { readdirSync } from 'node:fs';
 import { openPostgresStore } from '../../src/store/index.js';
 import { postgresBinDir, startCluster, type Cluster } from './postgres-cluster.js';
 import { PG_SKIP_ENV, PG_TEMPLATE_ENV, PG_URL_ENV, adminQuery, testDatabasePrefix, withDatabase } from './postgres.js';
 
+/**
+ * Whether the files named on the command line (vitest matches them as substrings of test
+ * paths) include a PostgreSQL test: `npx vitest run test/core/x.test.ts` then starts no
+ * cluster. No path named (the whole suite), or SLIPWAY_TEST_STORE=postgres: it is needed.
+ */
+function postgresNeeded(): boolean {
+  if (process.env['SLIPWAY_TEST_STORE'] === 'postgres') return true;
+  const named = process.argv.slice(2).filter((a) => !a.startsWith('-') && (a.includes('/') || a.endsWith('.ts')));
+  if (named.length === 0) return true;
+  const pgFiles = ['test/store/postgres.test.ts', ...readdirSync('test/e2e').filter((f) => f.startsWith('postgres')).map((f) => `test/e2e/${f}`)];
+  return named.some((n) => pgFiles.some((f) => f.includes(n.replace(/^\.\//, ''))));
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
   let cluster: Cluster | undefined;
   let url = process.env[PG_URL_ENV];
+  if ((url === undefined || url === '') && !postgresNeeded()) {
+    process.env[PG_SKIP_ENV] = 'no PostgreSQL test among the files named on the command line, so no cluster was started';
+    return async () => undefined;
+  }
   if (url === undefined || url === '') {
     const bin = postgresBinDir();
     if (bin === undefined) {
