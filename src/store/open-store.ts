@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { SlipwayError } from '../core/errors.js';
 import type { Store } from './port.js';
-import { describePostgresTarget, openPostgresStore, parsePostgresUrl } from './postgres/index.js';
+import type { PostgresStore, PostgresStoreOptions } from './postgres/postgres-store.js';
+import { describe as describePostgresTarget, parsePostgresUrl } from './postgres/url.js';
 import { openSqliteStore } from './sqlite/index.js';
 
 export const DEFAULT_SQLITE_FILE = 'slipway.db';
@@ -42,6 +43,12 @@ export function parseStoreUrl(url: string, opts: OpenStoreOptions = {}): StoreTa
     field: 'store',
     value: url,
   });
+}
+
+/** Loads the pg driver on first use: a SQLite server or a CLI command never pays for it. */
+export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
+  const postgres = await import('./postgres/postgres-store.js');
+  return postgres.openPostgresStore(opts);
 }
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {

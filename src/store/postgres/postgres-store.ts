@@ -8,7 +8,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
-import { checkConnection, createPool, parsePostgresUrl, type PostgresTarget } from './connect.js';
+import { checkConnection, createPool } from './connect.js';
+import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
 
 export const postgresProfile: SqlDialectProfile = {

@@ -8,7 +8,7 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { SlipwayError } from '../../core/errors.js';
-import { CONNECT_TIMEOUT_MS, connectionError, describe, type PostgresTarget } from './connect.js';
+import { CONNECT_TIMEOUT_MS, connectionError, describe, type PostgresTarget } from './url.js';
 
 /** 'slip' 'way' as one 64-bit key, so no other application's advisory lock collides by accident. */
 const LOCK_KEY = '8317145683484213625';
