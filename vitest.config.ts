@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One PostgreSQL cluster for the run (skipped, saying why, where PostgreSQL is not installed).
+    globalSetup: ['test/support/postgres-global-setup.ts'],
   },
 });

@@ -27,11 +27,13 @@ import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } 
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
 import { parse as parseYaml } from 'yaml';
 import type { Store } from './store/index.js';
-import { lockDataDir, openSqliteStore } from './store/index.js';
+import { lockDataDir, openSqliteStore, openStore } from './store/index.js';
 
 export interface SlipwayOptions {
   /** Data directory: the SQLite file and per-task files live here. */
   dataDir: string;
+  /** The store when not `<dataDir>/slipway.db`: `sqlite:<file>`, a directory, or `postgres://…` (docs/postgres.md). */
+  store?: string;
   clock?: Clock;
   log?: Logger;
   /** Executors beyond the built-in ones (tests, embedders). */
@@ -117,7 +119,7 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
 
 async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipway> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'], hooks: secretLogHooks() });
-  const store = await openSqliteStore({ file: join(dataDir, 'slipway.db') });
+  const store = opts.store ? await openStore(opts.store, { env: opts.env ?? process.env, exclusive: true }) : await openSqliteStore({ file: join(dataDir, 'slipway.db') });
   const secrets = await Secrets.open({ store, dataDir, log, now: () => (opts.clock ?? systemClock).now(), ...(opts.env ? { env: opts.env } : {}) }).catch(async (e: unknown) => {
     await store.close();
     throw e;

@@ -20,6 +20,8 @@ export interface ServerOptions {
   port: number;
   host: string;
   dataDir: string;
+  /** The store when not `<dataDir>/slipway.db` (`--store`, SLIPWAY_STORE): `sqlite:<file>`, a directory, or `postgres://…`. */
+  store?: string;
   /** Pipeline files to load (slipway.yaml or Keptn shipyards), project directories, Keptn SLO/SLI files. */
   files: string[];
   /** Names the Keptn project the files load as, where the shipyard's metadata.name differs. */
@@ -56,7 +58,7 @@ const CLOSE_GRACE_MS = 5_000;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT, hooks: secretLogHooks() }, pino.destination(2));
   const dataDir = resolve(opts.dataDir);
-  const slipway = await openSlipway({ dataDir, log, ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}), ...(opts.notify ? { notify: opts.notify } : {}) });
+  const slipway = await openSlipway({ dataDir, log, ...(opts.store ? { store: opts.store } : {}), ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}), ...(opts.notify ? { notify: opts.notify } : {}) });
   try {
     const warnings: string[] = [];
     for (const file of await projectFiles(dataDir)) {

@@ -7,11 +7,13 @@
 import type { Command } from 'commander';
 import { startServer } from '../api/index.js';
 import { SlipwayError } from '../core/index.js';
+import { parseStoreUrl } from '../store/index.js';
 
 interface ServerCliOptions {
   port: string;
   host: string;
   data: string;
+  store?: string;
   openRead?: boolean;
   outsideKinds?: string;
   project?: string;
@@ -27,6 +29,7 @@ export function registerServer(program: Command): void {
     .option('--port <n>', 'port to listen on (0: any free port)', process.env['SLIPWAY_PORT'] ?? '7300')
     .option('--host <addr>', 'address to bind', '127.0.0.1')
     .option('--data <dir>', 'data directory', process.env['SLIPWAY_DATA'] ?? '.slipway')
+    .option('--store <url>', "the store, when not <data>/slipway.db: postgres://user:password@host:5432/db[?pool=N], sqlite:<file> or a directory (docs/postgres.md)", process.env['SLIPWAY_STORE'])
     .option('--open-read', 'allow reads without a token')
     .option('--public-url <url>', 'the URL people reach this server at, for links in notifications (default: the listen address)', process.env['SLIPWAY_PUBLIC_URL'])
     .option('--outside-kinds <kinds>', 'comma list of task kinds left to outside executors although Slipway has a built-in one (e.g. release)', process.env['SLIPWAY_OUTSIDE_KINDS'])
@@ -46,6 +49,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     port,
     host: opts.host,
     dataDir: opts.data,
+    ...(opts.store ? { store: opts.store } : {}),
     files,
     openRead: opts.openRead === true,
     ...(opts.project !== undefined ? { project: opts.project } : {}),
@@ -56,6 +60,8 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
+  // Before the listening line, which tests and scripts wait for.
+  if (opts.store) say(`store: ${storeLabel(opts.store)}`);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
   say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
@@ -81,6 +87,12 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** Where the store is, for the start-up message (a PostgreSQL password is never shown). */
+function storeLabel(url: string): string {
+  const target = parseStoreUrl(url);
+  return target.kind === 'postgres' ? `PostgreSQL at ${target.where}, pool of ${target.pool} connections` : `SQLite file ${target.file}`;
 }
 
 /** An absolute http(s) URL, without a trailing slash; undefined when not given. */

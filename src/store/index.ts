@@ -27,6 +27,10 @@ export type {
   TokenRow,
 } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
+export type { OpenStoreOptions, StoreTarget } from './open-store.js';
+export { openPostgresStore } from './open-store.js';
+export type { PostgresStore, PostgresStoreOptions } from './postgres/postgres-store.js';
+export { DEFAULT_PG_POOL } from './postgres/url.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';

@@ -16,16 +16,26 @@ describe('store URL', () => {
     expect(parseStoreUrl('.slipway')).toStrictEqual({ kind: 'sqlite', file: join('.slipway', 'slipway.db') });
   });
 
-  it('rejects PostgreSQL for now, saying it comes later', () => {
+  it('reads postgres:// and postgresql:// URLs, with the pool size from ?pool= or SLIPWAY_PG_POOL, and repeats no password', () => {
+    const url = 'postgres://slipway:pw-secret@db.example:6432/releases?pool=25&sslmode=require';
+    expect(parseStoreUrl(url)).toStrictEqual({ kind: 'postgres', url, where: "db.example:6432 (database 'releases', user 'slipway')", pool: 25 });
+    expect(parseStoreUrl('postgresql://db/slipway', { env: { SLIPWAY_PG_POOL: '4' } })).toMatchObject({ kind: 'postgres', where: expect.stringContaining('db:5432'), pool: 4 });
+    expect(parseStoreUrl('postgres://db/slipway?pool=7', { env: { SLIPWAY_PG_POOL: '4' } })).toMatchObject({ pool: 7 });
+    expect(parseStoreUrl('postgres://db/slipway', { env: {} })).toMatchObject({ pool: 10 });
+  });
+
+  it('refuses a pool size that is not a whole number from 1 to 1000, naming where it came from', () => {
     const error: unknown = (() => {
       try {
-        parseStoreUrl('postgres://db/slipway');
+        parseStoreUrl('postgres://u:pw-secret@db/slipway?pool=lots');
       } catch (e) {
         return e;
       }
     })();
     expect(isSlipwayError(error)).toBe(true);
-    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/PostgreSQL .*later/) });
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/'pool' parameter is 'lots'.*\?pool=20/) });
+    expect((error as Error).message).not.toContain('pw-secret');
+    expect(() => parseStoreUrl('postgres://db/x', { env: { SLIPWAY_PG_POOL: '0' } })).toThrow(expect.objectContaining({ message: expect.stringContaining('SLIPWAY_PG_POOL') }));
   });
 
   it('rejects other schemes and an empty location with INVALID_INPUT', () => {

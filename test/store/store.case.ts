@@ -1,6 +1,6 @@
 /**
- * The Store contract: every backend runs this one suite (sqlite.test.ts today, PostgreSQL
- * later) against real storage. A backend that cannot pass a case skips it and says why.
+ * The Store contract: every backend runs this one suite (sqlite.test.ts, postgres.test.ts)
+ * against real storage. A backend that cannot pass a case skips it and says why.
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import { accessCases } from './cases/access.case.js';
@@ -10,6 +10,7 @@ import { lifecycleCases } from './cases/lifecycle.case.js';
 import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
 import { notificationCases } from './cases/notifications.case.js';
+import { moreReadCases } from './cases/reads-more.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -35,5 +36,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     secretCases(current);
     keptnCases(current);
     notificationCases(current);
+    moreReadCases(current);
   });
 }

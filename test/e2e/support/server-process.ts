@@ -1,6 +1,7 @@
 /** A real `slipway server` child process on 127.0.0.1, on a port chosen at run time. */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { storeArgs } from './e2e-store.js';
 import { BIN } from './slipway-process.js';
 
 export interface ServerProcess {
@@ -11,7 +12,9 @@ export interface ServerProcess {
 }
 
 export async function startServerProcess(args: string[], cwd: string, env: Record<string, string>): Promise<ServerProcess> {
-  const proc = spawn(process.execPath, [BIN, 'server', '--port', '0', ...args], {
+  // SLIPWAY_TEST_STORE=postgres: the data directory's own PostgreSQL database (e2e-store.ts).
+  const store = await storeArgs(args, cwd);
+  const proc = spawn(process.execPath, [BIN, 'server', '--port', '0', ...args, ...store], {
     cwd,
     env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

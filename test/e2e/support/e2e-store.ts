@@ -1,0 +1,52 @@
+/**
+ * Which store the e2e servers use: SQLite in their data directory (the default), or, with
+ * SLIPWAY_TEST_STORE=postgres, a PostgreSQL database of their own cloned from the run's
+ * template (test/support/postgres.ts). A server started again in the same data directory
+ * gets the same database, so restart scenarios hold. The run's end drops the databases.
+ */
+import { resolve } from 'node:path';
+import { createTestDatabase, pgSkipReason, type TestDatabase } from '../../support/postgres.js';
+
+export type E2eStore = 'sqlite' | 'postgres';
+
+export function e2eStore(): E2eStore {
+  return process.env['SLIPWAY_TEST_STORE'] === 'postgres' ? 'postgres' : 'sqlite';
+}
+
+const byDataDir = new Map<string, Promise<TestDatabase>>();
+
+/** The data directory's own database (created on first use); asking for PostgreSQL where there is none fails saying why. */
+export function databaseFor(dataDir: string): Promise<TestDatabase> {
+  const reason = pgSkipReason();
+  if (reason !== undefined) throw new Error(`SLIPWAY_TEST_STORE=postgres, but ${reason}`);
+  const key = resolve(dataDir);
+  let db = byDataDir.get(key);
+  if (!db) byDataDir.set(key, (db = createTestDatabase()));
+  return db;
+}
+
+/** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args name a store. */
+export async function storeArgs(args: readonly string[], cwd: string): Promise<string[]> {
+  if (e2eStore() !== 'postgres' || args.includes('--store')) return [];
+  const i = args.indexOf('--data');
+  const data = i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : '.slipway';
+  return ['--store', (await databaseFor(resolve(cwd, data))).url];
+}
+
+/**
+ * Runs an e2e test file again on PostgreSQL, from a file of its own (its own worker, so the
+ * store choice stays there): `await againOnPostgres('insights', () => import('./insights.test.js'))`.
+ * Without PostgreSQL it registers one skipped test that says why.
+ */
+export async function againOnPostgres(what: string, load: () => Promise<unknown>): Promise<void> {
+  const reason = pgSkipReason();
+  if (reason !== undefined) {
+    const { describe, it } = await import('vitest');
+    describe.skip(`${what} on PostgreSQL (skipped: ${reason})`, () => {
+      it('runs the same scenarios on PostgreSQL', () => undefined);
+    });
+    return;
+  }
+  process.env['SLIPWAY_TEST_STORE'] = 'postgres';
+  await load();
+}
