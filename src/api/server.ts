@@ -30,6 +30,7 @@ import { secretRoutes } from './routes/secrets.js';
 import { freezeRoutes } from './routes/freezes.js';
 import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
+import { backupRoutes } from './routes/backup.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
@@ -116,6 +117,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   notificationRoutes(app, slipway);
   pullRequestRoutes(app, slipway);
   dashboardRoutes(app, slipway);
+  backupRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {

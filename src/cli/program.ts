@@ -1,6 +1,7 @@
 /** The command tree. Each command lives in its own module. */
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerBackup } from './commands/backup.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   registerInsights(program);
   registerNotifications(program);
   registerPr(program);
+  registerBackup(program);
   return program;
 }

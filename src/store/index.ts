@@ -4,6 +4,7 @@ export type {
   AuditDraft,
   AuditFilter,
   AuditRow,
+  BackupInfo,
   CommitBatch,
   DeliveryFilter,
   DeliveryOutcome,
@@ -28,6 +29,7 @@ export type {
 } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
+export { checkSqliteBackup, restoreSqlite } from './sqlite/backup.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
 export { GENESIS_HASH, auditContent, canonicalJson, sealAudit, sha256Hex } from './audit-chain.js';

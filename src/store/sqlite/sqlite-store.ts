@@ -5,10 +5,11 @@
 import type BetterSqlite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { Store } from '../port.js';
+import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
 import { openSqliteDatabase } from './connect.js';
+import { backupSqlite } from './backup.js';
 
 export const sqliteProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: false, skipLocked: false, listenNotify: false },
@@ -36,6 +37,22 @@ export interface SqliteSettings {
 const synchronousNames = ['off', 'normal', 'full', 'extra'] as const;
 
 export class SqliteStore extends SqlStore implements Store {
+  constructor(
+    db: Kysely<Database>,
+    profile: SqlDialectProfile,
+    /** The connection under Kysely, for what Kysely does not reach (the online backup); undefined for a store built without one. */
+    private readonly raw?: BetterSqlite.Database,
+    /** The database file (absolute), for messages. */
+    readonly file = ':memory:',
+  ) {
+    super(db, profile);
+  }
+
+  async backup(toFile: string): Promise<BackupInfo> {
+    if (!this.raw) throw new Error('this SQLite store was built without its connection, so it cannot back up');
+    return backupSqlite(this.raw, this.file, toFile);
+  }
+
   async settings(): Promise<SqliteSettings> {
     const one = async (pragma: string): Promise<unknown> => {
       const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${pragma}`)}`.execute(this.db);
@@ -74,8 +91,9 @@ function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase
 }
 
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
-  const database = cachingStatements(await openSqliteDatabase(opts.file));
-  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile);
+  const raw = await openSqliteDatabase(opts.file);
+  const database = cachingStatements(raw);
+  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name);
   if (opts.migrate ?? true) {
     try {
       await store.migrate();
