@@ -10,6 +10,7 @@ import type { Database } from '../sql/schema.js';
 import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
 import { openSqliteDatabase } from './connect.js';
 import { backupSqlite } from './backup.js';
+import { sqliteFailure } from './sqlite-errors.js';
 
 export const sqliteProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: false, skipLocked: false, listenNotify: false },
@@ -74,6 +75,13 @@ export class SqliteStore extends SqlStore implements Store {
  */
 function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase {
   const cache = new Map<string, BetterSqlite.Statement>();
+  const named = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw sqliteFailure(e, db.name);
+    }
+  };
   return {
     close: () => db.close(),
     prepare(text: string) {
@@ -81,12 +89,25 @@ function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase
       if (st) {
         cache.delete(text);
       } else {
-        st = db.prepare(text);
+        st = named(() => db.prepare(text));
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, st);
-      return st;
+      // SQLite rolls a transaction back by itself on some failures (SQLITE_FULL, SQLITE_IOERR);
+      // Kysely's ROLLBACK would then fail and hide the failure that matters.
+      if (/^\s*rollback\s*$/i.test(text)) return { reader: false, all: () => [], iterate: () => [][Symbol.iterator](), run: (p: ReadonlyArray<unknown>) => (db.inTransaction ? named(() => st.run(p)) : { changes: 0, lastInsertRowid: 0 }) };
+      return failuresNamed(st, named);
     },
+  };
+}
+
+/** The statement as Kysely uses it, with a locked database and a full disk named (sqlite-errors.ts). */
+function failuresNamed(st: BetterSqlite.Statement, named: <T>(fn: () => T) => T): ReturnType<SqliteDatabase['prepare']> {
+  return {
+    reader: st.reader,
+    all: (parameters: ReadonlyArray<unknown>) => named(() => st.all(parameters)),
+    run: (parameters: ReadonlyArray<unknown>) => named(() => st.run(parameters)),
+    iterate: (parameters: ReadonlyArray<unknown>) => named(() => st.iterate(parameters)),
   };
 }
 
