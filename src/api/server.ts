@@ -63,6 +63,9 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A restart that recovers many runs keeps the event loop busy while plugins load: fastify's
+    // default 10 s made a loaded server exit with "Plugin did not start in time" (fault harness).
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
