@@ -21,6 +21,7 @@ export function backupRoutes(app: Api, slipway: Slipway): void {
     config: { scope: 'admin' },
     schema: {
       summary: 'Back up the store: the answer is the backup file (SQLite: a database file that `slipway restore` puts back)',
+      body: z.object({}).optional().describe('nothing'),
       response: { 200: z.unknown().describe('the backup file (application/vnd.sqlite3)'), ...errors },
     },
     handler: async (req, reply) => {
