@@ -31,6 +31,7 @@ import { freezeRoutes } from './routes/freezes.js';
 import { hookRoutes } from './routes/hooks.js';
 import { automationRoutes } from './routes/automation.js';
 import { migrationRoutes } from './routes/migrations.js';
+import { backupRoutes } from './routes/backup.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { pullRequestRoutes } from './routes/pull-requests.js';
 import { runRoutes } from './routes/runs.js';
@@ -63,6 +64,9 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    // A restart that recovers many runs keeps the event loop busy while plugins load: fastify's
+    // default 10 s made a loaded server exit with "Plugin did not start in time" (fault harness).
+    pluginTimeout: 120_000,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
@@ -118,6 +122,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   notificationRoutes(app, slipway);
   pullRequestRoutes(app, slipway);
   dashboardRoutes(app, slipway);
+  backupRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {

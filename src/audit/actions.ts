@@ -35,6 +35,7 @@ export const AuditActions = [
   'secret.set',
   'secret.delete',
   'project.load',
+  'system.backup',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
 

@@ -1,6 +1,7 @@
 /** The command tree. Each command lives in its own module. */
 import { Command } from 'commander';
 import { registerAudit } from './commands/audit.js';
+import { registerBackup } from './commands/backup.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
@@ -55,5 +56,6 @@ export function buildProgram(): Command {
   registerNotifications(program);
   registerPr(program);
   registerMigrate(program);
+  registerBackup(program);
   return program;
 }

@@ -38,6 +38,8 @@ export const ErrorCodes = {
   REQUEST_TIMEOUT: { status: 408, summary: 'the request did not arrive in time' },
   NO_EXECUTOR: { status: 422, summary: 'no executor serves the task kind' },
   STORE: { status: 503, summary: 'the store failed' },
+  STORE_FULL: { status: 507, summary: 'the disk holding the store is full' },
+  NOT_SUPPORTED: { status: 501, summary: 'this server (its store) cannot do that' },
   INTERNAL: { status: 500, summary: 'a bug: the server failed on a valid request' },
   SHUTTING_DOWN: { status: 503, summary: 'the engine is stopping' },
   INSTANCE_START_FAILED: { status: 422, summary: 'a deployed version did not become healthy' },

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CoreState, Input, Result, Run, TaskRun } from '../core/index.js';
-import { SLIPWAY_ACTOR, parseTaskId } from '../core/index.js';
+import { SLIPWAY_ACTOR, isSlipwayError, parseTaskId } from '../core/index.js';
 import type { Clock } from './clock.js';
 import type { EngineEmitter } from './emitter.js';
 import type { Executor, ExecutorContext, PastRun, Resumption, RunQuery, SecretResolver, TaskOutcome } from './executor.js';
@@ -60,7 +60,7 @@ export class Dispatcher {
       this.report(taskId, { result: 'fail', message: `no executor serves kind '${task.kind}' here; built-in kinds: ${kinds}` }, false);
       return;
     }
-    if (task.state === 'triggered') void this.deps.submit({ type: 'task.started', id: `${taskId}.started`, taskId, by: `executor:${task.kind}`, actor: SLIPWAY_ACTOR });
+    if (task.state === 'triggered') this.record({ type: 'task.started', id: `${taskId}.started`, taskId, by: `executor:${task.kind}`, actor: SLIPWAY_ACTOR }, taskId);
     this.run(taskId, run, task, executor, (ctx) => executor.execute(ctx));
   }
 
@@ -158,7 +158,24 @@ export class Dispatcher {
         ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       };
     }
-    this.deps.submit(input).catch((e: unknown) => this.deps.log.error({ err: e, taskId }, 'could not record task outcome; it is dispatched again after a restart'));
+    this.record(input, taskId);
+  }
+
+  /**
+   * Submits an executor's report. While the store fails (locked by another process, disk
+   * full) the report is kept and tried again, backing off to 10 s, so the run goes on once
+   * the store is back instead of waiting for a restart. A refused report (the run ended
+   * meanwhile) or a stopping engine ends the tries.
+   */
+  private record(input: Input, taskId: string, delayMs = 500): void {
+    this.deps.submit(input).catch((e: unknown) => {
+      if (isSlipwayError(e) && (e.code === 'STORE' || e.code === 'STORE_FULL')) {
+        this.deps.log.warn({ err: e, taskId, input: input.type, retryInMs: delayMs }, 'could not record a task report: the store failed; trying again');
+        this.deps.clock.setTimeout(() => this.record(input, taskId, Math.min(delayMs * 2, 10_000)), delayMs);
+        return;
+      }
+      this.deps.log.error({ err: e, taskId }, 'could not record task outcome; it is dispatched again after a restart');
+    });
   }
 
   private find(taskId: string): { run: Run; task: TaskRun } | undefined {

@@ -23,6 +23,8 @@ function freeField(input: Input): string | undefined {
 }
 
 const reasonOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** A full disk keeps its own code (507), so clients and operators see it is not a passing failure. */
+const storeCode = (e: unknown): 'STORE' | 'STORE_FULL' => (isSlipwayError(e) && e.code === 'STORE_FULL' ? 'STORE_FULL' : 'STORE');
 
 /**
  * Encodes a decision's events as the store will (once: the store reuses the text), so a
@@ -53,12 +55,12 @@ export function commitFailure(input: Input, e: unknown, doing = 'commit'): Slipw
     const field = freeField(input);
     return new SlipwayError(e.code, `${describeInput(input)} cannot be stored: ${e.message}`, { ...e.fields, ...(field ? { field } : {}) }, { cause: e });
   }
-  return new SlipwayError('STORE', `the store could not ${doing}: ${reasonOf(e)} (${describeInput(input)})`, {}, { cause: e });
+  return new SlipwayError(storeCode(e), `the store could not ${doing}: ${reasonOf(e)} (${describeInput(input)})`, isSlipwayError(e) ? { ...e.fields } : {}, { cause: e });
 }
 
 /** Every part of a batch failed to commit: the store is down, not one input bad. */
 export function storeFailure(e: unknown, doing = 'commit'): SlipwayError {
-  return new SlipwayError('STORE', `the store could not ${doing}: ${reasonOf(e)}`, {}, { cause: e });
+  return new SlipwayError(storeCode(e), `the store could not ${doing}: ${reasonOf(e)}`, isSlipwayError(e) ? { ...e.fields } : {}, { cause: e });
 }
 
 /**

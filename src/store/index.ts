@@ -4,6 +4,7 @@ export type {
   AuditDraft,
   AuditFilter,
   AuditRow,
+  BackupInfo,
   CommitBatch,
   DeliveryFilter,
   DeliveryOutcome,
@@ -32,6 +33,7 @@ export { openPostgresStore } from './open-store.js';
 export type { PostgresStore, PostgresStoreOptions } from './postgres/postgres-store.js';
 export { DEFAULT_PG_POOL } from './postgres/url.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
+export { checkSqliteBackup, restoreSqlite } from './sqlite/backup.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
 export { GENESIS_HASH, auditContent, canonicalJson, sealAudit, sha256Hex } from './audit-chain.js';

@@ -300,6 +300,14 @@ export interface NotificationFilter {
   newest?: boolean;
 }
 
+/** What a backup wrote: a file the backend's restore reads back (`format` names which). */
+export interface BackupInfo {
+  file: string;
+  bytes: number;
+  /** `sqlite`: a SQLite database file. */
+  format: string;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -404,4 +412,10 @@ export interface Store {
   pruneNotifications(before: number): Promise<number>;
   /** Rows per project, sink and state. */
   notificationCounts(): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]>;
+
+  /**
+   * A consistent copy of the whole store in `toFile`, taken while it keeps working (SQLite:
+   * the online backup). Absent where the backend cannot make one itself (a capability: callers check).
+   */
+  backup?(toFile: string): Promise<BackupInfo>;
 }

@@ -5,10 +5,12 @@
 import type BetterSqlite from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { Store } from '../port.js';
+import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
 import { openSqliteDatabase } from './connect.js';
+import { backupSqlite } from './backup.js';
+import { sqliteFailure } from './sqlite-errors.js';
 
 export const sqliteProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: false, skipLocked: false, listenNotify: false },
@@ -36,6 +38,22 @@ export interface SqliteSettings {
 const synchronousNames = ['off', 'normal', 'full', 'extra'] as const;
 
 export class SqliteStore extends SqlStore implements Store {
+  constructor(
+    db: Kysely<Database>,
+    profile: SqlDialectProfile,
+    /** The connection under Kysely, for what Kysely does not reach (the online backup); undefined for a store built without one. */
+    private readonly raw?: BetterSqlite.Database,
+    /** The database file (absolute), for messages. */
+    readonly file = ':memory:',
+  ) {
+    super(db, profile);
+  }
+
+  async backup(toFile: string): Promise<BackupInfo> {
+    if (!this.raw) throw new Error('this SQLite store was built without its connection, so it cannot back up');
+    return backupSqlite(this.raw, this.file, toFile);
+  }
+
   async settings(): Promise<SqliteSettings> {
     const one = async (pragma: string): Promise<unknown> => {
       const { rows } = await sql<Record<string, unknown>>`${sql.raw(`pragma ${pragma}`)}`.execute(this.db);
@@ -57,6 +75,13 @@ export class SqliteStore extends SqlStore implements Store {
  */
 function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase {
   const cache = new Map<string, BetterSqlite.Statement>();
+  const named = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      throw sqliteFailure(e, db.name);
+    }
+  };
   return {
     close: () => db.close(),
     prepare(text: string) {
@@ -64,18 +89,32 @@ function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase
       if (st) {
         cache.delete(text);
       } else {
-        st = db.prepare(text);
+        st = named(() => db.prepare(text));
         if (cache.size >= max) cache.delete(cache.keys().next().value!);
       }
       cache.set(text, st);
-      return st;
+      // SQLite rolls a transaction back by itself on some failures (SQLITE_FULL, SQLITE_IOERR);
+      // Kysely's ROLLBACK would then fail and hide the failure that matters.
+      if (/^\s*rollback\s*$/i.test(text)) return { reader: false, all: () => [], iterate: () => [][Symbol.iterator](), run: (p: ReadonlyArray<unknown>) => (db.inTransaction ? named(() => st.run(p)) : { changes: 0, lastInsertRowid: 0 }) };
+      return failuresNamed(st, named);
     },
   };
 }
 
+/** The statement as Kysely uses it, with a locked database and a full disk named (sqlite-errors.ts). */
+function failuresNamed(st: BetterSqlite.Statement, named: <T>(fn: () => T) => T): ReturnType<SqliteDatabase['prepare']> {
+  return {
+    reader: st.reader,
+    all: (parameters: ReadonlyArray<unknown>) => named(() => st.all(parameters)),
+    run: (parameters: ReadonlyArray<unknown>) => named(() => st.run(parameters)),
+    iterate: (parameters: ReadonlyArray<unknown>) => named(() => st.iterate(parameters)),
+  };
+}
+
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
-  const database = cachingStatements(await openSqliteDatabase(opts.file));
-  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile);
+  const raw = await openSqliteDatabase(opts.file);
+  const database = cachingStatements(raw);
+  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name);
   if (opts.migrate ?? true) {
     try {
       await store.migrate();

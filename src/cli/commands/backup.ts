@@ -1,0 +1,110 @@
+/**
+ * `slipway backup FILE`: a consistent copy of a running server's store, fetched over the API
+ * (admin token), or, with `--data DIR`, taken from a data directory no server uses.
+ * `slipway restore FILE --data DIR [--force]`: puts a backup in place, offline: it refuses a
+ * directory a Slipway process holds (the data lock) and an existing store unless --force.
+ */
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebStream } from 'node:stream/web';
+import type { Command } from 'commander';
+import { SlipwayError, isSlipwayError } from '../../core/index.js';
+import { DEFAULT_SQLITE_FILE, lockDataDir, openSqliteStore, restoreSqlite, type DataLock } from '../../store/index.js';
+import type { CommandContext } from '../context.js';
+import { act, serverCommand } from '../context.js';
+
+/** The data directory's lock, with a refusal that says what to do for this command. */
+function lockFor(dir: string, doing: string): DataLock {
+  try {
+    return lockDataDir(dir);
+  } catch (e) {
+    if (!isSlipwayError(e) || e.code !== 'DATA_DIR_LOCKED') throw e;
+    const holder = e.fields['holder'] as { pid?: number; command?: string } | undefined;
+    const who = holder?.pid !== undefined ? `pid ${holder.pid} (\`${holder.command ?? '?'}\`)` : 'another Slipway process';
+    throw new SlipwayError('DATA_DIR_LOCKED', `cannot ${doing}: the data directory ${dir} is in use by ${who}; stop it first${doing.startsWith('back up') ? ', or back up through it: `slipway backup FILE` without --data' : ''}`, e.fields, { cause: e });
+  }
+}
+
+async function fromServer(ctx: CommandContext, file: string): Promise<{ file: string; bytes: number }> {
+  const target = resolve(file);
+  let res: Response;
+  try {
+    res = await fetch(ctx.client.url('/api/v1/system/backup'), { method: 'POST', headers: ctx.client.headers() });
+  } catch (e) {
+    throw new SlipwayError('INVALID_INPUT', `cannot reach the Slipway server at ${ctx.client.config.server} (${(e as Error).message}); start it, or back up a stopped server's directory with --data DIR`);
+  }
+  if (!res.ok || !res.body) {
+    // The error answer is JSON like every other; the client turns it into the usual one-line error.
+    const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string };
+    const code = body.code === 'FORBIDDEN' || body.code === 'UNAUTHORIZED' || body.code === 'NOT_SUPPORTED' || body.code === 'STORE' || body.code === 'STORE_FULL' ? body.code : 'INVALID_INPUT';
+    throw new SlipwayError(code, `the server refused the backup (${res.status}): ${body.message ?? res.statusText}${res.status === 403 ? '; a backup needs an admin token' : ''}`, { status: res.status });
+  }
+  const tmp = `${target}.partial`;
+  try {
+    await pipeline(Readable.fromWeb(res.body as WebStream<Uint8Array>), createWriteStream(tmp));
+    const expected = Number(res.headers.get('content-length'));
+    const got = statSync(tmp).size;
+    if (Number.isFinite(expected) && expected > 0 && got !== expected) throw new Error(`the answer ended after ${got} of ${expected} bytes`);
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new SlipwayError('STORE', `the backup did not arrive whole at ${target}: ${(e as Error).message}; try again`, { file: target }, { cause: e });
+  }
+  return { file: target, bytes: statSync(target).size };
+}
+
+async function fromDataDir(dir: string, file: string): Promise<{ file: string; bytes: number }> {
+  const dataDir = resolve(dir);
+  const dbFile = join(dataDir, DEFAULT_SQLITE_FILE);
+  if (!existsSync(dbFile)) throw new SlipwayError('INVALID_INPUT', `no store in ${dataDir} (no ${DEFAULT_SQLITE_FILE}); name the data directory a server ran on`, { field: 'data' });
+  const lock = lockFor(dataDir, `back up ${dataDir}`);
+  try {
+    const store = await openSqliteStore({ file: dbFile, migrate: false });
+    try {
+      return await store.backup(file);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    lock.release();
+  }
+}
+
+export function registerBackup(program: Command): void {
+  serverCommand(program, 'backup', "write a consistent copy of the store to FILE, while the server runs (admin token); or, with --data, of a stopped server's data directory")
+    .argument('<file>', 'where to write the backup (replaced if it exists)')
+    .option('--data <dir>', 'back up this data directory directly (no server may be running on it)')
+    .action(
+      act<{ data?: string }>(async (ctx, [file], o) => {
+        const done = o.data !== undefined ? await fromDataDir(o.data, file!) : await fromServer(ctx, file!);
+        if (ctx.json) ctx.emit(done);
+        else ctx.print(`backup written to ${done.file} (${done.bytes} bytes); restore it with: slipway restore ${file} --data DIR`);
+      }),
+    );
+
+  serverCommand(program, 'restore', 'put a backup in place as the store of a data directory (offline: no server may be running on it)')
+    .argument('<file>', 'a file written by slipway backup')
+    .option('--data <dir>', 'the data directory to restore into', process.env['SLIPWAY_DATA'] ?? '.slipway')
+    .option('--force', 'replace the store the directory has')
+    .action(
+      act<{ data: string; force?: boolean }>(async (ctx, [file], o) => {
+        const dataDir = resolve(o.data);
+        await mkdir(dataDir, { recursive: true });
+        const lock = lockFor(dataDir, `restore into ${dataDir}`);
+        try {
+          const done = await restoreSqlite(file!, join(dataDir, DEFAULT_SQLITE_FILE), { force: o.force === true });
+          if (ctx.json) ctx.emit({ ...done, dataDir });
+          else {
+            ctx.print(`restored ${resolve(file!)} into ${done.file} (${done.bytes} bytes)`);
+            if (!existsSync(join(dataDir, 'secret.key'))) ctx.print(`note: stored secrets are sealed with the old data directory's secret.key; copy it to ${dataDir} (or set SLIPWAY_SECRET_KEY) if you use secrets`);
+            ctx.print(`start it with: slipway server --data ${o.data}`);
+          }
+        } finally {
+          lock.release();
+        }
+      }),
+    );
+}
