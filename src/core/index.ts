@@ -20,3 +20,5 @@ export { THAW_PURPOSE, recheckInput, thawTimerId } from './freeze.js';
 export { AUTOMATION_EVENT_TYPES } from './automation-log.js';
 export { MISSED_AFTER_MS, SCHEDULE_PURPOSE, scheduleTimerId } from './schedule.js';
 export { automationCandidate, selectionOf } from './selection.js';
+export * from './flag-types.js';
+export { FLAG_HISTORY, defaultRollout, describeRollout, flagKey, rolloutProblem, sameRollout } from './flags.js';
