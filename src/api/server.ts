@@ -41,6 +41,8 @@ import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { insightsRoutes } from './routes/insights.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { flagRoutes } from './routes/flags.js';
+import { ofrepRoutes } from './routes/ofrep.js';
 import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
@@ -116,6 +118,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   notificationRoutes(app, slipway);
   pullRequestRoutes(app, slipway);
   dashboardRoutes(app, slipway);
+  flagRoutes(app, slipway);
+  ofrepRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {

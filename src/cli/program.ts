@@ -4,6 +4,7 @@ import { registerAudit } from './commands/audit.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
+import { registerFlags } from './commands/flags.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
@@ -53,5 +54,6 @@ export function buildProgram(): Command {
   registerInsights(program);
   registerNotifications(program);
   registerPr(program);
+  registerFlags(program);
   return program;
 }
