@@ -19,6 +19,7 @@ const Context = z
 const Request = z.object({ context: Context.optional() });
 const Key = z.string().min(1).max(200);
 const Failure = z.object({ key: z.string().optional(), errorCode: z.enum(['FLAG_NOT_FOUND', 'PARSE_ERROR', 'TARGETING_KEY_MISSING', 'INVALID_CONTEXT', 'GENERAL']), errorDetails: z.string().optional() });
+const ErrorAnswer = Failure.extend({ code: z.string().optional().describe("the API's own error code, beside OFREP's errorCode"), message: z.string().optional(), field: z.string().optional() });
 const Success = z.object({
   key: z.string(),
   value: z.unknown(),
@@ -43,9 +44,10 @@ export function ofrepRoutes(app: Api, slipway: Slipway): void {
       const key = (req.params as { key?: string } | undefined)?.key;
       const parse = e.code === 'UNSUPPORTED_MEDIA_TYPE' || (e.code === 'INVALID_INPUT' && e.fields['field'] === 'body');
       const errorCode = parse ? 'PARSE_ERROR' : e.code === 'INVALID_INPUT' ? 'INVALID_CONTEXT' : 'GENERAL';
-      const status = parse ? 400 : httpStatusOf(e.code);
+      const status = httpStatusOf(e.code);
       if (status >= 500) req.log.error({ err }, 'flag evaluation failed');
-      return reply.code(status).type('application/json').send({ ...(key !== undefined ? { key } : {}), errorCode, errorDetails: e.message });
+      // OFREP's fields for OpenFeature providers, beside the API's own {code, message, field} for everyone else.
+      return reply.code(status).type('application/json').send({ ...e.toJSON(), ...(e.code === 'PAYLOAD_TOO_LARGE' ? { field: 'body' } : {}), ...(key !== undefined ? { key } : {}), errorCode, errorDetails: e.message });
     });
 
     child.post('/ofrep/v1/evaluate/flags/:key', {
@@ -55,7 +57,7 @@ export function ofrepRoutes(app: Api, slipway: Slipway): void {
         tags: ['OFREP'],
         params: z.object({ key: Key }),
         body: Request,
-        response: { 200: Success, 400: Failure, 404: Failure, '5xx': Failure },
+        response: { 200: Success, '4xx': ErrorAnswer, '5xx': ErrorAnswer },
       },
       handler: async (req, reply) => {
         const out = slipway.flags.evaluate(req.params.key, req.body?.context ?? {});
@@ -72,7 +74,7 @@ export function ofrepRoutes(app: Api, slipway: Slipway): void {
         tags: ['OFREP'],
         headers: z.object({ 'if-none-match': z.string().max(1000).optional() }).loose(),
         body: Request,
-        response: { 200: Bulk, 304: z.null().describe('not modified'), 400: Failure, '5xx': Failure },
+        response: { 200: Bulk, 304: z.null().describe('not modified'), '4xx': ErrorAnswer, '5xx': ErrorAnswer },
       },
       handler: async (req, reply) => {
         const out = slipway.flags.evaluateAll(req.body?.context ?? {});
