@@ -14,6 +14,7 @@ import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
 import { measureSloScore } from './checks.js';
 import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
+import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
@@ -123,6 +124,9 @@ async function main(): Promise<void> {
     };
     // No target yet: the figure is new, and the reference says what one Prometheus query costs.
     const checkTargets: Target[] = [];
+    const flags = await runFlagsBench(mode === 'quick' ? { evaluations: 20_000, requests: 400, connections: 20 } : { evaluations: 200_000, requests: 20_000, connections: 50 }, progress);
+    const flagFigures = { 'flags.eval_p99_us': flags.evalP99Us, 'flags.evals_per_s': flags.evalsPerS, 'flags.reference_per_s': flags.referencePerS };
+    const flagTargets: Target[] = [{ figure: 'flags.eval_p99_us', value: flags.evalP99Us, target: `< ${FLAG_EVAL_P99_TARGET_US} µs server side (reference: GET /healthz at ${flags.referencePerS}/s, flags at ${flags.evalsPerS}/s over HTTP)`, met: flags.evalP99Us < FLAG_EVAL_P99_TARGET_US }];
     const web = await runWebBench(mkdtempSync(join(root, 'web-')), WEB_PLANS[mode], progress);
     const webFigures = webFiguresOf(web);
     const rawAll = heads.map((h) => h.raw);
@@ -135,8 +139,8 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...webFigures.figures },
-      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...webFigures.targets],
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...flagFigures, ...webFigures.figures },
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...flagTargets, ...webFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
@@ -147,7 +151,7 @@ async function main(): Promise<void> {
       checks: { slo, gate },
       web,
     };
-    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora }) : `${formatText(report)}
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora, flags }) : `${formatText(report)}
 
 ${formatRouterText(routerResult)}
 

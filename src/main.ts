@@ -11,7 +11,8 @@ import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
 import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
-import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
+import { builtinExecutors, createDeployExecutor, createFlagExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
+import { FlagBook } from './flags/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
@@ -83,6 +84,8 @@ export interface Slipway {
   notifier: Notifier;
   /** Per-pull-request environments (stages pr-<n>); webhook adapters hand it their events. */
   pullRequests: PullRequestEnvironments;
+  /** Feature flags as served over OFREP: every stage's committed rollouts, in memory. */
+  flags: FlagBook;
   /**
    * Reads, validates and makes current a pipeline file (or the shipyard.yaml / slipway.yaml of a
    * project directory); returns its warnings. `project` names a Keptn project whose shipyard's
@@ -141,6 +144,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     createDeployExecutor(byName),
     createReleaseExecutor(byName),
     createRestartExecutor(byName),
+    // The flag task changes flags through the engine built below (it runs only once the engine dispatches).
+    createFlagExecutor({ setFlag: (input): Promise<{ ignored?: string }> => engine.apply(input) }),
   ].map((e) =>
     e.kind === 'evaluation' ? withKeptnSlos(e, { prometheusUrl: (p) => keptnOptions.get(p)?.prometheus?.url, fallback: (p) => fallbackSlos.get(p) }) : e,
   );
@@ -190,6 +195,10 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     }
   }
   await engine.start();
+  // Served from memory: loaded from the recovered state, then kept by committed flag.changed events.
+  const flags = new FlagBook({ pipeline: (p) => engine.pipeline(p), pipelines: () => engine.view.pipelines.values() });
+  flags.load(engine.view.flags.values());
+  engine.emitter.on('event', (ev) => flags.apply(ev));
   // Watch after success: started after the engine so it sees the recovered live table.
   let stopping: string | undefined;
   const alarmWatch = new AlarmWatcher({ engine, store, clock: opts.clock ?? systemClock, log });
@@ -231,6 +240,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     gitWatch,
     notifier,
     pullRequests,
+    flags,
     addPipelineText,
     addPipelineFile,
     async addProjectFiles(paths, add = {}) {

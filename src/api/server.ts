@@ -43,6 +43,8 @@ import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { insightsRoutes } from './routes/insights.js';
 import { dashboardRoutes } from './routes/dashboard.js';
+import { flagRoutes } from './routes/flags.js';
+import { ofrepRoutes } from './routes/ofrep.js';
 import { webRoutes } from './static.js';
 import type { Api, ApiDeps } from './types.js';
 import { secretLogHooks } from '../secrets/index.js';
@@ -123,6 +125,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   pullRequestRoutes(app, slipway);
   dashboardRoutes(app, slipway);
   backupRoutes(app, slipway);
+  flagRoutes(app, slipway);
+  ofrepRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {

@@ -36,6 +36,7 @@ export const AuditActions = [
   'secret.delete',
   'project.load',
   'system.backup',
+  'flag.set',
 ] as const;
 export type AuditAction = (typeof AuditActions)[number];
 
@@ -100,6 +101,9 @@ export function auditOf(input: Input, d: Decision, state: Readonly<CoreState>, a
       const action: AuditAction = input.type === 'run.unfreeze' ? 'run.freeze-override' : input.type;
       return draft(at, input, action, run?.project ?? eventProject, input.runId, { stage: run?.stage, releaseId: run?.releaseId, reason: input.reason });
     }
+    case 'flag.set':
+      // By hand or by a flag task: either changes what users see, so both are sealed.
+      return draft(at, input, 'flag.set', input.project, input.flag, { stage: input.stage, variant: input.rollout.variant, percent: input.rollout.percent, rules: input.rollout.rules?.length, taskId: input.taskId, releaseId: d.value?.releaseId, reason: input.reason });
     case 'promotion.resume':
       return draft(at, input, 'promotion.resume-auto', input.project, input.stage, { heldRelease: d.value?.releaseId, reason: input.reason });
     default:

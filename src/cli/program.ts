@@ -5,6 +5,7 @@ import { registerBackup } from './commands/backup.js';
 import { registerControl } from './commands/control.js';
 import { registerEvents } from './commands/events.js';
 import { registerFreeze } from './commands/freeze.js';
+import { registerFlags } from './commands/flags.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
@@ -57,5 +58,6 @@ export function buildProgram(): Command {
   registerPr(program);
   registerMigrate(program);
   registerBackup(program);
+  registerFlags(program);
   return program;
 }

@@ -22,6 +22,7 @@ import { unmetTriggers, upstreamGaps } from './promotion.js';
 import { releaseIdOf, validateArtifacts } from './release.js';
 import { rollback, rollbackTarget } from './rollback.js';
 import { fireSchedule, syncSchedules } from './schedule.js';
+import { decideFlagSet } from './flags.js';
 import { canChange, changeRunState } from './run-states.js';
 import { contractByHand, contractRequirements, contractTimer, isContractTimer } from './schema-changes-decide.js';
 import type { CoreState, Requirements } from './state.js';
@@ -81,6 +82,8 @@ function apply(tx: Tx, input: Input): Outcome {
     }
     case 'pr.ready':
       return pullRequestReady(tx, input);
+    case 'flag.set':
+      return decideFlagSet(tx, input, pipelineOf(tx, input.project));
     case 'run.abort':
     case 'run.pause':
     case 'run.resume':
@@ -271,6 +274,11 @@ export function requirements(state: CoreState, input: Input, hash: (s: string) =
     case 'pr.ready':
       if (input.runId !== undefined) req.runs.push(input.runId);
       break;
+    case 'flag.set': {
+      const parsed = input.taskId === undefined ? undefined : parseTaskId(input.taskId);
+      if (parsed) req.runs.push(parsed.runId);
+      break;
+    }
     case 'stage.alarm': {
       req.releases.push(input.releaseId);
       const target = alarmRollbackTarget(state, input.project, input.stage, input.releaseId);

@@ -29,6 +29,7 @@ export const ErrorCodes = {
   UNKNOWN_SUBSCRIPTION: { status: 404, summary: 'no such subscription' },
   UNKNOWN_SECRET: { status: 404, summary: 'no such secret' },
   UNKNOWN_SINK: { status: 404, summary: 'no such notification sink in the project' },
+  UNKNOWN_FLAG: { status: 404, summary: 'no such feature flag in the project' },
   SECRET_KEY: { status: 500, summary: 'the secret key is malformed, missing, or not the key the secrets were stored with' },
   ALREADY_EXISTS: { status: 409, summary: 'something with that name exists already' },
   PAYLOAD_TOO_LARGE: { status: 413, summary: 'the request body is larger than the server accepts' },

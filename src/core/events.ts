@@ -14,6 +14,7 @@
  * | `sh.slipway.schedule.armed` / `.disarmed` | a stage's promotion schedule was set (or changed) with its next fire time, or removed |
  * | `sh.slipway.schedule.fired` / `.skipped` | a schedule came due: which release entered, or why none did |
  * | `sh.slipway.promotion.held` / `.resumed` | a person put an older release into a stage: automatic promotion there holds, until someone resumes it |
+ * | `sh.slipway.flag.changed` | a feature flag's rollout in a stage changed: by a flag task, by hand, or back with a rollback (flags.ts) |
  * | `sh.slipway.task.<task>.scheduled` | a task waits for its delay (`triggeredAfter`) |
  * | `sh.slipway.task.<task>.triggered` | a task was handed to its executor |
  * | `sh.slipway.task.<task>.started` / `.waiting` / `.signaled` / `.finished` / `.skipped` | a task's transitions |
@@ -68,6 +69,7 @@ export const eventTypes = {
   promotionHeld: `${EVENT_PREFIX}promotion.held`,
   promotionResumed: `${EVENT_PREFIX}promotion.resumed`,
   pullRequestReady: `${EVENT_PREFIX}pr.ready`,
+  flagChanged: `${EVENT_PREFIX}flag.changed`,
   task: (task: string, phase: TaskPhase) => `${EVENT_PREFIX}task.${task}.${phase}`,
 } as const;
 

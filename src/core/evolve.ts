@@ -9,6 +9,7 @@ import { eventTypes, parseTaskEventType } from './events.js';
 import { foldApproval } from './approval-log.js';
 import { evolveHold, evolveSchedule } from './automation-log.js';
 import { SCHEMA_CHANGED, evolveSchema } from './schema-changes.js';
+import { evolveFlag, inheritFlags } from './flags.js';
 import type { Run } from './model.js';
 import { worst } from './model.js';
 import type { CoreState } from './state.js';
@@ -57,6 +58,9 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       }
       return;
     }
+    case eventTypes.flagChanged:
+      evolveFlag(state, ev);
+      return;
     case eventTypes.releaseAlarm:
       evolveAlarm(state, ev.data as unknown as ReleaseAlarmData, at);
       return;
@@ -80,6 +84,7 @@ export function evolve(state: CoreState, ev: SlipwayEvent): void {
       indexStarted(state, run);
       touch(state, run);
       setLive(state, run, at, true);
+      inheritFlags(state, run);
       return;
     }
     case eventTypes.runWaiting:

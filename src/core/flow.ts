@@ -2,6 +2,7 @@
  * How runs move: queueing (FIFO or supersede), the per stage-and-service lock, stepping
  * through tasks, finishing, and what a finished run sets off downstream.
  */
+import { restoreFlags } from './flags.js';
 import type { RunLoopStoppedData } from './events.js';
 import { eventTypes } from './events.js';
 import { freezeOf, holdRun, thawRun } from './freeze.js';
@@ -103,7 +104,8 @@ function withoutAlarmHolds(seq: SequenceSpec): SequenceSpec {
   const steps = seq.steps
     .map((step) => ({
       tasks: step.tasks
-        .filter((t) => t.kind !== 'alarm-check')
+        // A rollback restores flags by the record (flags.ts restoreFlags), not by ramping again.
+        .filter((t) => t.kind !== 'alarm-check' && t.kind !== 'flag')
         .map((t) => (t.kind === 'wait' && t.properties.alarms !== undefined ? { ...t, properties: { ...t.properties, alarms: [] } } : t)),
     }))
     .filter((step) => step.tasks.length > 0);
@@ -118,6 +120,7 @@ export function queueRollback(tx: Tx, to: Release, stage: StageSpec, pipelineVer
     { project: to.project, stage: stage.name, subject: to.id },
     { stage: stage.name, from, releaseId: to.id, ...(reason !== undefined ? { reason } : {}), ...(tx.by !== undefined ? { by: tx.by } : {}), ...(failedRun !== undefined ? { runId: failedRun } : {}) },
   );
+  restoreFlags(tx, to.project, stage.name, to.id, reason);
   return queueRun(tx, to, stage, stage.sequences[0]!, pipelineVersion, 'rollback');
 }
 
@@ -138,6 +141,7 @@ function autoRollback(tx: Tx, run: Run): void {
     const back = tx.state.live.get(liveKey(run.project, run.stage, run.services[0]!))?.lastGoodReleaseId;
     const reason = `automatic: ${restoredBy.name} restored the previous version (${restoredBy.message ?? 'failed'})`;
     tx.emit(eventTypes.releaseRollback, { project: run.project, stage: run.stage, subject: back ?? run.releaseId }, { stage: run.stage, from, releaseId: back ?? '', reason, runId: run.id });
+    if (back !== undefined) restoreFlags(tx, run.project, run.stage, back, reason);
     return;
   }
   const pipeline = tx.state.pipelines.get(run.project);

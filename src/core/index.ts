@@ -23,3 +23,5 @@ export { automationCandidate, selectionOf } from './selection.js';
 export * from './schema-changes.js';
 export { CONTRACT_PURPOSE, CONTRACT_SEQUENCE, contractCheck, pendingExpand } from './schema-changes-contract.js';
 export type { ContractCheck } from './schema-changes-contract.js';
+export * from './flag-types.js';
+export { FLAG_HISTORY, defaultRollout, describeRollout, flagKey, rolloutProblem, sameRollout } from './flags.js';

@@ -3,6 +3,7 @@
  * events it produces derive their ids from it, so applying the same input twice is
  * recognisable, and a reply from an executor for a task that already ended changes nothing.
  */
+import type { FlagSetInput } from './flag-types.js';
 import type { PullRequestReadyData } from './events.js';
 import type { Artifacts, Provenance } from './model.js';
 import type { Result } from './pipeline.js';
@@ -24,7 +25,8 @@ export type Input =
   | ScheduleSyncInput
   | PromotionResumeInput
   | PullRequestReadyInput
-  | SchemaContractInput;
+  | SchemaContractInput
+  | FlagSetInput;
 
 export interface InputBase {
   id: string;

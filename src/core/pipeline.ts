@@ -5,6 +5,7 @@
  * `delivery`, triggered when every stage in its `after:` list passed the same release.
  * A Keptn stage may have several, each chained by `triggeredOn` (any one of them fires it).
  */
+import type { FlagSpec } from './flag-types.js';
 
 export const Results = ['pass', 'warning', 'fail'] as const;
 export type Result = (typeof Results)[number];
@@ -213,6 +214,8 @@ export interface Pipeline {
   notifications?: readonly NotificationSinkSpec[];
   /** Per-pull-request environments: stages `pr-<n>` made from a template (see pull-request-stage.ts). */
   pullRequests?: PullRequestsSpec;
+  /** Feature flags served over OFREP, their rollout set per stage (slipway.yaml `spec.flags`, see flags.ts); absent: none. */
+  flags?: Readonly<Record<string, FlagSpec>>;
 }
 
 /** slipway.yaml `spec.pullRequests`. */

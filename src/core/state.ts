@@ -7,6 +7,7 @@
 import type { ApprovalRecord } from './approval-policy.js';
 import type { ArtifactPass, LiveEntry, PromotionHold, Release, Run, ScheduleState, StagePass } from './model.js';
 import type { Pipeline } from './pipeline.js';
+import type { FlagState } from './flag-types.js';
 
 export interface ReleaseState {
   release: Release;
@@ -30,6 +31,8 @@ export interface Dirty {
   releases: Set<string>;
   stagePasses: StagePass[];
   artifactPasses: ArtifactPass[];
+  /** Flag states by `project\0stage\0flag` (flags.ts flagKey). */
+  flags: Set<string>;
 }
 
 export interface CoreState {
@@ -47,11 +50,13 @@ export interface CoreState {
   holds: Map<string, PromotionHold>;
   /** By `project\0stage`: armed schedules (folded from the log). */
   schedules: Map<string, ScheduleState>;
+  /** By `project\0stage\0flag`: feature flag rollouts per stage (flags.ts), all loaded at start. */
+  flags: Map<string, FlagState>;
   dirty: Dirty;
 }
 
 export function emptyDirty(): Dirty {
-  return { runs: new Set(), live: new Set(), releases: new Set(), stagePasses: [], artifactPasses: [] };
+  return { runs: new Set(), live: new Set(), releases: new Set(), stagePasses: [], artifactPasses: [], flags: new Set() };
 }
 
 export function createState(): CoreState {
@@ -65,6 +70,7 @@ export function createState(): CoreState {
     queueSeq: 0,
     holds: new Map(),
     schedules: new Map(),
+    flags: new Map(),
     dirty: emptyDirty(),
   };
 }

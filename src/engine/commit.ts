@@ -61,6 +61,7 @@ export function buildCommit(state: CoreState, events: SlipwayEvent[], effects: E
     outboxSettle: [...settled],
     timersPut: [...timers.values()].filter((t): t is Timer => t !== null),
     timersDelete: [...timers].filter(([, t]) => t === null).map(([id]) => id),
+    ...(d.flags.size > 0 ? { flags: [...d.flags].map((k) => state.flags.get(k)!) } : {}),
   };
   return { batch, after: effects, timers };
 }

@@ -4,7 +4,7 @@
  * decision that needs something not in memory (see core `requirements`).
  */
 import type { CoreState, ReleaseState, Requirements, Run, Timer } from '../core/index.js';
-import { AUTOMATION_EVENT_TYPES, SCHEMA_EVENT_TYPES, artifactKey, createState, eventTypes, evolve, foldAhead, indexRun, liveKey, passKey } from '../core/index.js';
+import { AUTOMATION_EVENT_TYPES, SCHEMA_EVENT_TYPES, artifactKey, createState, eventTypes, evolve, flagKey, foldAhead, indexRun, liveKey, passKey } from '../core/index.js';
 import type { OutboxRow, Store } from '../store/index.js';
 
 export interface Recovered {
@@ -24,6 +24,7 @@ export async function recoverState(store: Store): Promise<Recovered> {
   const wanted = [...runs.map((r) => r.releaseId), ...live.flatMap((l) => [l.releaseId, ...(l.lastGoodReleaseId ? [l.lastGoodReleaseId] : [])])];
   await loadReleases(store, state, [...new Set(wanted)]);
   state.queueSeq = await store.maxQueueSeq();
+  for (const f of await store.flagStates()) state.flags.set(flagKey(f.project, f.stage, f.flag), f);
   // Schedules and promotion holds live in the log only: fold them back in, in log order.
   for (const { event } of await store.events({ types: [...AUTOMATION_EVENT_TYPES, ...SCHEMA_EVENT_TYPES] })) evolve(state, event);
   const timers = await store.dueTimers(Number.MAX_SAFE_INTEGER, 1_000_000);

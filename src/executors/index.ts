@@ -60,4 +60,5 @@ export { taskFiles as shellTaskFiles, type TaskFiles as ShellTaskFiles } from '.
 export { createWaitExecutor } from './wait.js';
 export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions } from './webhook.js';
 export { createDeployExecutor, createReleaseExecutor, createRestartExecutor, planOf } from './deploy/index.js';
+export { createFlagExecutor, type FlagExecutorOptions } from './flag.js';
 export type { Plan, Step, Strategy, Targets } from './deploy/index.js';

@@ -2,6 +2,7 @@
 import { checkAlarms } from './alarm-checks.js';
 import { findCycles } from './dag.js';
 import { checkGateStages } from './gate-checks.js';
+import { flagProblems } from './flags-checks.js';
 import { duplicates, formatPath, list, problem } from './problems.js';
 import type { Path, Problem } from './problems.js';
 import type { SlipwayFile, SlipwayStage } from './slipway-schema.js';
@@ -25,6 +26,7 @@ export function checkSlipway(file: SlipwayFile): Problem[] {
     ...stages.flatMap((stage, i) => checkTasks(stage, ['spec', 'stages', i])),
     ...checkGateStages(stages),
     ...checkAlarms(stages),
+    ...flagProblems(file),
   ];
 }
 

@@ -3,6 +3,7 @@ import { DELIVERY } from '../core/index.js';
 import type { AlarmSpec, Pipeline, PullRequestsSpec, Result, SequenceTrigger, SourceRef, StageSpec, TaskCondition, TaskSpec } from '../core/index.js';
 import { parseDuration } from './duration.js';
 import { mapFreeze } from './freeze-schema.js';
+import { mapFlags } from './flags-checks.js';
 import { mapPromotion } from './promotion-schema.js';
 import { mapNotification } from './notifications-schema.js';
 import type { Path } from './problems.js';
@@ -49,6 +50,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
     ...(file.spec.keptn?.events ? { keptnEvents: true } : {}),
     ...(file.spec.freezes?.length ? { freezes: file.spec.freezes.map((f, i) => mapFreeze(f, ref(['spec', 'freezes', i]))) } : {}),
     ...(file.spec.notifications?.length ? { notifications: file.spec.notifications.map((n, i) => mapNotification(n, ref(['spec', 'notifications', i]))) } : {}),
+    ...(file.spec.flags && Object.keys(file.spec.flags).length > 0 ? { flags: mapFlags(file.spec.flags, ref) } : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { duration, name, properties, result, strict } from './fields.js';
 import { freezeSchema, freezeStageProblems } from './freeze-schema.js';
+import { flagsSchema } from './flags-schema.js';
 import { hasSchedule, promotionSchema } from './promotion-schema.js';
 import { notificationProblems, notificationSchema } from './notifications-schema.js';
 import { show } from './problems.js';
@@ -167,6 +168,7 @@ export const slipwaySchema = strict({
     stages: z.array(stageSchema).min(1, { error: 'a pipeline needs at least one stage' }),
     freezes: z.array(freezeSchema).optional().meta({ description: 'Freeze windows: times when stages take no new runs (runs in flight finish).' }),
     notifications: z.array(notificationSchema).optional().meta({ description: 'Notification sinks: Slack or signed webhooks, each with the topics it hears about (docs/notifications.md).' }),
+    flags: flagsSchema,
   }).check((ctx) => {
     // Stage names in freeze windows refer to the stages above: checked once both are valid.
     const stages = ctx.value.stages.map((s) => s.name);

@@ -13,6 +13,7 @@ import type {
   StagePass,
   Timer,
 } from '../core/index.js';
+import type { FlagState } from '../core/index.js';
 
 export interface StoreCapabilities {
   /** Several processes may write at once (PostgreSQL); SQLite has one writer. */
@@ -64,6 +65,8 @@ export interface CommitBatch {
   timersDelete: string[];
   /** Audit rows for the people's and tokens' actions the batch applies: sealed into the chain in the same transaction. */
   audit?: AuditDraft[];
+  /** Feature flag states, insert or replace by (project, stage, flag). */
+  flags?: FlagState[];
 }
 
 export interface RunFilter {
@@ -328,6 +331,8 @@ export interface Store {
   artifactPasses(project: string, service: string, artifact: string): Promise<ArtifactPass[]>;
 
   live(project?: string): Promise<LiveEntry[]>;
+  /** Feature flag states per stage (all, or one project's). */
+  flagStates(project?: string): Promise<FlagState[]>;
 
   outbox(): Promise<OutboxRow[]>;
   /** Timers due at or before `dueBy`, earliest first. */

@@ -41,7 +41,9 @@ export function installGuard(app: Api, deps: GuardDeps): RouteEntry[] {
     if (scope === 'none') return;
     // Keptn's executors and CLI send their token in `x-token`; it is read as a bearer token.
     const xToken = req.headers['x-token'];
-    const header = req.headers.authorization ?? (typeof xToken === 'string' ? `Bearer ${xToken}` : undefined);
+    // OpenFeature's OFREP providers may send theirs as `X-API-Key`.
+    const apiKey = req.headers['x-api-key'];
+    const header = req.headers.authorization ?? (typeof xToken === 'string' ? `Bearer ${xToken}` : typeof apiKey === 'string' ? `Bearer ${apiKey}` : undefined);
     if (header === undefined) {
       if (scope === 'read' && deps.openRead) return;
       throw new SlipwayError('UNAUTHORIZED', 'this route needs a token: send Authorization: Bearer <token> or x-token: <token> (the first start wrote an admin token to <data>/admin-token)');

@@ -15,6 +15,7 @@ import { notificationsSchema } from './0009-notifications.js';
 import { keptnPartialsSchema } from './0010-keptn-partials.js';
 import { auditSchema } from './0011-audit.js';
 import { insightsIndexes } from './0012-insights-indexes.js';
+import { flagsSchema } from './0013-flags.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -32,6 +33,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0010-keptn-partials': keptnPartialsSchema(),
     '0011-audit': auditSchema(options),
     '0012-insights-indexes': insightsIndexes(),
+    '0013-flags': flagsSchema(),
   };
 }
 

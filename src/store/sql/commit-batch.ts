@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { CommitBatch } from '../port.js';
 import { deleteWhereIn, insertRows, type TableWrite } from './bulk.js';
 import * as rows from './rows.js';
+import { flagRow } from './flags.js';
 import type { Database } from './schema.js';
 
 const events: TableWrite<'events'> = { table: 'events', key: ['id'], onConflict: 'fail' };
@@ -23,6 +24,7 @@ const artifactPasses: TableWrite<'artifact_passes'> = {
 const live: TableWrite<'live'> = { table: 'live', key: ['project', 'stage', 'service'], onConflict: 'replace' };
 const outbox: TableWrite<'outbox'> = { table: 'outbox', key: ['id'], onConflict: 'replace' };
 const timers: TableWrite<'timers'> = { table: 'timers', key: ['id'], onConflict: 'replace' };
+const flags: TableWrite<'flags'> = { table: 'flags', key: ['project', 'stage', 'flag'], onConflict: 'replace' };
 
 export type EncodedBatch = ReturnType<typeof encodeBatch>;
 
@@ -44,6 +46,7 @@ export function encodeBatch(b: CommitBatch, specWritten: (r: CommitBatch['runs']
     outboxPut: b.outboxPut.map(rows.outboxRow),
     timersPut: b.timersPut.map(rows.timerRow),
     timersDelete: b.timersDelete,
+    flags: (b.flags ?? []).map(flagRow),
   };
 }
 
@@ -61,4 +64,5 @@ export async function writeBatch(trx: Kysely<Database>, b: EncodedBatch, maxPara
   await insertRows(trx, outbox, b.outboxPut, maxParameters);
   await insertRows(trx, timers, b.timersPut, maxParameters);
   await deleteWhereIn(trx, 'timers', 'id', b.timersDelete, maxParameters);
+  await insertRows(trx, flags, b.flags, maxParameters);
 }

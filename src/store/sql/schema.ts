@@ -3,6 +3,7 @@
  * PostgreSQL hands back strings, so every read of one goes through `Number()`.
  */
 import type { ColumnType, Generated } from 'kysely';
+import type { FlagsTable } from './flags.js';
 
 export type Int8 = ColumnType<number | string, number, number>;
 
@@ -181,4 +182,5 @@ export interface Database {
   audit: AuditTable;
   notifications: NotificationsTable;
   notify_cursors: NotifyCursorsTable;
+  flags: FlagsTable;
 }

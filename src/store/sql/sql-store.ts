@@ -18,6 +18,7 @@ import * as reads from './reads.js';
 import * as secrets from './secrets.js';
 import * as hooks from './hooks.js';
 import * as notify from './notifications.js';
+import * as flags from './flags.js';
 import type { NotificationFilter, NotificationRow } from '../port.js';
 import type { Database } from './schema.js';
 
@@ -84,6 +85,7 @@ export class SqlStore implements Store {
   stagePasses = (releaseId: string) => reads.stagePasses(this.db, releaseId);
   artifactPasses = (project: string, service: string, artifact: string) => reads.artifactPasses(this.db, project, service, artifact);
   live = (project?: string) => reads.live(this.db, project);
+  flagStates = (project?: string) => flags.flagStates(this.db, project);
   outbox = () => reads.outbox(this.db);
   dueTimers = (dueBy: number, limit: number) => reads.dueTimers(this.db, dueBy, limit);
   nextTimerDue = () => reads.nextTimerDue(this.db);
