@@ -12,6 +12,7 @@ import type { Clock, Executor } from './engine/index.js';
 import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
+import { createLoadtestExecutor, createTrafficCompareExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
@@ -139,6 +140,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     createDeployExecutor(byName),
     createReleaseExecutor(byName),
     createRestartExecutor(byName),
+    createLoadtestExecutor({ targets: byName, traffic: platform }),
+    createTrafficCompareExecutor({ targets: byName, traffic: platform }),
   ].map((e) =>
     e.kind === 'evaluation' ? withKeptnSlos(e, { prometheusUrl: (p) => keptnOptions.get(p)?.prometheus?.url, fallback: (p) => fallbackSlos.get(p) }) : e,
   );
@@ -166,6 +169,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
+    for (const st of loaded.pipeline.stages) platform.setRecording(loaded.pipeline.name, st.name, st.traffic?.record);
     notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };

@@ -56,3 +56,5 @@ export { createWaitExecutor } from './wait.js';
 export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions } from './webhook.js';
 export { createDeployExecutor, createReleaseExecutor, createRestartExecutor, planOf } from './deploy/index.js';
 export type { Plan, Step, Strategy, Targets } from './deploy/index.js';
+export { createLoadtestExecutor, createTrafficCompareExecutor } from './loadtest/index.js';
+export type { JudgedLevel, LevelFigures, TrafficDeps, TrafficSource } from './loadtest/index.js';
