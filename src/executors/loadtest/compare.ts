@@ -65,11 +65,14 @@ function differs(a: Answer, b: Answer, fields: readonly string[]): string[] {
   return out;
 }
 
-async function endpoints(ctx: ExecutorContext, spec: CompareSpec, deps: TrafficDeps): Promise<{ candidate: Endpoint; current: Endpoint }> {
+/** Both sides, or undefined when no other version runs yet (a first deploy: nothing to compare). */
+async function endpoints(ctx: ExecutorContext, spec: CompareSpec, deps: TrafficDeps): Promise<{ candidate: Endpoint; current: Endpoint } | undefined> {
   if (spec.candidate !== undefined && spec.current !== undefined) return { candidate: { url: spec.candidate, headers: {} }, current: { url: spec.current, headers: {} } };
   const key = serviceOf(ctx, 'traffic-compare', spec.service);
   const status = await statusOf(deps, ctx, 'traffic-compare', spec.target, key);
-  return { candidate: candidateOf(status, ctx, 'traffic-compare', key, '/'), current: currentOf(status, ctx, 'traffic-compare', key, '/') };
+  const candidate = candidateOf(status, ctx, 'traffic-compare', key, '/');
+  if (!status.slots.some((s) => s.releaseId !== ctx.run.releaseId && s.state === 'ready')) return undefined;
+  return { candidate, current: currentOf(status, ctx, 'traffic-compare', key, '/') };
 }
 
 const label = (e: Endpoint, fallback: string): string => (e.releaseId !== undefined ? `${e.releaseId} (${e.slot})` : fallback);
@@ -82,7 +85,9 @@ export function createTrafficCompareExecutor(deps: TrafficDeps): Executor {
     async execute(ctx): Promise<TaskOutcome> {
       const { spec, problems } = parseCompare(ctx.task.properties);
       assertValid('traffic-compare', ctx.task.name, problems);
-      const { candidate, current } = await endpoints(ctx, spec, deps);
+      const sides = await endpoints(ctx, spec, deps);
+      if (!sides) return { result: 'pass', message: `no other version of the service runs in '${ctx.run.stage}' yet: nothing to compare with (a first deploy)`, output: { compared: 0 } };
+      const { candidate, current } = sides;
       const key = spec.candidate === undefined ? serviceOf(ctx, 'traffic-compare', spec.service) : undefined;
       const recorded = key ? (deps.traffic?.recorded(key)?.requests ?? []) : [];
       const requests: readonly ReplayRequest[] = recorded.length > 0 ? recorded.slice(-spec.max) : spec.paths.map((path) => ({ method: 'GET', path, headers: {} }));
