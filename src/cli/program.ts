@@ -8,6 +8,7 @@ import { registerHooks } from './commands/hooks.js';
 import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
+import { registerLoadtest } from './commands/loadtest.js';
 import { registerNotifications } from './commands/notifications.js';
 import { registerPr } from './commands/pr.js';
 import { registerRuns } from './commands/runs.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerHooks(program);
   registerRelease(program);
+  registerLoadtest(program);
   registerAudit(program);
   registerInsights(program);
   registerNotifications(program);
