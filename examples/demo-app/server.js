@@ -7,9 +7,9 @@
 //                      spread evenly, so tests see the same share every run
 //   DEMO_UNHEALTHY     when 1 or true, GET /healthz answers 503
 //   DEMO_LOG_REQUESTS  when 1 or true, prints a line as each GET / starts
-//   DEMO_KNEE_RPS      a capacity: while more GET / arrived in the last second than this,
-//                      each waits DEMO_KNEE_MS (default 20) more per request above it, so
-//                      latency grows with load past the knee (a version that fails a load test)
+//   DEMO_KNEE          a capacity: a GET / arriving when more than this many arrived in the
+//                      last 500 ms waits DEMO_KNEE_MS (default 100) more per request above it,
+//                      so latency grows with load past the knee (a version that fails a load test)
 // SIGTERM (or SIGINT) stops accepting connections, lets requests in flight finish, then exits.
 'use strict';
 const http = require('node:http');
@@ -21,8 +21,8 @@ const latencyMs = Number(env.DEMO_LATENCY_MS || 0);
 const failRate = Math.min(1, Math.max(0, Number(env.DEMO_FAIL_RATE || 0)));
 const unhealthy = flag(env.DEMO_UNHEALTHY);
 const logRequests = flag(env.DEMO_LOG_REQUESTS);
-const kneeRps = Number(env.DEMO_KNEE_RPS || 0);
-const kneeMs = Number(env.DEMO_KNEE_MS || 20);
+const knee = Number(env.DEMO_KNEE || 0);
+const kneeMs = Number(env.DEMO_KNEE_MS || 100);
 const port = Number(env.PORT || 8080);
 const host = env.DEMO_HOST || '127.0.0.1';
 // The slot: SLIPWAY_SLOT if set, else the next-to-last segment of the instance id
@@ -47,14 +47,14 @@ function shouldFail() {
   return Math.floor((n + 1) * failRate) > Math.floor(n * failRate);
 }
 
-// Arrival times of GET / in the last second, oldest first (only kept with a knee).
+// Arrival times of GET / in the last 500 ms, oldest first (kept only with a knee).
 const arrivals = [];
 function overloadMs() {
-  if (!kneeRps) return 0;
+  if (!knee) return 0;
   const now = Date.now();
   arrivals.push(now);
-  while (arrivals.length > 0 && arrivals[0] <= now - 1000) arrivals.shift();
-  return Math.max(0, arrivals.length - kneeRps) * kneeMs;
+  while (arrivals[0] <= now - 500) arrivals.shift();
+  return Math.max(0, arrivals.length - knee) * kneeMs;
 }
 
 function answer(req, res) {

@@ -99,7 +99,7 @@ describe('loadtest on the local platform', () => {
     expect(levels[2]!.requests).toBeGreaterThan(levels[0]!.requests);
 
     const slow = await release(s, v('1.5.0-overload'));
-    expect(slow.state).toBe('failed');
+    expect(slow.state, JSON.stringify(slow.tasks.map((t) => [t.name, t.message, t.data]))).toBe('failed');
     const load = task(slow, 'load');
     expect(load.result).toBe('fail');
     expect(load.message).toMatch(/^fails at 5× \(50 rps\): p99 \d+ ms > 500 ms/);
@@ -125,6 +125,8 @@ describe('loadtest on the local platform', () => {
     await expect(loading).rejects.toThrow(/slipway\.yaml:9:\d+.*baseline\.rps is requests per second/s);
     await expect(loading).rejects.toThrow(/levels is a list of 1 to 20 multiples/);
     await expect(loading).rejects.toThrow(/thresholds has no 'p99'; allowed: errorRate, p50Ms, p95Ms, p99Ms, throughput/);
+    const badTraffic = pipeline(`        - {name: load, kind: loadtest, properties: {baseline: {rps: 5}}}\n`, `      traffic: {record: {sample: 2, dropHeaders: ['bad header']}}\n`);
+    await expect(slipway.addPipelineText(badTraffic, 'slipway.yaml', dir)).rejects.toThrow(/slipway\.yaml:8:\d+: spec\.stages\[0\]\.traffic\.record\.sample: sample is the share of live requests recorded, more than 0 and at most 1, got 2/);
   });
 });
 

@@ -54,7 +54,22 @@ async function prepare(ctx: ExecutorContext, spec: LoadtestSpec, deps: TrafficDe
     baseline = { rps: Math.max(spec.baseline.min, Math.round(live * 10) / 10), from: 'live' };
   }
   const previous = await previousFigures(ctx);
-  return { baseline, target, ...(previous ? { previous } : {}), levels: [] };
+  const p: Progress = { baseline, target, ...(previous ? { previous } : {}), levels: [] };
+  if (spec.warmupMs > 0) await warmup(ctx, spec, deps, p);
+  return p;
+}
+
+/** The first level's load for `warmup`, figures dropped: a cold process must not fail 1×. */
+async function warmup(ctx: ExecutorContext, spec: LoadtestSpec, deps: TrafficDeps, p: Progress): Promise<void> {
+  const rps = Math.max(1, Math.round(p.baseline.rps * spec.levels[0]!));
+  ctx.log.info(`warming up at ${rps} rps for ${spec.warmupMs} ms (not judged)`);
+  const f = await drive(
+    { url: p.target.url, method: spec.method, headers: headersOf(spec, p), requests: replaySample(ctx, spec, deps), rps, durationMs: spec.warmupMs, timeoutMs: spec.timeoutMs, ...(spec.connections !== undefined ? { connections: spec.connections } : {}) },
+    0,
+    ctx.signal,
+    (second, responses) => ctx.heartbeat({ warmup: true, rps, second, responses }),
+  );
+  ctx.log.info(`warm-up done: ${f.requests} requests, p99 ${Math.round(f.p99Ms)} ms`);
 }
 
 function replaySample(ctx: ExecutorContext, spec: LoadtestSpec, deps: TrafficDeps): readonly ReplayRequest[] {

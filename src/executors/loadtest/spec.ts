@@ -41,6 +41,8 @@ export interface LoadtestSpec {
   baseline: Baseline;
   levels: number[];
   durationMs: number;
+  /** Load before the first level, at its rate, not judged: connections, caches and the JIT warm up. */
+  warmupMs: number;
   connections?: number;
   timeoutMs: number;
   thresholds: Limits;
@@ -141,7 +143,7 @@ function urlProblem(v: unknown): boolean {
 
 export function parseLoadtest(props: Properties): { spec: LoadtestSpec; problems: Problem[] } {
   const problems: Problem[] = [];
-  const known = ['url', 'service', 'target', 'path', 'method', 'headers', 'baseline', 'levels', 'duration', 'connections', 'timeout', 'thresholds', 'warn', 'regression', 'replay', 'stopOnFail'];
+  const known = ['url', 'service', 'target', 'path', 'method', 'headers', 'baseline', 'levels', 'duration', 'warmup', 'connections', 'timeout', 'thresholds', 'warn', 'regression', 'replay', 'stopOnFail'];
   for (const k of Object.keys(props)) if (!known.includes(k)) problems.push({ field: k, message: `loadtest has no property '${k}'; allowed: ${known.join(', ')}` });
   if (props.url !== undefined && urlProblem(props.url)) problems.push({ field: 'url', message: `url is an http(s) URL such as http://127.0.0.1:8080/, got ${describe(props.url)}` });
   for (const f of ['service', 'target'] as const) {
@@ -155,6 +157,10 @@ export function parseLoadtest(props: Properties): { spec: LoadtestSpec; problems
   const durationMs = parseDurationMs(props.duration ?? '30s');
   if (durationMs === undefined || durationMs < MIN_DURATION_MS || durationMs > MAX_LEVEL_MS) {
     problems.push({ field: 'duration', message: `duration is how long each level runs, 1s to 1h such as 30s, got ${describe(props.duration)}` });
+  }
+  const warmupMs = props.warmup === undefined ? Math.min(durationMs ?? 30_000, 5000) : parseDurationMs(props.warmup);
+  if (warmupMs === undefined || (warmupMs !== 0 && warmupMs < MIN_DURATION_MS) || warmupMs > MAX_LEVEL_MS) {
+    problems.push({ field: 'warmup', message: `warmup is how long the target is loaded before the first level (not judged), 0 or 1s to 1h such as 5s, got ${describe(props.warmup)}` });
   }
   const connections = props.connections;
   if (connections !== undefined && !(Number.isInteger(connections) && (connections as number) >= 1 && (connections as number) <= 1000)) {
@@ -174,6 +180,7 @@ export function parseLoadtest(props: Properties): { spec: LoadtestSpec; problems
     baseline: baselineOf(props.baseline, problems),
     levels: levelsOf(props.levels, problems),
     durationMs: durationMs ?? 30_000,
+    warmupMs: warmupMs ?? 0,
     ...(typeof connections === 'number' ? { connections } : {}),
     timeoutMs: timeoutMs ?? 10_000,
     thresholds,
@@ -193,7 +200,7 @@ function withRegression(r: Regression | undefined): { regression?: Regression } 
 export function loadtestTimeoutMs(props: Properties): number {
   const { spec } = parseLoadtest(props);
   const live = 'liveMs' in spec.baseline ? spec.baseline.liveMs : 0;
-  return live + spec.levels.length * (spec.durationMs + spec.timeoutMs + 60_000);
+  return live + spec.warmupMs + spec.levels.length * (spec.durationMs + spec.timeoutMs + 60_000);
 }
 
 export const describeLevel = (level: number, rps: number): string => `${level}× (${rps} rps)`;
