@@ -13,6 +13,7 @@ import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createFlagExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import { FlagBook } from './flags/index.js';
+import { createLoadtestExecutor, createTrafficCompareExecutor } from './executors/index.js';
 import type { DeployTarget } from './platform/index.js';
 import { LocalPlatform } from './platform/local/index.js';
 import { NginxTarget } from './platform/nginx/index.js';
@@ -146,6 +147,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     createRestartExecutor(byName),
     // The flag task changes flags through the engine built below (it runs only once the engine dispatches).
     createFlagExecutor({ setFlag: (input): Promise<{ ignored?: string }> => engine.apply(input) }),
+    createLoadtestExecutor({ targets: byName, traffic: platform }),
+    createTrafficCompareExecutor({ targets: byName, traffic: platform }),
   ].map((e) =>
     e.kind === 'evaluation' ? withKeptnSlos(e, { prometheusUrl: (p) => keptnOptions.get(p)?.prometheus?.url, fallback: (p) => fallbackSlos.get(p) }) : e,
   );
@@ -173,6 +176,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
+    for (const st of loaded.pipeline.stages) platform.setRecording(loaded.pipeline.name, st.name, st.traffic?.record);
     notifier.kick(); // its sinks or freeze windows may have changed
     return loaded;
   };

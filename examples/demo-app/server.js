@@ -7,6 +7,9 @@
 //                      spread evenly, so tests see the same share every run
 //   DEMO_UNHEALTHY     when 1 or true, GET /healthz answers 503
 //   DEMO_LOG_REQUESTS  when 1 or true, prints a line as each GET / starts
+//   DEMO_KNEE          a capacity: a GET / arriving when more than this many arrived in the
+//                      last 500 ms waits DEMO_KNEE_MS (default 100) more per request above it,
+//                      so latency grows with load past the knee (a version that fails a load test)
 // SIGTERM (or SIGINT) stops accepting connections, lets requests in flight finish, then exits.
 'use strict';
 const http = require('node:http');
@@ -18,6 +21,8 @@ const latencyMs = Number(env.DEMO_LATENCY_MS || 0);
 const failRate = Math.min(1, Math.max(0, Number(env.DEMO_FAIL_RATE || 0)));
 const unhealthy = flag(env.DEMO_UNHEALTHY);
 const logRequests = flag(env.DEMO_LOG_REQUESTS);
+const knee = Number(env.DEMO_KNEE || 0);
+const kneeMs = Number(env.DEMO_KNEE_MS || 100);
 const port = Number(env.PORT || 8080);
 const host = env.DEMO_HOST || '127.0.0.1';
 // The slot: SLIPWAY_SLOT if set, else the next-to-last segment of the instance id
@@ -42,6 +47,16 @@ function shouldFail() {
   return Math.floor((n + 1) * failRate) > Math.floor(n * failRate);
 }
 
+// Arrival times of GET / in the last 500 ms, oldest first (kept only with a knee).
+const arrivals = [];
+function overloadMs() {
+  if (!knee) return 0;
+  const now = Date.now();
+  arrivals.push(now);
+  while (arrivals[0] <= now - 500) arrivals.shift();
+  return Math.max(0, arrivals.length - knee) * kneeMs;
+}
+
 function answer(req, res) {
   if (req.method === 'GET' && req.url.split('?')[0] === '/healthz') {
     return send(res, unhealthy ? 503 : 200, { status: unhealthy ? 'unhealthy' : 'ok', version });
@@ -50,11 +65,12 @@ function answer(req, res) {
   inFlight++;
   if (logRequests) console.log(`GET / started (in flight: ${inFlight})`);
   const fail = shouldFail();
+  const extraMs = overloadMs();
   setTimeout(() => {
     inFlight--;
     if (fail) send(res, 500, { error: 'injected failure', version });
     else send(res, 200, { version, pid: process.pid, slot });
-  }, latencyMs);
+  }, latencyMs + extraMs);
 }
 
 const server = http.createServer(answer);

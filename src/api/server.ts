@@ -39,6 +39,7 @@ import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
 import { taskRoutes } from './routes/tasks.js';
+import { trafficRoutes } from './routes/traffic.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { insightsRoutes } from './routes/insights.js';
@@ -127,6 +128,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   backupRoutes(app, slipway);
   flagRoutes(app, slipway);
   ofrepRoutes(app, slipway);
+  trafficRoutes(app, slipway);
   await webRoutes(app, deps.webRoot);
 
   app.addHook('onReady', async () => {

@@ -11,6 +11,7 @@ import { registerRelease } from './commands/release.js';
 import { registerImport } from './commands/import.js';
 import { registerInsights } from './commands/insights.js';
 import { registerMigrate } from './commands/migrate.js';
+import { registerLoadtest } from './commands/loadtest.js';
 import { registerNotifications } from './commands/notifications.js';
 import { registerPr } from './commands/pr.js';
 import { registerRuns } from './commands/runs.js';
@@ -52,6 +53,7 @@ export function buildProgram(): Command {
   registerImport(program);
   registerHooks(program);
   registerRelease(program);
+  registerLoadtest(program);
   registerAudit(program);
   registerInsights(program);
   registerNotifications(program);

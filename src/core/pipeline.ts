@@ -102,6 +102,21 @@ export interface StageSpec {
   requireNoAlarms?: NoAlarmsRule;
   /** After a run succeeds, the tag `<repository.tagPrefix><stage>` moves to the release's commit. */
   gitTag?: boolean;
+  /** Recording a sample of the stage's live requests (the local platform's routers), for load tests and traffic comparison. */
+  traffic?: TrafficSpec;
+}
+
+/** A stage's `traffic.record`: what of its live requests is kept, and what is dropped or replaced first. */
+export interface TrafficSpec {
+  record: {
+    sample: number;
+    max: number;
+    headers: readonly string[];
+    dropHeaders: readonly string[];
+    dropCookies: readonly string[];
+    dropQuery: readonly string[];
+    replace: { headers: Readonly<Record<string, string>>; cookies: Readonly<Record<string, string>>; query: Readonly<Record<string, string>> };
+  };
 }
 
 export type Selection = 'newest' | 'matchUpstream';

@@ -62,3 +62,5 @@ export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions 
 export { createDeployExecutor, createReleaseExecutor, createRestartExecutor, planOf } from './deploy/index.js';
 export { createFlagExecutor, type FlagExecutorOptions } from './flag.js';
 export type { Plan, Step, Strategy, Targets } from './deploy/index.js';
+export { createLoadtestExecutor, createTrafficCompareExecutor } from './loadtest/index.js';
+export type { JudgedLevel, LevelFigures, TrafficDeps, TrafficSource } from './loadtest/index.js';

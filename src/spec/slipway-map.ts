@@ -12,6 +12,7 @@ import { afterOf, stepsOf } from './slipway-walk.js';
 import type { PlacedTask } from './slipway-walk.js';
 import { locate } from './source.js';
 import { mapTrigger } from './triggers-schema.js';
+import { mapTraffic } from './traffic-schema.js';
 import type { Source } from './source.js';
 
 const UPSTREAM_PASSED: readonly Result[] = ['pass', 'warning'];
@@ -35,6 +36,7 @@ export function mapSlipway(file: SlipwayFile, source: Source, version: string): 
       source: ref(path),
       ...(stage.gitTag ? { gitTag: true } : {}),
       ...alarmFields(stage),
+      ...(stage.traffic ? { traffic: mapTraffic(stage.traffic) } : {}),
     };
   });
   return {

@@ -10,6 +10,7 @@ import { hasSchedule, promotionSchema } from './promotion-schema.js';
 import { notificationProblems, notificationSchema } from './notifications-schema.js';
 import { show } from './problems.js';
 import { repositoryWatchSchema, triggerSchema, triggerServiceProblems } from './triggers-schema.js';
+import { trafficSchema } from './traffic-schema.js';
 
 const results = z
   .union([result, z.array(result).min(1)], {
@@ -145,6 +146,7 @@ export const stageSchema = strict({
   })
     .optional()
     .meta({ description: 'Before a release enters, no alarm of the named earlier stage may be firing; the run waits, then fails after timeout.' }),
+  traffic: trafficSchema.optional(),
 }).meta({ id: 'Stage', description: 'A place a release can be, with the tasks that take it there.' });
 
 export const slipwaySchema = strict({

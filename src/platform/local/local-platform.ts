@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import { SlipwayError } from '../../core/index.js';
 import { resolveArtifact } from '../manifest/index.js';
 import { Router } from '../router/index.js';
-import type { SlotMap } from '../router/index.js';
+import type { RecordedRequest, RecordSpec, SlotMap } from '../router/index.js';
 import { Supervisor } from '../supervisor/index.js';
 import type { DeployTarget, ServiceKey, ServiceStatus, SlotTraffic, Version } from '../target.js';
 
@@ -48,6 +48,8 @@ export class LocalPlatform implements DeployTarget {
   private services = new Map<string, ServiceRecord>();
   private readonly routers = new Map<string, Router>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Recording of live traffic per `project/stage` (the stage's `traffic.record`), for every service's router there. */
+  private readonly recording = new Map<string, RecordSpec>();
 
   constructor(private readonly opts: LocalPlatformOptions) {
     this.dir = resolve(opts.dataDir, 'platform');
@@ -164,6 +166,23 @@ export class LocalPlatform implements DeployTarget {
     };
   }
 
+  /**
+   * Records (or, with undefined, stops recording) a sample of each service's live requests in
+   * a stage: the stage's `traffic.record`, set whenever its pipeline is loaded.
+   */
+  setRecording(project: string, stage: string, spec: RecordSpec | undefined): void {
+    const id = `${project}/${stage}`;
+    if (spec) this.recording.set(id, spec);
+    else this.recording.delete(id);
+    for (const s of this.services.values()) if (s.key.project === project && s.key.stage === stage) this.routers.get(idOf(s.key))?.record(spec);
+  }
+
+  /** The recorded sample of a service's live requests (redacted as recorded); undefined when it records none. */
+  recorded(key: ServiceKey): { requests: RecordedRequest[]; seen: number; recorded: number; spec: RecordSpec } | undefined {
+    const rec = this.routers.get(idOf(key))?.recording;
+    return rec ? { requests: rec.requests(), ...rec.counts(), spec: rec.spec } : undefined;
+  }
+
   /** Starts the service's processes again (a post-release hook: pick up a schema change). */
   async restart(key: ServiceKey): Promise<string[]> {
     const s = this.services.get(idOf(key));
@@ -218,6 +237,7 @@ export class LocalPlatform implements DeployTarget {
     if (r) return r;
     r = new Router({ port: s.port, log: this.log, labels: s.key, registry: this.registry });
     await r.listen();
+    r.record(this.recording.get(`${s.key.project}/${s.key.stage}`));
     this.routers.set(idOf(s.key), r);
     return r;
   }

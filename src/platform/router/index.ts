@@ -10,3 +10,5 @@ export type { IntervalTraffic } from './interval.js';
 export type { CodeClass, RouterMetrics, SlotMetrics } from './stats.js';
 export { MIRROR_HEADER, SLOT_COOKIE, SLOT_HEADER, STICKY_COOKIE } from './types.js';
 export type { MirrorSpec, RouterAddress, RouterLabels, RouterOptions, RoutingOptions, SlotMap, SlotSpec, Upstream } from './types.js';
+export { DEFAULT_DROP_HEADERS, DEFAULT_DROP_QUERY, DEFAULT_RECORD_HEADERS, TrafficRecorder } from './record.js';
+export type { RecordSpec, RecordedRequest } from './record.js';

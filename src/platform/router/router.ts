@@ -16,6 +16,7 @@ import { UpstreamPools } from './pools.js';
 import { Meters } from './meters.js';
 import { metricsSince, type RouterMetrics } from './stats.js';
 import { RoutingTable, nextIndex, type Slot } from './table.js';
+import { TrafficRecorder, type RecordSpec } from './record.js';
 import type { MirrorSpec, RouterAddress, RouterOptions, RoutingOptions, SlotMap, Upstream } from './types.js';
 import { tunnel } from './upgrade.js';
 
@@ -30,6 +31,7 @@ export class Router {
   private readonly now: () => number;
   private closing = false;
   private bound: RouterAddress | undefined;
+  private recorder: TrafficRecorder | undefined;
 
   constructor(private readonly opts: RouterOptions = {}) {
     this.log = opts.log ?? pino({ level: 'silent' });
@@ -68,6 +70,18 @@ export class Router {
   /** The slots and mirror in force. */
   getSlots(): { slots: SlotMap; mirror?: MirrorSpec } {
     return this.table.spec();
+  }
+
+  /** Starts (or, with undefined, stops) recording a sample of live requests; see record.ts. The sample so far carries over. */
+  record(spec: RecordSpec | undefined): void {
+    const kept = this.recorder?.requests() ?? [];
+    this.recorder = spec ? new TrafficRecorder(spec, this.now) : undefined;
+    this.recorder?.restore(kept);
+  }
+
+  /** The recorder, when recording is on: its sample and counts. */
+  get recording(): TrafficRecorder | undefined {
+    return this.recorder;
   }
 
   /** Counts since the router started; diff two with `since`. */
@@ -115,7 +129,9 @@ export class Router {
     const slot = choice.slot;
     const headers = upstreamHeaders(req);
     const withBody = hasBody(req);
-    const copyTo = choice.via === 'weight' || choice.via === 'sticky' ? table.mirrorNext() : undefined;
+    const live = choice.via === 'weight' || choice.via === 'sticky';
+    if (live && this.recorder) this.recorder.offer(req);
+    const copyTo = live ? table.mirrorNext() : undefined;
     const body = copyTo && copyTo !== slot ? this.mirror.send(copyTo, req, headers, withBody) : req;
     const done = (status: number, err?: Error): void => {
       this.meters.record(slot.name, status, performance.now() - start);

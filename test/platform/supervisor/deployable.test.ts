@@ -44,7 +44,7 @@ describe('deployable manifest', () => {
 
   it('every demo-app version has a valid manifest', async () => {
     const versions = readdirSync(join(demoAppDir, 'versions'));
-    expect(versions.sort()).toEqual(['1.0.0', '1.1.0', '1.2.0-slow', '1.3.0-flaky', '1.4.0-unhealthy']);
+    expect(versions.sort()).toEqual(['1.0.0', '1.1.0', '1.2.0-slow', '1.3.0-flaky', '1.4.0-unhealthy', '1.5.0-overload']);
     for (const v of versions) expect((await loadManifest(versionDir(v))).env['DEMO_VERSION']).toBe(v);
   });
 });
