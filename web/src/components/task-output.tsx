@@ -1,7 +1,7 @@
 /**
  * What a task left in its `.finished` (or latest) event: a shell command's last output,
- * a gate's last readings, an evaluation's objectives. Shell output arrives when the task
- * ends (the API keeps the log's tail, up to 16 KiB; it is not streamed while it runs).
+ * a gate's last readings, an evaluation's objectives. The run page shows a shell task's
+ * output with LiveOutput instead (followed while it runs); the tail here serves other kinds.
  */
 interface Reading {
   name: string;
