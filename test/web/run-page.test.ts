@@ -2,7 +2,9 @@
  * The run page and the pipeline graph in Chromium against a real `slipway server`: a shell
  * task's lines show on the run page while the command still runs (it waits on files the
  * test writes, so "before it finishes" is certain), without a reload; the page passes
- * axe-core while it follows the output.
+ * axe-core while it follows the output. The fan-out / fan-in pipeline is drawn as a graph:
+ * one column per depth, a curve per `after:`, the ones into a stage with a run going on
+ * marked active.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -78,6 +80,29 @@ describe.skipIf(skip !== undefined)(`the run page and the pipeline graph in a br
     await output.getByText('all compiled').waitFor();
     expect(await output.textContent()).toBe('compiling step one\ncompiling step two\nall compiled\n');
     expect(await page.evaluate('window.marker')).toBe('same page');
+  });
+
+  it('draws the pipeline as a graph with its fan-out and fan-in edges, the run waiting in production marked', async () => {
+    const { page } = b;
+    await page.goto(`${base}/projects/shop/pipeline`);
+    // The release went through build and both tests; production waits on an approval.
+    await page.locator('[data-stage="production"] .run-link').waitFor({ timeout: 20_000 });
+    const edges = page.locator('svg.graph-edges path.edge');
+    await page.waitForFunction("document.querySelectorAll('svg.graph-edges path.edge').length === 4");
+    const drawn = await edges.evaluateAll((els) => els.map((e) => `${e.getAttribute('data-from')}>${e.getAttribute('data-to')}${e.getAttribute('data-active') ? ' active' : ''}`));
+    expect(drawn.sort()).toStrictEqual(['build>test-a', 'build>test-b', 'test-a>production active', 'test-b>production active']);
+    const x = async (stage: string) => (await page.locator(`li.stage-box[data-stage="${stage}"]`).boundingBox())!.x;
+    const [build, a, bx, production] = [await x('build'), await x('test-a'), await x('test-b'), await x('production')];
+    expect(a).toBe(bx);
+    expect(build).toBeLessThan(a);
+    expect(a).toBeLessThan(production);
+    // Each curve starts at the right edge of its first stage and ends at the left edge of the next.
+    const ends = await page.locator('svg.graph-edges path[data-from="build"][data-to="test-b"]').getAttribute('d');
+    const box = (await page.locator('li.stage-box[data-stage="build"]').boundingBox())!;
+    const wrap = (await page.locator('.graph-wrap').boundingBox())!;
+    expect(Number(/^M([\d.]+),/.exec(ends!)![1])).toBeCloseTo(box.x + box.width - wrap.x, 0);
+    await page.screenshot({ path: join(SHOTS, 'pipeline-graph.png'), fullPage: true });
+    expect(await seriousViolations(page)).toStrictEqual([]);
   });
 });
 
