@@ -49,7 +49,7 @@ export function CanaryCharts({ series }: { series: SeriesPoint[] }) {
   return (
     <div class="canary-charts" data-testid="canary-charts">
       <h3>Canary over time</h3>
-      <Chart type="line" labels={labels} values={[]} series={weights} label="Traffic to the new version" unit="% of traffic" />
+      <Chart type="line" labels={labels} values={[]} series={weights} stepped label="Traffic to the new version" unit="% of traffic" />
       {later.length > 0 && (
         <>
           <Chart type="line" labels={later} values={[]} series={rate} label="Requests per slot" unit="requests/s" />

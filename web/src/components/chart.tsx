@@ -14,6 +14,8 @@ export interface ChartProps {
   unit: string;
   /** Several lines on the same axes instead of `values` (each in its own colour). */
   series?: { label: string; values: (number | null)[] }[];
+  /** Hold each value until the next (a weight set at a step), instead of a curve between them. */
+  stepped?: boolean;
 }
 
 // After the theme's accent: colours told apart in light and dark themes.
@@ -37,7 +39,7 @@ export function Chart(p: ChartProps) {
           labels: p.labels,
           datasets: (p.series ?? [{ label: p.label, values: p.values }]).map((d, i) => {
             const colour = i === 0 ? accent : MORE_COLOURS[(i - 1) % MORE_COLOURS.length]!;
-            return { label: d.label, data: d.values, borderColor: colour, backgroundColor: colour, tension: 0.2, spanGaps: true };
+            return { label: d.label, data: d.values, borderColor: colour, backgroundColor: colour, tension: p.stepped ? 0 : 0.2, stepped: p.stepped ?? false, spanGaps: true };
           }),
         },
         options: {
