@@ -1,4 +1,7 @@
-/** Audit rows for actions that do not go through the engine: tokens, subscriptions, secrets, projects. */
+/**
+ * Audit rows for actions that do not go through the engine: tokens, subscriptions, secrets,
+ * projects. Each is handed to the store method making the change, which commits both at once.
+ */
 import type { AuditDraft, Store } from '../store/index.js';
 import type { AuditAction } from './actions.js';
 
@@ -12,9 +15,12 @@ export interface DirectAction {
   at?: number;
 }
 
-/** Appends one row; the caller's change is already saved (these routes have no engine transaction to share). */
-export async function recordAudit(store: Store, a: DirectAction): Promise<void> {
-  const draft: AuditDraft = {
+/**
+ * The row for an action, to hand to the store method that makes the change (addToken,
+ * deleteToken, putSecret, …): the store writes both in one transaction.
+ */
+export function auditDraft(a: DirectAction): AuditDraft {
+  return {
     at: a.at ?? Date.now(),
     actor: a.actor,
     action: a.action,
@@ -22,5 +28,9 @@ export async function recordAudit(store: Store, a: DirectAction): Promise<void> 
     ...(a.target !== undefined ? { target: a.target } : {}),
     ...(a.details !== undefined ? { details: a.details } : {}),
   };
-  await store.appendAudit([draft]);
+}
+
+/** Appends one row on its own: for an action that changes nothing in the store (it is the whole record). */
+export async function recordAudit(store: Store, a: DirectAction): Promise<void> {
+  await store.appendAudit([auditDraft(a)]);
 }

@@ -165,12 +165,12 @@ export class Engine {
   /** Makes a pipeline current for its project; runs queued from now on use it. Saves the version once. */
   async setPipeline(p: Pipeline, source: { text: string; origin: string; dir: string; by?: string }): Promise<void> {
     const known = await this.store.getPipelineVersion(p.name, p.version);
-    if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() });
-    // Audited: a load someone asked for, and any load that brings a new version (a file changed between starts).
-    if (source.by !== undefined || !known) {
-      const details = { version: p.version, origin: source.origin, changed: !known };
-      await this.store.appendAudit([{ at: this.clock.now(), actor: source.by ?? 'server', action: 'project.load', project: p.name, target: p.version, details }]);
-    }
+    // Audited: a load someone asked for, and any load that brings a new version (a file changed between starts),
+    // the new version and its row in one transaction.
+    const details = { version: p.version, origin: source.origin, changed: !known };
+    const audit: AuditDraft = { at: this.clock.now(), actor: source.by ?? 'server', action: 'project.load', project: p.name, target: p.version, details };
+    if (!known) await this.store.savePipelineVersion({ project: p.name, version: p.version, source: source.text, origin: source.origin, createdAt: this.clock.now() }, audit);
+    else if (source.by !== undefined) await this.store.appendAudit([audit]);
     this.state.pipelines.set(p.name, p);
     this.projectDirs.set(p.name, source.dir);
     this.recheckFrozen(p);

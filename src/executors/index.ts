@@ -57,6 +57,7 @@ export { createGitTagExecutor, tagNameProblem } from './git-tag.js';
 export { createShellExecutor, type ShellExecutorOptions } from './shell.js';
 export { artifactVariable } from './shell-env.js';
 export { taskFiles as shellTaskFiles, type TaskFiles as ShellTaskFiles } from './shell-files.js';
+export { ShellLogReader, type LogChunk } from './shell-log.js';
 export { createWaitExecutor } from './wait.js';
 export { createWebhookExecutor, defaultWebhookBody, type WebhookExecutorOptions } from './webhook.js';
 export { createDeployExecutor, createReleaseExecutor, createRestartExecutor, planOf } from './deploy/index.js';

@@ -5,7 +5,7 @@
  * watched to its end; a pid with neither means the command died unrecorded and it fails
  * rather than running twice. Only a task with no files starts the command.
  */
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { NonRetryableTaskError, type Executor, type ExecutorContext, type TaskOutcome } from '../engine/executor.js';
 import { formatDurationMs } from './duration.js';
@@ -54,7 +54,10 @@ async function redactLog(ctx: ExecutorContext, log: string): Promise<void> {
   const text = await readFile(log, 'utf8').catch(() => undefined);
   if (text === undefined) return;
   const clean = ctx.redact(text);
-  if (clean !== text) await writeFile(log, clean);
+  if (clean === text) return;
+  // A new file, not a rewrite in place: a reader following the log (shell-log.ts) tells by the inode.
+  await writeFile(`${log}.tmp`, clean);
+  await rename(`${log}.tmp`, log);
 }
 
 export function createShellExecutor(options: ShellExecutorOptions = {}): Executor {

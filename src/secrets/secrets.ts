@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import { SlipwayError } from '../core/index.js';
 import { NonRetryableTaskError, type SecretResolver, type TaskWhere } from '../engine/executor.js';
-import type { SecretRow, Store } from '../store/index.js';
+import type { AuditDraft, SecretRow, Store } from '../store/index.js';
 import { keyIdOf, seal, unseal } from './cipher.js';
 import { ensureKey, findKey, keyFile, keyFileTooOpen, type SecretKey } from './key.js';
 import { ENV_PREFIX, KEY_VARIABLE, checkSecretName, environmentSecrets, secretNameProblem } from './names.js';
@@ -86,7 +86,8 @@ export class Secrets implements SecretResolver {
   }
 
   /** Seals and stores `value` under `name` (the key file is made on first use). */
-  async set(name: string, value: string, by?: string): Promise<{ info: SecretInfo; created: boolean }> {
+  /** `audit`: the audit row for the change (told whether it creates the secret), written with it in one transaction. */
+  async set(name: string, value: string, by?: string, audit?: (created: boolean) => AuditDraft): Promise<{ info: SecretInfo; created: boolean }> {
     checkSecretName(name);
     if (this.fromEnv.has(name)) {
       throw new SlipwayError('ALREADY_EXISTS', `secret '${name}' comes from ${ENV_PREFIX}${name} in the server's environment; change it there, or unset it to manage the secret here`, { field: 'name' });
@@ -101,16 +102,16 @@ export class Secrets implements SecretResolver {
     const now = this.opts.now();
     const before = this.stored.get(name);
     const row: SecretRow = { name, ...seal(this.key.key, name, value), createdAt: before?.row.createdAt ?? now, updatedAt: now, ...(by ? { updatedBy: by } : {}) };
-    await this.opts.store.putSecret(row);
+    await this.opts.store.putSecret(row, audit?.(before === undefined));
     this.stored.set(name, { row, value });
     return { info: this.list().find((i) => i.name === name)!, created: before === undefined };
   }
 
-  async delete(name: string): Promise<void> {
+  async delete(name: string, audit?: AuditDraft): Promise<void> {
     if (this.fromEnv.has(name) && !this.stored.has(name)) {
       throw new SlipwayError('ALREADY_EXISTS', `secret '${name}' comes from ${ENV_PREFIX}${name} in the server's environment; unset it there`, { field: 'name' });
     }
-    if (!(await this.opts.store.deleteSecret(name)) && !this.stored.has(name)) {
+    if (!(await this.opts.store.deleteSecret(name, audit)) && !this.stored.has(name)) {
       throw new SlipwayError('UNKNOWN_SECRET', `secret '${name}' is not set; GET /api/v1/secrets (slipway secret list) lists them`, { field: 'name' });
     }
     this.stored.delete(name);

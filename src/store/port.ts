@@ -344,33 +344,34 @@ export interface Store {
   /** The position of the newest event in the log (0 when empty). */
   lastEventSeq(): Promise<number>;
 
-  savePipelineVersion(row: PipelineVersionRow): Promise<void>;
+  /** `audit`: the row recording the change, written in the same transaction (as for every change below that takes one). */
+  savePipelineVersion(row: PipelineVersionRow, audit?: AuditDraft): Promise<void>;
   /** The newest version of each project's pipeline (or one project's). */
   latestPipelines(project?: string): Promise<PipelineVersionRow[]>;
   getPipelineVersion(project: string, version: string): Promise<PipelineVersionRow | undefined>;
 
   /** Saves a new token; false (and nothing written) when its id, name or hash is taken. */
-  addToken(row: TokenRow): Promise<boolean>;
+  addToken(row: TokenRow, audit?: AuditDraft): Promise<boolean>;
   tokenByHash(hash: string): Promise<TokenRow | undefined>;
   /** Oldest first. */
   listTokens(): Promise<TokenRow[]>;
   /** False when no token has that id. */
-  deleteToken(id: string): Promise<boolean>;
+  deleteToken(id: string, audit?: AuditDraft): Promise<boolean>;
 
   /** Saves a new subscription; false when its id is taken. */
-  addSubscription(row: SubscriptionRow): Promise<boolean>;
+  addSubscription(row: SubscriptionRow, audit?: AuditDraft): Promise<boolean>;
   /** Oldest first. */
   listSubscriptions(): Promise<SubscriptionRow[]>;
   /** False when no subscription has that id. */
-  deleteSubscription(id: string): Promise<boolean>;
+  deleteSubscription(id: string, audit?: AuditDraft): Promise<boolean>;
 
   /** Inserts or replaces the secret of that name. */
-  putSecret(row: SecretRow): Promise<void>;
+  putSecret(row: SecretRow, audit?: AuditDraft): Promise<void>;
   getSecret(name: string): Promise<SecretRow | undefined>;
   /** By name. */
   listSecrets(): Promise<SecretRow[]>;
   /** False when no secret has that name. */
-  deleteSecret(name: string): Promise<boolean>;
+  deleteSecret(name: string, audit?: AuditDraft): Promise<boolean>;
 
   /** Inserts the delivery; false (and nothing written) when one with its project, source and id exists. */
   addDelivery(row: DeliveryRow): Promise<boolean>;

@@ -4,7 +4,7 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SlipwayError } from '../../core/index.js';
-import type { Store, TokenRow } from '../../store/index.js';
+import type { AuditDraft, Store, TokenRow } from '../../store/index.js';
 import type { Identity } from '../types.js';
 
 export const TOKEN_PREFIX = 'slw_';
@@ -18,7 +18,8 @@ export function hashToken(token: string): string {
 }
 
 /** Saves a token under `name`; ALREADY_EXISTS when the name (or the token) is taken. */
-export async function saveToken(store: Store, input: { name: string; scopes: string[]; groups?: string[]; token: string; createdBy?: string; now: number }): Promise<TokenRow> {
+/** `audit`: the audit row for the new token, written with it in one transaction. */
+export async function saveToken(store: Store, input: { name: string; scopes: string[]; groups?: string[]; token: string; createdBy?: string; now: number }, audit?: (row: TokenRow) => AuditDraft): Promise<TokenRow> {
   const row: TokenRow = {
     id: `tok_${randomUUID()}`,
     name: input.name,
@@ -28,7 +29,7 @@ export async function saveToken(store: Store, input: { name: string; scopes: str
     createdAt: input.now,
     ...(input.createdBy ? { createdBy: input.createdBy } : {}),
   };
-  if (!(await store.addToken(row))) {
+  if (!(await store.addToken(row, audit?.(row)))) {
     throw new SlipwayError('ALREADY_EXISTS', `a token named '${input.name}' exists already; choose another name or revoke it first`, { field: 'name' });
   }
   return row;

@@ -1,7 +1,7 @@
 /** Tokens and push subscriptions (admin). Secrets and tokens are shown once, when made. */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { recordAudit } from '../../audit/index.js';
+import { auditDraft } from '../../audit/index.js';
 import { SlipwayError } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { SCOPE_HELP, SCOPE_PATTERN } from '../auth/scopes.js';
@@ -11,6 +11,7 @@ import type { Deliverer } from '../push/deliverer.js';
 import { IdParams, Name, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
 import { by } from '../types.js';
+import type { TokenRow } from '../../store/index.js';
 
 const Scope = z.string().regex(SCOPE_PATTERN, `a scope is one of ${SCOPE_HELP}`);
 const Group = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "a group name uses letters, digits, '.', '_' and '-'");
@@ -37,9 +38,9 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     },
     handler: async (req, reply) => {
       const token = newToken();
-      const row = await saveToken(store, { name: req.body.name, scopes: req.body.scopes, ...(req.body.groups ? { groups: req.body.groups } : {}), token, createdBy: by(req.identity), now: Date.now() });
+      const audit = (row: TokenRow) => auditDraft({ actor: by(req.identity), action: 'token.create', target: row.name, details: { id: row.id, scopes: row.scopes, groups: row.groups } });
+      const row = await saveToken(store, { name: req.body.name, scopes: req.body.scopes, ...(req.body.groups ? { groups: req.body.groups } : {}), token, createdBy: by(req.identity), now: Date.now() }, audit);
       tokens.forget();
-      await recordAudit(store, { actor: by(req.identity), action: 'token.create', target: row.name, details: { id: row.id, scopes: row.scopes, groups: row.groups } });
       return reply.code(201).send({ id: row.id, name: row.name, scopes: row.scopes, groups: row.groups ?? [], token });
     },
   });
@@ -57,9 +58,9 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     schema: { summary: 'Revoke a token', params: IdParams, response: { 204: z.null(), ...errors } },
     handler: async (req, reply) => {
       const name = (await store.listTokens()).find((t) => t.id === req.params.id)?.name;
-      if (!(await store.deleteToken(req.params.id))) throw new SlipwayError('UNKNOWN_TOKEN', `token '${req.params.id}' does not exist; GET /api/v1/tokens lists them`, { field: 'id' });
+      const audit = auditDraft({ actor: by(req.identity), action: 'token.revoke', target: name ?? req.params.id, details: { id: req.params.id } });
+      if (!(await store.deleteToken(req.params.id, audit))) throw new SlipwayError('UNKNOWN_TOKEN', `token '${req.params.id}' does not exist; GET /api/v1/tokens lists them`, { field: 'id' });
       tokens.forget();
-      await recordAudit(store, { actor: by(req.identity), action: 'token.revoke', target: name ?? req.params.id, details: { id: req.params.id } });
       return reply.code(204).send(null);
     },
   });
@@ -86,8 +87,7 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
       else if (token !== undefined) throw new SlipwayError('INVALID_INPUT', "token names who answers a Keptn-dialect subscription; a Slipway-dialect receiver answers with the lease token each delivery carries: leave token out, or add dialect: 'keptn'", { field: 'token' });
       const secret = req.body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
       const row = { id: `sub_${randomUUID()}`, kind, url, secret, createdAt: Date.now(), createdBy: by(req.identity), ...(dialect === 'keptn' ? { dialect, token } : {}) };
-      await store.addSubscription(row);
-      await recordAudit(store, { actor: row.createdBy, action: 'subscription.create', target: row.id, details: { kind, url: withoutCredentials(url), ...(dialect === 'keptn' ? { dialect, token } : {}) } });
+      await store.addSubscription(row, auditDraft({ actor: row.createdBy, action: 'subscription.create', target: row.id, details: { kind, url: withoutCredentials(url), ...(dialect === 'keptn' ? { dialect, token } : {}) } }));
       await deliverer.refresh();
       return reply.code(201).send({ id: row.id, kind, url, secret, dialect, ...(token !== undefined ? { token } : {}) });
     },
@@ -105,10 +105,9 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
     config: { scope: 'admin' },
     schema: { summary: 'Delete a push subscription', params: IdParams, response: { 204: z.null(), ...errors } },
     handler: async (req, reply) => {
-      if (!(await store.deleteSubscription(req.params.id))) {
+      if (!(await store.deleteSubscription(req.params.id, auditDraft({ actor: by(req.identity), action: 'subscription.delete', target: req.params.id })))) {
         throw new SlipwayError('UNKNOWN_SUBSCRIPTION', `subscription '${req.params.id}' does not exist; GET /api/v1/subscriptions lists them`, { field: 'id' });
       }
-      await recordAudit(store, { actor: by(req.identity), action: 'subscription.delete', target: req.params.id });
       await deliverer.refresh();
       return reply.code(204).send(null);
     },

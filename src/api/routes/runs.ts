@@ -1,4 +1,4 @@
-/** Runs: list (newest first, cursor pages), show with tasks, and abort / pause / resume / retry. */
+/** Runs: list (newest first, cursor pages), show with tasks, a task's output, and abort / pause / resume / retry. */
 import { randomUUID } from 'node:crypto';
 import { SlipwayError } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
@@ -7,6 +7,7 @@ import { ControlAnswer, ControlBody, RunList, RunQuery, RunView } from '../schem
 import type { Api } from '../types.js';
 import { by } from '../types.js';
 import { runView } from '../views.js';
+import { taskOutputRoute } from './task-output.js';
 
 const CONTROLS = [
   { action: 'abort', type: 'run.abort', summary: 'Abort a run: tasks in flight are told to stop, queued work is dropped' },
@@ -45,6 +46,8 @@ export function runRoutes(app: Api, slipway: Slipway): void {
       return runView(run);
     },
   });
+
+  taskOutputRoute(app, slipway);
 
   for (const c of CONTROLS) {
     app.post(`/api/v1/runs/:runId/${c.action}`, {

@@ -4,7 +4,7 @@
  * `{"value": "…"}` or as a text/plain body (one trailing newline dropped, as `echo` adds it).
  */
 import { z } from 'zod';
-import { recordAudit } from '../../audit/index.js';
+import { auditDraft } from '../../audit/index.js';
 import type { Slipway } from '../../main.js';
 import { SECRET_NAME, SECRET_NAME_HELP } from '../../secrets/index.js';
 import { errors } from '../schemas/common.js';
@@ -33,8 +33,7 @@ export function secretRoutes(app: Api, slipway: Slipway): void {
     },
     handler: async (req, reply) => {
       const value = typeof req.body === 'string' ? req.body.replace(/\r?\n$/, '') : req.body.value;
-      const { info, created } = await slipway.secrets.set(req.params.name, value, by(req.identity));
-      await recordAudit(slipway.store, { actor: by(req.identity), action: 'secret.set', target: req.params.name, details: { created } });
+      const { info, created } = await slipway.secrets.set(req.params.name, value, by(req.identity), (created) => auditDraft({ actor: by(req.identity), action: 'secret.set', target: req.params.name, details: { created } }));
       return reply.code(created ? 201 : 200).send({ ...info, created });
     },
   });
@@ -49,8 +48,7 @@ export function secretRoutes(app: Api, slipway: Slipway): void {
     config: { scope: 'admin' },
     schema: { summary: 'Delete a stored secret (tasks that use it then fail, naming it)', params: SecretParams, response: { 204: z.null(), ...errors } },
     handler: async (req, reply) => {
-      await slipway.secrets.delete(req.params.name);
-      await recordAudit(slipway.store, { actor: by(req.identity), action: 'secret.delete', target: req.params.name });
+      await slipway.secrets.delete(req.params.name, auditDraft({ actor: by(req.identity), action: 'secret.delete', target: req.params.name }));
       return reply.code(204).send(null);
     },
   });

@@ -1,4 +1,4 @@
-/** `slipway runs` (a filtered list) and `slipway run ID` (one run's task timeline). */
+/** `slipway runs` (a filtered list), `slipway runs logs` (task output) and `slipway run ID` (one run's task timeline). */
 import type { Command } from 'commander';
 import type { ApiRun, RunsPage } from '../api-types.js';
 import { taskId } from '../../core/index.js';
@@ -6,6 +6,7 @@ import { act, serverCommand } from '../context.js';
 import { collect } from '../pairs.js';
 import { resultColor } from '../output.js';
 import { ago, duration, table } from '../table.js';
+import { registerRunLogs } from './run-logs.js';
 
 interface ListOpts {
   project?: string;
@@ -17,7 +18,7 @@ interface ListOpts {
 }
 
 export function registerRuns(program: Command): void {
-  serverCommand(program, 'runs', 'list runs, newest first')
+  const runs = serverCommand(program, 'runs', 'list runs, newest first')
     .option('--project <name>', 'only this project')
     .option('--stage <name>', 'only this stage')
     .option('--release <id>', 'only this release')
@@ -36,6 +37,7 @@ export function registerRuns(program: Command): void {
         if (page.nextCursor) ctx.print(`more: --cursor ${page.nextCursor}`);
       }),
     );
+  registerRunLogs(runs);
 }
 
 export function printRun(r: ApiRun, print: (l: string) => void): void {

@@ -17,6 +17,7 @@ import type { Analysis, Plan } from './plan.js';
 import { planOf } from './plan.js';
 import type { Progress } from './progress.js';
 import { loadProgress, saveProgress } from './progress.js';
+import { recordPoint } from './series.js';
 
 export const SLOTS = ['blue', 'green'] as const;
 
@@ -100,6 +101,11 @@ function ioOf(ctx: ExecutorContext, target: DeployTarget): AnalysisIO {
 
 const HOLD_SIGNALS = ['continue', 'abort'] as const;
 
+/** The series for an outcome or a suspension, when there is one. */
+function seriesOf(p: Progress): { series?: Progress['series'] } {
+  return p.series ? { series: p.series } : {};
+}
+
 function hold(plan: Plan, p: Progress): TaskOutcome {
   return {
     suspend: {
@@ -107,7 +113,7 @@ function hold(plan: Plan, p: Progress): TaskOutcome {
       message: `canary paused at step ${p.step + 1} of ${plan.steps.length} for a person: ${p.held!.reason}; send continue to go on or abort to restore the previous version`,
       // `traffic` as in the outcome: should the wait end in a timeout, the core's automatic
       // rollback sees that this release took live traffic and puts the last good one back.
-      progress: { strategy: plan.strategy, traffic: p.traffic, step: p.step, analysis: p.held!.output },
+      progress: { strategy: plan.strategy, traffic: p.traffic, step: p.step, analysis: p.held!.output, ...seriesOf(p) },
     },
   };
 }
@@ -116,10 +122,14 @@ async function fail(target: DeployTarget, ctx: ExecutorContext, plan: Plan, p: P
   p.failed = why;
   await saveProgress(ctx.workDir, ctx.task.id, p);
   await restore(target, ctx, p);
+  if (p.series) {
+    p.weights = {};
+    recordPoint(ctx, target, keysOf(ctx), p.step, p);
+  }
   return {
     result: 'fail',
     message: `analysis failed, traffic restored to the previous version: ${why}`,
-    output: { strategy: plan.strategy, traffic: p.traffic, rolledBack: true, ...(p.analyses ? { analyses: p.analyses } : {}) },
+    output: { strategy: plan.strategy, traffic: p.traffic, rolledBack: true, ...(p.analyses ? { analyses: p.analyses } : {}), ...seriesOf(p) },
   };
 }
 
@@ -127,6 +137,9 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
   const save = () => saveProgress(ctx.workDir, ctx.task.id, p);
   // Delivered again after it failed (a crash before the outcome was committed): finish restoring, same verdict.
   if (p.failed !== undefined) return fail(target, ctx, plan, p, p.failed);
+  // Only a canary shifts traffic step by step: its course is worth a chart.
+  const charted = plan.strategy === 'canary' && !p.first;
+  if (charted && !p.series) recordPoint(ctx, target, keysOf(ctx), p.step, p);
   for (; p.step < plan.steps.length; p.step++, await save()) {
     const step = plan.steps[p.step]!;
     const keys = keysOf(ctx);
@@ -145,6 +158,7 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
           const { next, previous } = p.slots[key.service]!;
           await target.setWeights(key, previous ? { [next]: step.weight, [previous]: 100 - step.weight } : { [next]: 100 });
           p.window[key.service] = target.traffic(key, next);
+          (p.weights ??= {})[key.service] = previous ? step.weight : 100;
         }
         p.traffic ||= step.weight > 0;
         break;
@@ -157,10 +171,11 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
         }
         break;
       case 'pause':
+        if (p.pauseUntil === undefined && p.series) recordPoint(ctx, target, keys, p.step, p);
         p.pauseUntil ??= ctx.now() + step.ms;
         if (ctx.now() < p.pauseUntil) {
           await save();
-          return { suspend: { until: p.pauseUntil, message: `pausing ${formatDurationMs(step.ms)} at step ${p.step + 1} of ${plan.steps.length}` } };
+          return { suspend: { until: p.pauseUntil, message: `pausing ${formatDurationMs(step.ms)} at step ${p.step + 1} of ${plan.steps.length}`, progress: { strategy: plan.strategy, traffic: p.traffic, step: p.step, ...seriesOf(p) } } };
         }
         delete p.pauseUntil;
         break;
@@ -201,7 +216,10 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
         break;
       }
       case 'switch':
-        for (const key of keys) await target.setWeights(key, { [p.slots[key.service]!.next]: 100 });
+        for (const key of keys) {
+          await target.setWeights(key, { [p.slots[key.service]!.next]: 100 });
+          (p.weights ??= {})[key.service] = 100;
+        }
         p.traffic = true;
         break;
       case 'retireOld':
@@ -211,12 +229,13 @@ async function walk(ctx: ExecutorContext, target: DeployTarget, plan: Plan, p: P
         }
         break;
     }
+    if (charted) recordPoint(ctx, target, keys, p.step + 1, p);
   }
   const slots = Object.fromEntries(Object.entries(p.slots).map(([s, v]) => [s, v.next]));
   const staged = plan.strategy === 'blue-green' || plan.strategy === 'dark';
   const note = staged ? `staged in ${Object.values(slots).join(', ')}; a release task switches traffic` : 'serving all traffic';
   const analysed = p.analyses ? `; ${p.analyses.map((x) => `analysis at step ${x.step}: ${x.verdict}${x.by ? `, ${x.by}` : ''} (${x.reason})`).join(', ')}` : '';
-  return { result: 'pass', message: `${plan.strategy}: ${note}${analysed}`, output: { strategy: plan.strategy, slots, traffic: p.traffic, ...(p.analyses ? { analyses: p.analyses } : {}) } };
+  return { result: 'pass', message: `${plan.strategy}: ${note}${analysed}`, output: { strategy: plan.strategy, slots, traffic: p.traffic, ...(p.analyses ? { analyses: p.analyses } : {}), ...seriesOf(p) } };
 }
 
 export function createDeployExecutor(targets: Targets): Executor {

@@ -6,6 +6,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SlotTraffic } from '../../platform/index.js';
 import type { AnalysisState } from './analysis-run.js';
+import type { SeriesPoint } from './series.js';
 
 export interface Progress {
   step: number;
@@ -26,6 +27,10 @@ export interface Progress {
   failed?: string;
   /** Each measured analysis's outcome, for the task's output. */
   analyses?: { step: number; verdict: string; reason: string; by?: string; output: Record<string, unknown> }[];
+  /** Per service: the new version's share of live traffic now (percent), for the series. */
+  weights?: Record<string, number>;
+  /** The canary's weights and slot counters over time (series.ts). */
+  series?: SeriesPoint[];
 }
 
 function file(workDir: string, taskId: string): string {

@@ -77,6 +77,20 @@ export class SqlStore implements Store {
     }
   }
 
+  /**
+   * A change and its audit row in one transaction: both are committed or neither. The row is
+   * written only when the change happened (`happened`: an insert that found its key taken, or
+   * a delete that found nothing, changed nothing and is not audited).
+   */
+  private audited<T>(draft: AuditDraft | undefined, change: (db: Kysely<Database>) => Promise<T>, happened: (result: T) => boolean = () => true): Promise<T> {
+    if (!draft) return change(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      const result = await change(trx);
+      if (happened(result)) await audit.appendAuditIn(trx, [draft], this.capabilities.concurrentWriters);
+      return result;
+    });
+  }
+
   activeRuns = () => reads.runsInStates(this.db, activeStates);
   maxQueueSeq = () => reads.maxQueueSeq(this.db);
   getRun = (id: string) => reads.getRun(this.db, id);
@@ -92,22 +106,22 @@ export class SqlStore implements Store {
   events = (filter: EventFilter) => reads.events(this.db, filter);
   lastEventSeq = () => reads.lastEventSeq(this.db);
 
-  savePipelineVersion = (row: PipelineVersionRow) => pipelines.savePipelineVersion(this.db, row, this.profile.maxParameters);
+  savePipelineVersion = (row: PipelineVersionRow, draft?: AuditDraft) => this.audited(draft, (db) => pipelines.savePipelineVersion(db, row, this.profile.maxParameters));
   latestPipelines = (project?: string) => pipelines.latestPipelines(this.db, project);
   getPipelineVersion = (project: string, version: string) => pipelines.getPipelineVersion(this.db, project, version);
 
-  addToken = (row: TokenRow) => access.addToken(this.db, row);
+  addToken = (row: TokenRow, draft?: AuditDraft) => this.audited(draft, (db) => access.addToken(db, row), Boolean);
   tokenByHash = (hash: string) => access.tokenByHash(this.db, hash);
   listTokens = () => access.listTokens(this.db);
-  deleteToken = (id: string) => access.deleteToken(this.db, id);
-  addSubscription = (row: SubscriptionRow) => access.addSubscription(this.db, row);
+  deleteToken = (id: string, draft?: AuditDraft) => this.audited(draft, (db) => access.deleteToken(db, id), Boolean);
+  addSubscription = (row: SubscriptionRow, draft?: AuditDraft) => this.audited(draft, (db) => access.addSubscription(db, row), Boolean);
   listSubscriptions = () => access.listSubscriptions(this.db);
-  deleteSubscription = (id: string) => access.deleteSubscription(this.db, id);
+  deleteSubscription = (id: string, draft?: AuditDraft) => this.audited(draft, (db) => access.deleteSubscription(db, id), Boolean);
 
-  putSecret = (row: SecretRow) => secrets.putSecret(this.db, row);
+  putSecret = (row: SecretRow, draft?: AuditDraft) => this.audited(draft, (db) => secrets.putSecret(db, row));
   getSecret = (name: string) => secrets.getSecret(this.db, name);
   listSecrets = () => secrets.listSecrets(this.db);
-  deleteSecret = (name: string) => secrets.deleteSecret(this.db, name);
+  deleteSecret = (name: string, draft?: AuditDraft) => this.audited(draft, (db) => secrets.deleteSecret(db, name), Boolean);
 
   addDelivery = (row: DeliveryRow) => hooks.addDelivery(this.db, row);
   putDelivery = (row: DeliveryRow) => hooks.putDelivery(this.db, row);

@@ -1,5 +1,5 @@
 /**
- * One series as a line or bars, drawn by Chart.js in the theme's colours. Chart.js is
+ * One series (or several, `series`) as a line or bars, drawn by Chart.js in the theme's colours. Chart.js is
  * loaded only when a chart shows (its own chunk), so the environments page stays small.
  * The canvas carries the figures as text for screen readers.
  */
@@ -12,7 +12,14 @@ export interface ChartProps {
   /** The series' name, e.g. "hours since the commit". */
   label: string;
   unit: string;
+  /** Several lines on the same axes instead of `values` (each in its own colour). */
+  series?: { label: string; values: (number | null)[] }[];
+  /** Hold each value until the next (a weight set at a step), instead of a curve between them. */
+  stepped?: boolean;
 }
+
+// After the theme's accent: colours told apart in light and dark themes.
+const MORE_COLOURS = ['#d9480f', '#2b8a3e', '#862e9c', '#e67700', '#0b7285'];
 
 export function Chart(p: ChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -28,7 +35,13 @@ export function Chart(p: ChartProps) {
       const grid = style.getPropertyValue('--line').trim() || '#d0d7de';
       chart = new ChartJs(canvas.current, {
         type: p.type,
-        data: { labels: p.labels, datasets: [{ label: p.label, data: p.values, borderColor: accent, backgroundColor: accent, tension: 0.2 }] },
+        data: {
+          labels: p.labels,
+          datasets: (p.series ?? [{ label: p.label, values: p.values }]).map((d, i) => {
+            const colour = i === 0 ? accent : MORE_COLOURS[(i - 1) % MORE_COLOURS.length]!;
+            return { label: d.label, data: d.values, borderColor: colour, backgroundColor: colour, tension: p.stepped ? 0 : 0.2, stepped: p.stepped ?? false, spanGaps: true };
+          }),
+        },
         options: {
           animation: false,
           maintainAspectRatio: false,
@@ -45,7 +58,8 @@ export function Chart(p: ChartProps) {
       chart?.destroy();
     };
   }, [key]);
-  const summary = p.labels.map((l, i) => `${l}: ${p.values[i] === null || p.values[i] === undefined ? 'no value' : `${(p.values[i] as number).toFixed(2)} ${p.unit}`}`).join(', ');
+  const one = (values: (number | null)[]) => p.labels.map((l, i) => `${l}: ${values[i] === null || values[i] === undefined ? 'no value' : `${(values[i] as number).toFixed(2)} ${p.unit}`}`).join(', ');
+  const summary = p.series ? p.series.map((d) => `${d.label}: ${one(d.values)}`).join('; ') : one(p.values);
   return (
     <div class="chart">
       <canvas ref={canvas} role="img" aria-label={`${p.label}. ${summary}`} />

@@ -1,8 +1,10 @@
 /**
  * What a task left in its `.finished` (or latest) event: a shell command's last output,
- * a gate's last readings, an evaluation's objectives. Shell output arrives when the task
- * ends (the API keeps the log's tail, up to 16 KiB; it is not streamed while it runs).
+ * a gate's last readings, an evaluation's objectives, a canary's series as charts. The run page shows a shell task's
+ * output with LiveOutput instead (followed while it runs); the tail here serves other kinds.
  */
+import { CanaryCharts, isSeries } from './canary-charts.js';
+
 interface Reading {
   name: string;
   type?: string;
@@ -24,6 +26,7 @@ export function TaskOutput({ output }: { output: Record<string, unknown> | undef
   if (!output) return null;
   const tail = typeof output['tail'] === 'string' ? output['tail'] : undefined;
   const readings = Array.isArray(output['last']) ? (output['last'] as Reading[]) : undefined;
+  const series = isSeries(output['series']) ? output['series'] : undefined;
   const evaluation = output['evaluation'] as { score?: number; result?: string; objectives?: Objective[] } | undefined;
   return (
     <div class="output">
@@ -61,6 +64,7 @@ export function TaskOutput({ output }: { output: Record<string, unknown> | undef
           </tbody>
         </table>
       )}
+      {series && <CanaryCharts series={series} />}
       {evaluation?.objectives && (
         <table class="list small">
           <caption>

@@ -1,6 +1,6 @@
 /**
  * A run: its tasks as a timeline with live status, what each left behind (shell output,
- * gate samples, evaluation), the approvals given (who, when, why), and the actions a
+ * followed live while the command runs; gate samples, evaluation), the approvals given (who, when, why), and the actions a
  * person may take on it (abort, pause, resume, retry; approve / reject a waiting
  * approval; stop or skip a soak).
  */
@@ -8,6 +8,7 @@ import { enc, get, post, url } from '../api.js';
 import { Action } from '../components/action.js';
 import { StatePill } from '../components/badges.js';
 import { LoadError, Loading } from '../components/errors.js';
+import { LiveOutput } from '../components/live-output.js';
 import { TaskOutput } from '../components/task-output.js';
 import { duration, short, time, tone } from '../format.js';
 import { links } from '../router.js';
@@ -90,7 +91,7 @@ export function RunPage({ id }: { id: string }) {
       <h2>Tasks</h2>
       <ol class="timeline">
         {r.tasks.map((t) => (
-          <TaskItem key={t.id} t={t} output={outputs.get(t.id)} onDone={run.reload} />
+          <TaskItem key={t.id} runId={r.id} t={t} output={outputs.get(t.id)} onDone={run.reload} />
         ))}
       </ol>
       <h2>Approvals</h2>
@@ -124,7 +125,7 @@ export function RunPage({ id }: { id: string }) {
   );
 }
 
-function TaskItem({ t, output, onDone }: { t: Task; output: Record<string, unknown> | undefined; onDone: () => void }) {
+function TaskItem({ runId, t, output, onDone }: { runId: string; t: Task; output: Record<string, unknown> | undefined; onDone: () => void }) {
   const took = t.startedAt !== null ? duration((t.finishedAt ?? Date.now()) - t.startedAt) : null;
   const waiting = t.state === 'waiting';
   return (
@@ -153,7 +154,11 @@ function TaskItem({ t, output, onDone }: { t: Task; output: Record<string, unkno
           <Action label="Stop soak" danger input="Reason" confirm={<p>End the soak <b>{t.name}</b> now as failed.</p>} run={(c) => post(`/api/v1/tasks/${enc(t.id)}/signal`, { signal: 'stop', ...(c ? { payload: { reason: c } } : {}) })} onDone={onDone} />
         </div>
       )}
-      <TaskOutput output={output} />
+      {t.kind === 'shell' ? (
+        <LiveOutput runId={runId} t={t} exitCode={typeof output?.['exitCode'] === 'number' ? output['exitCode'] : undefined} fallback={output} />
+      ) : (
+        <TaskOutput output={output} />
+      )}
     </li>
   );
 }
