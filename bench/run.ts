@@ -33,9 +33,11 @@ interface Point {
 // The API plan keeps the 50 × 5 × 50 matrix in both modes (the status target is defined at that
 // size); quick seeds it with one release per project (a bracket of all 50 services) and sends fewer requests.
 const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], statusHeadline: 10, triggerConcurrency: 10 };
+// Issue 13 item 3 defines the load: 100 triggers/s and 200 SSE readers of every event.
+const underLoad = { statusPerS: 50, triggersPerS: 100, sseClients: 200 };
 const apiPlans: Record<'quick' | 'full', ApiPlan> = {
-  quick: { ...api, seed: 'bracket', statusWarmup: 500, statusRequests: 1500, triggerWarmup: 50, triggerRequests: 500, mixedTriggerRequests: 300, drainTimeoutMs: 30_000 },
-  full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000 },
+  quick: { ...api, seed: 'bracket', statusWarmup: 500, statusRequests: 1500, triggerWarmup: 50, triggerRequests: 500, mixedTriggerRequests: 300, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 5 } },
+  full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000, underLoad: { ...underLoad, seconds: 20 } },
 };
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
