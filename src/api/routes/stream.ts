@@ -8,6 +8,7 @@
  * 15 s keeps proxies from closing an idle stream; a reader that stops reading is dropped
  * (see SseSink) and resumes with Last-Event-ID.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
 import type { Pipeline } from '../../core/index.js';
@@ -35,6 +36,8 @@ export interface StreamDeps {
 }
 
 export function streamRoutes(app: Api, deps: StreamDeps): void {
+  // Every open stream listens for the shutdown: hundreds of dashboards are normal, not a leak.
+  setMaxListeners(0, deps.shutdown);
   app.get('/api/v1/events/stream', {
     config: { scope: 'read' },
     schema: {
