@@ -58,10 +58,6 @@ interface Batch {
   budget?: { left: number };
 }
 
-/** How long one batch may hold the event loop, and the fewest inputs a batch may be cut to. */
-const BATCH_BUDGET_MS = 10;
-const MIN_BATCH = 16;
-
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 export class Engine {
@@ -87,8 +83,6 @@ export class Engine {
   /** Recovered from the store: schedules are armed against the recovered state, never before. */
   private started = false;
   private readonly maxBatch: number;
-  /** Inputs the next batch may take: sized so that a batch holds the event loop about BATCH_BUDGET_MS. */
-  private batchLimit: number;
   private readonly ctxBase: Omit<DecideContext, 'now'>;
 
   constructor(private readonly opts: EngineOptions) {
@@ -96,7 +90,6 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? pino({ level: 'silent' });
     this.maxBatch = opts.maxBatch ?? 512;
-    this.batchLimit = this.maxBatch;
     this.executors = new Map((opts.executors ?? []).map((e) => [e.kind, e]));
     const fallback = opts.defaultTimeoutMs ?? 3_600_000;
     this.ctxBase = {
@@ -243,10 +236,8 @@ export class Engine {
     await new Promise((r) => setImmediate(r));
     try {
       while (this.retry.length > 0 || this.queue.length > 0) {
-        const batch = this.retry.shift() ?? { items: this.queue.splice(0, this.batchLimit) };
-        const started = performance.now();
+        const batch = this.retry.shift() ?? { items: this.queue.splice(0, this.maxBatch) };
         await this.applyBatch(batch);
-        this.sizeBatches(batch.items.length, performance.now() - started);
         // The store commits synchronously and executors answer in microtasks, so a busy engine
         // would keep the event loop until its queue ran dry: HTTP reads waited seconds. One turn
         // of the loop between batches answers them (and lets more inputs join the next batch).
@@ -256,17 +247,6 @@ export class Engine {
       this.looping = undefined;
       if ((this.queue.length > 0 || this.retry.length > 0) && !this.stopping) this.looping = this.loop();
     }
-  }
-
-  /**
-   * A batch runs without yielding (the store is synchronous), so its size bounds how long a
-   * read waits. The limit follows the measured cost per input toward BATCH_BUDGET_MS, never
-   * below MIN_BATCH (a commit's flush is shared by enough inputs to stay cheap).
-   */
-  private sizeBatches(inputs: number, ms: number): void {
-    if (inputs < this.batchLimit && ms < BATCH_BUDGET_MS) return; // a short queue says nothing about the cost
-    const fit = Math.floor((inputs * BATCH_BUDGET_MS) / Math.max(ms, 0.01));
-    this.batchLimit = Math.max(MIN_BATCH, Math.min(this.maxBatch, fit, this.batchLimit * 2));
   }
 
   /**
