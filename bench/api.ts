@@ -22,6 +22,7 @@ import { startServer, type RunningServer } from '../src/api/index.js';
 import { openSlipway } from '../src/main.js';
 import { runLoad, type LoadRequest, type LoadResult } from './http-load.js';
 import { percentile, round } from './stats.js';
+import { runUnderLoad, type UnderLoadPlan, type UnderLoadResult } from './under-load.js';
 
 export const STAGES = ['dev', 'test', 'staging', 'canary', 'production'] as const;
 
@@ -43,6 +44,8 @@ export interface ApiPlan {
   mixedTriggerRequests: number;
   /** How long to wait for the triggered releases to pass every stage. */
   drainTimeoutMs: number;
+  /** Status latency with SSE readers and paced triggers (bench/under-load.ts), after the drain. */
+  underLoad: UnderLoadPlan;
 }
 
 export interface LatencyStats {
@@ -88,6 +91,7 @@ export interface ApiResult {
     /** Runs that failed or were aborted, counted after the drain. */
     runsFailed: number;
   };
+  underLoad: UnderLoadResult;
 }
 
 const projectName = (i: number): string => `proj-${String(i).padStart(2, '0')}`;
@@ -280,6 +284,7 @@ export async function runApiScenario(dataDir: string, plan: ApiPlan, progress: (
     const drainSeconds = await drain(server, token, plan.drainTimeoutMs);
     const runsFailed = await failedRuns(server, token);
     progress(`  ${drainSeconds === null ? `runs still open ${plan.drainTimeoutMs} ms after the last trigger` : `no run open ${round(drainSeconds, 2)} s after the last trigger`}; ${runsFailed} runs failed or aborted`);
+    const underLoad = await runUnderLoad({ origin, token, projects, trigger: () => triggerList(1)[0]! }, plan.underLoad, progress);
     return {
       projects: plan.projects,
       stages: STAGES.length,
@@ -299,6 +304,7 @@ export async function runApiScenario(dataDir: string, plan: ApiPlan, progress: (
         drainSeconds: drainSeconds === null ? null : round(drainSeconds, 2),
         runsFailed,
       },
+      underLoad,
     };
   } finally {
     await server.close();

@@ -46,10 +46,14 @@ async function run(job: LoadJob): Promise<LoadResult> {
   });
   const more = (i: number): boolean => (job.untilStopped ? !stopped : i < job.requests.length);
   let next = 0;
+  const start = performance.now();
   const loop = async (): Promise<void> => {
     for (let i = next++; more(i); i = next++) {
       const r = job.requests[i % job.requests.length]!;
-      const t0 = performance.now();
+      const due = job.ratePerS === undefined ? undefined : start + (i * 1000) / job.ratePerS;
+      if (due !== undefined && due > performance.now()) await new Promise((w) => setTimeout(w, due - performance.now()));
+      if (!more(i)) break;
+      const t0 = due ?? performance.now();
       let status: string;
       try {
         const res = await send(agent, job, r);
@@ -63,7 +67,6 @@ async function run(job: LoadJob): Promise<LoadResult> {
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   };
-  const start = performance.now();
   await Promise.all(Array.from({ length: job.concurrency }, loop));
   const seconds = (performance.now() - start) / 1000;
   agent.destroy();

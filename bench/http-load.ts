@@ -19,6 +19,12 @@ export interface LoadJob {
   requests: LoadRequest[];
   /** Go round `requests` until `runLoad`'s `stop` settles, instead of sending each once. */
   untilStopped?: boolean;
+  /**
+   * Open loop: request i is sent at start + i / ratePerS (by whichever of the `concurrency`
+   * loops is free), so a slow answer does not thin out the requests that would meet it.
+   * The latency then counts from the scheduled time, not from when a loop got to it.
+   */
+  ratePerS?: number;
 }
 
 export interface LoadResult {

@@ -3,17 +3,25 @@
  * the push deliverer). The engine says when a transaction committed; the feed then reads
  * what is new from the store, after the last seq it saw, so no event is skipped or
  * repeated however commits and reads interleave.
+ *
+ * Reads are at least `MIN_GAP_MS` apart: under load the engine commits hundreds of times a
+ * second, and a read (and a socket write per reader) per commit cost the server's event loop
+ * more than the events themselves. Commits within the gap go out together as one batch; a
+ * quiet server's first commit is read at once.
  */
 import type { Engine } from '../engine/index.js';
 import type { Store, StoredEvent } from '../store/index.js';
 
 type Listener = (events: readonly StoredEvent[]) => void;
 
+export const MIN_GAP_MS = 20;
+
 export class EventFeed {
   private last = 0;
   private readonly listeners = new Set<Listener>();
   private reading: Promise<void> | undefined;
   private again = false;
+  private lastRead = -Infinity;
   private readonly onCommit = ({ events }: { events: number }) => {
     if (events > 0) this.poke();
   };
@@ -54,7 +62,10 @@ export class EventFeed {
       this.again = true;
       return;
     }
-    this.reading = this.drain().finally(() => {
+    const wait = this.lastRead + MIN_GAP_MS - performance.now();
+    const due = wait > 0 ? new Promise<void>((r) => setTimeout(r, wait)) : Promise.resolve();
+    this.reading = due.then(() => this.drain()).finally(() => {
+      this.lastRead = performance.now();
       this.reading = undefined;
       if (this.again) {
         this.again = false;

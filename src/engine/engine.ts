@@ -243,6 +243,10 @@ export class Engine {
       while (this.retry.length > 0 || this.queue.length > 0) {
         const batch = this.retry.shift() ?? { items: this.queue.splice(0, this.maxBatch) };
         await this.applyBatch(batch);
+        // The store commits synchronously and executors answer in microtasks, so a busy engine
+        // would keep the event loop until its queue ran dry: HTTP reads waited seconds. One turn
+        // of the loop between batches answers them (and lets more inputs join the next batch).
+        await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.looping = undefined;

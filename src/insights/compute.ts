@@ -8,6 +8,7 @@ import type { Pipeline, ReleaseAlarmData, RollbackData } from '../core/index.js'
 import { SlipwayError, eventTypes } from '../core/index.js';
 import type { DeploymentRow, Store } from '../store/index.js';
 import { changeFailRate, cycleTimes, leadTime, recoveryTime, reworkRate, type Arrival, type Duration, type Rate, type Recovery } from './dora.js';
+import { cachedByLogPosition } from './cache.js';
 import { deploymentFrequency, type DeploymentFrequency } from './frequency.js';
 import { outcomes, type Deployment, type Revert } from './outcomes.js';
 import { DAY_MS } from './stats.js';
@@ -77,6 +78,12 @@ async function reverts(store: Store, project: string, stage: string, from: numbe
 export async function computeDora(store: Store, pipeline: Pipeline, q: DoraQuery, now: number): Promise<DoraFigures> {
   const stage = productionStage(pipeline, q.stage);
   const { from, to } = windowOf(q, now);
+  // The pipeline's version is in the key: its stages decide the cycle-time rows.
+  const key = JSON.stringify([pipeline.name, pipeline.version, stage, from, to]);
+  return cachedByLogPosition(store, key, () => figures(store, pipeline, stage, from, to));
+}
+
+async function figures(store: Store, pipeline: Pipeline, stage: string, from: number, to: number): Promise<DoraFigures> {
   const project = pipeline.name;
   const [rows, before, revs, firsts] = await Promise.all([
     store.deployments({ project, stage, fromMs: from, toMs: to }),

@@ -123,6 +123,25 @@ describe('DORA from a seeded history', () => {
     expect(f.changeFailRate).toEqual({ rate: 0, count: 0, deployments: 2 });
   });
 
+  it('answers again from the same log position without reading, and sees the next commit', async () => {
+    await seed();
+    const q = { project: 'shop', from: W0, to: W0 + 14 * D };
+    const first = await computeDora(store, shop, q, Date.now());
+    // Nothing committed since: the same answer, not a new computation.
+    expect(await computeDora(store, shop, q, Date.now())).toBe(first);
+    // A new production deployment (with its event, as the engine commits it) is counted at once.
+    await store.commit(
+      batch({
+        releases: [aRelease({ id: 'E', project: 'shop', provenance: { commit: 'E', commitTime: t(110) }, createdAt: t(110) + 60_000 })],
+        runs: [run('e-prod', 'production', 'E', t(112))],
+        events: [event(eventTypes.runFinished, 112, { runId: 'e-prod' })],
+      }),
+    );
+    const after = await computeDora(store, shop, q, Date.now());
+    expect(after.deploymentFrequency.deployments).toBe(first.deploymentFrequency.deployments + 1);
+    expect(after.changeLeadTime.deployments).toBe(first.changeLeadTime.deployments + 1);
+  });
+
   it('refuses an unknown stage and an empty window, naming them', async () => {
     await expect(computeDora(store, shop, { project: 'shop', stage: 'prod' }, Date.now())).rejects.toThrow("stage 'prod' is not defined in project 'shop'; defined stages: dev, production");
     await expect(computeDora(store, shop, { project: 'shop', from: t(5), to: t(5) }, Date.now())).rejects.toThrow(/give a 'from' before 'to'/);

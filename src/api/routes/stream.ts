@@ -8,6 +8,7 @@
  * 15 s keeps proxies from closing an idle stream; a reader that stops reading is dropped
  * (see SseSink) and resumes with Last-Event-ID.
  */
+import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
 import type { Pipeline } from '../../core/index.js';
@@ -15,6 +16,7 @@ import { KeptnProjectReader, keptnProject } from '../../keptn/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
+import { sseBatch, sseFrame } from '../sse-frames.js';
 import { SseSink, type SseLimits } from '../sse-sink.js';
 import type { Api } from '../types.js';
 
@@ -34,6 +36,8 @@ export interface StreamDeps {
 }
 
 export function streamRoutes(app: Api, deps: StreamDeps): void {
+  // Every open stream listens for the shutdown: hundreds of dashboards are normal, not a leak.
+  setMaxListeners(0, deps.shutdown);
   app.get('/api/v1/events/stream', {
     config: { scope: 'read' },
     schema: {
@@ -62,15 +66,24 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       // The Keptn fold needs every event of the project, so the backlog is read by project and `run` filters what is sent.
       const keptn = req.query.dialect === 'keptn' && project !== undefined ? await KeptnProjectReader.upTo(deps.store, project, sent) : undefined;
       const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
+      const everything = project === undefined && run === undefined && !keptn;
+      // A batch goes out as one chunk; a stream of every event shares the batch's encoding with the others.
       const send = (events: readonly StoredEvent[]) => {
+        if (events.length === 0) return;
+        if (everything && events[0]!.seq > sent) {
+          sent = events.at(-1)!.seq;
+          return sink.send(sseBatch(events));
+        }
+        const out: string[] = [];
         for (const e of events) {
           if (e.seq <= sent) continue;
           sent = e.seq;
           if (keptn) {
             // Every Keptn event of one Slipway event carries its seq: Last-Event-ID resumes after the whole group.
-            for (const k of keptn.map(e)) if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${k.type}\ndata: ${JSON.stringify(k)}\n\n`);
-          } else if (matches(e)) sink.send(`id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`);
+            for (const k of keptn.map(e)) if (matches(e)) out.push(`id: ${e.seq}\nevent: ${k.type}\ndata: ${JSON.stringify(k)}\n\n`);
+          } else if (matches(e)) out.push(sseFrame(e));
         }
+        if (out.length > 0) sink.send(out.join(''));
       };
 
       // Live events that commit while the backlog is sent wait here. When too many wait they

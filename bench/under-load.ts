@@ -1,0 +1,113 @@
+/**
+ * Reads under load (issue 13 item 3): on a running server, `GET status` sent open-loop at a
+ * fixed rate, first on the idle server (the reference), then while `sseClients` live-event
+ * readers follow every event and releases are triggered at `triggersPerS` (each into the first
+ * stage, so every trigger starts a release through all stages). Latency counts from each
+ * request's scheduled time, so a request that waits behind the engine is not hidden by the
+ * requests that were not sent meanwhile. At the end the readers must have every event
+ * committed during the load (checked against the log's last seq), or the figure is refused.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { LoadRequest } from './http-load.js';
+import { runLoad } from './http-load.js';
+import { openSseClients, type SseClientsResult } from './sse-clients.js';
+import { percentile, round } from './stats.js';
+
+export interface UnderLoadPlan {
+  seconds: number;
+  statusPerS: number;
+  triggersPerS: number;
+  sseClients: number;
+}
+
+export interface StatusLatency {
+  requests: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non200: number;
+}
+
+export interface UnderLoadResult {
+  plan: UnderLoadPlan;
+  idle: StatusLatency;
+  loaded: StatusLatency;
+  /** Triggers answered 201 per second during the load, and the answers that were not 201. */
+  triggersPerS: number;
+  triggerNon201: number;
+  triggerP99Ms: number;
+  /** Events committed during the load, and what the live readers received. */
+  events: number;
+  sse: SseClientsResult & { caughtUp: boolean };
+  /** The server's event-loop delay during the load (the server runs in this process): what any request waits at least. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
+export interface UnderLoadTarget {
+  origin: string;
+  token: string;
+  projects: string[];
+  /** A trigger request for the i-th new release. */
+  trigger: (i: number) => LoadRequest;
+}
+
+function latency(ms: number[], statuses: Record<string, number>): StatusLatency {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const ok = statuses['200'] ?? 0;
+  return { requests: sorted.length, p50Ms: round(percentile(sorted, 50, true), 2), p99Ms: round(percentile(sorted, 99, true), 2), maxMs: round(sorted.at(-1) ?? Number.NaN, 2), non200: sorted.length - ok };
+}
+
+async function lastSeq(t: UnderLoadTarget): Promise<number> {
+  const res = await fetch(`${t.origin}/api/v1/events?last=true&limit=1`, { headers: { authorization: `Bearer ${t.token}` } });
+  const body = (await res.json()) as { next: number };
+  if (res.status !== 200) throw new Error(`GET events: ${res.status}`);
+  return body.next;
+}
+
+export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, progress: (line: string) => void): Promise<UnderLoadResult> {
+  const statusList = t.projects.map((p): LoadRequest => ({ method: 'GET', path: `/api/v1/projects/${p}/status` }));
+  const statusJob = { origin: t.origin, token: t.token, concurrency: 50, expect: 200, requests: statusList, untilStopped: true, ratePerS: plan.statusPerS };
+  const forSeconds = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
+
+  progress(`under load: GET status at ${plan.statusPerS}/s on the idle server for ${plan.seconds} s (reference) …`);
+  const idleRun = await runLoad(statusJob, forSeconds(plan.seconds));
+  const idle = latency(idleRun.latenciesMs, idleRun.statuses);
+  progress(`  p50 ${idle.p50Ms} ms, p99 ${idle.p99Ms} ms, max ${idle.maxMs} ms`);
+
+  progress(`under load: ${plan.sseClients} SSE clients, ${plan.triggersPerS} triggers/s, GET status at ${plan.statusPerS}/s for ${plan.seconds} s …`);
+  const sse = openSseClients({ origin: t.origin, token: t.token, clients: plan.sseClients });
+  await sse.ready;
+  const before = await lastSeq(t);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const n = Math.ceil(plan.seconds * plan.triggersPerS);
+  const triggering = runLoad({ origin: t.origin, token: t.token, concurrency: 50, expect: 201, requests: Array.from({ length: n }, (_, i) => t.trigger(i)), ratePerS: plan.triggersPerS });
+  const [loadedRun, trig] = await Promise.all([runLoad(statusJob, triggering), triggering]);
+  loop.disable();
+  const loaded = latency(loadedRun.latenciesMs, loadedRun.statuses);
+  const created = trig.statuses['201'] ?? 0;
+  const trigSorted = [...trig.latenciesMs].sort((a, b) => a - b);
+  // The readers must have had everything that committed while they were measured.
+  const after = await lastSeq(t);
+  const caughtUp = await sse.reach(after, 30_000);
+  const clients = await sse.stop();
+  const result: UnderLoadResult = {
+    plan,
+    idle,
+    loaded,
+    triggersPerS: round(created / trig.seconds, 1),
+    triggerNon201: trig.latenciesMs.length - created,
+    triggerP99Ms: round(percentile(trigSorted, 99, true), 2),
+    events: after - before,
+    sse: { ...clients, caughtUp },
+    loopDelayP99Ms: round(loop.percentile(99) / 1e6, 2),
+    loopDelayMaxMs: round(loop.max / 1e6, 2),
+  };
+  progress(
+    `  status p50 ${loaded.p50Ms} ms, p99 ${loaded.p99Ms} ms, max ${loaded.maxMs} ms; ${result.triggersPerS} triggers/s (p99 ${result.triggerP99Ms} ms); ` +
+      `loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms; ${result.events} events, ${clients.events} delivered to ${clients.clients} clients (${round(clients.bytes / 1e6, 1)} MB), ${clients.dropped} dropped, caught up: ${caughtUp}`,
+  );
+  if (loaded.non200 > 0 || idle.non200 > 0) throw new Error(`under load: ${loaded.non200 + idle.non200} status answers were not 200: ${[...idleRun.errors, ...loadedRun.errors].join('; ')}`);
+  return result;
+}
