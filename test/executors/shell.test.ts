@@ -29,7 +29,7 @@ const shell = createShellExecutor({ killGraceMs: 500 });
 describe('shell executor: environment', () => {
   it('passes the task, run and artifacts in SLIPWAY_* variables and properties.env', async () => {
     const ctx = shellTask(
-      { run: 'env | grep -E "^(SLIPWAY_|GREETING=)" | sort', env: { GREETING: 'hi' } },
+      { run: 'env | grep -E "^(SLIPWAY_|GREETING=)" | grep -v "^SLIPWAY_TEST_" | sort', env: { GREETING: 'hi' } },
       {
         run: { id: 'run-42', project: 'shop', stage: 'hardening', releaseId: 'rel-abc', artifacts: { 'web-ui': 'reg/ui:1', api: 'reg/api:2', 'pay.v2': 'x' } },
         task: { attempt: 3 },

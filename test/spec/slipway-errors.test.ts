@@ -9,7 +9,7 @@ describe('mistakes in slipway.yaml', () => {
     const err = errorOf(load(slipway('    - name: dev', '      promote: auto', '      tasks: [{name: deploy, kind: shell}]')));
     expect(err.code).toBe('SPEC_FIELD');
     expect(err.message).toBe(
-      "s.yaml:7:7: spec.stages[0].promote: unknown key 'promote'; allowed keys: name, after, promotion, queue, requireUpstream, tasks, gates, alarms, watch, gitTag, requireNoAlarms",
+      "s.yaml:7:7: spec.stages[0].promote: unknown key 'promote'; allowed keys: name, after, promotion, queue, requireUpstream, tasks, gates, alarms, watch, gitTag, requireNoAlarms, traffic",
     );
     expect(err.fields).toMatchObject({ file: 's.yaml', line: 7, column: 7, field: 'spec.stages[0].promote' });
   });
