@@ -109,12 +109,19 @@ export interface StageSpec {
 /** A stage's `traffic.record`: what of its live requests is kept, and what is dropped or replaced first. */
 export interface TrafficSpec {
   record: {
+    /** Share of live requests recorded, (0, 1]. */
     sample: number;
+    /** Most requests kept: the newest `max` (a ring buffer). */
     max: number;
+    /** Lower-case names of the headers recorded; every other header is never kept. */
     headers: readonly string[];
+    /** Lower-case header names dropped even when listed in `headers`. */
     dropHeaders: readonly string[];
+    /** Cookie names dropped from a recorded Cookie header. */
     dropCookies: readonly string[];
+    /** Lower-case query keys dropped. */
     dropQuery: readonly string[];
+    /** Values put in place of the recorded ones (the name stays, the value is replaced). */
     replace: { headers: Readonly<Record<string, string>>; cookies: Readonly<Record<string, string>>; query: Readonly<Record<string, string>> };
   };
 }

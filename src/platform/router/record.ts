@@ -12,24 +12,11 @@
  * it is on; the copy and the redaction run only for the sampled share.
  */
 import type { IncomingMessage } from 'node:http';
+import type { TrafficSpec } from '../../core/index.js';
 import { SLOT_COOKIE, STICKY_COOKIE } from './types.js';
 
-export interface RecordSpec {
-  /** Share of live requests recorded, (0, 1]. */
-  sample: number;
-  /** Most requests kept: the newest `max` (a ring buffer). */
-  max: number;
-  /** Lower-case names of the headers recorded; every other header is never kept. */
-  headers: readonly string[];
-  /** Lower-case header names dropped even when listed in `headers`. */
-  dropHeaders: readonly string[];
-  /** Cookie names dropped from a recorded Cookie header. */
-  dropCookies: readonly string[];
-  /** Lower-case query keys dropped. */
-  dropQuery: readonly string[];
-  /** Values put in place of the recorded ones (the name stays, the value is replaced). */
-  replace: { headers: Readonly<Record<string, string>>; cookies: Readonly<Record<string, string>>; query: Readonly<Record<string, string>> };
-}
+/** What of a stage's live requests is recorded (slipway.yaml `traffic.record`, see core's TrafficSpec). */
+export type RecordSpec = TrafficSpec['record'];
 
 export interface RecordedRequest {
   /** UTC ms when the router received it. */

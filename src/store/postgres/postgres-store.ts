@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
-import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
+import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
 import { checkConnection, createPool } from './connect.js';
 import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
@@ -101,13 +101,5 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     throw e;
   }
   const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target, hold);
-  if (opts.migrate ?? true) {
-    try {
-      await store.migrate();
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
-  }
-  return store;
+  return migratedOrClosed(store, opts.migrate ?? true);
 }

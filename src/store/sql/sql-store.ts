@@ -33,6 +33,18 @@ export interface SqlDialectProfile {
 
 const activeStates: RunState[] = Object.values(RunStates).filter((s) => !TerminalRunStates.has(s));
 
+/** Applies pending migrations unless told not to; a store whose migration fails is closed before the error goes on. */
+export async function migratedOrClosed<S extends SqlStore>(store: S, migrate = true): Promise<S> {
+  if (!migrate) return store;
+  try {
+    await store.migrate();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}
+
 export class SqlStore implements Store {
   readonly capabilities: StoreCapabilities;
   #closed = false;

@@ -7,7 +7,7 @@ import type { SqliteDatabase } from 'kysely';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
-import { SqlStore, type SqlDialectProfile } from '../sql/sql-store.js';
+import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
 import { openSqliteDatabase } from './connect.js';
 import { backupSqlite } from './backup.js';
 import { sqliteFailure } from './sqlite-errors.js';
@@ -115,13 +115,5 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   const raw = await openSqliteDatabase(opts.file);
   const database = cachingStatements(raw);
   const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name);
-  if (opts.migrate ?? true) {
-    try {
-      await store.migrate();
-    } catch (e) {
-      await store.close();
-      throw e;
-    }
-  }
-  return store;
+  return migratedOrClosed(store, opts.migrate ?? true);
 }
