@@ -19,7 +19,8 @@ export interface FlagBookDeps {
 /** A request-level failure (the whole bulk answer, or a single flag's). */
 export interface Refusal {
   status: 400 | 404;
-  body: { key?: string; errorCode: OfrepErrorCode; errorDetails: string };
+  /** OFREP's fields, beside the API's own `code` and `message` (the error registry's shape every route answers in). */
+  body: { key?: string; errorCode: OfrepErrorCode; errorDetails: string; code: 'INVALID_INPUT' | 'UNKNOWN_FLAG'; message: string; field?: string };
 }
 
 export interface BulkAnswer {
@@ -98,11 +99,11 @@ export function isRefusal(x: object): x is Refusal {
 }
 
 function invalid(key: string | undefined, errorDetails: string): Refusal {
-  return { status: 400, body: { ...(key !== undefined ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails } };
+  return { status: 400, body: { ...(key !== undefined ? { key } : {}), errorCode: 'INVALID_CONTEXT', errorDetails, code: 'INVALID_INPUT', message: errorDetails, field: 'context' } };
 }
 
 function notFound(key: string, errorDetails: string): Refusal {
-  return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails } };
+  return { status: 404, body: { key, errorCode: 'FLAG_NOT_FOUND', errorDetails, code: 'UNKNOWN_FLAG', message: errorDetails } };
 }
 
 export type { EvaluationFailure };

@@ -173,14 +173,14 @@ describe('feature flags over OFREP', () => {
     expect(changed.headers.get('etag')).not.toBe(etag);
   }, 60_000);
 
-  it('answers in OFREP shape: unknown flag 404, missing stage 400 INVALID_CONTEXT, bad JSON 400 PARSE_ERROR, no token 401', async () => {
+  it('answers in OFREP shape (beside the API registry\'s code and message): unknown flag 404, missing stage 400 INVALID_CONTEXT, bad JSON 400 PARSE_ERROR, no token 401', async () => {
     const post = (path: string, body: string, headers: Record<string, string> = { 'x-api-key': readToken }) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     const missing = await post('/ofrep/v1/evaluate/flags/nope', JSON.stringify({ context: { targetingKey: 'u', stage: 'production' } }));
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND' });
+    expect(await missing.json()).toMatchObject({ key: 'nope', errorCode: 'FLAG_NOT_FOUND', code: 'UNKNOWN_FLAG', message: expect.stringContaining('nope') });
     const noStage = await post('/ofrep/v1/evaluate/flags/new-checkout', JSON.stringify({ context: { targetingKey: 'u' } }));
     expect(noStage.status).toBe(400);
-    expect(await noStage.json()).toMatchObject({ key: 'new-checkout', errorCode: 'INVALID_CONTEXT' });
+    expect(await noStage.json()).toMatchObject({ key: 'new-checkout', errorCode: 'INVALID_CONTEXT', code: 'INVALID_INPUT', field: 'context' });
     const bad = await post('/ofrep/v1/evaluate/flags/new-checkout', '{"context": ');
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ errorCode: 'PARSE_ERROR' });

@@ -62,7 +62,7 @@ export function ofrepRoutes(app: Api, slipway: Slipway): void {
       handler: async (req, reply) => {
         const out = slipway.flags.evaluate(req.params.key, req.body?.context ?? {});
         if (isRefusal(out)) return reply.code(out.status).send(out.body);
-        if ('errorCode' in out) return reply.code(400).send(out);
+        if ('errorCode' in out) return reply.code(400).send({ ...out, code: 'INVALID_INPUT', message: out.errorDetails, field: 'context.targetingKey' });
         return out;
       },
     });

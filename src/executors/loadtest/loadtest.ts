@@ -83,7 +83,8 @@ function headersOf(spec: LoadtestSpec, p: Progress): Record<string, string> {
 
 function finish(p: Progress, spec: LoadtestSpec): TaskOutcome {
   const s = summary(p.levels, spec.levels.length);
-  return { result: s.result, message: s.message, output: { ...p } };
+  // The limits go with the figures so a reader (the dashboard's p99 chart) can draw them.
+  return { result: s.result, message: s.message, output: { ...p, thresholds: spec.thresholds } };
 }
 
 async function next(ctx: ExecutorContext, spec: LoadtestSpec, deps: TrafficDeps, p: Progress): Promise<TaskOutcome> {
