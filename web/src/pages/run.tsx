@@ -9,6 +9,7 @@ import { Action } from '../components/action.js';
 import { StatePill } from '../components/badges.js';
 import { LoadError, Loading } from '../components/errors.js';
 import { LiveOutput } from '../components/live-output.js';
+import { LoadtestReports } from '../components/loadtest-report.js';
 import { TaskOutput } from '../components/task-output.js';
 import { duration, short, time, tone } from '../format.js';
 import { links } from '../router.js';
@@ -94,6 +95,7 @@ export function RunPage({ id }: { id: string }) {
           <TaskItem key={t.id} runId={r.id} t={t} output={outputs.get(t.id)} onDone={run.reload} />
         ))}
       </ol>
+      {r.tasks.some((t) => t.kind === 'loadtest') && <LoadtestReports runId={r.id} />}
       <h2>Approvals</h2>
       {approvals.length === 0 ? (
         <p class="muted">None given on this run.</p>
