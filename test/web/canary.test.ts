@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { ROOT, SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import { ROOT, SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, until, type Browser } from './support/browser.js';
 
 const ADMIN = `slw_test_admin_${'c'.repeat(24)}`;
 const skip = browserSkipReason();
@@ -44,16 +44,6 @@ interface RunView {
   id: string;
   state: string;
   tasks: { name: string; state: string }[];
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const release = (version: string) => call<{ releaseId: string; runId: string }>(base, ADMIN, 'POST', '/api/v1/projects/web/releases', { artifacts: { web: join(VERSIONS, version) } });
