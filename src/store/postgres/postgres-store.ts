@@ -5,9 +5,10 @@
  */
 import type pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { Store } from '../port.js';
+import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
+import { backupPostgres } from './backup.js';
 import { checkConnection, createPool } from './connect.js';
 import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
@@ -49,6 +50,11 @@ export class PostgresStore extends SqlStore implements Store {
   override async migrate(): Promise<void> {
     await super.migrate();
     await useByteOrder(this.db);
+  }
+
+  /** `pg_dump -Fc` of the store's database (backup.ts), taken while the server keeps writing. */
+  async backup(toFile: string): Promise<BackupInfo> {
+    return backupPostgres(this.target, toFile);
   }
 
   /** The pool's size and the server's version, for diagnostics and tests. */
