@@ -9,7 +9,7 @@ import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
 import { backupPostgres } from './backup.js';
-import { checkConnection, createPool } from './connect.js';
+import { checkConnection, createPool, storePool } from './connect.js';
 import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
 
@@ -106,6 +106,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     await pool.end();
     throw e;
   }
-  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target, hold);
+  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool: storePool(pool, target) }) }), target, hold);
   return migratedOrClosed(store, opts.migrate ?? true);
 }
