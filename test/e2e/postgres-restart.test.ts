@@ -11,8 +11,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSlipwayError } from '../../src/core/index.js';
+import { createPool, storePool } from '../../src/store/postgres/connect.js';
+import { parsePostgresUrl } from '../../src/store/postgres/url.js';
 import { postgresBinDir, startCluster, type Cluster } from '../support/postgres-cluster.js';
-import { adminQuery, pgSkipNote, pgSkipReason, withDatabase } from '../support/postgres.js';
+import { adminQuery, createTestDatabase, pgSkipNote, pgSkipReason, withDatabase } from '../support/postgres.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
 const ADMIN = 'slw_e2e-admin-token-pg-restart-0123456789';
@@ -160,4 +163,43 @@ ${STAGES.map((s) => `    - name: ${s}\n      tasks:\n${task('deploy')}`).join('\
     expect(await server!.stop()).toBe(0);
     server = undefined;
   }, 300_000);
+});
+
+describe.skipIf(pgSkipReason() !== undefined)(`the store's pool when the server ends its connections ${pgSkipNote()}`, () => {
+  /** Ends every connection to `name` but the asking one, as a restart or failover does (FATAL 57P01). */
+  const terminate = (name: string) => adminQuery(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`);
+
+  it('a checked-out client whose connection is ended does not end the process; its next statement fails as STORE, and the pool reconnects', async () => {
+    const db = await createTestDatabase();
+    const target = parsePostgresUrl(db.url);
+    const pool = createPool(target);
+    try {
+      // Checked out and idle between statements, as a transaction's client is: pg-pool has no listener on it.
+      const held = await pool.connect();
+      await terminate(db.name);
+      // The server's goodbye arrives as an 'error' event on the client; without a listener it would end this process.
+      await until('the client to see its connection end', async () => ((held as unknown as { _queryable: boolean })._queryable ? undefined : true), 10_000);
+      held.release(true);
+
+      // Through the store's view of the pool: the same failure is STORE, naming the target, not a bare driver error.
+      const kyselyPool = storePool(pool, target);
+      const client = await kyselyPool.connect();
+      await terminate(db.name);
+      const err = await client.query('select 1', []).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      client.release(true);
+      expect(isSlipwayError(err) && err.code).toBe('STORE');
+      expect(String((err as Error).message)).toMatch(/the PostgreSQL store at 127\.0\.0\.1:\d+ \(database 'slipway_t_\w+', user 'postgres'\) is unavailable \(.*\); nothing of this request was written/);
+      // A statement that is wrong (not a lost connection) keeps its own error.
+      const again = await kyselyPool.connect();
+      await expect(again.query('select nope', [])).rejects.toThrow(/column "nope" does not exist/);
+      expect((await again.query<{ one: number }>('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
+      again.release();
+    } finally {
+      await pool.end();
+      await db.drop();
+    }
+  }, 60_000);
 });
