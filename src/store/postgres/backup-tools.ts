@@ -65,8 +65,9 @@ export function childConnection(t: PostgresTarget): { url: string; env: Record<s
 
 /** Takes the password out of anything a child printed, in case it echoes a connection string. */
 function scrub(text: string, t: PostgresTarget): string {
-  const password = decodeURIComponent(new URL(t.connectionString).password);
-  return password === '' ? text : text.split(password).join('***');
+  const raw = new URL(t.connectionString).password;
+  // Both spellings: as typed in the URL (percent-encoded) and as sent.
+  return [raw, decodeURIComponent(raw)].filter((p) => p !== '').reduce((s, p) => s.split(p).join('***'), text);
 }
 
 /**
