@@ -108,15 +108,14 @@ describe.skipIf(pgSkipReason() !== undefined)(`migrate task on a PostgreSQL targ
     expect(await columns('items')).toEqual(['name', 'title']);
   });
 
-  it('two executors applying the same id at once apply it once', async () => {
-    // A slow expand, so the second one arrives while the first holds the id's lock.
+  it('four executors applying the same id at once, on a database without a ledger yet, apply it once', async () => {
+    // A slow expand, so the others arrive while the first holds the id's lock. They also
+    // create the ledger table at the same moment (a concurrent CREATE TABLE IF NOT EXISTS
+    // failed on pg_type's unique index before the ledger took a lock for it).
     writeFileSync(join(dir, 'v2', 'slow.sql'), 'SELECT pg_sleep(0.5); ALTER TABLE items ADD COLUMN title TEXT;');
-    const [a, b] = await Promise.all([
-      createMigrateExecutor().execute(ctx({ phase: 'expand', expand: 'slow.sql' })) as Promise<Finished>,
-      createMigrateExecutor().execute(ctx({ phase: 'expand', expand: 'slow.sql' }, { attempt: 2 })) as Promise<Finished>,
-    ]);
-    const applied = [a, b].map((o) => (o.output?.migration as { applied: boolean }).applied).sort();
-    expect(applied).toEqual([false, true]);
+    const outcomes = await Promise.all([1, 2, 3, 4].map((attempt) => createMigrateExecutor().execute(ctx({ phase: 'expand', expand: 'slow.sql' }, { attempt })) as Promise<Finished>));
+    const applied = outcomes.map((o) => (o.output?.migration as { applied: boolean }).applied).sort();
+    expect(applied).toEqual([false, false, false, true]);
     expect(await columns('items')).toEqual(['name', 'title']);
     expect(await query(`select id from ${LEDGER_TABLE}`)).toEqual([{ id: 'shop/prod/web/R2/expand' }]);
   });
