@@ -12,12 +12,16 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { SlipwayError, isSlipwayError } from '../../core/index.js';
-import { DEFAULT_SQLITE_FILE, lockDataDir, openSqliteStore, restoreSqlite, type DataLock } from '../../store/index.js';
+import type { DataLock } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 
+// Loaded when backup or restore runs, not at the top: other commands start without the store (fast start).
+const storeModule = () => import('../../store/index.js');
+
 /** The data directory's lock, with a refusal that says what to do for this command. */
-function lockFor(dir: string, doing: string): DataLock {
+async function lockFor(dir: string, doing: string): Promise<DataLock> {
+  const { lockDataDir } = await storeModule();
   try {
     return lockDataDir(dir);
   } catch (e) {
@@ -58,9 +62,10 @@ async function fromServer(ctx: CommandContext, file: string): Promise<{ file: st
 
 async function fromDataDir(dir: string, file: string): Promise<{ file: string; bytes: number }> {
   const dataDir = resolve(dir);
+  const { DEFAULT_SQLITE_FILE, openSqliteStore } = await storeModule();
   const dbFile = join(dataDir, DEFAULT_SQLITE_FILE);
   if (!existsSync(dbFile)) throw new SlipwayError('INVALID_INPUT', `no store in ${dataDir} (no ${DEFAULT_SQLITE_FILE}); name the data directory a server ran on`, { field: 'data' });
-  const lock = lockFor(dataDir, `back up ${dataDir}`);
+  const lock = await lockFor(dataDir, `back up ${dataDir}`);
   try {
     const store = await openSqliteStore({ file: dbFile, migrate: false });
     try {
@@ -93,7 +98,8 @@ export function registerBackup(program: Command): void {
       act<{ data: string; force?: boolean }>(async (ctx, [file], o) => {
         const dataDir = resolve(o.data);
         await mkdir(dataDir, { recursive: true });
-        const lock = lockFor(dataDir, `restore into ${dataDir}`);
+        const { DEFAULT_SQLITE_FILE, restoreSqlite } = await storeModule();
+        const lock = await lockFor(dataDir, `restore into ${dataDir}`);
         try {
           const done = await restoreSqlite(file!, join(dataDir, DEFAULT_SQLITE_FILE), { force: o.force === true });
           if (ctx.json) ctx.emit({ ...done, dataDir });
