@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/index.js';
 import { openSlipway } from '../../src/main.js';
 import { OUTSIDE, SHOP, eventually, sha256, startHarness, type Harness } from './harness.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const project = (name: string, tasks: string, outsideKinds = '[]') => `apiVersion: slipway/v1
 kind: Pipeline
@@ -160,7 +161,7 @@ describe('a claimed task belongs to the executor that claimed it', () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-claims-restart-'));
     const token = 'slw_restart-executor-0123456789abcdef0123456789';
     const serve = async () => {
-      const slipway = await openSlipway({ dataDir: dir });
+      const slipway = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)) });
       await slipway.addPipelineText(OUTSIDE, 'test.yaml', dir);
       const app = await buildServer({ slipway, openRead: false });
       await app.ready();

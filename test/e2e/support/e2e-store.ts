@@ -25,6 +25,15 @@ export function databaseFor(dataDir: string): Promise<TestDatabase> {
   return db;
 }
 
+/**
+ * Options for `openSlipway` that put its store where SLIPWAY_TEST_STORE says: `{ store: url }`
+ * (the data directory's own PostgreSQL database) on PostgreSQL, nothing on SQLite. For every
+ * test helper that opens a Slipway in-process (api harness, hook server, slipwayHarness).
+ */
+export async function storeOptionFor(dataDir: string): Promise<{ store?: string }> {
+  return e2eStore() === 'postgres' ? { store: (await databaseFor(dataDir)).url } : {};
+}
+
 /** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args name a store. */
 export async function storeArgs(args: readonly string[], cwd: string): Promise<string[]> {
   if (e2eStore() !== 'postgres' || args.includes('--store')) return [];
