@@ -21,13 +21,14 @@ const shared = {
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
-  maxWorkers: workers,
 };
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     ...shared,
+    // For both projects (one group, so they share the workers); `--maxWorkers N` overrides it.
+    maxWorkers: workers,
     projects: [
       { test: { ...shared, name: 'sqlite', include: files.sqlite } },
       {
