@@ -45,7 +45,9 @@ export async function storeArgs(args: readonly string[], cwd: string): Promise<s
 /**
  * Runs an e2e test file again on PostgreSQL, from a file of its own (its own worker, so the
  * store choice stays there): `await againOnPostgres('insights', () => import('./insights.test.js'))`.
- * Without PostgreSQL it registers one skipped test that says why.
+ * Without PostgreSQL it registers one skipped test that says why. Superseded by the vitest project
+ * `postgres`, which runs every such file again: a file calling this is left out of both projects
+ * (test/support/store-projects.ts), since its target already runs on both stores.
  */
 export async function againOnPostgres(what: string, load: () => Promise<unknown>): Promise<void> {
   const reason = pgSkipReason();
