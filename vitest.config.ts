@@ -12,9 +12,9 @@ const files = storeProjects(import.meta.dirname);
 const pgThere = (process.env['SLIPWAY_TEST_PG_URL'] ?? '') !== '' || postgresBinDir() !== undefined;
 
 // Files run concurrently. Most of the suite's wall time is spent waiting (child processes starting,
-// servers answering, polls with deadlines), not computing: measured, the slow e2e files use about a
-// third of a core each (docs in the report of issue 13 item 4), so 2 cores keep about 4 files busy.
-// SLIPWAY_TEST_WORKERS overrides it (1: one file at a time, as before).
+// servers answering, polls with deadlines), not computing: one file at a time, the suite used about
+// half a core (22 min wall); the e2e files, measured in groups, about a third of a core per file
+// busy. So 2 cores keep about 4 files going. SLIPWAY_TEST_WORKERS overrides it (1: one at a time).
 const workers = Number(process.env['SLIPWAY_TEST_WORKERS'] ?? '') || 4;
 
 const shared = {
@@ -23,24 +23,27 @@ const shared = {
   pool: 'forks' as const,
 };
 
+const alone = (list: string[]) => list.filter((f) => files.alone.includes(f));
+const together = (list: string[]) => list.filter((f) => !files.alone.includes(f));
+// Without PostgreSQL only the PostgreSQL-only files are left: each says it is skipped and why.
+const pgFiles = pgThere ? files.postgres : files.postgres.filter((f) => !files.sqlite.includes(f));
+const pg = {
+  env: pgThere ? { SLIPWAY_TEST_STORE: 'postgres' } : {},
+  globalSetup: ['test/support/postgres-global-setup.ts'],
+};
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     ...shared,
-    // For both projects (one group, so they share the workers); `--maxWorkers N` overrides it.
+    // For the concurrent group (its projects share the workers); `--maxWorkers N` overrides it.
     maxWorkers: workers,
     projects: [
-      { test: { ...shared, name: 'sqlite', include: files.sqlite } },
-      {
-        test: {
-          ...shared,
-          name: 'postgres',
-          // Without PostgreSQL only the PostgreSQL-only files are left: each says it is skipped and why.
-          include: pgThere ? files.postgres : files.postgres.filter((f) => !files.sqlite.includes(f)),
-          env: pgThere ? { SLIPWAY_TEST_STORE: 'postgres' } : {},
-          globalSetup: ['test/support/postgres-global-setup.ts'],
-        },
-      },
+      { test: { ...shared, name: 'sqlite', include: together(files.sqlite) } },
+      { test: { ...shared, ...pg, name: 'postgres', include: together(pgFiles) } },
+      // Last, one file at a time: files whose verdicts depend on the machine's speed (`test-run: alone`).
+      { test: { ...shared, name: 'sqlite-alone', include: alone(files.sqlite), maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, ...pg, name: 'postgres-alone', include: alone(pgFiles), maxWorkers: 1, sequence: { groupOrder: 1 } } },
     ],
   },
 });

@@ -2,6 +2,8 @@
  * Load tests and traffic comparison on the local platform: the demo app's versions as real
  * processes behind the router, autocannon driving real HTTP on 127.0.0.1, the engine running
  * the tasks. Levels last 1 s so the file stays short.
+ * test-run: alone (the verdicts are latency thresholds: other test files running beside it
+ * made a healthy version's 1× level a warning)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';

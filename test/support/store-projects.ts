@@ -5,6 +5,10 @@
  * the `postgres` project. The list is found from the files' text, so a new test file using the
  * helpers joins the PostgreSQL half by itself. A file that must stay on SQLite says so, with
  * the reason, in a comment: `// test-store: sqlite-only (why)`.
+ *
+ * Files run concurrently (vitest.config.ts). A file whose verdicts depend on how fast the machine
+ * answers (latency thresholds of a load test) says `test-run: alone (why)`: it runs in a last
+ * group, one file at a time, on both stores as above.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -15,6 +19,7 @@ export const POSTGRES_ONLY = ['test/store/postgres.test.ts', 'test/e2e/postgres-
 /** A store opened through a helper that honours SLIPWAY_TEST_STORE. */
 const OPENS_STORE = /\b(startServerProcess|slipwayHarness|startHookServer|startHarness|storeOptionFor)\b/;
 const SQLITE_ONLY = /test-store:\s*sqlite-only/;
+const ALONE = /test-run:\s*alone/;
 /** The files that ran one e2e file again on PostgreSQL (againOnPostgres) before the `postgres` project did it for all. */
 const RERUN_WRAPPER = /\bagainOnPostgres\(/;
 
@@ -45,10 +50,12 @@ export interface StoreProjects {
   postgres: string[];
   /** Left out of both (the againOnPostgres wrappers: the `postgres` project runs their files). */
   wrappers: string[];
+  /** Of the above, the files to run one at a time after the rest (`test-run: alone`). */
+  alone: string[];
 }
 
 export function storeProjects(root: string): StoreProjects {
-  const out: StoreProjects = { sqlite: [], postgres: [...POSTGRES_ONLY], wrappers: [] };
+  const out: StoreProjects = { sqlite: [], postgres: [...POSTGRES_ONLY], wrappers: [], alone: [] };
   for (const file of testFiles(root).sort()) {
     if (POSTGRES_ONLY.includes(file)) continue;
     const text = textWithLocalImports(root, file);
@@ -57,6 +64,7 @@ export function storeProjects(root: string): StoreProjects {
       continue;
     }
     out.sqlite.push(file);
+    if (ALONE.test(readFileSync(join(root, file), 'utf8'))) out.alone.push(file);
     if (OPENS_STORE.test(text) && !SQLITE_ONLY.test(text)) out.postgres.push(file);
   }
   return out;
