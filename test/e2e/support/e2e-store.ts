@@ -34,9 +34,9 @@ export async function storeOptionFor(dataDir: string): Promise<{ store?: string 
   return e2eStore() === 'postgres' ? { store: (await databaseFor(dataDir)).url } : {};
 }
 
-/** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args name a store. */
-export async function storeArgs(args: readonly string[], cwd: string): Promise<string[]> {
-  if (e2eStore() !== 'postgres' || args.includes('--store')) return [];
+/** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args or the env (SLIPWAY_STORE) name a store. */
+export async function storeArgs(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<string[]> {
+  if (e2eStore() !== 'postgres' || args.includes('--store') || env['SLIPWAY_STORE'] !== undefined) return [];
   const i = args.indexOf('--data');
   const data = i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : '.slipway';
   return ['--store', (await databaseFor(resolve(cwd, data))).url];
