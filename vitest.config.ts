@@ -1,12 +1,49 @@
 import { defineConfig } from 'vitest/config';
+import { postgresBinDir } from './test/support/postgres-cluster.js';
+import { storeProjects } from './test/support/store-projects.js';
+
+// Two halves (test/support/store-projects.ts says which file runs where):
+//  - `sqlite`: every test file, on SQLite;
+//  - `postgres`: the files that open a store through the test helpers, again with
+//    SLIPWAY_TEST_STORE=postgres, plus the PostgreSQL-only files. Its globalSetup starts one
+//    throwaway cluster (test/support/postgres-global-setup.ts), only when one of its files runs.
+// `npx vitest run FILE` runs FILE in every project that holds it; `--project sqlite` runs one half.
+const files = storeProjects(import.meta.dirname);
+const pgThere = (process.env['SLIPWAY_TEST_PG_URL'] ?? '') !== '' || postgresBinDir() !== undefined;
+
+// Files run concurrently. Most of the suite's wall time is spent waiting (child processes starting,
+// servers answering, polls with deadlines), not computing: one file at a time, the suite used about
+// half a core (22 min wall); the e2e files, measured in groups, about a third of a core per file
+// busy. So 2 cores keep about 4 files going. SLIPWAY_TEST_WORKERS overrides it (1: one at a time).
+const workers = Number(process.env['SLIPWAY_TEST_WORKERS'] ?? '') || 4;
+
+const shared = {
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  pool: 'forks' as const,
+};
+
+const alone = (list: string[]) => list.filter((f) => files.alone.includes(f));
+const together = (list: string[]) => list.filter((f) => !files.alone.includes(f));
+// Without PostgreSQL only the PostgreSQL-only files are left: each says it is skipped and why.
+const pgFiles = pgThere ? files.postgres : files.postgres.filter((f) => !files.sqlite.includes(f));
+const pg = {
+  env: pgThere ? { SLIPWAY_TEST_STORE: 'postgres' } : {},
+  globalSetup: ['test/support/postgres-global-setup.ts'],
+};
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    // One PostgreSQL cluster for the run (skipped, saying why, where PostgreSQL is not installed).
-    globalSetup: ['test/support/postgres-global-setup.ts'],
+    ...shared,
+    // For the concurrent group (its projects share the workers); `--maxWorkers N` overrides it.
+    maxWorkers: workers,
+    projects: [
+      { test: { ...shared, name: 'sqlite', include: together(files.sqlite) } },
+      { test: { ...shared, ...pg, name: 'postgres', include: together(pgFiles) } },
+      // Last, one file at a time: files whose verdicts depend on the machine's speed (`test-run: alone`).
+      { test: { ...shared, name: 'sqlite-alone', include: alone(files.sqlite), maxWorkers: 1, sequence: { groupOrder: 1 } } },
+      { test: { ...shared, ...pg, name: 'postgres-alone', include: alone(pgFiles), maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

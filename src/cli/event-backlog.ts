@@ -4,7 +4,6 @@
  * events (`last`), or the first one recorded since a time (`since`).
  */
 import { SlipwayError } from '../core/index.js';
-import { parseDuration } from '../spec/index.js';
 import type { EventsPage } from './api-types.js';
 import type { Client } from './client.js';
 
@@ -25,7 +24,7 @@ export async function startOf(client: Client, q: EventQuery, since: string | und
   if (since === 'now') return undefined;
   if (since !== undefined && /^\d+$/.test(since)) return Math.max(0, Number(since) - 1);
   if (since !== undefined) {
-    const first = await read(client, { ...q, since: now - durationOf(since), limit: 1 });
+    const first = await read(client, { ...q, since: now - (await durationOf(since)), limit: 1 });
     return first === undefined ? undefined : first - 1;
   }
   const oldest = await read(client, { ...q, last: 'true', limit: DEFAULT_BACKLOG });
@@ -38,7 +37,9 @@ async function read(client: Client, query: Record<string, string | number | unde
   return page.events[0]?.seq;
 }
 
-function durationOf(since: string): number {
+async function durationOf(since: string): Promise<number> {
+  // Loaded only for a duration: other commands start without the spec module (fast start).
+  const { parseDuration } = await import('../spec/index.js');
   try {
     return parseDuration(since);
   } catch (e) {

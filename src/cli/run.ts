@@ -7,8 +7,6 @@
 import type { Command } from 'commander';
 import type { Run } from '../core/index.js';
 import { SlipwayError, releaseIdOf, taskId } from '../core/index.js';
-import { sha256 } from '../engine/index.js';
-import { openSlipway } from '../main.js';
 import type { Slipway } from '../main.js';
 import type { ApiRun } from './api-types.js';
 import { printRun } from './commands/runs.js';
@@ -62,6 +60,8 @@ async function runCommand(file: string, opts: RunOptions): Promise<number> {
     throw new SlipwayError('INVALID_INPUT', `--approve takes 'all', got '${opts.approve}'`, { field: 'approve' });
   }
   const artifacts = artifactPairs(opts.service, opts.artifact);
+  // Loaded here, not at the top: every other command starts without the engine and the store (fast start).
+  const { openSlipway } = await import('../main.js');
   const slipway = await openSlipway({ dataDir: opts.data, unservedKinds: 'fail' });
   try {
     const { pipeline, warnings } = await slipway.addPipelineFile(file, opts.project !== undefined ? { project: opts.project } : {});
@@ -108,6 +108,7 @@ async function start(slipway: Slipway, project: string, artifacts: Record<string
     const names = stage.sequences.map((q) => q.name).join(', ');
     throw new SlipwayError('INVALID_INPUT', `stage '${entry}' has no sequence '${opts.sequence}'; its sequences: ${names}; pick one with --sequence (and the stage with --stage)`, { field: 'sequence' });
   }
+  const { sha256 } = await import('../engine/index.js');
   out(`release ${releaseIdOf(project, artifacts, sha256)} (${list}) → ${entry}${opts.sequence !== undefined ? ` (sequence ${opts.sequence})` : ''}`);
   const d = await slipway.engine.apply({
     type: 'trigger',

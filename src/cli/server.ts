@@ -5,9 +5,8 @@
  * 0; whatever was in flight resumes on the next start.
  */
 import type { Command } from 'commander';
-import { startServer } from '../api/index.js';
 import { SlipwayError } from '../core/index.js';
-import { parseStoreUrl } from '../store/index.js';
+import type { StoreTarget } from '../store/index.js';
 
 interface ServerCliOptions {
   port: string;
@@ -45,6 +44,9 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   }
   const adminToken = process.env['SLIPWAY_ADMIN_TOKEN'];
   const publicUrl = checkPublicUrl(opts.publicUrl);
+  // Loaded here, not at the top: other commands start without the server, fastify and the store (fast start).
+  const { startServer } = await import('../api/index.js');
+  const { parseStoreUrl } = await import('../store/index.js');
   const server = await startServer({
     port,
     host: opts.host,
@@ -61,7 +63,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
   // Before the listening line, which tests and scripts wait for.
-  if (opts.store) say(`store: ${storeLabel(opts.store)}`);
+  if (opts.store) say(`store: ${storeLabel(parseStoreUrl(opts.store))}`);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
   say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
@@ -90,8 +92,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
 }
 
 /** Where the store is, for the start-up message (a PostgreSQL password is never shown). */
-function storeLabel(url: string): string {
-  const target = parseStoreUrl(url);
+function storeLabel(target: StoreTarget): string {
   return target.kind === 'postgres' ? `PostgreSQL at ${target.where}, pool of ${target.pool} connections` : `SQLite file ${target.file}`;
 }
 

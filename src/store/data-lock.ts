@@ -98,7 +98,9 @@ export function readHolder(dir: string): LockHolder | undefined {
 function writeHolder(dir: string): void {
   const [, script, ...args] = process.argv;
   const name = script ? basename(script).replace(/\.js$/, '') : 'node';
-  const holder: LockHolder = { pid: process.pid, command: [name, ...args].join(' ').slice(0, 300), host: hostname(), since: new Date().toISOString() };
+  // A password in a store URL (`--store postgres://user:password@host/db`) is neither written beside the lock nor shown in refusals.
+  const command = [name, ...args].join(' ').replace(/(\/\/[^\s/:@]+:)[^\s/@]+@/g, '$1***@');
+  const holder: LockHolder = { pid: process.pid, command: command.slice(0, 300), host: hostname(), since: new Date().toISOString() };
   const tmp = join(dir, `${HOLDER_FILE}.${process.pid}.tmp`);
   writeFileSync(tmp, `${JSON.stringify(holder)}\n`);
   renameSync(tmp, join(dir, HOLDER_FILE));

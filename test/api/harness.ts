@@ -10,6 +10,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildServer } from '../../src/api/index.js';
 import type { PushOptions } from '../../src/api/index.js';
 import { openSlipway, type Slipway } from '../../src/main.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 /** Two services through dev → hardening → production: noop tasks, a manual approval, and one outside kind (`pytest`) in hardening. */
 export const SHOP = `apiVersion: slipway/v1
@@ -71,7 +72,8 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-api-'));
-  const slipway = await openSlipway({ dataDir: dir });
+  // SLIPWAY_TEST_STORE=postgres: the directory's own PostgreSQL database (e2e-store.ts).
+  const slipway = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)) });
   for (const text of opts.projects ?? [SHOP, OUTSIDE]) await slipway.addPipelineText(text, 'test.yaml', dir);
   const app = await buildServer({
     slipway,

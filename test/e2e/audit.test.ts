@@ -5,6 +5,8 @@
  * or a token. `slipway audit verify` passes; after a row is edited in the SQLite file it
  * names that row and what differs; after a row is deleted (its trigger dropped first) it
  * names the row after the gap.
+ * test-store: sqlite-only (the tamper cases edit slipway.db and drop its triggers, and the
+ * first case reads the file; PostgreSQL's append-only audit is the store contract's)
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

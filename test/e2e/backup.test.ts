@@ -4,6 +4,8 @@
  * over the API; `slipway restore` puts it into a fresh data directory (refusing a running
  * server's directory and an existing store); a server started there takes the approval and
  * the release goes on to production.
+ * test-store: sqlite-only (a PostgreSQL server answers a backup 501 and points to pg_dump;
+ * PostgreSQL backup and restore is issue 13 item 7)
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

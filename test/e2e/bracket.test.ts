@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
+import { storeOptionFor } from './support/e2e-store.js';
 
 const pipelineYaml = `apiVersion: slipway/v1
 kind: Pipeline
@@ -54,7 +55,7 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-bracket-'));
   await writeFile(join(dir, 'slipway.yaml'), pipelineYaml);
   await writeFile(join(dir, 'record.sh'), recordSh, { mode: 0o755 });
-  slipway = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+  slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
   await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
 });
 

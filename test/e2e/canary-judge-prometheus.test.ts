@@ -16,6 +16,7 @@ import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import type { PrometheusStack } from '../support/prometheus.js';
 import { prometheusAvailable, prometheusSkipReason, startPrometheusStack, waitForQuery, waitForTargetUp } from '../support/prometheus.js';
+import { storeOptionFor } from './support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -79,7 +80,7 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`canary analysis 
     const address = `127.0.0.1:${(exporter.address() as AddressInfo).port}`;
     stack = await startPrometheusStack({ targets: [address] });
     await writeFile(join(dir, 'slipway.yaml'), pipeline(stack.prometheusUrl));
-    slipway = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+    slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
     await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
     await waitForTargetUp(stack.prometheusUrl, address, 30_000);
   }, 60_000);

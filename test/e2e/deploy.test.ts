@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
+import { storeOptionFor } from './support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -22,7 +23,7 @@ const key = { project: 'shop', stage: 'prod', service: 'web' };
 
 async function open(yaml: string): Promise<void> {
   await writeFile(join(dir, 'slipway.yaml'), yaml);
-  slipway = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+  slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
   await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
 }
 
@@ -209,7 +210,7 @@ describe('deployments on the local platform', () => {
     await slipway.engine.stop();
     await slipway.platform.close({ leaveRunning: true });
     await slipway.store.close();
-    slipway = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+    slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
     await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
     const adopted = slipway.platform.supervisor.list().filter((i) => i.status === 'ready');
     expect(adopted.map((i) => [i.id, i.pid]).sort()).toEqual(before.sort());

@@ -15,6 +15,7 @@ import { createRouterSliProvider, type RouterSliProvider } from '../../src/evalu
 import { createEvaluationExecutor, type EvaluationRecord } from '../../src/executors/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
+import { storeOptionFor } from './support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const key = { project: 'shop', stage: 'prod', service: 'web' };
@@ -54,7 +55,7 @@ beforeEach(async () => {
   // The provider reads the platform's registry, which exists once Slipway is open.
   let sw: Slipway | undefined;
   provider = createRouterSliProvider({ registry: { getMetricsAsJSON: () => sw!.platform.registry.getMetricsAsJSON() }, everyMs: 200 });
-  slipway = sw = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail', executors: [createEvaluationExecutor({ router: provider })] });
+  slipway = sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail', executors: [createEvaluationExecutor({ router: provider })] });
   await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
   provider.start();
 });

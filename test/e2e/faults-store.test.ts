@@ -8,6 +8,8 @@
  *   507 STORE_FULL naming the data directory ("disk full"); with the filler gone, new
  *   releases work and every release the server accepted completes; integrity_check is ok.
  *   Mounting needs root: where it is not allowed, the test is skipped and says why.
+ * test-store: sqlite-only (these faults are the SQLite file's own: a lock on slipway.db and a
+ * full data directory; PostgreSQL's faults are the fault harness's, issue 13 item 5)
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';

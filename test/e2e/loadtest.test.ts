@@ -2,6 +2,8 @@
  * Load tests and traffic comparison on the local platform: the demo app's versions as real
  * processes behind the router, autocannon driving real HTTP on 127.0.0.1, the engine running
  * the tasks. Levels last 1 s so the file stays short.
+ * test-run: alone (the verdicts are latency thresholds: other test files running beside it
+ * made a healthy version's 1× level a warning)
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -13,6 +15,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
+import { storeOptionFor } from './support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -24,7 +27,7 @@ let capture: Server | undefined;
 
 async function open(yaml: string): Promise<Slipway> {
   await writeFile(join(dir, 'slipway.yaml'), yaml);
-  slipway = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+  slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
   await slipway.addPipelineFile(join(dir, 'slipway.yaml'));
   return slipway;
 }
@@ -120,7 +123,7 @@ describe('loadtest on the local platform', () => {
 
   it('a bad loadtest property fails the load with file:line:col and the field', async () => {
     await writeFile(join(dir, 'slipway.yaml'), pipeline(`        - {name: load, kind: loadtest, properties: {baseline: {rps: 0}, levels: [1, -2], thresholds: {p99: 500}}}\n`));
-    slipway = await openSlipway({ dataDir: join(dir, 'data') });
+    slipway = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))) });
     const loading = slipway.addPipelineFile(join(dir, 'slipway.yaml'));
     await expect(loading).rejects.toThrow(/slipway\.yaml:9:\d+.*baseline\.rps is requests per second/s);
     await expect(loading).rejects.toThrow(/levels is a list of 1 to 20 multiples/);

@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 let dir: string;
 let sw: Slipway;
@@ -35,7 +36,7 @@ spec:
         - {name: soak, kind: wait, properties: {duration: 1s}}
 `,
   );
-  sw = await openSlipway({ dataDir: join(dir, 'data'), unservedKinds: 'fail' });
+  sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), unservedKinds: 'fail' });
   await sw.addPipelineFile(join(dir, 'slipway.yaml'));
 });
 afterEach(async () => {

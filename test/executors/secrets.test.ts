@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openSlipway, type Slipway } from '../../src/main.js';
 import { waitForRunFinished } from '../e2e/support/wait.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const STORED = 'stored-canary-5d1f0c';
 const FROM_ENV = 'env-canary-9b27e4';
@@ -61,7 +62,7 @@ afterEach(async () => {
 async function open(): Promise<{ sw: Slipway; dataDir: string; outDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-secrets-data-'));
   const outDir = await mkdtemp(join(tmpdir(), 'slipway-secrets-out-'));
-  const sw = await openSlipway({ dataDir, unservedKinds: 'fail', env: { ...process.env, SLIPWAY_SECRET_CANARY_ENV: FROM_ENV } });
+  const sw = await openSlipway({ dataDir, ...(await storeOptionFor(dataDir)), unservedKinds: 'fail', env: { ...process.env, SLIPWAY_SECRET_CANARY_ENV: FROM_ENV } });
   opened.push({ sw, dirs: [dataDir, outDir] });
   return { sw, dataDir, outDir };
 }

@@ -14,6 +14,7 @@ import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import type { EventFilter, Store } from '../../src/store/index.js';
 import { waitForRunFinished } from '../e2e/support/wait.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 // `evaluation` runs built-in (no SLO: it passes), so every run ends on its own.
 const SHIPYARD = `apiVersion: spec.keptn.sh/0.2.3
@@ -37,7 +38,7 @@ let logSize: number;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-datastore-'));
-  sw = await openSlipway({ dataDir: dir });
+  sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)) });
   await sw.addPipelineText(SHIPYARD, 'shipyard.yaml', dir);
   for (let i = 1; i <= RELEASES; i++) {
     const done = waitForRunFinished(sw, { stage: 'dev' });

@@ -12,6 +12,7 @@ import type { KeptnEvent } from '../../src/keptn/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import { waitForEvent, waitForRunFinished } from '../e2e/support/wait.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const SHIPYARD = `apiVersion: spec.keptn.sh/0.2.3
 kind: Shipyard
@@ -39,7 +40,7 @@ afterEach(async () => {
 
 async function start(artifacts: Record<string, string>) {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-api-'));
-  const sw = await openSlipway({ dataDir: dir, unservedKinds: 'wait' });
+  const sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), unservedKinds: 'wait' });
   opened = { sw, dir };
   await sw.addPipelineText(SHIPYARD, 'shipyard.yaml', dir);
   const api = new KeptnExecutorApi({ engine: sw.engine, store: sw.store, leaseKey: leaseKeyIn(dir) });
@@ -132,7 +133,7 @@ describe('Keptn executor API', () => {
 
     // The server stops and starts again on the same data directory.
     await opened!.sw.close();
-    const sw = await openSlipway({ dataDir: dir, unservedKinds: 'wait' });
+    const sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), unservedKinds: 'wait' });
     opened = { sw, dir };
     const after = new KeptnExecutorApi({ engine: sw.engine, store: sw.store, leaseKey: leaseKeyIn(dir) });
     // carts was answered before the restart: only orders is offered.

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openSlipway, type Slipway } from '../../src/main.js';
 import { waitForRunFinished, waitForTaskWaiting } from '../e2e/support/wait.js';
 import { startReceiver, until, type Receiver } from './receiver.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const HOOK_SECRET = 'hook-secret-0123456789abcdef';
 const cleanup: (() => Promise<void>)[] = [];
@@ -45,7 +46,7 @@ spec:
 
 async function open(env: Record<string, string>): Promise<{ sw: Slipway; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'slipway-notify-'));
-  const sw = await openSlipway({ dataDir: dir, env, notify: { baseDelayMs: 50 } });
+  const sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), env, notify: { baseDelayMs: 50 } });
   cleanup.push(async () => {
     await sw.close();
     await rm(dir, { recursive: true, force: true });

@@ -12,6 +12,7 @@ import { FakeClock } from '../../src/engine/index.js';
 import { openSlipway } from '../../src/main.js';
 import { freezeNotices } from '../../src/notify/index.js';
 import { startReceiver, until } from './receiver.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -48,7 +49,7 @@ describe('freeze notifications', () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const clock = new FakeClock(STARTS - H);
     const env = { SLIPWAY_SECRET_HOOK_SECRET: 'hook-secret-0123456789abcdef' };
-    let sw = await openSlipway({ dataDir: dir, clock, env });
+    let sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), clock, env });
     await sw.addPipelineText(yaml(r.url), 'slipway.yaml', dir);
     // The calendar is read from now on: nothing before it is announced.
     await until('the freeze cursor', () => sw.store.notifyCursor('freeze:shop'));
@@ -71,7 +72,7 @@ describe('freeze notifications', () => {
     // Down over the weekend; the window ends while Slipway is away and is announced when it is back.
     await sw.close();
     clock.advance(ENDS + H - clock.now());
-    sw = await openSlipway({ dataDir: dir, clock, env });
+    sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), clock, env });
     cleanup.push(() => sw.close());
     const both = await r.waitFor(2);
     expect(both[1]!.body).toMatchObject({ topic: 'freeze.ended', time: '2026-03-30T06:00:00.000Z' });

@@ -13,6 +13,7 @@ import { openSlipway, type Slipway } from '../../src/main.js';
 import { PR_READY } from '../../src/notify/index.js';
 import { waitForRunFinished } from '../e2e/support/wait.js';
 import { refusedPort, startReceiver, until, type Receiver } from './receiver.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -48,7 +49,7 @@ async function dataDir(): Promise<string> {
 }
 
 async function open(dir: string, notify: Parameters<typeof openSlipway>[0]['notify']): Promise<Slipway> {
-  const sw = await openSlipway({ dataDir: dir, env: ENV, ...(notify ? { notify } : {}) });
+  const sw = await openSlipway({ dataDir: dir, ...(await storeOptionFor(dir)), env: ENV, ...(notify ? { notify } : {}) });
   let closed = false;
   cleanup.push(async () => {
     if (!closed) await sw.close();

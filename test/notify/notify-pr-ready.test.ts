@@ -15,6 +15,7 @@ import type { Run } from '../../src/core/index.js';
 import { openSlipway, type Slipway } from '../../src/main.js';
 import type { PullRequestEvent } from '../../src/triggers/index.js';
 import { startReceiver, until, type Receiver } from './receiver.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const COMMIT = 'c'.repeat(40);
@@ -66,7 +67,7 @@ describe('pr.ready notifications', () => {
     const ready = await receiver();
     const other = await receiver();
     const dir = await mkdtemp(join(tmpdir(), 'slipway-pr-ready-'));
-    const sw = await openSlipway({ dataDir: join(dir, 'data'), env: { SLIPWAY_SECRET_HOOK_SECRET: 'hook-secret-0123456789abcdef' }, notify: { baseDelayMs: 50 } });
+    const sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), env: { SLIPWAY_SECRET_HOOK_SECRET: 'hook-secret-0123456789abcdef' }, notify: { baseDelayMs: 50 } });
     cleanup.push(async () => {
       await sw.close();
       await rm(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import type { Slipway } from '../../src/main.js';
 import { keptnResourceKind, loadPipeline } from '../../src/spec/index.js';
 import type { KindCatalog } from '../../src/spec/index.js';
 import { KEPTN_DIR, errorOf } from './helpers.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const SLO_DIR = fileURLToPath(new URL('../conformance/keptn/slo/', import.meta.url));
 const QUICKSTART = join(KEPTN_DIR, '02_examples_quickstart_demo_shipyard.yaml');
@@ -103,7 +104,7 @@ describe('a Keptn project directory loaded by Slipway', () => {
   });
   const start = async () => {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-keptn-files-'));
-    const sw = await openSlipway({ dataDir: join(dir, 'data') });
+    const sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))) });
     open.push({ sw, dir });
     return { sw, dir };
   };

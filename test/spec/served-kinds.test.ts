@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSlipway } from '../../src/main.js';
 import { slipway as pipelineWith } from './helpers.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const JMETER = pipelineWith('    - name: dev', '      tasks:', '        - {name: perf, kind: jmeter}');
 
@@ -19,7 +20,7 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('kinds served in this process', () => {
   it('a kind no executor serves is refused; the outsideKinds option lets outside executors serve it', async () => {
-    const plain = await openSlipway({ dataDir: join(dir, 'plain') });
+    const plain = await openSlipway({ dataDir: join(dir, 'plain'), ...(await storeOptionFor(join(dir, 'plain'))) });
     try {
       await expect(plain.addPipelineText(JMETER, 's.yaml', dir)).rejects.toMatchObject({
         code: 'SPEC_REFERENCE',
@@ -29,7 +30,7 @@ describe('kinds served in this process', () => {
     } finally {
       await plain.close();
     }
-    const outside = await openSlipway({ dataDir: join(dir, 'outside'), outsideKinds: ['jmeter'] });
+    const outside = await openSlipway({ dataDir: join(dir, 'outside'), ...(await storeOptionFor(join(dir, 'outside'))), outsideKinds: ['jmeter'] });
     try {
       await outside.addPipelineText(JMETER, 's.yaml', dir);
       expect(outside.engine.pipeline('shop')?.stages[0]?.sequences[0]?.steps[0]?.tasks[0]?.kind).toBe('jmeter');
@@ -40,10 +41,10 @@ describe('kinds served in this process', () => {
 
   it('a stored pipeline whose kind is no longer served still loads when Slipway restarts', async () => {
     const data = join(dir, 'data');
-    const first = await openSlipway({ dataDir: data, outsideKinds: ['jmeter'] });
+    const first = await openSlipway({ dataDir: data, ...(await storeOptionFor(data)), outsideKinds: ['jmeter'] });
     await first.addPipelineText(JMETER, 's.yaml', dir);
     await first.close();
-    const again = await openSlipway({ dataDir: data });
+    const again = await openSlipway({ dataDir: data, ...(await storeOptionFor(data)) });
     try {
       expect(again.engine.pipeline('shop')?.stages[0]?.sequences[0]?.steps[0]?.tasks[0]?.kind).toBe('jmeter');
     } finally {
@@ -52,7 +53,7 @@ describe('kinds served in this process', () => {
   });
 
   it('a soak of 0s is refused at load, naming the property', async () => {
-    const s = await openSlipway({ dataDir: join(dir, 'soak') });
+    const s = await openSlipway({ dataDir: join(dir, 'soak'), ...(await storeOptionFor(join(dir, 'soak'))) });
     try {
       const text = pipelineWith('    - name: dev', '      tasks:', '        - {name: soak, kind: wait, properties: {duration: 0s}}');
       await expect(s.addPipelineText(text, 's.yaml', dir)).rejects.toMatchObject({
@@ -65,7 +66,7 @@ describe('kinds served in this process', () => {
   });
 
   it('deploy pauses, dark launches and keepPrevious longer than a year are refused at load, naming the property', async () => {
-    const s = await openSlipway({ dataDir: join(dir, 'deploy') });
+    const s = await openSlipway({ dataDir: join(dir, 'deploy'), ...(await storeOptionFor(join(dir, 'deploy'))) });
     try {
       const cases: [string, string][] = [
         ['{name: deploy, kind: deploy, properties: {strategy: canary, steps: [{setWeight: 10}, {pause: 400d}]}}', 'properties.steps[1].pause'],

@@ -42,6 +42,19 @@ describe('data directory lock', () => {
     lockDataDir(dir).release();
   });
 
+  it('names the holding command without the password of a store URL', () => {
+    const argv = process.argv;
+    process.argv = [argv[0]!, '/opt/slipway/bin/slipway.js', 'server', '--store', 'postgres://slipway:hunter2-pw@127.0.0.1:5432/slipway', '--data', 'd'];
+    try {
+      const lock = lockDataDir(dir);
+      const holder = readHolder(dir);
+      lock.release();
+      expect(holder?.command).toBe('slipway server --store postgres://slipway:***@127.0.0.1:5432/slipway --data d');
+    } finally {
+      process.argv = argv;
+    }
+  });
+
   it('is refused while another process holds it, with DATA_DIR_LOCKED, and taken once that process is killed', async () => {
     const kill = await otherHolder();
     try {

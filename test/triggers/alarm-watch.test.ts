@@ -13,6 +13,7 @@ import { openSlipway } from '../../src/main.js';
 import type { Exporter, PrometheusStack } from '../support/prometheus.js';
 import { prometheusSkipReason, startExporter, startPrometheusStack, waitForQuery, waitForTargetUp } from '../support/prometheus.js';
 import { waitForEvent, waitForRunFinished } from '../e2e/support/wait.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const RULES = `groups:
   - name: shop
@@ -60,7 +61,7 @@ describe.skipIf(skip !== undefined)(`alarm watcher across restarts ${skip ?? ''}
   });
 
   async function open(): Promise<Slipway> {
-    sw = await openSlipway({ dataDir: join(dir, 'data') });
+    sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))) });
     await sw.addPipelineText(pipeline(stack.prometheusUrl), join(dir, 'slipway.yaml'), dir);
     return sw;
   }

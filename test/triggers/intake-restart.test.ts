@@ -10,6 +10,7 @@ import { openSlipway, type Slipway } from '../../src/main.js';
 import { inputIdOf } from '../../src/triggers/webhooks/index.js';
 import type { Plan } from '../../src/triggers/index.js';
 import { removeDir, tempDir } from './support/hook-server.js';
+import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const SHOP = `apiVersion: slipway/v1
 kind: Pipeline
@@ -30,7 +31,7 @@ afterEach(async () => {
 });
 
 async function open(d: string): Promise<Slipway> {
-  const s = await openSlipway({ dataDir: d });
+  const s = await openSlipway({ dataDir: d, ...(await storeOptionFor(d)) });
   await s.addPipelineText(SHOP, 'slipway.yaml', d);
   return s;
 }

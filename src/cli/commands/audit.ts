@@ -56,8 +56,8 @@ export function registerAudit(program: Command): void {
           actor: o.actor,
           action: o.action,
           project: o.project,
-          since: o.since !== undefined ? String(whenOf(o.since, now, '--since')) : undefined,
-          until: o.until !== undefined ? String(whenOf(o.until, now, '--until')) : undefined,
+          since: o.since !== undefined ? String(await whenOf(o.since, now, '--since')) : undefined,
+          until: o.until !== undefined ? String(await whenOf(o.until, now, '--until')) : undefined,
           q: o.search,
           limit: o.limit,
         };
@@ -91,7 +91,7 @@ export function registerAudit(program: Command): void {
     .action(
       act<{ since: string; until?: string }>(async (ctx, _args, o) => {
         const now = Date.now();
-        const base = { since: String(whenOf(o.since, now, '--since')), until: o.until !== undefined ? String(whenOf(o.until, now, '--until')) : undefined, order: 'asc', limit: EXPORT_PAGE };
+        const base = { since: String(await whenOf(o.since, now, '--since')), until: o.until !== undefined ? String(await whenOf(o.until, now, '--until')) : undefined, order: 'asc', limit: EXPORT_PAGE };
         let cursor: string | null = null;
         do {
           const page: Page = await ctx.client.request<Page>('GET', '/api/v1/audit', { query: { ...base, ...(cursor !== null ? { cursor } : {}) } });

@@ -15,12 +15,16 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { SlipwayError, isSlipwayError } from '../../core/index.js';
-import { DEFAULT_SQLITE_FILE, backupFormatOf, backupPostgresUrl, lockDataDir, openSqliteStore, parseStoreUrl, restorePostgres, restoreSqlite, type DataLock } from '../../store/index.js';
+import type { DataLock } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 
+// Loaded when backup or restore runs, not at the top: other commands start without the store (fast start).
+const storeModule = () => import('../../store/index.js');
+
 /** The data directory's lock, with a refusal that says what to do for this command. */
-function lockFor(dir: string, doing: string): DataLock {
+async function lockFor(dir: string, doing: string): Promise<DataLock> {
+  const { lockDataDir } = await storeModule();
   try {
     return lockDataDir(dir);
   } catch (e) {
@@ -60,8 +64,9 @@ async function fromServer(ctx: CommandContext, file: string): Promise<{ file: st
 }
 
 /** A PostgreSQL URL given with --store (or SLIPWAY_STORE), else undefined: the command works on SQLite. */
-function postgresStore(store: string | undefined): string | undefined {
+async function postgresStore(store: string | undefined): Promise<string | undefined> {
   if (store === undefined || store.trim() === '') return undefined;
+  const { parseStoreUrl } = await storeModule();
   const t = parseStoreUrl(store);
   if (t.kind !== 'postgres') throw new SlipwayError('INVALID_INPUT', `--store is for a PostgreSQL store (postgres://…); for SQLite use --data DIR`, { field: 'store' });
   return t.url;
@@ -72,9 +77,10 @@ const restoreHint = (format: string, file: string): string =>
 
 async function fromDataDir(dir: string, file: string): Promise<{ file: string; bytes: number; format: string }> {
   const dataDir = resolve(dir);
+  const { DEFAULT_SQLITE_FILE, openSqliteStore } = await storeModule();
   const dbFile = join(dataDir, DEFAULT_SQLITE_FILE);
   if (!existsSync(dbFile)) throw new SlipwayError('INVALID_INPUT', `no store in ${dataDir} (no ${DEFAULT_SQLITE_FILE}); name the data directory a server ran on`, { field: 'data' });
-  const lock = lockFor(dataDir, `back up ${dataDir}`);
+  const lock = await lockFor(dataDir, `back up ${dataDir}`);
   try {
     const store = await openSqliteStore({ file: dbFile, migrate: false });
     try {
@@ -94,10 +100,10 @@ export function registerBackup(program: Command): void {
     .option('--store <url>', 'back up this PostgreSQL database directly with pg_dump (postgres://…; a server may keep running on it)')
     .action(
       act<{ data?: string; store?: string }>(async (ctx, [file], o) => {
-        const pgUrl = postgresStore(o.store);
+        const pgUrl = await postgresStore(o.store);
         const done =
           pgUrl !== undefined
-            ? await backupPostgresUrl(pgUrl, file!)
+            ? await (await storeModule()).backupPostgresUrl(pgUrl, file!)
             : o.data !== undefined
               ? await fromDataDir(o.data, file!)
               : await fromServer(ctx, file!);
@@ -113,9 +119,9 @@ export function registerBackup(program: Command): void {
     .option('--force', 'replace the store the directory (or database) has')
     .action(
       act<{ data: string; store?: string; force?: boolean }>(async (ctx, [file], o) => {
-        const pgUrl = postgresStore(o.store);
+        const pgUrl = await postgresStore(o.store);
         if (pgUrl !== undefined) {
-          const done = await restorePostgres(file!, pgUrl, { force: o.force === true });
+          const done = await (await storeModule()).restorePostgres(file!, pgUrl, { force: o.force === true });
           if (ctx.json) ctx.emit(done);
           else {
             ctx.print(`restored ${done.file} (${done.bytes} bytes, ${done.tables} tables) into the PostgreSQL store at ${done.target}${done.replaced !== undefined ? `, replacing ${done.replaced}` : ''}`);
@@ -124,12 +130,13 @@ export function registerBackup(program: Command): void {
           }
           return;
         }
-        if (existsSync(file!) && backupFormatOf(file!) === 'pg_dump') {
+        if (existsSync(file!) && (await storeModule()).backupFormatOf(file!) === 'pg_dump') {
           throw new SlipwayError('INVALID_INPUT', `${resolve(file!)} is a pg_dump backup of a PostgreSQL store; restore it with --store postgres://USER@HOST/EMPTY_DATABASE`, { field: 'file', value: file });
         }
         const dataDir = resolve(o.data);
         await mkdir(dataDir, { recursive: true });
-        const lock = lockFor(dataDir, `restore into ${dataDir}`);
+        const { DEFAULT_SQLITE_FILE, restoreSqlite } = await storeModule();
+        const lock = await lockFor(dataDir, `restore into ${dataDir}`);
         try {
           const done = await restoreSqlite(file!, join(dataDir, DEFAULT_SQLITE_FILE), { force: o.force === true });
           if (ctx.json) ctx.emit({ ...done, dataDir });

@@ -1,6 +1,5 @@
 /** `slipway import keptn <git-url-or-path>`: a Keptn project's Git upstream → a Slipway project directory. */
 import type { Command } from 'commander';
-import { importKeptnProject } from '../../keptn-import/import.js';
 
 interface ImportKeptnOptions {
   project?: string;
@@ -20,6 +19,8 @@ export function registerImport(program: Command): void {
     .option('--prometheus <url>', 'Prometheus the SLI queries go to (written to slipway.keptn.yaml)')
     .option('--json', 'print the import report as JSON')
     .action(async (source: string, opts: ImportKeptnOptions) => {
+      // Loaded here, not at the top: other commands start without the importer (fast start).
+      const { importKeptnProject } = await import('../../keptn-import/import.js');
       const report = await importKeptnProject({
         source,
         out: opts.out ?? (opts.project ?? 'keptn-project'),

@@ -40,8 +40,8 @@ export function registerInsights(program: Command): void {
         const query = {
           project: o.project,
           stage: o.stage,
-          from: o.from !== undefined ? String(whenOf(o.from, now, '--from')) : undefined,
-          to: o.to !== undefined ? String(whenOf(o.to, now, '--to')) : undefined,
+          from: o.from !== undefined ? String(await whenOf(o.from, now, '--from')) : undefined,
+          to: o.to !== undefined ? String(await whenOf(o.to, now, '--to')) : undefined,
         };
         const f = await ctx.client.request<Dora>('GET', '/api/v1/insights/dora', { query });
         if (ctx.json) return ctx.emit(f);

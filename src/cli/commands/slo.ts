@@ -6,9 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
-import { scoreSlo, sloHistorySchema, sloValuesSchema } from '../../evaluation/index.js';
 import type { ObjectiveResult, SloEvaluation } from '../../evaluation/index.js';
-import { loadKeptnSloFile } from '../../spec/index.js';
 import { resultColor } from '../output.js';
 import { table } from '../table.js';
 
@@ -29,7 +27,10 @@ export function registerSlo(program: Command): void {
     .requiredOption('--values <file>', 'JSON object: SLI name → measured value')
     .option('--history <file>', 'JSON list of earlier evaluations, oldest first: [{"result": "pass", "values": {…}}]')
     .option('--json', 'print {score, result, objectives} as JSON')
-    .action((file: string, opts: SloCheckOptions) => {
+    .action(async (file: string, opts: SloCheckOptions) => {
+      // Loaded here, not at the top: other commands start without the evaluation and spec modules (fast start).
+      const { scoreSlo, sloHistorySchema, sloValuesSchema } = await import('../../evaluation/index.js');
+      const { loadKeptnSloFile } = await import('../../spec/index.js');
       const spec = loadKeptnSloFile(file);
       const values = readJson(opts.values, '--values', sloValuesSchema);
       const history = opts.history === undefined ? [] : readJson(opts.history, '--history', sloHistorySchema);

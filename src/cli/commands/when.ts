@@ -1,9 +1,12 @@
 /** A time on the command line: a duration back from now (`7d`, `12h`), UTC milliseconds, or an RFC 3339 time. */
 import { SlipwayError } from '../../core/index.js';
-import { parseDuration } from '../../spec/index.js';
 
-export function whenOf(value: string, now: number, option: string): number {
-  if (/^[\d.]+[a-zµμ]/.test(value)) return now - parseDuration(value); // names the units when it is not one
+export async function whenOf(value: string, now: number, option: string): Promise<number> {
+  if (/^[\d.]+[a-zµμ]/.test(value)) {
+    // Loaded only for a duration: other commands start without the spec module (fast start).
+    const { parseDuration } = await import('../../spec/index.js');
+    return now - parseDuration(value); // names the units when it is not one
+  }
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(ms)) throw new SlipwayError('INVALID_INPUT', `${option} '${value}' is not a time; give a duration back from now (30d, 12h), an RFC 3339 time (2026-01-05T00:00:00Z) or UTC milliseconds`, { field: option });
   return ms;

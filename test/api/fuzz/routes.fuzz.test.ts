@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { RouteEntry } from '../../../src/api/index.js';
 import { eventually, SCOPES, SHOP, startHarness, type Harness } from '../harness.js';
 import { TIMEOUT, contentTypes, expectSafe, jsonBody, junk, params, runs, settle } from './support.js';
+import { e2eStore } from '../../e2e/support/e2e-store.js';
 
 let h: Harness;
 let state: string;
@@ -100,7 +101,8 @@ describe('fuzzing every route', () => {
   it(
     'hostile requests never crash or 5xx, refusals are in the registry shape, and change nothing',
     async () => {
-      const routes = h.app.slipwayRoutes.filter(walkable);
+      // On PostgreSQL (SLIPWAY_TEST_STORE) a backup is answered 501 NOT_SUPPORTED by design (pg_dump does it): not fuzzed there.
+      const routes = h.app.slipwayRoutes.filter(walkable).filter((r) => !(e2eStore() === 'postgres' && r.url === '/api/v1/system/backup'));
       // One arbitrary per route, built once (building arbitraries per case costs more than the requests).
       const param = new Map<string, fc.Arbitrary<string>>();
       const paramOf = (name: string) => param.get(name) ?? param.set(name, paramValue(name)).get(name)!;

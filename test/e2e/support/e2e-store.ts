@@ -25,9 +25,18 @@ export function databaseFor(dataDir: string): Promise<TestDatabase> {
   return db;
 }
 
-/** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args name a store. */
-export async function storeArgs(args: readonly string[], cwd: string): Promise<string[]> {
-  if (e2eStore() !== 'postgres' || args.includes('--store')) return [];
+/**
+ * Options for `openSlipway` that put its store where SLIPWAY_TEST_STORE says: `{ store: url }`
+ * (the data directory's own PostgreSQL database) on PostgreSQL, nothing on SQLite. For every
+ * test helper that opens a Slipway in-process (api harness, hook server, slipwayHarness).
+ */
+export async function storeOptionFor(dataDir: string): Promise<{ store?: string }> {
+  return e2eStore() === 'postgres' ? { store: (await databaseFor(dataDir)).url } : {};
+}
+
+/** `--store <url>` to add to `slipway server` args on PostgreSQL; nothing on SQLite or when the args or the env (SLIPWAY_STORE) name a store. */
+export async function storeArgs(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<string[]> {
+  if (e2eStore() !== 'postgres' || args.includes('--store') || env['SLIPWAY_STORE'] !== undefined) return [];
   const i = args.indexOf('--data');
   const data = i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : '.slipway';
   return ['--store', (await databaseFor(resolve(cwd, data))).url];
@@ -36,7 +45,9 @@ export async function storeArgs(args: readonly string[], cwd: string): Promise<s
 /**
  * Runs an e2e test file again on PostgreSQL, from a file of its own (its own worker, so the
  * store choice stays there): `await againOnPostgres('insights', () => import('./insights.test.js'))`.
- * Without PostgreSQL it registers one skipped test that says why.
+ * Without PostgreSQL it registers one skipped test that says why. Superseded by the vitest project
+ * `postgres`, which runs every such file again: a file calling this is left out of both projects
+ * (test/support/store-projects.ts), since its target already runs on both stores.
  */
 export async function againOnPostgres(what: string, load: () => Promise<unknown>): Promise<void> {
   const reason = pgSkipReason();

@@ -13,7 +13,7 @@ export interface ServerProcess {
 
 export async function startServerProcess(args: string[], cwd: string, env: Record<string, string>): Promise<ServerProcess> {
   // SLIPWAY_TEST_STORE=postgres: the data directory's own PostgreSQL database (e2e-store.ts).
-  const store = await storeArgs(args, cwd);
+  const store = await storeArgs(args, cwd, env);
   const proc = spawn(process.execPath, [BIN, 'server', '--port', '0', ...args, ...store], {
     cwd,
     env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', ...env },

@@ -11,7 +11,7 @@ import { afterEach } from 'vitest';
 import type { Artifacts } from '../../../src/core/index.js';
 import type { Clock, Executor } from '../../../src/engine/index.js';
 import { openSlipway } from '../../../src/main.js';
-import { databaseFor, e2eStore } from './e2e-store.js';
+import { storeOptionFor } from './e2e-store.js';
 import type { Slipway } from '../../../src/main.js';
 
 /** The Keptn files shared by the project, read in place (never copied, never edited). */
@@ -51,12 +51,12 @@ export function slipwayHarness(): { open(opts?: OpenOptions): Promise<Opened> } 
     async open(opts = {}) {
       const dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-keptn-'));
       // SLIPWAY_TEST_STORE=postgres: a database of its own (dropped at the run's end).
-      const store = e2eStore() === 'postgres' ? (await databaseFor(dir)).url : undefined;
+      const store = await storeOptionFor(dir);
       // `fail`: a kind nobody serves fails the task at once instead of hanging the test.
       const sw = await openSlipway({
         dataDir: dir,
         unservedKinds: 'fail',
-        ...(store ? { store } : {}),
+        ...store,
         ...(opts.executors ? { executors: opts.executors } : {}),
         ...(opts.clock ? { clock: opts.clock } : {}),
       });

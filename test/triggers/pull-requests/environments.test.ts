@@ -19,6 +19,7 @@ import type { Slipway } from '../../../src/main.js';
 import { openSlipway } from '../../../src/main.js';
 import type { PullRequestEvent } from '../../../src/triggers/index.js';
 import { processAlive, waitUntil } from '../../executors/helpers.js';
+import { storeOptionFor } from '../../e2e/support/e2e-store.js';
 
 const VERSIONS = fileURLToPath(new URL('../../../examples/demo-app/versions/', import.meta.url));
 const HOUR = 3_600_000;
@@ -51,7 +52,7 @@ spec:
 `;
 
 async function open(): Promise<Slipway> {
-  const sw = await openSlipway({ dataDir: join(dir, 'data'), clock, unservedKinds: 'fail', env: { SLIPWAY_SECRET_FORGE_TOKEN: 'forge-token-123' } });
+  const sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), clock, unservedKinds: 'fail', env: { SLIPWAY_SECRET_FORGE_TOKEN: 'forge-token-123' } });
   opened.push(sw);
   await sw.addPipelineFile(join(dir, 'slipway.yaml'));
   return sw;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { buildServer } from '../../../src/api/index.js';
 import { openSlipway, type Slipway } from '../../../src/main.js';
+import { storeOptionFor } from '../../e2e/support/e2e-store.js';
 import type { PullRequestSink } from '../../../src/triggers/index.js';
 
 export const SECRET = 'hook-secret-5d1e9a77c2';
@@ -32,6 +33,8 @@ export async function tempDir(): Promise<string> {
 export async function startHookServer(opts: { dir: string; pipelines: string[]; pullRequests?: PullRequestSink; env?: Record<string, string>; tickMs?: number }): Promise<HookServer> {
   const slipway = await openSlipway({
     dataDir: opts.dir,
+    // SLIPWAY_TEST_STORE=postgres: the directory's own PostgreSQL database, the same after a restart (e2e-store.ts).
+    ...(await storeOptionFor(opts.dir)),
     env: { SLIPWAY_SECRET_SHOP_HOOK: SECRET, ...opts.env },
     ...(opts.pullRequests ? { pullRequests: opts.pullRequests } : {}),
     gitWatch: { tickMs: opts.tickMs ?? 50, maxBackoffMs: 3000 },

@@ -1,4 +1,0 @@
-/** keptn-quickstart.test.ts again, on PostgreSQL (SLIPWAY_TEST_STORE=postgres in this file's worker). */
-import { againOnPostgres } from './support/e2e-store.js';
-
-await againOnPostgres('keptn-quickstart', () => import('./keptn-quickstart.test.js'));
