@@ -21,6 +21,8 @@ function postgresNeeded(): boolean {
   const named = process.argv.slice(2).filter((a) => !a.startsWith('-') && (a.includes('/') || a.endsWith('.ts')));
   if (named.length === 0) return true;
   const pgFiles = ['test/store/postgres.test.ts', ...readdirSync('test/e2e').filter((f) => f.startsWith('postgres')).map((f) => `test/e2e/${f}`)];
+  // Replicas (several servers on one database) and the lease exist only on PostgreSQL.
+  pgFiles.push(...readdirSync('test/store').filter((f) => f.startsWith('postgres-')).map((f) => `test/store/${f}`), ...readdirSync('test/e2e').filter((f) => f.startsWith('replicas')).map((f) => `test/e2e/${f}`));
   return named.some((n) => pgFiles.some((f) => f.includes(n.replace(/^\.\//, ''))));
 }
 
