@@ -6,3 +6,4 @@ export type { EngineEventMap } from './emitter.js';
 export * from './executor.js';
 export type { ClaimedTask, ClaimRequest } from './claims.js';
 export { FileClock, testClockFromEnv } from './file-clock.js';
+export { ENGINE_LEASE, Leadership, Roles, type LeadershipOptions, type Role } from './leadership.js';
