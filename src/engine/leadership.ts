@@ -178,7 +178,10 @@ export class Leadership {
       holder: lease.holder,
       epoch: lease.epoch,
       valid: () => this.lease?.epoch === lease.epoch && this.now() < this.validUntil,
-      refused: (why) => void this.demote(why, lease.epoch),
+      refused: (why) => {
+        this.opts.log.warn({ replica: this.opts.id, epoch: lease.epoch, reason: why }, `LEASE_LOST: a commit of this replica was refused and nothing of it written (${why})`);
+        void this.demote(why, lease.epoch);
+      },
     };
     try {
       await this.opts.onActive(lease, fence);

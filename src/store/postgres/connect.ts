@@ -23,6 +23,10 @@ export function createPool(t: PostgresTarget, idleInTransactionMs?: number): pg.
   // by pg; without a listener the 'error' event would end the process. The next query
   // opens a new connection or fails with its own error.
   pool.on('error', () => undefined);
+  // The same for a connection in use: the server ending it (a restart, or a replica frozen
+  // past idle_in_transaction_session_timeout) would otherwise end the process; the query
+  // on it fails instead, and the pool drops the connection when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 
