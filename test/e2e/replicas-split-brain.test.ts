@@ -69,6 +69,9 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
       return s.replica.role === 'standby' ? s : undefined;
     }, 60_000, () => frozen.child.stderr().slice(-6000));
     expect(after.active?.id).toBe(next.r.name);
+    // Which guard stopped it first: its own deadline (timers run first on waking), or the database refusing a commit.
+    const refused = (frozen.child.stderr().match(/a commit of this replica was refused/g) ?? []).length;
+    process.stderr.write(`[split-brain] woken replica: ${refused} commit(s) refused by the fence; step-down: ${/LEASE_LOST: this replica stops its engine[^"]*/.exec(frozen.child.stderr())?.[0] ?? '?'}\n`);
     feeding = false;
     await feed;
     expect(sent).toBeGreaterThan(3);
