@@ -14,6 +14,7 @@ import { runApiScenario, type ApiPlan, type ApiResult } from './api.js';
 import { measureSloScore } from './checks.js';
 import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
+import { addFailover } from './failover-bench.js';
 import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
       checks: { slo, gate },
       web,
     };
+    await addFailover(report, mode, progress);
     process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora, flags }) : `${formatText(report)}
 
 ${formatRouterText(routerResult)}

@@ -29,7 +29,7 @@ import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
 import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
 import { parse as parseYaml } from 'yaml';
-import type { Store } from './store/index.js';
+import type { CommitFence, Store } from './store/index.js';
 import { lockDataDir, openSqliteStore, openStore } from './store/index.js';
 
 export interface SlipwayOptions {
@@ -56,6 +56,8 @@ export interface SlipwayOptions {
   gitWatch?: { tickMs?: number; maxBackoffMs?: number };
   /** Notification delivery: tries, backoff, timeout, sinks at once (defaults in DEFAULT_NOTIFY). */
   notify?: Partial<NotifyOptions>;
+  /** A replica holding the engine lease: every commit checks it (replicas: src/engine/leadership.ts). */
+  fence?: { fence: CommitFence; leaseMs: number };
 }
 
 export interface AddOptions {
@@ -126,7 +128,10 @@ export async function openSlipway(opts: SlipwayOptions): Promise<Slipway> {
 
 async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipway> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'silent', redact: ['*.token', '*.headers', '*.authorization'], hooks: secretLogHooks() });
-  const store = opts.store ? await openStore(opts.store, { env: opts.env ?? process.env, exclusive: true }) : await openSqliteStore({ file: join(dataDir, 'slipway.db') });
+  // A replica (PostgreSQL) is fenced by its lease instead of holding the database alone.
+  const replica = opts.fence ? { idleInTransactionMs: Math.max(1_000, opts.fence.leaseMs) } : undefined;
+  const store: Store = opts.store ? await openStore(opts.store, { env: opts.env ?? process.env, exclusive: !replica, ...replica }) : await openSqliteStore({ file: join(dataDir, 'slipway.db') });
+  if (opts.fence) store.setFence?.(opts.fence.fence);
   const secrets = await Secrets.open({ store, dataDir, log, now: () => (opts.clock ?? systemClock).now(), ...(opts.env ? { env: opts.env } : {}) }).catch(async (e: unknown) => {
     await store.close();
     throw e;

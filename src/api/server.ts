@@ -38,6 +38,7 @@ import { runRoutes } from './routes/runs.js';
 import { streamRoutes } from './routes/stream.js';
 import { DEFAULT_SSE_LIMITS } from './sse-sink.js';
 import { systemRoutes } from './routes/system.js';
+import { replicaRoutes, singleReplica } from './routes/replicas.js';
 import { taskRoutes } from './routes/tasks.js';
 import { trafficRoutes } from './routes/traffic.js';
 import { approvalRoutes } from './routes/approvals.js';
@@ -104,7 +105,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
-  systemRoutes(app, metrics, [slipway.platform.registry], () => slipway.storeHealth.readiness());
+  systemRoutes(app, metrics, [slipway.platform.registry, ...(deps.registries ?? [])], () => slipway.storeHealth.readiness());
+  replicaRoutes(app, deps.replicas ?? singleReplica());
   projectRoutes(app, slipway);
   releaseRoutes(app, slipway);
   runRoutes(app, slipway);

@@ -3,14 +3,16 @@
  * projects (saved ones first, then `<data>/projects/*.yaml`, then files named on the
  * command line, so an explicit file wins), makes sure an admin token exists, and listens.
  */
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import { openSlipway } from '../main.js';
 import type { NotifyOptions } from '../notify/index.js';
 import { secretLogHooks } from '../secrets/index.js';
 import { bootstrapAdmin } from './auth/bootstrap.js';
+import { loadServerProjects } from './load-projects.js';
+import { startReplicaServer, type ReplicaOptions } from './replicas/index.js';
+import { parseStoreUrl } from '../store/index.js';
 import { REDACT, buildServer } from './server.js';
 import type { Api, PushOptions } from './types.js';
 
@@ -34,6 +36,8 @@ export interface ServerOptions {
   /** Where links in notifications point (`--public-url`); default: the address the server listens on. */
   publicUrl?: string;
   notify?: Partial<NotifyOptions>;
+  /** On PostgreSQL: this replica's id, lease time and advertised URL (docs/operating.md, Replicas). */
+  replica?: ReplicaOptions;
 }
 
 export interface RunningServer {
@@ -50,6 +54,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** While `close()` runs: what it waits for now. */
   stopping(): string | undefined;
+  /** On PostgreSQL: this replica's id and role at start, for the start-up message. */
+  replicaNote?: string;
 }
 
 /** How long a stop lets HTTP requests in flight finish before it cuts their connections. */
@@ -58,20 +64,11 @@ const CLOSE_GRACE_MS = 5_000;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const log = opts.log ?? pino({ level: process.env['SLIPWAY_LOG_LEVEL'] ?? 'info', redact: REDACT, hooks: secretLogHooks() }, pino.destination(2));
   const dataDir = resolve(opts.dataDir);
+  // On PostgreSQL every server is a replica: one active, the others standbys (replicas/).
+  if (opts.store !== undefined && parseStoreUrl(opts.store).kind === 'postgres') return startReplicaServer({ ...opts, store: opts.store, dataDir }, log);
   const slipway = await openSlipway({ dataDir, log, ...(opts.store ? { store: opts.store } : {}), ...(opts.outsideKinds ? { outsideKinds: opts.outsideKinds } : {}), ...(opts.notify ? { notify: opts.notify } : {}) });
   try {
-    const warnings: string[] = [];
-    for (const file of await projectFiles(dataDir)) {
-      const loaded = await slipway.addPipelineFile(file);
-      warnings.push(...loaded.warnings);
-      log.info({ project: loaded.pipeline.name, version: loaded.pipeline.version, file }, 'project loaded');
-    }
-    const named = await slipway.addProjectFiles(opts.files, opts.project !== undefined ? { project: opts.project } : {});
-    for (const loaded of named.loaded) {
-      warnings.push(...loaded.warnings);
-      log.info({ project: loaded.pipeline.name, version: loaded.pipeline.version }, 'project loaded');
-    }
-    for (const note of named.notes) log.info(note);
+    const warnings = await loadServerProjects(slipway, dataDir, opts.files, opts.project, log);
     const admin = await bootstrapAdmin(slipway.store, dataDir, opts.adminToken);
     const app = await buildServer({ slipway, openRead: opts.openRead, log, ...(opts.push ? { push: opts.push } : {}) });
     // What is still open when a stop waits (named in its progress lines), and cut after a grace period.
@@ -110,10 +107,4 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await slipway.close();
     throw e;
   }
-}
-
-async function projectFiles(dataDir: string): Promise<string[]> {
-  const dir = join(dataDir, 'projects');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  return names.filter((n) => n.endsWith('.yaml') || n.endsWith('.yml')).sort().map((n) => join(dir, n));
 }

@@ -8,6 +8,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Slipway } from '../main.js';
 import type { SseLimits } from './sse-sink.js';
+import type { Registry } from 'prom-client';
+import type { ReplicaStatusSource } from './routes/replicas.js';
 
 /**
  * The scope a route needs:
@@ -67,6 +69,10 @@ export interface ApiDeps {
   push?: Partial<PushOptions>;
   /** The built dashboard (default: dist/web beside the server's code); null serves none. */
   webRoot?: string | null;
+  /** What GET /api/v1/system/replicas answers (default: a single SQLite server, always active). */
+  replicas?: ReplicaStatusSource;
+  /** More Prometheus registries for /metrics (replicas: slipway_replica_active). */
+  registries?: readonly Registry[];
 }
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, ZodTypeProvider>;

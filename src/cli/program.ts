@@ -20,6 +20,7 @@ import { registerSlo } from './commands/slo.js';
 import { registerSoak } from './commands/soak.js';
 import { registerStatus } from './commands/status.js';
 import { registerResumeAuto } from './commands/resume-auto.js';
+import { registerReplicas } from './commands/replicas.js';
 import { registerToken } from './commands/token.js';
 import { registerSubscription } from './commands/subscription.js';
 import { registerTrigger } from './commands/trigger.js';
@@ -61,5 +62,6 @@ export function buildProgram(): Command {
   registerMigrate(program);
   registerBackup(program);
   registerFlags(program);
+  registerReplicas(program);
   return program;
 }

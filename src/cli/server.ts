@@ -17,6 +17,9 @@ interface ServerCliOptions {
   outsideKinds?: string;
   project?: string;
   publicUrl?: string;
+  leaseMs?: string;
+  advertiseUrl?: string;
+  replicaId?: string;
 }
 
 export function registerServer(program: Command): void {
@@ -32,6 +35,9 @@ export function registerServer(program: Command): void {
     .option('--open-read', 'allow reads without a token')
     .option('--public-url <url>', 'the URL people reach this server at, for links in notifications (default: the listen address)', process.env['SLIPWAY_PUBLIC_URL'])
     .option('--outside-kinds <kinds>', 'comma list of task kinds left to outside executors although Slipway has a built-in one (e.g. release)', process.env['SLIPWAY_OUTSIDE_KINDS'])
+    .option('--lease-ms <ms>', 'PostgreSQL replicas: how long the active replica holds the engine lease without renewing it (failover time)', process.env['SLIPWAY_LEASE_MS'] ?? '5000')
+    .option('--advertise-url <url>', 'PostgreSQL replicas: where the other replicas reach this one (default http://<host>:<port>)', process.env['SLIPWAY_ADVERTISE_URL'])
+    .option('--replica-id <id>', 'PostgreSQL replicas: this replica\'s name (default <hostname>:<pid>)', process.env['SLIPWAY_REPLICA_ID'])
     .action(async (files: string[], opts: ServerCliOptions) => {
       await serve(files, opts);
     });
@@ -59,11 +65,13 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
     ...(adminToken ? { adminToken } : {}),
     ...(publicUrl ? { publicUrl } : {}),
     ...notifyTuning(),
+    replica: replicaOptions(opts),
   });
   const say = (line: string) => process.stderr.write(`${line}\n`);
   for (const w of server.warnings) say(`warning: ${w}`);
   // Before the listening line, which tests and scripts wait for.
   if (opts.store) say(`store: ${storeLabel(parseStoreUrl(opts.store))}`);
+  if (server.replicaNote) say(server.replicaNote);
   say(`slipway server listening on ${server.url} (API under ${server.url}/api/v1, docs at ${server.url}/api/v1/docs)`);
   say(`dashboard: ${server.url}/ (${opts.openRead ? 'anyone here may look; sign in with a token to act' : 'sign in by pasting a token'})`);
   say(server.adminTokenNote);
@@ -97,15 +105,15 @@ function storeLabel(target: StoreTarget): string {
 }
 
 /** An absolute http(s) URL, without a trailing slash; undefined when not given. */
-function checkPublicUrl(value: string | undefined): string | undefined {
+function checkPublicUrl(value: string | undefined, option = '--public-url'): string | undefined {
   if (value === undefined || value === '') return undefined;
   let u: URL;
   try {
     u = new URL(value);
   } catch {
-    throw new SlipwayError('INVALID_INPUT', `--public-url must be an absolute URL such as https://slipway.example.com, got '${value}'`, { field: 'public-url' });
+    throw new SlipwayError('INVALID_INPUT', `${option} must be an absolute URL such as https://slipway.example.com, got '${value}'`, { field: option.slice(2) });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new SlipwayError('INVALID_INPUT', `--public-url must be an http or https URL, got '${value}'`, { field: 'public-url' });
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new SlipwayError('INVALID_INPUT', `${option} must be an http or https URL, got '${value}'`, { field: option.slice(2) });
   return value.replace(/\/+$/, '');
 }
 
@@ -122,4 +130,14 @@ function notifyTuning(): { notify?: { timeoutMs?: number; baseDelayMs?: number }
   const baseDelayMs = num('SLIPWAY_NOTIFY_RETRY_MS');
   if (timeoutMs === undefined && baseDelayMs === undefined) return {};
   return { notify: { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(baseDelayMs !== undefined ? { baseDelayMs } : {}) } };
+}
+
+/** --lease-ms, --advertise-url, --replica-id (used on PostgreSQL only). */
+function replicaOptions(opts: ServerCliOptions): { leaseMs: number; advertiseUrl?: string; id?: string } {
+  const leaseMs = Number(opts.leaseMs ?? '5000');
+  if (!Number.isInteger(leaseMs) || leaseMs < 100 || leaseMs > 600_000) {
+    throw new SlipwayError('INVALID_INPUT', `--lease-ms (or SLIPWAY_LEASE_MS) must be a whole number of milliseconds from 100 to 600000, got '${opts.leaseMs}'; 5000 is the default`, { field: 'lease-ms' });
+  }
+  const advertiseUrl = opts.advertiseUrl ? checkPublicUrl(opts.advertiseUrl, '--advertise-url') : undefined;
+  return { leaseMs, ...(advertiseUrl ? { advertiseUrl } : {}), ...(opts.replicaId ? { id: opts.replicaId } : {}) };
 }

@@ -52,6 +52,8 @@ export const ErrorCodes = {
   UNMAPPABLE_PAYLOAD: { status: 422, summary: 'a webhook payload maps to no release under the project trigger rules' },
   UNKNOWN_PULL_REQUEST: { status: 404, summary: 'no environment for that pull request' },
   SCHEMA_CONTRACTED: { status: 409, summary: 'a rollback would run a release older than a database contract that ran in the stage' },
+  LEASE_LOST: { status: 503, summary: 'this replica is no longer the active one (its lease expired or another replica took it over)' },
+  NO_ACTIVE_REPLICA: { status: 503, summary: 'no replica holds the engine lease right now; a standby takes it over within the lease time' },
   PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

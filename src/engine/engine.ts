@@ -322,6 +322,12 @@ export class Engine {
     try {
       await this.store.commit(commit);
     } catch (e) {
+      // Another replica is active now: nothing was written and no retry can help (the replica steps down).
+      if (e instanceof SlipwayError && e.code === 'LEASE_LOST') {
+        this.stale = true;
+        for (const p of batch) p.reject(e);
+        return;
+      }
       this.log.error({ err: e, inputs: batch.length }, 'commit failed; reloading state');
       this.emitter.emit('store:error', e as Error);
       await this.reload();

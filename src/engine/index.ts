@@ -7,3 +7,4 @@ export * from './executor.js';
 export type { ClaimedTask, ClaimRequest } from './claims.js';
 export { FileClock, testClockFromEnv } from './file-clock.js';
 export { StoreHealth, StoreStates, type Readiness, type StoreState } from './store-health.js';
+export { ENGINE_LEASE, Leadership, Roles, type LeadershipOptions, type Role } from './leadership.js';

@@ -27,6 +27,7 @@ export type {
   SubscriptionRow,
   TokenRow,
 } from './port.js';
+export type { CommitFence, Lease, LeaseBook, LeaseView } from './port.js';
 export { openStore, parseStoreUrl, DEFAULT_SQLITE_FILE } from './open-store.js';
 export type { OpenStoreOptions, StoreTarget } from './open-store.js';
 export { openPostgresStore } from './open-store.js';

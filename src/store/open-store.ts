@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** A server's store: PostgreSQL refuses a second server on the same database (SQLite's data directory lock does that there). */
   exclusive?: boolean;
+  /** PostgreSQL: end sessions idle inside a transaction this long (replicas; postgres-store.ts). */
+  idleInTransactionMs?: number;
 }
 
 /** Where a store URL points, without opening anything. A PostgreSQL URL's password is never repeated in a message. */
@@ -53,6 +55,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
 
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url, opts);
-  if (target.kind === 'postgres') return openPostgresStore({ url: target.url, env: opts.env ?? process.env, exclusive: opts.exclusive ?? false });
+  if (target.kind === 'postgres') return openPostgresStore({ url: target.url, env: opts.env ?? process.env, exclusive: opts.exclusive ?? false, ...(opts.idleInTransactionMs !== undefined ? { idleInTransactionMs: opts.idleInTransactionMs } : {}) });
   return openSqliteStore({ file: target.file });
 }

@@ -311,6 +311,52 @@ export interface BackupInfo {
   format: string;
 }
 
+/**
+ * A lease between replicas of one server (PostgreSQL: `store.leases`). Times are the
+ * database's clock in UTC ms, so the replicas' own clocks never matter.
+ */
+export interface Lease {
+  name: string;
+  /** The replica id holding it. */
+  holder: string;
+  /** Where the holder answers HTTP. */
+  url: string;
+  /** +1 on every new holding; commits are fenced on it. */
+  epoch: number;
+  /** 0 once released. */
+  expiresAt: number;
+  acquiredAt: number;
+}
+
+/** A lease as it stands (absent: never taken) and the database's clock when read. */
+export interface LeaseView {
+  lease?: Lease;
+  now: number;
+}
+
+export interface LeaseBook {
+  /** Takes the lease if it is free (never taken, expired, released, or held under this holder id): epoch + 1. `got`: ours now. */
+  acquire(name: string, holder: string, url: string, ttlMs: number): Promise<LeaseView & { got: boolean }>;
+  /** Extends our holding; undefined when it is no longer ours (expired, or taken). */
+  renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  /** Gives it up at once (graceful stop) and wakes the standbys. */
+  release(lease: Lease): Promise<void>;
+  read(name: string): Promise<LeaseView>;
+  /** Calls `onChange` whenever a lease is taken or released (LISTEN/NOTIFY); answers how to stop listening. */
+  watch(onChange: (name: string) => void, onError: (e: Error) => void): Promise<() => Promise<void>>;
+}
+
+/** What a store checks in every engine commit's own transaction: the lease is still ours. */
+export interface CommitFence {
+  name: string;
+  holder: string;
+  epoch: number;
+  /** False once this process can no longer be sure it holds the lease (its renewals missed the expiry): refused without asking the database. */
+  valid(): boolean;
+  /** Told when a commit was refused (the replica then steps down). */
+  refused(reason: string): void;
+}
+
 export interface Store {
   readonly capabilities: StoreCapabilities;
   /** Applies pending migrations. Idempotent. */
@@ -424,4 +470,9 @@ export interface Store {
    * the online backup). Absent where the backend cannot make one itself (a capability: callers check).
    */
   backup?(toFile: string): Promise<BackupInfo>;
+
+  /** Leases between replicas (capability: PostgreSQL only; SQLite servers hold their data directory instead). */
+  readonly leases?: LeaseBook;
+  /** Makes every engine commit check `fence` in its own transaction (undefined: no check). Present where `leases` is. */
+  setFence?(fence: CommitFence | undefined): void;
 }

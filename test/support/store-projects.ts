@@ -13,8 +13,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-/** Files about PostgreSQL itself: they run once, in the `postgres` project. */
-export const POSTGRES_ONLY = ['test/store/postgres.test.ts', 'test/e2e/postgres-server.test.ts'];
+/**
+ * Files about PostgreSQL itself (the store contract on it, leases, replicas, pg_dump, restarts):
+ * they use the PostgreSQL test support directly and run once, in the `postgres` project.
+ */
+const POSTGRES_ONLY = /from '(?:\.\.\/)+support\/postgres(?:-cluster)?\.js'/;
 
 /** A store opened through a helper that honours SLIPWAY_TEST_STORE. */
 const OPENS_STORE = /\b(startServerProcess|slipwayHarness|startHookServer|startHarness|storeOptionFor)\b/;
@@ -55,10 +58,14 @@ export interface StoreProjects {
 }
 
 export function storeProjects(root: string): StoreProjects {
-  const out: StoreProjects = { sqlite: [], postgres: [...POSTGRES_ONLY], wrappers: [], alone: [] };
+  const out: StoreProjects = { sqlite: [], postgres: [], wrappers: [], alone: [] };
   for (const file of testFiles(root).sort()) {
-    if (POSTGRES_ONLY.includes(file)) continue;
     const text = textWithLocalImports(root, file);
+    if (POSTGRES_ONLY.test(readFileSync(join(root, file), 'utf8'))) {
+      out.postgres.push(file);
+      if (ALONE.test(text)) out.alone.push(file);
+      continue;
+    }
     if (RERUN_WRAPPER.test(text)) {
       out.wrappers.push(file);
       continue;

@@ -16,6 +16,7 @@ import { keptnPartialsSchema } from './0010-keptn-partials.js';
 import { auditSchema } from './0011-audit.js';
 import { insightsIndexes } from './0012-insights-indexes.js';
 import { flagsSchema } from './0013-flags.js';
+import { leasesSchema } from './0015-leases.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -34,6 +35,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0011-audit': auditSchema(options),
     '0012-insights-indexes': insightsIndexes(),
     '0013-flags': flagsSchema(),
+    '0015-leases': leasesSchema(),
   };
 }
 

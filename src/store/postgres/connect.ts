@@ -13,8 +13,14 @@ const types = {
     oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
 
-export function createPool(t: PostgresTarget): pg.Pool {
-  const pool = new pg.Pool({ connectionString: t.connectionString, max: t.pool, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, types });
+export function createPool(t: PostgresTarget, idleInTransactionMs?: number): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: t.connectionString,
+    max: t.pool,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    types,
+    ...(idleInTransactionMs !== undefined ? { idle_in_transaction_session_timeout: idleInTransactionMs } : {}),
+  });
   // An idle connection that the server drops (restart, failover) is taken out of the pool
   // by pg; without a listener the 'error' event would end the process. The next query
   // opens a new connection or fails with its own error.

@@ -12,6 +12,8 @@ import { backupPostgres } from './backup.js';
 import { checkConnection, createPool, storePool } from './connect.js';
 import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
+import { PostgresLeases, fenceCheck } from './lease.js';
+import type { CommitFence, LeaseBook } from '../port.js';
 
 export const postgresProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: true, skipLocked: true, listenNotify: true },
@@ -31,6 +33,11 @@ export interface PostgresStoreOptions {
   migrate?: boolean;
   /** Hold the database alone while open, as a server does (server-lock.ts; default false). */
   exclusive?: boolean;
+  /**
+   * PostgreSQL ends a session left idle inside a transaction this long (replicas: a replica
+   * frozen mid-commit must not hold the lease row's lock, and so the takeover, forever).
+   */
+  idleInTransactionMs?: number;
 }
 
 export class PostgresStore extends SqlStore implements Store {
@@ -40,6 +47,13 @@ export class PostgresStore extends SqlStore implements Store {
     private readonly hold?: DatabaseHold,
   ) {
     super(db, postgresProfile);
+    this.leases = new PostgresLeases(db, target.connectionString);
+  }
+
+  readonly leases: LeaseBook;
+
+  setFence(fence: CommitFence | undefined): void {
+    this.fenceIn = fence ? (trx) => fenceCheck(trx, fence) : undefined;
   }
 
   override async close(): Promise<void> {
@@ -97,7 +111,7 @@ async function useByteOrder(db: Kysely<Database>): Promise<void> {
 /** Opens (and by default migrates) the store; a server that cannot be reached fails naming host:port and the fix. */
 export async function openPostgresStore(opts: PostgresStoreOptions): Promise<PostgresStore> {
   const target = parsePostgresUrl(opts.url, opts.env);
-  const pool: pg.Pool = createPool(target);
+  const pool: pg.Pool = createPool(target, opts.idleInTransactionMs);
   let hold: DatabaseHold | undefined;
   try {
     await checkConnection(pool, target);

@@ -67,6 +67,9 @@ export class SqlStore implements Store {
     await this.db.destroy();
   }
 
+  /** Checks, inside each commit's transaction, that this process may still commit (replicas: the lease). */
+  protected fenceIn: ((trx: Kysely<Database>) => Promise<void>) | undefined;
+
   /** Spec objects already in run_specs: a run rewritten on each transition carries the same one. */
   private readonly specsWritten = new WeakSet<object>();
 
@@ -76,6 +79,8 @@ export class SqlStore implements Store {
     const rows = encodeBatch(batch, (r) => this.specsWritten.has(r.spec));
     try {
       await this.db.transaction().execute(async (trx) => {
+        // First, so a replica that lost its lease writes nothing (postgres/lease.ts).
+        if (this.fenceIn) await this.fenceIn(trx);
         await writeBatch(trx, rows, this.profile.maxParameters);
         // Sealed last, after the effects they record: the chain link is read inside this transaction.
         await audit.appendAuditIn(trx, batch.audit ?? [], this.capabilities.concurrentWriters);

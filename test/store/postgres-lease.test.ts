@@ -1,0 +1,130 @@
+/**
+ * The engine lease on a real PostgreSQL (src/store/postgres/lease.ts): taking, renewing,
+ * expiry by the database's clock, epochs, release with a notification, and the fence that
+ * refuses a stale replica's commit and writes nothing of it.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresStore, type CommitFence, type Lease, type PostgresStore } from '../../src/store/index.js';
+import { adminQuery, createTestDatabase, emptyDatabase, pgSkipNote, pgSkipReason, type TestDatabase } from '../support/postgres.js';
+import { aRun, anEvent, batch } from './fixtures.js';
+
+const TTL = 60_000;
+
+describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipNote()}`, () => {
+  let db: TestDatabase;
+  let a: PostgresStore;
+  let b: PostgresStore;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    a = await openPostgresStore({ url: db.url });
+    b = await openPostgresStore({ url: db.url });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await db?.drop();
+  });
+
+  const fresh = async () => {
+    a.setFence(undefined);
+    await emptyDatabase(db.url);
+  };
+
+  it('the first replica takes it at epoch 1; another is told who holds it and until when', async () => {
+    await fresh();
+    const first = await a.leases.acquire('engine', 'r1', 'http://127.0.0.1:1', TTL);
+    expect(first.got).toBe(true);
+    expect(first.lease).toMatchObject({ holder: 'r1', url: 'http://127.0.0.1:1', epoch: 1 });
+    expect(first.lease!.expiresAt - first.lease!.acquiredAt).toBe(TTL);
+    const second = await b.leases.acquire('engine', 'r2', 'http://127.0.0.1:2', TTL);
+    expect(second.got).toBe(false);
+    expect(second.lease).toMatchObject({ holder: 'r1', epoch: 1 });
+    expect(second.lease!.expiresAt).toBeGreaterThan(second.now);
+  });
+
+  it('renewing extends only the holder’s own epoch; an expired lease is taken with the next epoch and cannot be renewed by its old holder', async () => {
+    await fresh();
+    const short = (await a.leases.acquire('engine', 'r1', 'u1', 150)).lease!;
+    const renewed = await a.leases.renew(short, 150);
+    expect(renewed?.epoch).toBe(1);
+    expect(await b.leases.renew({ ...short, holder: 'r2' }, 150)).toBeUndefined();
+    // Expiry is the database's clock: wait until it says so.
+    for (let v = await b.leases.read('engine'); v.lease!.expiresAt > v.now; v = await b.leases.read('engine')) await new Promise((r) => setTimeout(r, 20));
+    const taken = await b.leases.acquire('engine', 'r2', 'u2', TTL);
+    expect(taken).toMatchObject({ got: true, lease: { holder: 'r2', epoch: 2 } });
+    expect(await a.leases.renew(renewed!, TTL)).toBeUndefined();
+  });
+
+  it('a released lease is taken at once, and the release is announced to listeners', async () => {
+    await fresh();
+    const heard: string[] = [];
+    const stop = await b.leases.watch((name) => heard.push(name), () => undefined);
+    try {
+      const held = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
+      await a.leases.release(held);
+      const taken = await b.leases.acquire('engine', 'r2', 'u2', TTL);
+      expect(taken).toMatchObject({ got: true, lease: { holder: 'r2', epoch: 2 } });
+      const deadline = Date.now() + 5_000;
+      while (heard.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Taken, released, taken again.
+      expect(heard).toEqual(['engine', 'engine', 'engine']);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('a replica restarted under the same id takes its lease back at once, with a new epoch', async () => {
+    await fresh();
+    await a.leases.acquire('engine', 'r1', 'u1', TTL);
+    const again = await b.leases.acquire('engine', 'r1', 'u1-new', TTL);
+    expect(again).toMatchObject({ got: true, lease: { holder: 'r1', url: 'u1-new', epoch: 2 } });
+  });
+
+  it('the fence lets the holder commit, and refuses a stale epoch with LEASE_LOST writing nothing', async () => {
+    await fresh();
+    const held = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
+    const refusals: string[] = [];
+    const fence = (l: Lease, valid = true): CommitFence => ({ name: 'engine', holder: l.holder, epoch: l.epoch, valid: () => valid, refused: (why) => refusals.push(why) });
+    a.setFence(fence(held));
+    await a.commit(batch({ runs: [aRun({ id: 'run-1' })], events: [anEvent({ id: 'in-1.0' })] }));
+    expect(await a.getRun('run-1')).toBeDefined();
+    // r2 takes over (r1's lease released): r1's next commit is refused.
+    await b.leases.release(held);
+    await b.leases.acquire('engine', 'r2', 'u2', TTL);
+    const refused = await a.commit(batch({ runs: [aRun({ id: 'run-2' })], events: [anEvent({ id: 'in-2.0' })] })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LEASE_LOST', message: expect.stringContaining("held by 'r2' (epoch 2)") });
+    expect(await a.getRun('run-2')).toBeUndefined();
+    expect(refusals).toHaveLength(1);
+    // A replica that knows it missed its renewals refuses without asking.
+    a.setFence(fence({ ...held, holder: 'r2', epoch: 2 }, false));
+    const local = await a.commit(batch({ runs: [aRun({ id: 'run-3' })] })).catch((e: unknown) => e);
+    expect(local).toMatchObject({ code: 'LEASE_LOST', message: expect.stringContaining('missed the expiry') });
+    expect(await a.getRun('run-3')).toBeUndefined();
+  });
+
+  it('a takeover waits for a commit in flight (its FOR SHARE lock on the lease row) and lands after it', async () => {
+    await fresh();
+    const held = (await a.leases.acquire('engine', 'r1', 'u1', 200)).lease!;
+    // A commit in flight, held open by hand: its fence read took the lease row FOR SHARE.
+    const inflight = new pg.Client({ connectionString: db.url });
+    await inflight.connect();
+    try {
+      await inflight.query('begin');
+      await inflight.query(`select holder from leases where name = 'engine' and epoch = $1 for share`, [held.epoch]);
+      for (let v = await b.leases.read('engine'); v.lease!.expiresAt > v.now; v = await b.leases.read('engine')) await new Promise((r) => setTimeout(r, 20));
+      let done = false;
+      const taking = b.leases.acquire('engine', 'r2', 'u2', TTL).finally(() => (done = true));
+      // The taker's UPDATE is seen waiting on a lock while the commit is open.
+      const waiting = async () => (await adminQuery(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`, db.url)).rows[0].n as number;
+      const deadline = Date.now() + 5_000;
+      while ((await waiting()) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(await waiting()).toBe(1);
+      expect(done).toBe(false);
+      await inflight.query('commit');
+      expect(await taking).toMatchObject({ got: true, lease: { holder: 'r2', epoch: held.epoch + 1 } });
+    } finally {
+      await inflight.end();
+    }
+  });
+});
