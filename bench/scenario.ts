@@ -53,9 +53,10 @@ function timedNoop(finishedAt: Map<string, number>, taskMs: number): Executor {
   };
 }
 
-export async function runScenario(n: number, m: number, taskMs: number, dataDir: string, timeoutMs: number): Promise<ScenarioResult> {
+/** `store`: a `postgres://…` URL (default: the SQLite file in dataDir). */
+export async function runScenario(n: number, m: number, taskMs: number, dataDir: string, timeoutMs: number, store?: string): Promise<ScenarioResult> {
   const finishedAt = new Map<string, number>();
-  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs)] });
+  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs)], ...(store !== undefined ? { store } : {}) });
   const { engine } = slipway;
   try {
     const { pipeline, text } = benchPipeline(n, m);
