@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleProc, type ProcSample } from './proc-sample.js';
 import { stressProject, stressService, writeStressProjects } from './stress-project.js';
+import type { Target } from './report.js';
 import { round } from './stats.js';
 
 export interface StressPlan {
@@ -26,6 +27,9 @@ export interface StressResult {
   plan: StressPlan;
   triggered: number;
   non201: number;
+  /** Trigger answers by status (`error`: no answer), and the first five that were not 201. */
+  statuses: Record<string, number>;
+  errors: string[];
   /** Evaluations the triggered releases asked for (5 each) per second of the load. */
   evaluationsPerS: number;
   cpuCores: number;
@@ -95,7 +99,8 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
     const releasesPerS = plan.evaluationsPerS / STAGE_COUNT;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     let sent = 0;
-    let non201 = 0;
+    const statuses: Record<string, number> = {};
+    const errors: string[] = [];
     const pending = new Set<Promise<void>>();
     const trigger = (i: number) => {
       const project = stressProject(i % plan.projects);
@@ -103,10 +108,14 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
       const body = JSON.stringify({ artifacts: { [service]: `registry.example/${project}/${service}:${i}` } });
       const p = fetch(`${server.url}/api/v1/projects/${project}/releases`, { method: 'POST', headers, body })
         .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.status !== 201) non201++;
+          const text = await res.text();
+          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+          if (res.status !== 201 && errors.length < 5) errors.push(`${res.status} ${text.slice(0, 300)}`);
         })
-        .catch(() => void non201++)
+        .catch((e: unknown) => {
+          statuses['error'] = (statuses['error'] ?? 0) + 1;
+          if (errors.length < 5) errors.push(String(e));
+        })
         .finally(() => pending.delete(p));
       pending.add(p);
     };
@@ -152,7 +161,9 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
     return {
       plan,
       triggered: sent,
-      non201,
+      non201: sent - (statuses['201'] ?? 0),
+      statuses,
+      errors,
       evaluationsPerS: round((sent * STAGE_COUNT) / plan.seconds, 1),
       cpuCores: round((last.cpuS - first.cpuS) / ((last.at - first.at) / 1000), 3),
       rssMb: round(Math.max(...samples.map((x) => x.rssMb)), 1),
@@ -166,4 +177,20 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
   } finally {
     await server.stop();
   }
+}
+
+/** The `stress.*` figures and their targets. */
+export function stressFiguresOf(r: StressResult): { figures: Record<string, number>; targets: Target[] } {
+  const t = STRESS_TARGETS;
+  const size = `${r.plan.projects} × ${STAGE_COUNT} × ${r.plan.services}, ${r.evaluationsPerS} evaluations/s for ${r.plan.seconds} s`;
+  const delivered = r.non201 === 0 && r.drainSeconds !== null && r.runsFailed === 0;
+  const refused = delivered ? '' : `; REFUSED: ${r.non201} triggers not answered 201, ${r.runsFailed} runs failed, ${r.drainSeconds === null ? 'runs still open at the end' : 'every run ended'}`;
+  return {
+    figures: { 'stress.cpu_cores': r.cpuCores, 'stress.rss_mb': r.rssMb, 'stress.rss_growth': r.rssGrowth, 'stress.evaluations_per_s': r.evaluationsPerS },
+    targets: [
+      { figure: 'stress.cpu_cores', value: r.cpuCores, target: `< ${t.cpuCores} core at ${size} (the server process, from /proc)${refused}`, met: delivered && r.cpuCores < t.cpuCores },
+      { figure: 'stress.rss_mb', value: r.rssMb, target: `< ${t.rssMb} MB resident at its peak${refused}`, met: delivered && r.rssMb < t.rssMb },
+      { figure: 'stress.rss_growth', value: r.rssGrowth, target: `< ${t.rssGrowth} (${r.rssFromMb} MB at ${r.plan.seconds / 5} s to ${r.rssEndMb} MB at the end)`, met: delivered && r.rssGrowth < t.rssGrowth },
+    ],
+  };
 }
