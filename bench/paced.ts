@@ -32,6 +32,10 @@ export interface OpenLoopResult {
   dispatchP50Ms: number;
   dispatchP99Ms: number;
   dispatchMaxMs: number;
+  /** Engine batches committed while measuring, their mean inputs and mean wall time (load, decide, commit, hand-off). */
+  batches: number;
+  meanInputsPerBatch: number;
+  meanBatchMs: number;
   /** The engine's event loop while measuring (a timer's lateness, p99), to tell a slow engine from a busy machine. */
   loopDelayP99Ms: number;
 }
@@ -51,6 +55,15 @@ export async function runOpenLoop(plan: OpenLoopPlan, dataDir: string): Promise<
     const latencies: number[] = [];
     let measuring = false;
     let inFlight = 0;
+    let batches = 0;
+    let inputs = 0;
+    let batchMs = 0;
+    engine.emitter.on('committed', (c) => {
+      if (!measuring) return;
+      batches++;
+      inputs += c.inputs;
+      batchMs += c.ms;
+    });
     let succeeded = 0;
     engine.emitter.on('task:dispatched', ({ taskId }) => {
       const at = performance.now();
@@ -114,6 +127,9 @@ export async function runOpenLoop(plan: OpenLoopPlan, dataDir: string): Promise<
       dispatchP50Ms: round(percentile(latencies, 50, true), 3),
       dispatchP99Ms: round(percentile(latencies, 99, true), 3),
       dispatchMaxMs: round(latencies.at(-1) ?? Number.NaN, 3),
+      batches,
+      meanInputsPerBatch: round(inputs / Math.max(1, batches), 1),
+      meanBatchMs: round(batchMs / Math.max(1, batches), 2),
       loopDelayP99Ms: round(percentile(delays, 99), 3),
     };
   } finally {

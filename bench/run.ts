@@ -43,14 +43,14 @@ const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], status
 // Issue 13 item 3 defines the load: 100 triggers/s and 200 SSE readers of every event.
 const underLoad = { statusPerS: 50, triggersPerS: 100, sseClients: 200 };
 const apiPlans: Record<'quick' | 'full', ApiPlan> = {
-  quick: { ...api, seed: 'bracket', statusWarmup: 500, statusRequests: 1500, triggerWarmup: 50, triggerRequests: 500, mixedTriggerRequests: 300, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 5 } },
+  quick: { ...api, seed: 'bracket', statusWarmup: 200, statusRequests: 600, triggerWarmup: 20, triggerRequests: 200, mixedTriggerRequests: 100, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 5 } },
   full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000, underLoad: { ...underLoad, seconds: 20 } },
 };
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
 // `openLoop`: the headline dispatch figure, 1,000 runs in flight, tasks of 0.5–1.5 s (bench/paced.ts).
 const plans = {
-  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 3, taskMs: 1000 }, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 3, taskMs: 1000, measureS: 3 } as OpenLoopPlan },
+  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 2, taskMs: 1000 }, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 3 } as OpenLoopPlan },
   full: { rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full, openLoop: { concurrency: 1000, m: 10, taskMs: 1000, measureS: 30 } as OpenLoopPlan },
 };
 export const DISPATCH_P99_TARGET_MS = 2;
@@ -61,7 +61,9 @@ const { values: args } = parseArgs({
 });
 const mode = args.quick ? 'quick' : 'full';
 const plan = plans[mode];
-const progress = (line: string) => process.stderr.write(`${line}\n`);
+const benchStart = performance.now();
+// Each progress line carries the seconds since the start, so a slow part shows (the whole --quick has a 60 s budget).
+const progress = (line: string) => process.stderr.write(`[${((performance.now() - benchStart) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
 async function point(root: string, p: Point, label: string): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(root, `n${p.n}-m${p.m}-`));
@@ -122,14 +124,14 @@ async function main(): Promise<void> {
     const doraFigures = { 'api.dora_p50_ms': dora.p50Ms, 'api.dora_p99_ms': dora.p99Ms, 'api.dora_reference_scan_ms': dora.referenceScanMs, 'api.dora_cold_ms': dora.coldMs };
     const doraTargets: Target[] = [{ figure: 'api.dora_p99_ms', value: dora.p99Ms, target: `< ${DORA_P99_TARGET_MS} ms over ${DORA_RUNS} runs (reference: a raw scan of their columns)`, met: dora.p99Ms < DORA_P99_TARGET_MS }];
     const routerResult = await runRouterBench(
-      { seconds: mode === 'quick' ? 2 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
+      { seconds: mode === 'quick' ? 1 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
       progress,
     );
     const routerFigures = routerFiguresOf(routerResult);
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
     const slo = measureSloScore(mode === 'quick');
     progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
-    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 5 : 15 }, progress);
+    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 3 : 15 }, progress);
     const checkFigures = {
       'checks.gate_samples_per_s': gate.signalsPerS,
       'checks.gate_demanded_per_s': gate.demandedPerS,

@@ -114,7 +114,9 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
         })
         .catch((e: unknown) => {
           statuses['error'] = (statuses['error'] ?? 0) + 1;
-          if (errors.length < 5) errors.push(String(e));
+          // fetch hides why in `cause` (a refused or reset connection, a timeout).
+          const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : '';
+          if (errors.length < 5) errors.push(`${String(e)}${cause}`);
         })
         .finally(() => pending.delete(p));
       pending.add(p);
