@@ -170,7 +170,7 @@ export function formatText(r: Report): string {
   const g = r.checks.gate;
   lines.push('');
   lines.push(`checks: ${g.runs} runs waiting in gates of ${g.signalsPerGate} signals sampled every second (HTTP health, business hours, the stage's failed runs) for ${g.seconds} s: ${g.samples} samples, each a committed event;`);
-  lines.push(`  reference: one instant query to a real Prometheus takes ${g.prometheusQueryMs === null ? '(no Prometheus here)' : `${g.prometheusQueryMs} ms (median of 200, sequential)`};`);
+  lines.push(`  reference: one instant query to a real Prometheus takes ${g.prometheusQueryMs === null ? '(no Prometheus here)' : `${g.prometheusQueryMs} ms (median of ${r.mode === 'quick' ? 50 : 200}, sequential)`};`);
   lines.push(`  a ${c.objectives}-objective Keptn SLO scored against ${c.comparisons} comparison results (${c.iterations} times; result ${c.result}), beside loading the same slo.yaml:`);
   for (const [name, value] of entries.filter(([n]) => n.startsWith('checks.'))) lines.push(figure(name, value));
   const missed = r.targets.filter((t) => !t.met);

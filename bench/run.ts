@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
     const slo = measureSloScore(mode === 'quick');
     progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
-    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 3 : 15 }, progress);
+    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 3 : 15, queries: mode === 'quick' ? 50 : 200 }, progress);
     const checkFigures = {
       'checks.gate_samples_per_s': gate.signalsPerS,
       'checks.gate_demanded_per_s': gate.demandedPerS,
