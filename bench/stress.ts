@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sampleProc, type ProcSample } from './proc-sample.js';
@@ -99,6 +100,9 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
     const releasesPerS = plan.evaluationsPerS / STAGE_COUNT;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     let sent = 0;
+    // A few kept-alive connections, as a CI system or a webhook relay would hold: triggers that
+    // find them busy wait in the client instead of opening ever more sockets to a busy server.
+    const agent = new Agent({ connections: 16 });
     const statuses: Record<string, number> = {};
     const errors: string[] = [];
     const pending = new Set<Promise<void>>();
@@ -106,11 +110,11 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
       const project = stressProject(i % plan.projects);
       const service = stressService(Math.floor(i / plan.projects) % plan.services);
       const body = JSON.stringify({ artifacts: { [service]: `registry.example/${project}/${service}:${i}` } });
-      const p = fetch(`${server.url}/api/v1/projects/${project}/releases`, { method: 'POST', headers, body })
+      const p = request(`${server.url}/api/v1/projects/${project}/releases`, { method: 'POST', headers, body, dispatcher: agent })
         .then(async (res) => {
-          const text = await res.text();
-          statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-          if (res.status !== 201 && errors.length < 5) errors.push(`${res.status} ${text.slice(0, 300)}`);
+          const text = await res.body.text();
+          statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
+          if (res.statusCode !== 201 && errors.length < 5) errors.push(`${res.statusCode} ${text.slice(0, 300)}`);
         })
         .catch((e: unknown) => {
           statuses['error'] = (statuses['error'] ?? 0) + 1;
@@ -144,6 +148,7 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
     });
     samples.push({ ...sampleProc(server.pid), s: round((performance.now() - start) / 1000, 1) });
     await Promise.all(pending);
+    await agent.close();
     const drainStart = performance.now();
     let drainSeconds: number | null = null;
     while (performance.now() - drainStart < 60_000) {
