@@ -22,6 +22,7 @@ import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
 import { apiFiguresOf, figuresOf, formatText, type Report, type Target } from './report.js';
 import { formatPgText, formatStressText } from './report-more.js';
+import { figureTable } from './figure-table.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { runOpenLoop, type OpenLoopPlan } from './paced.js';
 import { PG_PLANS, pgFiguresOf, runPgBench } from './pg-bench.js';
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
       stress: { ...stress, samples: mode === 'quick' ? stress.samples : stress.samples.filter((_, i) => i % 10 === 0) },
       seconds: round((performance.now() - started) / 1000, 1),
     };
-    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora, flags }) : `${formatText(report)}
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, table: figureTable(report.figures, report.targets), dora, flags }) : `${formatText(report)}
 
 ${formatRouterText(routerResult)}
 
