@@ -10,6 +10,7 @@ import { pino } from 'pino';
 import { SlipwayError } from './core/index.js';
 import type { Clock, Executor } from './engine/index.js';
 import { Engine, systemClock, testClockFromEnv } from './engine/index.js';
+import { StoreHealth } from './engine/index.js';
 import { createRouterSliProvider } from './evaluation/index.js';
 import { builtinExecutors, createDeployExecutor, createFlagExecutor, createReleaseExecutor, createRestartExecutor } from './executors/index.js';
 import { FlagBook } from './flags/index.js';
@@ -69,6 +70,8 @@ export interface Slipway {
   /** The built-in local platform (processes behind weighted routers). */
   platform: LocalPlatform;
   store: Store;
+  /** Whether the store answers (`GET /readyz`), and the log lines when it stops and comes back. */
+  storeHealth: StoreHealth;
   dataDir: string;
   /** The clock the engine decides by (views that say "now", such as freeze status, read it too). */
   clock: Clock;
@@ -212,6 +215,8 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   const gitWatch = new GitWatcher({ engine, store, intake: webhooks.intake, clock, log: log.child({ module: 'git-watch' }), cacheDir: join(dataDir, 'git-watch'), ...opts.gitWatch });
   gitWatch.start();
   notifier.start();
+  const storeHealth = new StoreHealth({ store, clock: opts.clock ?? systemClock, log: log.child({ module: 'store' }) });
+  engine.emitter.on('store:error', (e) => storeHealth.failed(e));
   // After the engine and the platform: it tears down what expired while Slipway was down.
   const pullRequests = new PullRequestEnvironments({
     engine,
@@ -235,6 +240,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
     engine,
     platform,
     store,
+    storeHealth,
     dataDir,
     clock: opts.clock ?? systemClock,
     executors,
@@ -291,6 +297,7 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       stopping = 'nginx';
       if (nginx) await (await nginx).close({ leaveRunning: true });
       stopping = 'the store';
+      storeHealth.close();
       await store.close();
       stopping = undefined;
     },

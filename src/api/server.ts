@@ -104,7 +104,7 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
-  systemRoutes(app, metrics, [slipway.platform.registry]);
+  systemRoutes(app, metrics, [slipway.platform.registry], () => slipway.storeHealth.readiness());
   projectRoutes(app, slipway);
   releaseRoutes(app, slipway);
   runRoutes(app, slipway);

@@ -6,3 +6,4 @@ export type { EngineEventMap } from './emitter.js';
 export * from './executor.js';
 export type { ClaimedTask, ClaimRequest } from './claims.js';
 export { FileClock, testClockFromEnv } from './file-clock.js';
+export { StoreHealth, StoreStates, type Readiness, type StoreState } from './store-health.js';

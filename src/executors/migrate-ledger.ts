@@ -69,8 +69,21 @@ function openSqlite(path: string): Ledger {
 
 async function openPostgres(url: string): Promise<Ledger> {
   const client = new pg.Client({ connectionString: url });
+  // A connection the server ends while the ledger is open (a restart, a dropped database)
+  // fails the next statement; without a listener its 'error' event would end the process.
+  client.on('error', () => undefined);
   await client.connect();
-  await client.query(CREATE);
+  try {
+    // CREATE TABLE IF NOT EXISTS is not safe against a concurrent create in PostgreSQL (two
+    // first migrations at once fail on pg_type's unique index): one creator at a time.
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LEDGER_TABLE]);
+    await client.query(CREATE);
+    await client.query('COMMIT');
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
   const version = async (): Promise<number> => Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${LEDGER_TABLE}`)).rows[0]!.n);
   const has = async (id: string): Promise<boolean> => (await client.query(`SELECT 1 FROM ${LEDGER_TABLE} WHERE id = $1`, [id])).rowCount! > 0;
   return {

@@ -34,6 +34,7 @@ export type { PostgresStore, PostgresStoreOptions } from './postgres/postgres-st
 export { DEFAULT_PG_POOL } from './postgres/url.js';
 export { openSqliteStore, SqliteStore, type SqliteSettings, type SqliteStoreOptions } from './sqlite/index.js';
 export { checkSqliteBackup, restoreSqlite } from './sqlite/backup.js';
+export { backupFormatOf, backupPostgresUrl, restorePostgres } from './postgres/backup.js';
 export { eventJson } from './event-json.js';
 export { lockDataDir, readHolder, type DataLock, type LockHolder } from './data-lock.js';
 export { GENESIS_HASH, auditContent, canonicalJson, sealAudit, sha256Hex } from './audit-chain.js';

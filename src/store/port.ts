@@ -307,7 +307,7 @@ export interface NotificationFilter {
 export interface BackupInfo {
   file: string;
   bytes: number;
-  /** `sqlite`: a SQLite database file. */
+  /** `sqlite`: a SQLite database file; `pg_dump`: a PostgreSQL custom-format dump (pg_restore reads it). */
   format: string;
 }
 

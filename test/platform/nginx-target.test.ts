@@ -80,6 +80,28 @@ describe.skipIf(!haveNginx)('nginx deploy target (skipped where Debian nginx is 
     expect((await target.status(key))!.slots.map((s) => s.slot)).toEqual(['green']);
   });
 
+  it('a weight change is in force when setWeights returns: no request after it reaches a worker of the previous configuration', async () => {
+    const blue = await backend('blue');
+    const green = await backend('green');
+    backends.push(blue, green);
+    await target.start();
+    await target.deploy(key, 'blue', version(blue, 'rel-1'));
+    await target.deploy(key, 'green', version(green, 'rel-2'));
+    await target.setWeights(key, { blue: 100 });
+    const { endpoint } = (await target.status(key))!;
+    expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'blue')).toBe('blue');
+    // Each flip is followed at once by requests on new connections: a worker still running the
+    // previous configuration (a reload is asynchronous in nginx) would answer with the old slot.
+    const wrong: string[] = [];
+    for (let flip = 0; flip < 8; flip++) {
+      const want = flip % 2 === 0 ? 'green' : 'blue';
+      await target.setWeights(key, { [want]: 100 });
+      const answers = await Promise.all(Array.from({ length: 6 }, () => whoAnswers(endpoint)));
+      for (const a of answers) if (a !== want) wrong.push(`flip ${flip}: wanted ${want}, got ${a}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('refuses an address that is not healthy, routing nothing to it', async () => {
     await target.start();
     await expect(target.deploy(key, 'blue', { releaseId: 'r', artifact: '127.0.0.1:1', baseDir: dir })).rejects.toThrow(/is not healthy/);

@@ -54,6 +54,8 @@ export interface Cluster {
   /** Superuser URL of the `postgres` database. */
   url: string;
   stop(): Promise<void>;
+  /** `pg_ctl <action>` on the running cluster as its owner (fast mode for stop and restart), waiting until done. */
+  ctl(action: 'restart' | 'stop' | 'start'): Promise<void>;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -109,6 +111,8 @@ export async function startCluster(bin: string, opts: ClusterOptions = {}): Prom
       watchdog.stdin?.end();
       await done;
     },
+    ctl: (action) =>
+      exec([join(bin, 'pg_ctl'), '-D', data, ...(action === 'stop' ? [] : ['-o', options, '-l', join(dir, 'log')]), ...(action === 'start' ? [] : ['-m', 'fast']), '-w', '-t', '60', action]),
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * `POST /api/v1/system/backup` (admin): a consistent copy of the store, streamed as the
  * answer while the server keeps working. The copy is made in the data directory first (the
- * online backup needs a file) and removed once sent, or once the client goes away.
+ * online backup and pg_dump need a file) and removed once sent, or once the client goes away.
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, rmSync } from 'node:fs';
@@ -20,12 +20,12 @@ export function backupRoutes(app: Api, slipway: Slipway): void {
   app.post('/api/v1/system/backup', {
     config: { scope: 'admin' },
     schema: {
-      summary: 'Back up the store: the answer is the backup file (SQLite: a database file that `slipway restore` puts back)',
+      summary: 'Back up the store: the answer is the backup file that `slipway restore` puts back (SQLite: a database file; PostgreSQL: a pg_dump custom-format file)',
       body: z.object({}).optional().describe('nothing'),
-      response: { 200: z.unknown().describe('the backup file (application/vnd.sqlite3)'), ...errors },
+      response: { 200: z.unknown().describe('the backup file (application/vnd.sqlite3, or application/octet-stream for a pg_dump); x-slipway-backup-format names which'), ...errors },
     },
     handler: async (req, reply) => {
-      if (!store.backup) throw new SlipwayError('NOT_SUPPORTED', "this server's store cannot make backups itself; use the database's own tool (for PostgreSQL, pg_dump)");
+      if (!store.backup) throw new SlipwayError('NOT_SUPPORTED', "this server's store cannot make backups itself; use the database's own backup tool");
       const file = join(slipway.dataDir, `backup-${randomUUID()}.db`);
       const info = await store.backup(file);
       await recordAudit(store, { actor: by(req.identity), action: 'system.backup', details: { bytes: info.bytes, format: info.format } });
@@ -35,7 +35,7 @@ export function backupRoutes(app: Api, slipway: Slipway): void {
       reply.raw.once('close', drop);
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       return reply
-        .type('application/vnd.sqlite3')
+        .type(info.format === 'sqlite' ? 'application/vnd.sqlite3' : 'application/octet-stream')
         .header('content-length', String(info.bytes))
         .header('content-disposition', `attachment; filename="slipway-${stamp}.${info.format}"`)
         .header('x-slipway-backup-format', info.format)

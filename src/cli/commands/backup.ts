@@ -3,6 +3,9 @@
  * (admin token), or, with `--data DIR`, taken from a data directory no server uses.
  * `slipway restore FILE --data DIR [--force]`: puts a backup in place, offline: it refuses a
  * directory a Slipway process holds (the data lock) and an existing store unless --force.
+ * With `--store postgres://…` both work on a PostgreSQL store instead (pg_dump / pg_restore:
+ * src/store/postgres/backup.ts): backup of that database directly, restore into an empty
+ * database no server is connected to.
  */
 import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -12,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebStream } from 'node:stream/web';
 import type { Command } from 'commander';
 import { SlipwayError, isSlipwayError } from '../../core/index.js';
-import { DEFAULT_SQLITE_FILE, lockDataDir, openSqliteStore, restoreSqlite, type DataLock } from '../../store/index.js';
+import { DEFAULT_SQLITE_FILE, backupFormatOf, backupPostgresUrl, lockDataDir, openSqliteStore, parseStoreUrl, restorePostgres, restoreSqlite, type DataLock } from '../../store/index.js';
 import type { CommandContext } from '../context.js';
 import { act, serverCommand } from '../context.js';
 
@@ -28,7 +31,7 @@ function lockFor(dir: string, doing: string): DataLock {
   }
 }
 
-async function fromServer(ctx: CommandContext, file: string): Promise<{ file: string; bytes: number }> {
+async function fromServer(ctx: CommandContext, file: string): Promise<{ file: string; bytes: number; format: string }> {
   const target = resolve(file);
   let res: Response;
   try {
@@ -53,10 +56,21 @@ async function fromServer(ctx: CommandContext, file: string): Promise<{ file: st
     rmSync(tmp, { force: true });
     throw new SlipwayError('STORE', `the backup did not arrive whole at ${target}: ${(e as Error).message}; try again`, { file: target }, { cause: e });
   }
-  return { file: target, bytes: statSync(target).size };
+  return { file: target, bytes: statSync(target).size, format: res.headers.get('x-slipway-backup-format') ?? 'sqlite' };
 }
 
-async function fromDataDir(dir: string, file: string): Promise<{ file: string; bytes: number }> {
+/** A PostgreSQL URL given with --store (or SLIPWAY_STORE), else undefined: the command works on SQLite. */
+function postgresStore(store: string | undefined): string | undefined {
+  if (store === undefined || store.trim() === '') return undefined;
+  const t = parseStoreUrl(store);
+  if (t.kind !== 'postgres') throw new SlipwayError('INVALID_INPUT', `--store is for a PostgreSQL store (postgres://…); for SQLite use --data DIR`, { field: 'store' });
+  return t.url;
+}
+
+const restoreHint = (format: string, file: string): string =>
+  format === 'pg_dump' ? `slipway restore ${file} --store postgres://USER@HOST/EMPTY_DATABASE` : `slipway restore ${file} --data DIR`;
+
+async function fromDataDir(dir: string, file: string): Promise<{ file: string; bytes: number; format: string }> {
   const dataDir = resolve(dir);
   const dbFile = join(dataDir, DEFAULT_SQLITE_FILE);
   if (!existsSync(dbFile)) throw new SlipwayError('INVALID_INPUT', `no store in ${dataDir} (no ${DEFAULT_SQLITE_FILE}); name the data directory a server ran on`, { field: 'data' });
@@ -77,20 +91,42 @@ export function registerBackup(program: Command): void {
   serverCommand(program, 'backup', "write a consistent copy of the store to FILE, while the server runs (admin token); or, with --data, of a stopped server's data directory")
     .argument('<file>', 'where to write the backup (replaced if it exists)')
     .option('--data <dir>', 'back up this data directory directly (no server may be running on it)')
+    .option('--store <url>', 'back up this PostgreSQL database directly with pg_dump (postgres://…; a server may keep running on it)')
     .action(
-      act<{ data?: string }>(async (ctx, [file], o) => {
-        const done = o.data !== undefined ? await fromDataDir(o.data, file!) : await fromServer(ctx, file!);
+      act<{ data?: string; store?: string }>(async (ctx, [file], o) => {
+        const pgUrl = postgresStore(o.store);
+        const done =
+          pgUrl !== undefined
+            ? await backupPostgresUrl(pgUrl, file!)
+            : o.data !== undefined
+              ? await fromDataDir(o.data, file!)
+              : await fromServer(ctx, file!);
         if (ctx.json) ctx.emit(done);
-        else ctx.print(`backup written to ${done.file} (${done.bytes} bytes); restore it with: slipway restore ${file} --data DIR`);
+        else ctx.print(`backup written to ${done.file} (${done.bytes} bytes); restore it with: ${restoreHint(done.format, file!)}`);
       }),
     );
 
-  serverCommand(program, 'restore', 'put a backup in place as the store of a data directory (offline: no server may be running on it)')
+  serverCommand(program, 'restore', 'put a backup in place as the store of a data directory, or of a PostgreSQL database with --store (offline: no server may be running on it)')
     .argument('<file>', 'a file written by slipway backup')
     .option('--data <dir>', 'the data directory to restore into', process.env['SLIPWAY_DATA'] ?? '.slipway')
-    .option('--force', 'replace the store the directory has')
+    .option('--store <url>', 'restore a pg_dump backup into this PostgreSQL database (postgres://…; it must exist, and be empty unless --force)')
+    .option('--force', 'replace the store the directory (or database) has')
     .action(
-      act<{ data: string; force?: boolean }>(async (ctx, [file], o) => {
+      act<{ data: string; store?: string; force?: boolean }>(async (ctx, [file], o) => {
+        const pgUrl = postgresStore(o.store);
+        if (pgUrl !== undefined) {
+          const done = await restorePostgres(file!, pgUrl, { force: o.force === true });
+          if (ctx.json) ctx.emit(done);
+          else {
+            ctx.print(`restored ${done.file} (${done.bytes} bytes, ${done.tables} tables) into the PostgreSQL store at ${done.target}${done.replaced !== undefined ? `, replacing ${done.replaced}` : ''}`);
+            ctx.print(`note: stored secrets are sealed with the old server's secret.key; copy it to the new server's --data directory (or set SLIPWAY_SECRET_KEY) if you use secrets`);
+            ctx.print(`start it with: slipway server --store <the same URL> --data DIR`);
+          }
+          return;
+        }
+        if (existsSync(file!) && backupFormatOf(file!) === 'pg_dump') {
+          throw new SlipwayError('INVALID_INPUT', `${resolve(file!)} is a pg_dump backup of a PostgreSQL store; restore it with --store postgres://USER@HOST/EMPTY_DATABASE`, { field: 'file', value: file });
+        }
         const dataDir = resolve(o.data);
         await mkdir(dataDir, { recursive: true });
         const lock = lockFor(dataDir, `restore into ${dataDir}`);

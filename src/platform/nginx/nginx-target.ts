@@ -16,6 +16,7 @@ import type { DeployTarget, ServiceKey, ServiceStatus, SlotTraffic, Version } fr
 import type { NginxService } from './config.js';
 import { mainConfig, serviceConfig } from './config.js';
 import { freePort } from '../free-port.js';
+import { reloadInForce, workersOf } from './workers.js';
 
 const run = promisify(execFile);
 
@@ -78,7 +79,7 @@ export class NginxTarget implements DeployTarget {
     await this.writeServices();
     await this.check();
     const pid = await this.runningPid();
-    if (pid) process.kill(pid, 'SIGHUP');
+    if (pid) await this.reload(pid);
     else {
       this.master = spawn(this.bin, ['-p', this.prefix, '-c', join(this.prefix, 'nginx.conf'), '-g', 'daemon off;'], { stdio: 'ignore' });
       await this.waitForPid();
@@ -180,11 +181,25 @@ export class NginxTarget implements DeployTarget {
     await this.writeServices();
     await this.check();
     const pid = await this.runningPid();
-    if (pid) process.kill(pid, 'SIGHUP');
+    if (pid) await this.reload(pid);
     // A reload is asynchronous: a service's new port opens a moment later (longer on a busy
     // machine). Returning only once every port takes connections means an endpoint this target
     // names can be called at once.
     await Promise.all([...this.services.values()].map((svc) => this.waitListening(svc.port)));
+  }
+
+  /** Reloads and returns once the new configuration is in force: no worker of the previous one still accepts. */
+  private async reload(pid: number): Promise<void> {
+    const before = await workersOf(pid);
+    process.kill(pid, 'SIGHUP');
+    const deadline = Date.now() + 10_000;
+    while (!(await reloadInForce(pid, before))) {
+      if (Date.now() > deadline) {
+        const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
+        throw new SlipwayError('INVALID_STATE', `nginx (pid ${pid}) did not put its new configuration in force within 10 s of a reload; workers of the previous one still accept connections: ${log.trim().split('\n').slice(-3).join(' | ') || 'nothing in its error.log'}`);
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private async waitListening(port: number): Promise<void> {

@@ -5,10 +5,11 @@
  */
 import type pg from 'pg';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import type { Store } from '../port.js';
+import type { BackupInfo, Store } from '../port.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
-import { checkConnection, createPool } from './connect.js';
+import { backupPostgres } from './backup.js';
+import { checkConnection, createPool, storePool } from './connect.js';
 import { parsePostgresUrl, type PostgresTarget } from './url.js';
 import { holdDatabase, type DatabaseHold } from './server-lock.js';
 
@@ -49,6 +50,11 @@ export class PostgresStore extends SqlStore implements Store {
   override async migrate(): Promise<void> {
     await super.migrate();
     await useByteOrder(this.db);
+  }
+
+  /** `pg_dump -Fc` of the store's database (backup.ts), taken while the server keeps writing. */
+  async backup(toFile: string): Promise<BackupInfo> {
+    return backupPostgres(this.target, toFile);
   }
 
   /** The pool's size and the server's version, for diagnostics and tests. */
@@ -100,6 +106,6 @@ export async function openPostgresStore(opts: PostgresStoreOptions): Promise<Pos
     await pool.end();
     throw e;
   }
-  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), target, hold);
+  const store = new PostgresStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool: storePool(pool, target) }) }), target, hold);
   return migratedOrClosed(store, opts.migrate ?? true);
 }
