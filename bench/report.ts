@@ -5,6 +5,9 @@ import type { SloScoreResult } from './checks.js';
 import type { GateBenchResult } from './gate-bench.js';
 import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
+import type { OpenLoopResult } from './paced.js';
+import type { PgOutcome } from './pg-bench.js';
+import type { StressResult } from './stress.js';
 import type { WebOutcome } from './web.js';
 import { round } from './stats.js';
 
@@ -28,8 +31,10 @@ export interface Report {
   raw: RawResult;
   rawAll: RawResult[];
   points: ScenarioResult[];
-  /** Same N, tasks that take time: dispatch latency when the engine is not saturated (no target). */
+  /** Same N, tasks that take time, all triggered at once (closed loop): for information. */
   paced: ScenarioResult | null;
+  /** Runs arriving on a schedule, 1,000 in flight, tasks that take time: the `engine.dispatch_*` figures. */
+  openLoop: OpenLoopResult;
   /** The HTTP API against a real server: the status matrix and triggers (the `api.*` figures). */
   api: ApiResult;
   /** The local platform's router against the backend direct and nginx (the `router.*` / `nginx.*` figures). */
@@ -38,6 +43,12 @@ export interface Report {
   checks: { slo: SloScoreResult; gate: GateBenchResult };
   /** The dashboard in Chromium (the `web.*` figures), or why it was skipped. */
   web: WebOutcome;
+  /** The PostgreSQL store beside raw commits and graphile-worker (the `pg.*` figures), or why it was skipped. */
+  pg: PgOutcome;
+  /** A server process under 100 evaluations/s (the `stress.*` figures); `samples` thinned to every 10 s in the full bench. */
+  stress: StressResult;
+  /** Wall seconds of the whole bench. */
+  seconds: number;
 }
 
 export const STATUS_P99_TARGET_MS = 50;
@@ -72,19 +83,30 @@ export function apiFiguresOf(api: ApiResult): { figures: Record<string, number>;
   return { figures, targets };
 }
 
-export function figuresOf(head: ScenarioResult, raw: RawResult): { figures: Record<string, number>; targets: Target[] } {
+/**
+ * `engine.dispatch_*` come from the open loop (runs arriving on a schedule, tasks that take
+ * time); the closed-loop paced point and the saturated headline point stay as information.
+ */
+export function figuresOf(head: ScenarioResult, raw: RawResult, closed: ScenarioResult, open: OpenLoopResult, dispatchTargetMs: number): { figures: Record<string, number>; targets: Target[] } {
   const ratio = head.transitionsPerS / raw.durableCommitsPerS;
   const figures = {
     'engine.transitions_per_s': head.transitionsPerS,
-    'engine.dispatch_p50_ms': head.dispatchP50Ms,
-    'engine.dispatch_p99_ms': head.dispatchP99Ms,
+    'engine.dispatch_p50_ms': open.dispatchP50Ms,
+    'engine.dispatch_p99_ms': open.dispatchP99Ms,
+    'engine.dispatch_p99_ms_closed_loop': closed.dispatchP99Ms,
+    'engine.dispatch_p99_ms_saturated': head.dispatchP99Ms,
     'sqlite.durable_commits_per_s': round(raw.durableCommitsPerS, 0),
     'engine.ratio_to_raw': round(ratio, 2),
     'engine.batches': head.batches,
     'engine.mean_inputs_per_batch': head.meanInputsPerBatch,
   };
   const targets: Target[] = [
-    { figure: 'engine.dispatch_p99_ms', value: head.dispatchP99Ms, target: `< 5 ms at ${head.n} concurrent runs`, met: head.dispatchP99Ms < 5 },
+    {
+      figure: 'engine.dispatch_p99_ms',
+      value: open.dispatchP99Ms,
+      target: `< ${dispatchTargetMs} ms, open loop, ${open.plan.concurrency} runs in flight (${open.meanInFlight} measured), tasks of 0.5–1.5 × ${open.plan.taskMs} ms (closed loop, for information: ${closed.dispatchP99Ms} ms)`,
+      met: open.dispatchP99Ms < dispatchTargetMs,
+    },
     { figure: 'engine.ratio_to_raw', value: figures['engine.ratio_to_raw'], target: '>= 1.0', met: ratio >= 1 },
   ];
   return { figures, targets };
@@ -112,10 +134,14 @@ export function formatText(r: Report): string {
     return `  ${name.padEnd(30)} ${pad(value, 10)}  ${t ? `target ${t.target}: ${t.met ? 'met' : 'MISSED'}` : ''}`.trimEnd();
   };
   const entries = Object.entries(r.figures);
-  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.') && !n.startsWith('checks.') && !n.startsWith('web.'))) lines.push(figure(name, value));
+  for (const [name, value] of entries.filter(([n]) => !n.startsWith('api.') && !n.startsWith('checks.') && !n.startsWith('web.') && !n.startsWith('pg.') && !n.startsWith('stress.'))) lines.push(figure(name, value));
   if (r.paced) {
-    lines.push(`  (informative) dispatch p99 with ${r.paced.taskMs} ms tasks at N=${r.paced.n}: ${r.paced.dispatchP99Ms} ms`);
+    lines.push(`  (informative) dispatch p99 with ${r.paced.taskMs} ms tasks at N=${r.paced.n}, all triggered at once (closed loop): ${r.paced.dispatchP99Ms} ms`);
   }
+  const o = r.openLoop;
+  lines.push(
+    `  engine.dispatch_* (open loop): ${o.runsPerS} runs/s arriving, ${o.meanInFlight} in flight, ${o.plan.m} tasks of 0.5–1.5 × ${o.plan.taskMs} ms; p50 ${o.dispatchP50Ms} ms, p99 ${o.dispatchP99Ms} ms, max ${o.dispatchMaxMs} ms over ${o.dispatchSamples} dispatches; event-loop delay p99 ${o.loopDelayP99Ms} ms`,
+  );
   const a = r.api;
   lines.push('');
   lines.push(
@@ -144,7 +170,7 @@ export function formatText(r: Report): string {
   const g = r.checks.gate;
   lines.push('');
   lines.push(`checks: ${g.runs} runs waiting in gates of ${g.signalsPerGate} signals sampled every second (HTTP health, business hours, the stage's failed runs) for ${g.seconds} s: ${g.samples} samples, each a committed event;`);
-  lines.push(`  reference: one instant query to a real Prometheus takes ${g.prometheusQueryMs === null ? '(no Prometheus here)' : `${g.prometheusQueryMs} ms (median of 200, sequential)`};`);
+  lines.push(`  reference: one instant query to a real Prometheus takes ${g.prometheusQueryMs === null ? '(no Prometheus here)' : `${g.prometheusQueryMs} ms (median of ${r.mode === 'quick' ? 50 : 200}, sequential)`};`);
   lines.push(`  a ${c.objectives}-objective Keptn SLO scored against ${c.comparisons} comparison results (${c.iterations} times; result ${c.result}), beside loading the same slo.yaml:`);
   for (const [name, value] of entries.filter(([n]) => n.startsWith('checks.'))) lines.push(figure(name, value));
   const missed = r.targets.filter((t) => !t.met);

@@ -3,7 +3,9 @@
  * tasks on a SQLite file, against a raw durable-commit reference measured in the same run;
  * then the HTTP API of a real server (bench/api.ts): status matrix latency and trigger rate;
  * then the local platform's router against the backend direct and Debian nginx (bench/router-bench.ts);
- * then the dashboard in Chromium (bench/web.ts): the environments page's readiness and live updates.
+ * then the dashboard in Chromium (bench/web.ts): the environments page's readiness and live updates;
+ * then the PostgreSQL store beside raw commits and graphile-worker on one throwaway cluster (bench/pg-bench.ts);
+ * then a server process under 100 evaluations/s for its CPU and memory (bench/stress.ts).
  * Progress goes to stderr; stdout carries the table, or with --json exactly one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +22,12 @@ import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
 import { apiFiguresOf, figuresOf, formatText, type Report, type Target } from './report.js';
+import { formatPgText, formatStressText } from './report-more.js';
+import { figureTable } from './figure-table.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
+import { runOpenLoop, type OpenLoopPlan } from './paced.js';
+import { PG_PLANS, pgFiguresOf, runPgBench } from './pg-bench.js';
+import { STRESS_PLANS, runStress, stressFiguresOf } from './stress.js';
 import { round } from './stats.js';
 import { runWebBench } from './web.js';
 import { WEB_PLANS } from './web-plan.js';
@@ -38,15 +45,17 @@ const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], status
 // Issue 13 item 3 defines the load: 100 triggers/s and 200 SSE readers of every event.
 const underLoad = { statusPerS: 50, triggersPerS: 100, sseClients: 200 };
 const apiPlans: Record<'quick' | 'full', ApiPlan> = {
-  quick: { ...api, seed: 'bracket', statusWarmup: 500, statusRequests: 1500, triggerWarmup: 50, triggerRequests: 500, mixedTriggerRequests: 300, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 5 } },
+  quick: { ...api, seed: 'bracket', statusWarmup: 200, statusRequests: 600, triggerWarmup: 20, triggerRequests: 200, mixedTriggerRequests: 100, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 5 } },
   full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000, underLoad: { ...underLoad, seconds: 20 } },
 };
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
+// `openLoop`: the headline dispatch figure, 1,000 runs in flight, tasks of 0.5–1.5 s (bench/paced.ts).
 const plans = {
-  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 3, taskMs: 1000 }, api: apiPlans.quick },
-  full: { rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full },
+  quick: { rawMs: 2000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 2, taskMs: 1000 }, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 3 } as OpenLoopPlan },
+  full: { rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full, openLoop: { concurrency: 1000, m: 10, taskMs: 1000, measureS: 30 } as OpenLoopPlan },
 };
+export const DISPATCH_P99_TARGET_MS = 2;
 const HEADLINE_N = 1000;
 
 const { values: args } = parseArgs({
@@ -54,7 +63,9 @@ const { values: args } = parseArgs({
 });
 const mode = args.quick ? 'quick' : 'full';
 const plan = plans[mode];
-const progress = (line: string) => process.stderr.write(`${line}\n`);
+const benchStart = performance.now();
+// Each progress line carries the seconds since the start, so a slow part shows (the whole --quick has a 60 s budget).
+const progress = (line: string) => process.stderr.write(`[${((performance.now() - benchStart) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 
 async function point(root: string, p: Point, label: string): Promise<ScenarioResult> {
   const dir = mkdtempSync(join(root, `n${p.n}-m${p.m}-`));
@@ -88,6 +99,7 @@ function reference(root: string, ms: number): RawResult {
 async function main(): Promise<void> {
   // Other processes on the machine skew every figure; the load average at the start tells a reader how much.
   const load = round(loadavg()[0] ?? 0, 2);
+  const started = performance.now();
   const root = mkdtempSync(join(args.dir ?? tmpdir(), 'slipway-bench-'));
   try {
     await point(root, { n: 100, m: 5, taskMs: 0 }, 'warm-up (discarded)');
@@ -104,20 +116,24 @@ async function main(): Promise<void> {
         if (raw) heads.push({ head: r, raw });
       }
     }
-    const paced = await point(root, plan.paced, 'paced');
+    const paced = await point(root, plan.paced, 'paced, closed loop (informative)');
+    progress(`paced, open loop: ${plan.openLoop.concurrency} runs in flight, ${plan.openLoop.m} tasks of 0.5–1.5 × ${plan.openLoop.taskMs} ms, measured ${plan.openLoop.measureS} s after the ramp …`);
+    const openLoop = await runOpenLoop(plan.openLoop, mkdtempSync(join(root, 'open-loop-')));
+    progress(`  ${openLoop.runsPerS} runs/s (${openLoop.meanInFlight} in flight), dispatch p50 ${openLoop.dispatchP50Ms} ms, p99 ${openLoop.dispatchP99Ms} ms (${openLoop.dispatchSamples} samples), event-loop delay p99 ${openLoop.loopDelayP99Ms} ms`);
+    if (openLoop.runsSucceeded !== openLoop.runs) throw new Error(`open loop: only ${openLoop.runsSucceeded} of ${openLoop.runs} runs succeeded`);
     const apiResult = await apiPoint(root, plan.api);
     const dora = await runDoraBench(mkdtempSync(join(root, 'dora-')), mode === 'quick' ? { requests: 5, warmup: 1 } : { requests: 100 }, progress);
     const doraFigures = { 'api.dora_p50_ms': dora.p50Ms, 'api.dora_p99_ms': dora.p99Ms, 'api.dora_reference_scan_ms': dora.referenceScanMs, 'api.dora_cold_ms': dora.coldMs };
     const doraTargets: Target[] = [{ figure: 'api.dora_p99_ms', value: dora.p99Ms, target: `< ${DORA_P99_TARGET_MS} ms over ${DORA_RUNS} runs (reference: a raw scan of their columns)`, met: dora.p99Ms < DORA_P99_TARGET_MS }];
     const routerResult = await runRouterBench(
-      { seconds: mode === 'quick' ? 2 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
+      { seconds: mode === 'quick' ? 1 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined },
       progress,
     );
     const routerFigures = routerFiguresOf(routerResult);
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
     const slo = measureSloScore(mode === 'quick');
     progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
-    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 5 : 15 }, progress);
+    const gate = await runGateBench(mkdtempSync(join(root, 'gates-')), { runs: 1000, seconds: mode === 'quick' ? 3 : 15, queries: mode === 'quick' ? 50 : 200 }, progress);
     const checkFigures = {
       'checks.gate_samples_per_s': gate.signalsPerS,
       'checks.gate_demanded_per_s': gate.demandedPerS,
@@ -132,34 +148,46 @@ async function main(): Promise<void> {
     const flagTargets: Target[] = [{ figure: 'flags.eval_p99_us', value: flags.evalP99Us, target: `< ${FLAG_EVAL_P99_TARGET_US} µs server side (reference: GET /healthz at ${flags.referencePerS}/s, flags at ${flags.evalsPerS}/s over HTTP)`, met: flags.evalP99Us < FLAG_EVAL_P99_TARGET_US }];
     const web = await runWebBench(mkdtempSync(join(root, 'web-')), WEB_PLANS[mode], progress);
     const webFigures = webFiguresOf(web);
+    const pg = await runPgBench(root, PG_PLANS[mode], progress);
+    const pgFigures = pgFiguresOf(pg);
+    const stress = await runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress);
+    const stressFigures = stressFiguresOf(stress);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
     const { head, raw } = heads[Math.floor(heads.length / 2)]!;
-    const engineFigures = figuresOf(head, raw);
+    const engineFigures = figuresOf(head, raw, paced, openLoop, DISPATCH_P99_TARGET_MS);
     const apiFigures = apiFiguresOf(apiResult);
     const report: Report = {
       bench: 'slipway',
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...flagFigures, ...webFigures.figures },
-      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...flagTargets, ...webFigures.targets],
+      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...flagFigures, ...webFigures.figures, ...pgFigures.figures, ...stressFigures.figures },
+      targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...flagTargets, ...webFigures.targets, ...pgFigures.targets, ...stressFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
       rawAll,
       points,
       paced,
+      openLoop,
       api: apiResult,
       router: routerResult,
       checks: { slo, gate },
       web,
+      pg,
+      stress: { ...stress, samples: mode === 'quick' ? stress.samples : stress.samples.filter((_, i) => i % 10 === 0) },
+      seconds: round((performance.now() - started) / 1000, 1),
     };
     await addFailover(report, mode, progress);
-    process.stdout.write(`${args.json ? JSON.stringify({ ...report, dora, flags }) : `${formatText(report)}
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, table: figureTable(report.figures, report.targets), dora, flags }) : `${formatText(report)}
 
 ${formatRouterText(routerResult)}
 
-${formatWebText(web, report.targets)}`}
+${formatWebText(web, report.targets)}
+
+${formatPgText(pg, report.figures, report.targets)}
+
+${formatStressText(stress, report.targets)}`}
 `);
   } finally {
     rmSync(root, { recursive: true, force: true });

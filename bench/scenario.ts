@@ -34,13 +34,13 @@ export interface ScenarioResult {
 }
 
 /** A stable spread in [0.5, 1.5) from the task id, so runs drift apart instead of moving in lockstep. */
-function spread(id: string): number {
+export function spread(id: string): number {
   let h = 2166136261;
   for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
   return 0.5 + (h >>> 0) / 2 ** 32;
 }
 
-function timedNoop(finishedAt: Map<string, number>, taskMs: number): Executor {
+export function timedNoop(finishedAt: Map<string, number>, taskMs: number): Executor {
   const base = createNoopExecutor();
   return {
     ...base,
@@ -53,9 +53,10 @@ function timedNoop(finishedAt: Map<string, number>, taskMs: number): Executor {
   };
 }
 
-export async function runScenario(n: number, m: number, taskMs: number, dataDir: string, timeoutMs: number): Promise<ScenarioResult> {
+/** `store`: a `postgres://…` URL (default: the SQLite file in dataDir). */
+export async function runScenario(n: number, m: number, taskMs: number, dataDir: string, timeoutMs: number, store?: string): Promise<ScenarioResult> {
   const finishedAt = new Map<string, number>();
-  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs)] });
+  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs)], ...(store !== undefined ? { store } : {}) });
   const { engine } = slipway;
   try {
     const { pipeline, text } = benchPipeline(n, m);

@@ -60,8 +60,16 @@ export interface Cluster {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+export interface ClusterOptions {
+  /**
+   * Keep fsync on, as a production server does (the bench's durable-commit figures need it).
+   * Tests leave it off: they trade durability for speed.
+   */
+  durable?: boolean;
+}
+
 /** Starts a cluster; about a second for initdb and one for the start on a quiet machine. */
-export async function startCluster(bin: string): Promise<Cluster> {
+export async function startCluster(bin: string, opts: ClusterOptions = {}): Promise<Cluster> {
   const root = process.getuid?.() === 0;
   const dir = await mkdtemp(join(tmpdir(), 'slipway-pg-'));
   const data = join(dir, 'data');
@@ -85,7 +93,8 @@ export async function startCluster(bin: string): Promise<Cluster> {
   // -N: no fsync during initdb; the test cluster trades durability for speed (fsync=off below).
   await exec([join(bin, 'initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '-N']);
   const port = await freePort();
-  const options = [`-c listen_addresses=127.0.0.1`, `-p ${port}`, `-k ${dir}`, '-c fsync=off', '-c full_page_writes=off', '-c max_connections=300'].join(' ');
+  const durability = opts.durable ? [] : ['-c fsync=off', '-c full_page_writes=off'];
+  const options = [`-c listen_addresses=127.0.0.1`, `-p ${port}`, `-k ${dir}`, ...durability, '-c max_connections=300'].join(' ');
   await exec([join(bin, 'pg_ctl'), '-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-t', '60', 'start']);
   const stopCmd = as([join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', 'stop']);
   const watchdog: ChildProcess = spawn('sh', ['-c', `cat >/dev/null; ${[stopCmd[0], ...stopCmd[1]].map(q).join(' ')} >/dev/null 2>&1; rm -rf ${q(dir)}`], {

@@ -1,0 +1,22 @@
+/** CPU time and resident memory of another process, read from /proc (Linux). */
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime: 100 on every Linux Node runs on (USER_HZ). */
+const TICKS_PER_S = 100;
+
+export interface ProcSample {
+  /** performance.now() when read. */
+  at: number;
+  /** User + system CPU seconds since the process started. */
+  cpuS: number;
+  rssMb: number;
+}
+
+export function sampleProc(pid: number): ProcSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { at: performance.now(), cpuS, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
+}
