@@ -1,8 +1,7 @@
 /**
  * The main thread's end of the commit thread (commit-worker.ts): requests in, answers out,
  * matched by id. One thread serves every store of the process (a connection each); it starts
- * with the first request (a store opened only to read, as the CLI does, never starts it) and
- * keeps the process alive only while a request is open. When the thread dies, what was open
+ * when the first file store opens and keeps the process alive only while a request is open. When the thread dies, what was open
  * fails with the reason and the next request starts a new one: a commit that failed wrote
  * nothing, as on one thread.
  */
@@ -98,13 +97,25 @@ export class CommitThread {
     if (on && !on.dead) await on.request({ conn: this.conn, op: 'close' });
   }
 
+  /**
+   * Starts the thread and opens this store's connection there now, without waiting: the
+   * first commit then finds them ready (a thread takes from tens of ms to a second to start).
+   */
+  warm(): void {
+    this.connected();
+  }
+
   private request(req: Request): Promise<Ok> {
+    return this.connected().request(req);
+  }
+
+  private connected(): Running {
     if (!this.on || this.on.dead) {
       const r = (shared ??= new Running());
       this.on = r;
       // Sent first on the same port, so it is handled before what follows; its failure is the first commit's.
       r.request({ conn: this.conn, op: 'open', file: this.opts.file, maxParameters: this.opts.maxParameters }).catch(() => undefined);
     }
-    return this.on.request(req);
+    return this.on;
   }
 }

@@ -94,5 +94,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteS
   const database = cachingStatements(raw);
   const thread = raw.memory ? undefined : new CommitThread({ file: raw.name, maxParameters: sqliteProfile.maxParameters });
   const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name, thread);
-  return migratedOrClosed(store, opts.migrate ?? true);
+  const migrated = await migratedOrClosed(store, opts.migrate ?? true);
+  thread?.warm();
+  return migrated;
 }
