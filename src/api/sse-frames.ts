@@ -7,7 +7,7 @@
  * a Buffer is handed to the kernel as it is. The caches are weak: a batch and its events leave
  * memory once every stream has sent them.
  */
-import type { StoredEvent } from '../store/index.js';
+import { eventJson, type StoredEvent } from '../store/index.js';
 
 const frames = new WeakMap<StoredEvent, string>();
 const joined = new WeakMap<readonly StoredEvent[], Buffer>();
@@ -16,7 +16,8 @@ const joined = new WeakMap<readonly StoredEvent[], Buffer>();
 export function sseFrame(e: StoredEvent): string {
   let f = frames.get(e);
   if (f === undefined) {
-    f = `id: ${e.seq}\nevent: ${e.event.type}\ndata: ${JSON.stringify(e.event)}\n\n`;
+    // The text the event was stored as when it was read from the log (event-json.ts), encoded here otherwise.
+    f = `id: ${e.seq}\nevent: ${e.event.type}\ndata: ${eventJson(e.event)}\n\n`;
     frames.set(e, f);
   }
   return f;
