@@ -6,13 +6,14 @@
  */
 import { SlipwayError, type ErrorCode, type ErrorFields } from '../../core/errors.js';
 import type { EncodedBatch } from '../sql/commit-batch.js';
-import type { AuditDraft, BackupInfo } from '../port.js';
+import type { AuditDraft, BackupInfo, NotificationRow } from '../port.js';
 
 /** One thread serves every store of the process; each store has a connection there, `conn`. */
 export type CommitRequest =
   | { id: number; conn: number; op: 'open'; file: string; maxParameters: number }
   | { id: number; conn: number; op: 'commit'; rows: EncodedBatch; audit: readonly AuditDraft[] }
   | { id: number; conn: number; op: 'backup'; toFile: string }
+  | { id: number; conn: number; op: 'notify'; rows: readonly NotificationRow[]; cursors: readonly { name: string; value: number }[] }
   | { id: number; conn: number; op: 'close' };
 
 export interface WireError {
@@ -21,7 +22,7 @@ export interface WireError {
   slipway?: { code: ErrorCode; fields: ErrorFields };
 }
 
-export type CommitReply = { id: number; ok: true; backup?: BackupInfo } | { id: number; ok: false; error: WireError };
+export type CommitReply = { id: number; ok: true; backup?: BackupInfo; added?: number } | { id: number; ok: false; error: WireError };
 
 export function errorOut(e: unknown): WireError {
   if (e instanceof SlipwayError) return { message: e.message, slipway: { code: e.code, fields: e.fields } };

@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { EncodedBatch } from '../sql/commit-batch.js';
-import type { AuditDraft, BackupInfo } from '../port.js';
+import type { AuditDraft, BackupInfo, NotificationRow } from '../port.js';
 import { errorIn, type CommitReply, type CommitRequest } from './commit-protocol.js';
 
 type Request = CommitRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -83,6 +83,11 @@ export class CommitThread {
 
   async commit(rows: EncodedBatch, audit: readonly AuditDraft[]): Promise<void> {
     await this.request({ conn: this.conn, op: 'commit', rows, audit });
+  }
+
+  async enqueueNotifications(rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]): Promise<number> {
+    const reply = await this.request({ conn: this.conn, op: 'notify', rows, cursors });
+    return reply.added ?? 0;
   }
 
   async backup(toFile: string): Promise<BackupInfo> {

@@ -5,7 +5,8 @@
  * behind it. Here a commit takes this thread; the main thread's connection goes on reading
  * the last committed state (WAL lets readers run beside the writer). Settings are the
  * store's (connect.ts): durability does not change. The online backup runs here too, so
- * the engine's writes go through the connection it copies from and do not restart it.
+ * the engine's writes go through the connection it copies from and do not restart it. The
+ * notifier's queue writes (a transaction per tick while events flow) come here as well.
  * One thread serves every store of the process, a connection per store (`conn`).
  */
 import { parentPort } from 'node:worker_threads';
@@ -13,6 +14,7 @@ import type BetterSqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { appendAuditIn } from '../sql/audit.js';
 import { writeBatch } from '../sql/commit-batch.js';
+import { enqueueNotifications } from '../sql/notifications.js';
 import type { Database } from '../sql/schema.js';
 import { backupSqlite } from './backup.js';
 import { errorOut, type CommitReply, type CommitRequest } from './commit-protocol.js';
@@ -46,6 +48,8 @@ async function handle(c: Conn, m: CommitRequest): Promise<CommitReply> {
       return { id: m.id, ok: true };
     case 'backup':
       return { id: m.id, ok: true, backup: await backupSqlite(raw, raw.name, m.toFile) };
+    case 'notify':
+      return { id: m.id, ok: true, added: await enqueueNotifications(db, m.rows, m.cursors) };
     case 'close':
       await Promise.allSettled([...c.backups]);
       conns.delete(m.conn);

@@ -7,7 +7,8 @@
  */
 import type BetterSqlite from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { AuditDraft, BackupInfo, Store } from '../port.js';
+import type { AuditDraft, BackupInfo, NotificationRow, Store } from '../port.js';
+import * as notify from '../sql/notifications.js';
 import type { EncodedBatch } from '../sql/commit-batch.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
@@ -59,6 +60,10 @@ export class SqliteStore extends SqlStore implements Store {
     if (!this.thread) return super.writeEncoded(rows, drafts);
     await this.thread.commit(rows, drafts);
   }
+
+  /** On the commit thread: the notifier writes a transaction (and an fsync) per tick while events flow. */
+  override enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]): Promise<number> =>
+    this.thread ? this.thread.enqueueNotifications(rows, cursors) : notify.enqueueNotifications(this.db, rows, cursors);
 
   async backup(toFile: string): Promise<BackupInfo> {
     // From the connection the engine writes through: a write by another connection restarts a backup.
