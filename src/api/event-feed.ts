@@ -8,6 +8,10 @@
  * second, and a read (and a socket write per reader) per commit cost the server's event loop
  * more than the events themselves. Commits within the gap go out together as one batch; a
  * quiet server's first commit is read at once.
+ *
+ * A batch is handed to `FAN_OUT_SLICE` listeners per turn of the event loop: 200 streams
+ * writing a batch of several hundred KB into their sockets at once held the loop for tens of
+ * ms, and every request waited behind it. Batches still reach each listener in order.
  */
 import type { Engine } from '../engine/index.js';
 import type { Store, StoredEvent } from '../store/index.js';
@@ -15,6 +19,10 @@ import type { Store, StoredEvent } from '../store/index.js';
 type Listener = (events: readonly StoredEvent[]) => void;
 
 export const MIN_GAP_MS = 20;
+/** Listeners called per turn of the event loop. */
+export const FAN_OUT_SLICE = 16;
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 export class EventFeed {
   private last = 0;
@@ -41,7 +49,7 @@ export class EventFeed {
     this.listeners.clear();
   }
 
-  /** The newest seq handed to listeners. */
+  /** The newest seq handed to every listener. */
   get position(): number {
     return this.last;
   }
@@ -83,14 +91,21 @@ export class EventFeed {
         return; // the store is closing; the next commit tries again
       }
       if (batch.length === 0) return;
-      this.last = batch.at(-1)!.seq;
-      for (const fn of [...this.listeners]) {
+      const listeners = [...this.listeners];
+      for (let i = 0; i < listeners.length; i++) {
+        if (i > 0 && i % FAN_OUT_SLICE === 0) await nextTurn();
+        const fn = listeners[i]!;
+        // One that unsubscribed meanwhile (its stream closed) gets nothing more.
+        if (!this.listeners.has(fn)) continue;
         try {
           fn(batch);
         } catch {
           // one reader failing (a closed socket) must not starve the others
         }
       }
+      // Moved only once every listener had the batch: a stream opened during the fan-out starts
+      // from `position`, reads this batch from the store, and is not among those given it here.
+      this.last = batch.at(-1)!.seq;
     }
   }
 }

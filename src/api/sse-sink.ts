@@ -20,7 +20,7 @@ export const DEFAULT_SSE_LIMITS: SseLimits = { maxBufferedBytes: 8 * 1024 * 1024
 const CHECKS = 5;
 
 export class SseSink {
-  private readonly queue: string[] = [];
+  private readonly queue: (string | Buffer)[] = [];
   private queuedBytes = 0;
   private waitingForDrain = false;
   private stalledChecks = 0;
@@ -48,8 +48,14 @@ export class SseSink {
     return this.raw.destroyed || this.raw.writableEnded;
   }
 
-  send(chunk: string): void {
+  /** A Buffer shared by many streams is written as it is (never copied or changed here). */
+  send(chunk: string | Buffer): void {
     if (this.closed) return;
+    // The common case: nothing waits, the socket takes it now, no bookkeeping.
+    if (!this.waitingForDrain && this.queue.length === 0) {
+      if (!this.raw.write(chunk)) this.waitingForDrain = true;
+      return;
+    }
     this.queue.push(chunk);
     this.queuedBytes += Buffer.byteLength(chunk);
     this.flush();

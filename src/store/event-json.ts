@@ -17,3 +17,13 @@ export function eventJson(e: SlipwayEvent): string {
   }
   return text;
 }
+
+/**
+ * Records `text` (the body it was read from) as the JSON of an event decoded from it: the
+ * live stream sends each event read back from the log as JSON again, and the stored text is
+ * that JSON (it was written by eventJson), so it is not encoded a second time.
+ */
+export function knownEventJson(e: SlipwayEvent, text: string): SlipwayEvent {
+  encoded.set(e, text);
+  return e;
+}

@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { ArtifactPass, LiveEntry, Release, Run, StagePass, Timer } from '../../core/index.js';
 import type { EventFilter, OutboxRow, RunFilter, StoredEvent } from '../port.js';
+import { knownEventJson } from '../event-json.js';
 import { decode } from './rows.js';
 import type { Database } from './schema.js';
 
@@ -110,7 +111,7 @@ export async function events(db: Db, f: EventFilter): Promise<StoredEvent[]> {
   if (f.sinceMs !== undefined) q = q.where('time_ms', '>=', f.sinceMs);
   q = q.orderBy('seq', f.newest ? 'desc' : 'asc');
   if (f.limit !== undefined) q = q.limit(f.limit);
-  const rows = (await q.execute()).map((r): StoredEvent => ({ seq: Number(r.seq), event: decode(r.body) }));
+  const rows = (await q.execute()).map((r): StoredEvent => ({ seq: Number(r.seq), event: knownEventJson(decode(r.body), r.body) }));
   return f.newest ? rows.reverse() : rows;
 }
 

@@ -12,7 +12,7 @@ import * as insights from './insights.js';
 import type { AuditDraft, AuditFilter, CommitBatch, DeploymentQuery, EventFilter, KeptnPartialRow, PipelineVersionRow, RunFilter, SecretRow, Store, StoreCapabilities, SubscriptionRow, TokenRow } from '../port.js';
 import * as access from './access.js';
 import * as keptn from './keptn.js';
-import { encodeBatch, isEmptyBatch, writeBatch } from './commit-batch.js';
+import { encodeBatch, isEmptyBatch, writeBatch, type EncodedBatch } from './commit-batch.js';
 import * as pipelines from './pipelines.js';
 import * as reads from './reads.js';
 import * as secrets from './secrets.js';
@@ -78,13 +78,7 @@ export class SqlStore implements Store {
     if (isEmptyBatch(batch)) return;
     const rows = encodeBatch(batch, (r) => this.specsWritten.has(r.spec));
     try {
-      await this.db.transaction().execute(async (trx) => {
-        // First, so a replica that lost its lease writes nothing (postgres/lease.ts).
-        if (this.fenceIn) await this.fenceIn(trx);
-        await writeBatch(trx, rows, this.profile.maxParameters);
-        // Sealed last, after the effects they record: the chain link is read inside this transaction.
-        await audit.appendAuditIn(trx, batch.audit ?? [], this.capabilities.concurrentWriters);
-      });
+      await this.writeEncoded(rows, batch.audit ?? []);
       for (const r of batch.runs) this.specsWritten.add(r.spec);
     } catch (e) {
       if (isSlipwayError(e)) throw e;
@@ -92,6 +86,17 @@ export class SqlStore implements Store {
       const reason = e instanceof Error ? e.message : String(e);
       throw new SlipwayError('STORE', `the store rejected a batch (${sizes}) and wrote none of it: ${reason}`, {}, { cause: e });
     }
+  }
+
+  /** Writes an encoded batch and its audit rows in one transaction (a store may do it elsewhere: SQLite on its commit thread). */
+  protected async writeEncoded(rows: EncodedBatch, drafts: readonly AuditDraft[]): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      // First, so a replica that lost its lease writes nothing (postgres/lease.ts).
+      if (this.fenceIn) await this.fenceIn(trx);
+      await writeBatch(trx, rows, this.profile.maxParameters);
+      // Sealed last, after the effects they record: the chain link is read inside this transaction.
+      await audit.appendAuditIn(trx, drafts, this.capabilities.concurrentWriters);
+    });
   }
 
   /**

@@ -1,16 +1,21 @@
 /**
  * The embedded store: one SQLite file through Kysely's SqliteDialect over better-sqlite3.
- * One writer at a time, no SKIP LOCKED, no LISTEN/NOTIFY.
+ * One writer at a time, no SKIP LOCKED, no LISTEN/NOTIFY. The engine's commits (and the
+ * online backup) run on a thread of their own (commit-worker.ts) for a file store, so a
+ * commit does not hold the event loop; reads and the rarer writes stay on this thread's
+ * connection. An in-memory store cannot be shared with a thread and commits here.
  */
 import type BetterSqlite from 'better-sqlite3';
-import type { SqliteDatabase } from 'kysely';
 import { Kysely, SqliteDialect, sql } from 'kysely';
-import type { BackupInfo, Store } from '../port.js';
+import type { AuditDraft, BackupInfo, NotificationRow, Store } from '../port.js';
+import * as notify from '../sql/notifications.js';
+import type { EncodedBatch } from '../sql/commit-batch.js';
 import type { Database } from '../sql/schema.js';
 import { SqlStore, migratedOrClosed, type SqlDialectProfile } from '../sql/sql-store.js';
 import { openSqliteDatabase } from './connect.js';
 import { backupSqlite } from './backup.js';
-import { sqliteFailure } from './sqlite-errors.js';
+import { CommitThread } from './commit-thread.js';
+import { cachingStatements } from './statements.js';
 
 export const sqliteProfile: SqlDialectProfile = {
   capabilities: { concurrentWriters: false, skipLocked: false, listenNotify: false },
@@ -45,13 +50,34 @@ export class SqliteStore extends SqlStore implements Store {
     private readonly raw?: BetterSqlite.Database,
     /** The database file (absolute), for messages. */
     readonly file = ':memory:',
+    /** Where the engine's commits run; undefined: on this thread. */
+    private readonly thread?: CommitThread,
   ) {
     super(db, profile);
   }
 
+  protected override async writeEncoded(rows: EncodedBatch, drafts: readonly AuditDraft[]): Promise<void> {
+    if (!this.thread) return super.writeEncoded(rows, drafts);
+    await this.thread.commit(rows, drafts);
+  }
+
+  /** On the commit thread: the notifier writes a transaction (and an fsync) per tick while events flow. */
+  override enqueueNotifications = (rows: readonly NotificationRow[], cursors: readonly { name: string; value: number }[]): Promise<number> =>
+    this.thread ? this.thread.enqueueNotifications(rows, cursors) : notify.enqueueNotifications(this.db, rows, cursors);
+
   async backup(toFile: string): Promise<BackupInfo> {
+    // From the connection the engine writes through: a write by another connection restarts a backup.
+    if (this.thread) return this.thread.backup(toFile);
     if (!this.raw) throw new Error('this SQLite store was built without its connection, so it cannot back up');
     return backupSqlite(this.raw, this.file, toFile);
+  }
+
+  override async close(): Promise<void> {
+    try {
+      await this.thread?.close();
+    } finally {
+      await super.close();
+    }
   }
 
   async settings(): Promise<SqliteSettings> {
@@ -68,52 +94,12 @@ export class SqliteStore extends SqlStore implements Store {
   }
 }
 
-/**
- * Kysely prepares every query anew; the engine's commits repeat the same few statements,
- * so prepared statements are kept by SQL text (Kysely runs one query at a time on the
- * connection, so a cached statement is never in use twice).
- */
-function cachingStatements(db: BetterSqlite.Database, max = 256): SqliteDatabase {
-  const cache = new Map<string, BetterSqlite.Statement>();
-  const named = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (e) {
-      throw sqliteFailure(e, db.name);
-    }
-  };
-  return {
-    close: () => db.close(),
-    prepare(text: string) {
-      let st = cache.get(text);
-      if (st) {
-        cache.delete(text);
-      } else {
-        st = named(() => db.prepare(text));
-        if (cache.size >= max) cache.delete(cache.keys().next().value!);
-      }
-      cache.set(text, st);
-      // SQLite rolls a transaction back by itself on some failures (SQLITE_FULL, SQLITE_IOERR);
-      // Kysely's ROLLBACK would then fail and hide the failure that matters.
-      if (/^\s*rollback\s*$/i.test(text)) return { reader: false, all: () => [], iterate: () => [][Symbol.iterator](), run: (p: ReadonlyArray<unknown>) => (db.inTransaction ? named(() => st.run(p)) : { changes: 0, lastInsertRowid: 0 }) };
-      return failuresNamed(st, named);
-    },
-  };
-}
-
-/** The statement as Kysely uses it, with a locked database and a full disk named (sqlite-errors.ts). */
-function failuresNamed(st: BetterSqlite.Statement, named: <T>(fn: () => T) => T): ReturnType<SqliteDatabase['prepare']> {
-  return {
-    reader: st.reader,
-    all: (parameters: ReadonlyArray<unknown>) => named(() => st.all(parameters)),
-    run: (parameters: ReadonlyArray<unknown>) => named(() => st.run(parameters)),
-    iterate: (parameters: ReadonlyArray<unknown>) => named(() => st.iterate(parameters)),
-  };
-}
-
 export async function openSqliteStore(opts: SqliteStoreOptions): Promise<SqliteStore> {
   const raw = await openSqliteDatabase(opts.file);
   const database = cachingStatements(raw);
-  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name);
-  return migratedOrClosed(store, opts.migrate ?? true);
+  const thread = raw.memory ? undefined : new CommitThread({ file: raw.name, maxParameters: sqliteProfile.maxParameters });
+  const store = new SqliteStore(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), sqliteProfile, raw, raw.name, thread);
+  const migrated = await migratedOrClosed(store, opts.migrate ?? true);
+  thread?.warm();
+  return migrated;
 }
