@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { SlipwayError } from '../../core/errors.js';
 import type { BackupInfo } from '../port.js';
 import { runPgTool } from './backup-tools.js';
-import { connectionError, describe, parsePostgresUrl, type PostgresTarget } from './url.js';
+import { describe, parsePostgresUrl, type PostgresTarget } from './url.js';
 
 export const PG_DUMP_FORMAT = 'pg_dump';
 const MIGRATIONS_TABLE = 'slipway_migration';
@@ -78,14 +78,8 @@ interface Holdings {
 
 /** What the target database holds now, and who else is connected to it. */
 async function inspect(t: PostgresTarget): Promise<Holdings> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: t.connectionString, application_name: 'slipway restore' });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    throw connectionError(e, t);
-  }
+  const { connectClient } = await import('./connect.js');
+  const client = await connectClient(t, 'slipway restore');
   try {
     const tables = (await client.query<{ name: string }>(`select tablename as name from pg_tables where schemaname = current_schema() order by tablename`)).rows.map((r) => r.name);
     const count = async (table: string) => (tables.includes(table) ? Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]?.n ?? 0) : undefined);

@@ -93,3 +93,19 @@ export function storePool(pool: pg.Pool, t: PostgresTarget): PostgresPool {
     end: () => pool.end(),
   };
 }
+
+/**
+ * One connection of its own (not the pool's), for work that holds a session: a lock, a look at
+ * a database before a restore. A failure to connect names where and what to do; the server
+ * ending the connection later makes its next query fail instead of ending the process.
+ */
+export async function connectClient(t: PostgresTarget, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: t.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: applicationName });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    throw connectionError(e, t);
+  }
+  return client;
+}

@@ -1,14 +1,15 @@
 /**
- * One Slipway server per database, until replicas share one (issue 13, item 2): the server
+ * One engine per database for a store opened without the replicas' lease (an embedder's
+ * `openSlipway` on PostgreSQL; `slipway server` takes the lease instead, see lease.ts): it
  * holds a session advisory lock on a connection of its own for as long as its store is open,
  * as the data directory's lock does for SQLite. Two engines on one database would dispatch
  * the same tasks twice. The lock goes with its connection: a server killed with -9 loses its
  * TCP connection and PostgreSQL releases the lock at once.
  */
 import { hostname } from 'node:os';
-import pg from 'pg';
 import { SlipwayError } from '../../core/errors.js';
-import { CONNECT_TIMEOUT_MS, connectionError, describe, type PostgresTarget } from './url.js';
+import { connectClient } from './connect.js';
+import { describe, type PostgresTarget } from './url.js';
 
 /** 'slip' 'way' as one 64-bit key, so no other application's advisory lock collides by accident. */
 const LOCK_KEY = '8317145683484213625';
@@ -18,14 +19,8 @@ export interface DatabaseHold {
 }
 
 export async function holdDatabase(t: PostgresTarget): Promise<DatabaseHold> {
-  const client = new pg.Client({ connectionString: t.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, application_name: `slipway server pid ${process.pid} on ${hostname()}` });
   // The server restarting drops this connection (and the lock); the store's pool reconnects by itself.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    throw connectionError(e, t);
-  }
+  const client = await connectClient(t, `slipway server pid ${process.pid} on ${hostname()}`);
   try {
     const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1::bigint) as ok', [LOCK_KEY]);
     if (rows[0]?.ok !== true) {
@@ -40,7 +35,7 @@ export async function holdDatabase(t: PostgresTarget): Promise<DatabaseHold> {
       const who = holder ? `'${holder.who || 'a session without a name'}' (connected since ${holder.since})` : 'another session';
       throw new SlipwayError(
         'STORE',
-        `the PostgreSQL store at ${describe(t)} is in use by ${who}; one Slipway server per database for now (several replicas come later): stop the other server, or give this one a database of its own`,
+        `the PostgreSQL store at ${describe(t)} is in use by ${who}; one Slipway server per database unless they run as replicas ('slipway server --store postgres://…' takes the replicas' lease, docs/operating.md#replicas): stop the other process, start both as servers, or give this one a database of its own`,
         { host: t.host, port: t.port, database: t.database },
       );
     }
