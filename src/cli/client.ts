@@ -46,7 +46,29 @@ export class Client {
     return u.toString();
   }
 
+  /**
+   * Between a replica's death and the takeover, a standby answers 503 NO_ACTIVE_REPLICA without
+   * forwarding anything, so the request is sent again after its Retry-After, saying once what
+   * it waits for, for at most `SLIPWAY_REPLICA_WAIT_MS` (default 30 s; the lease time plus recovery).
+   */
   async request<T>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | number | string[] | undefined>; signal?: AbortSignal } = {}): Promise<T> {
+    const deadline = Date.now() + (Number(process.env['SLIPWAY_REPLICA_WAIT_MS'] ?? '') || 30_000);
+    let said = false;
+    for (;;) {
+      try {
+        return await this.requestOnce<T>(method, path, opts);
+      } catch (e) {
+        const err = e instanceof SlipwayError ? e : undefined;
+        const wait = err?.code === 'NO_ACTIVE_REPLICA' ? Number(err.fields['retryAfterMs'] ?? 1000) : undefined;
+        if (wait === undefined || Date.now() + wait > deadline || opts.signal?.aborted) throw e;
+        if (!said) process.stderr.write(`waiting for an active replica at ${this.config.server}: ${err!.message}\n`);
+        said = true;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private async requestOnce<T>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | number | string[] | undefined>; signal?: AbortSignal }): Promise<T> {
     let res: Response;
     try {
       res = await fetch(this.url(path, opts.query), {
@@ -61,16 +83,17 @@ export class Client {
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     const body = text ? (JSON.parse(text) as unknown) : undefined;
-    if (!res.ok) throw toError(res.status, body, this.config);
+    if (!res.ok) throw toError(res.status, body, this.config, res.headers.get('retry-after'));
     return body as T;
   }
 }
 
-function toError(status: number, body: unknown, config: ClientConfig): SlipwayError {
+function toError(status: number, body: unknown, config: ClientConfig, retryAfter?: string | null): SlipwayError {
   const b = (body ?? {}) as { code?: string; message?: string; field?: string };
   const code = (b.code && b.code in ErrorCodes ? b.code : 'INVALID_INPUT') as ErrorCode;
   let message = b.message ?? `the server answered ${status}`;
   if (status === 401) message += config.token ? ' (the token in SLIPWAY_TOKEN or the config file was refused)' : '; set SLIPWAY_TOKEN to a token (see `slipway token create`)';
   if (status === 403) message += '; ask an admin for a token with that scope';
-  return new SlipwayError(code, message, b.field ? { field: b.field, status } : { status });
+  const retryAfterMs = retryAfter && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
+  return new SlipwayError(code, message, { ...(b.field ? { field: b.field } : {}), status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 }

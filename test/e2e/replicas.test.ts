@@ -130,6 +130,8 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas on one PostgreSQL ${pgSk
     first.child.proc.kill('SIGKILL');
     await first.child.exited;
     const rest = replicas.filter((r) => r !== first);
+    // A CLI command sent now (the dead replica's lease still runs) waits for the takeover, saying so, instead of failing.
+    const waiting = slipway(['runs', '--server', rest[1]!.url, '--project', PROJECT, '--json'], cwd, { SLIPWAY_TOKEN: ADMIN });
     // While the dead replica's lease runs out, a standby says so instead of hanging.
     const meanwhile = await call<{ code: string; message: string }>(rest[0]!.url, `/api/v1/runs?project=${PROJECT}`);
     if (meanwhile.status === 503) {
@@ -139,6 +141,10 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas on one PostgreSQL ${pgSk
     }
     const second = await activeReplica(rest);
     expect(second).not.toBe(first);
+    const waited = await waiting.exited;
+    expect(waited.code, waiting.stderr()).toBe(0);
+    expect(JSON.parse(waiting.stdout())).toBeTruthy();
+    expect(waiting.stderr()).toMatch(/waiting for an active replica at http:\/\/127\.0\.0\.1:\d+: /);
     expect((await api<ReplicaStatus>(second.url, '/api/v1/system/replicas')).active!.epoch).toBe(2);
 
     const runs = await allSucceeded(rest, RELEASES * 2);
