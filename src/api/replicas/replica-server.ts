@@ -184,19 +184,22 @@ export async function startReplicaServer(opts: ReplicaServerOptions, log: Logger
     replicaNote: `replica ${id} (advertised at ${advertise}, lease ${ttlMs} ms): ${lead.role === 'active' ? 'active' : `standby, forwarding to ${lead.activeLease()?.lease.holder ?? 'the active replica'}`}`,
     close: () =>
       (closing ??= (async () => {
-        phase = 'HTTP requests in flight';
-        server.close();
+        // No new connections; a request still open after the grace period is cut.
+        const drained = new Promise<void>((r) => server.close(() => r()));
         const cut = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
         cut.unref();
-        // The engine stops (its last commits land), then the lease is released: a standby takes over at once.
+        // The engine stops (its last commits land; event streams and long polls end with the API), then the
+        // lease is released: a standby takes over at once.
         phase = 'the engine (its last transaction and executors in flight)';
         await lead.close();
-        phase = undefined;
+        phase = 'HTTP requests in flight';
         await standby.close();
-        server.closeAllConnections();
+        await drained;
         clearTimeout(cut);
+        phase = undefined;
         await store.close();
       })()),
-    stopping: () => (phase !== undefined && open.size > 0 ? `${phase}: ${[...new Set(open.values())].slice(0, 5).join(', ')}` : phase),
+    // Requests still open are named first: they are what a slow stop most often waits for.
+    stopping: () => (phase !== undefined && open.size > 0 ? `HTTP requests in flight: ${[...new Set(open.values())].slice(0, 5).join(', ')}` : phase),
   };
 }
