@@ -106,7 +106,15 @@ describe('runs', () => {
     await h.call('POST', '/api/v1/projects/shop/releases', { token: h.tokens.trigger, body: { artifacts: { frontend: 'registry/frontend:1.4.2' } } });
     await eventually(async () => (await approvals()).length > 0 || undefined);
     type Page = { events: { seq: number; event: { time: string } }[] };
-    const all = ((await h.call('GET', '/api/v1/events?limit=1000')).json() as Page).events;
+    // The run settles into its wait in more than one commit (on PostgreSQL the last lands later):
+    // read once the log has stopped growing, so the reads below see the same log.
+    const read = async () => ((await h.call('GET', '/api/v1/events?limit=1000')).json() as Page).events;
+    let all = await read();
+    for (let before = -1; all.length !== before; ) {
+      before = all.length;
+      await new Promise((r) => setTimeout(r, 300));
+      all = await read();
+    }
     expect(all.length).toBeGreaterThan(4);
     const last = ((await h.call('GET', '/api/v1/events?last=true&limit=3')).json() as Page).events;
     expect(last.map((e) => e.seq)).toStrictEqual(all.slice(-3).map((e) => e.seq));
