@@ -228,6 +228,15 @@ export class Engine {
     return d;
   }
 
+  /**
+   * Resolves once every input submitted so far is committed and its effects carried out (timers
+   * armed, dispatches made). The view may show a batch's decisions while its commit is still on
+   * its way (the SQLite commit thread, PostgreSQL): a test that moves a clock waits for this first.
+   */
+  async settled(): Promise<void> {
+    while (this.looping) await this.looping;
+  }
+
   /** Stops taking work, lets the current transactions finish, aborts executors (their tasks resume after restart). */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -65,6 +65,8 @@ it('a suspended task gets back the progress it kept, from the store after a rest
   const done = finished(engine);
   clock.advance(1000);
   await expect.poll(() => waiting()?.data).toEqual({ count: 2 });
+  // The next timer is armed once that commit lands (the view may show it first): move the clock after.
+  await engine.settled();
   clock.advance(1000);
   const run = await done;
   expect(run.tasks[0]).toMatchObject({ result: 'pass', message: 'counted to 3' });
@@ -83,8 +85,10 @@ it('checks read earlier runs of a stage, newest first, with their tasks’ resul
     const done = finished(engine);
     await engine.apply({ type: 'trigger', id: `t${v}`, project: 'p', artifacts: { a: v }, by: `alice${v}` });
     await expect.poll(() => [...engine!.view.runs.values()].some((r) => r.tasks[0]?.data !== undefined)).toBe(true);
+    await engine.settled();
     clock.advance(1000);
     await expect.poll(() => [...engine!.view.runs.values()].some((r) => r.tasks[0]?.data?.count === 2)).toBe(true);
+    await engine.settled();
     clock.advance(1000);
     await done;
   }

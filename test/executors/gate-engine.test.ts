@@ -82,6 +82,7 @@ it('each sample is a .waiting event with every value; a restart continues the co
   engine = await open(spec, clock);
   await engine.apply({ type: 'trigger', id: 't1', project: 'p', artifacts: { app: '1' } });
   await expect.poll(() => progress(engine!, 'dev', 'health')?.samples).toBe(1);
+  await engine.settled();
 
   // A restart: the gate's samples live only in the store.
   await engine.stop();
@@ -91,6 +92,8 @@ it('each sample is a .waiting event with every value; a restart continues the co
   const step = async (samples: number) => {
     clock.advance(10 * S);
     await expect.poll(() => progress(engine!, 'dev', 'health')?.samples, { timeout: 10_000 }).toBe(samples);
+    // The next sample's timer is armed once the sample's commit lands; move the clock only after that.
+    await engine!.settled();
   };
   await step(2); // t=10s: passing from here
   await step(3); // t=20s: steady for 10s
@@ -139,6 +142,7 @@ it('a stage signal holds the gate while a run failed in that stage within the wi
   const prodDone = finished(engine, 'production');
   await engine.apply({ type: 'trigger', id: 't-prod', project: 'p', artifacts: { app: 'good' }, stage: 'production' });
   await expect.poll(() => progress(engine!, 'production', 'entry-gate')?.samples).toBe(1);
+  await engine.settled();
   const first = progress(engine, 'production', 'entry-gate')!.last![0]!;
   expect(first).toMatchObject({ name: 'dev-quiet', type: 'stage', pass: false, value: 1 });
   expect(first.detail).toMatch(/^1 run failed in dev in the last 1h; the latest at .* \(run-/);
@@ -147,6 +151,7 @@ it('a stage signal holds the gate while a run failed in that stage within the wi
     clock.advance(20 * MIN);
     await expect.poll(() => progress(engine!, 'production', 'entry-gate')?.samples).toBe(n);
     expect(progress(engine, 'production', 'entry-gate')!.last![0]!.pass).toBe(false);
+    await engine.settled();
   }
   clock.advance(20 * MIN);
   const run = await prodDone;
