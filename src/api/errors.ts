@@ -66,7 +66,23 @@ export function clientError(err: Error & { code?: string }, socket: Socket): voi
  * closes the socket without a word: answer them like any other unknown route.
  */
 export function installConnectRefusal(app: Api): void {
-  app.server.on('connect', (req: { method?: string; url?: string }, socket: Socket) => {
+  refuseConnect(app.server);
+  answerHalfClosed(app.server);
+}
+
+/**
+ * A client that sends its request and then half-closes (shutdown of its sending side, as
+ * `socket.end(request)` and some command-line tools do) still gets its answer: Node's default
+ * aborts the request at the client's FIN, so a route that awaits the store (always, on
+ * PostgreSQL) answered nothing. The socket is closed once the answer is written.
+ */
+export function answerHalfClosed(server: object): void {
+  (server as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
+}
+
+/** The same for any HTTP server (a replica's listener, which hands requests to fastify apps). */
+export function refuseConnect(server: Pick<Api['server'], 'on'>): void {
+  server.on('connect', (req: { method?: string; url?: string }, socket: Socket) => {
     const e = new SlipwayError('NOT_FOUND', `no route ${req.method ?? 'CONNECT'} ${clip(req.url ?? '')}; Slipway is not a proxy; the routes are listed at /api/v1/openapi.json`);
     const body = JSON.stringify(e.toJSON());
     socket.on('error', () => undefined);
