@@ -67,17 +67,6 @@ export function clientError(err: Error & { code?: string }, socket: Socket): voi
  */
 export function installConnectRefusal(app: Api): void {
   refuseConnect(app.server);
-  answerHalfClosed(app.server);
-}
-
-/**
- * A client that sends its request and then half-closes (shutdown of its sending side, as
- * `socket.end(request)` and some command-line tools do) still gets its answer: Node's default
- * aborts the request at the client's FIN, so a route that awaits the store (always, on
- * PostgreSQL) answered nothing. The socket is closed once the answer is written.
- */
-export function answerHalfClosed(server: object): void {
-  (server as { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
 }
 
 /** The same for any HTTP server (a replica's listener, which hands requests to fastify apps). */

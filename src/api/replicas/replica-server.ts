@@ -16,7 +16,7 @@ import { openSlipway, type Slipway } from '../../main.js';
 import type { NotifyOptions } from '../../notify/index.js';
 import { openStore, type CommitFence, type Lease } from '../../store/index.js';
 import { bootstrapAdmin } from '../auth/bootstrap.js';
-import { answerHalfClosed, clientError, refuseConnect } from '../errors.js';
+import { clientError, refuseConnect } from '../errors.js';
 import { loadServerProjects } from '../load-projects.js';
 import { replicaGauge, type ReplicaStatus } from '../routes/replicas.js';
 import { buildServer } from '../server.js';
@@ -121,7 +121,6 @@ export async function startReplicaServer(opts: ReplicaServerOptions, log: Logger
   // malformed) and CONNECT are answered in the registry's shape, not dropped.
   server.on('clientError', clientError);
   refuseConnect(server);
-  answerHalfClosed(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -23,9 +23,10 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** Writes `bytes`, reads until the server closes (or 5 s pass: a request the parser still waits on; HEAD is not sent, it has no body to check). */
-function exchange(bytes: Buffer): Promise<Buffer | undefined> {
+/** Sends `bytes` (then half-closes, unless `halfClose` is false) and collects what comes back until the server closes. */
+function exchange(bytes: Buffer, halfClose = true): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => socket.end(bytes));
+    const socket = connect(port, '127.0.0.1', () => (halfClose ? socket.end(bytes) : socket.write(bytes)));
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
@@ -104,7 +105,11 @@ describe('hostile bytes on a real socket', () => {
               h,
               method === 'GET' || method === 'HEAD' ? method : 'POST',
               async () => {
-                const raw = await exchange(Buffer.from(head, 'latin1'));
+                let raw = await exchange(Buffer.from(head, 'latin1'));
+                // Node aborts a request whose client half-closed before the answer (no allowHalfOpen): a route
+                // that awaits the store (always on PostgreSQL) then answers nothing. A client that waits must get
+                // a proper answer: ask again without the half-close.
+                if (raw !== undefined && raw.length === 0) raw = await exchange(Buffer.from(head, 'latin1'), false);
                 if (raw === undefined) {
                   unanswered++;
                   return { statusCode: 408, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'REQUEST_TIMEOUT', message: 'still waiting for the rest of the request' }) };
