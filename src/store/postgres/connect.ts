@@ -77,7 +77,7 @@ export function storePool(pool: pg.Pool, t: PostgresTarget): PostgresPool {
     if (isUnavailable(e)) throw unavailable(e, t);
     // 22021: a value with a NUL character, which PostgreSQL text cannot hold (SQLite can): the
     // request's fault, not a bug. Nothing matches or is written.
-    if ((e as { code?: unknown }).code === '22021') throw new SlipwayError('INVALID_INPUT', 'a value in the request holds a NUL character (\\u0000), which the PostgreSQL store cannot hold; remove it', {}, { cause: e });
+    if ((e as { code?: unknown }).code === '22021') throw new SlipwayError('INVALID_INPUT', 'a value in the request holds a NUL character (\\u0000), which the PostgreSQL store cannot hold; remove it', { field: 'request' }, { cause: e });
     throw e;
   };
   return {
