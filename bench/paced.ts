@@ -7,10 +7,9 @@
  * latency a steady load sees. Latencies count only after the ramp (one run's mean duration),
  * while arrivals go on; then arrivals stop and every run must finish and succeed.
  */
-import { parseTaskId } from '../src/core/index.js';
 import { openSlipway } from '../src/main.js';
 import { PROJECT, benchPipeline } from './pipeline.js';
-import { timedNoop } from './scenario.js';
+import { previousTask, timedNoop } from './scenario.js';
 import { percentile, round } from './stats.js';
 
 export interface OpenLoopPlan {
@@ -67,10 +66,8 @@ export async function runOpenLoop(plan: OpenLoopPlan, dataDir: string): Promise<
     let succeeded = 0;
     engine.emitter.on('task:dispatched', ({ taskId }) => {
       const at = performance.now();
-      const t = parseTaskId(taskId);
-      const k = t ? Number(t.task.slice(1)) : 0;
-      if (!t || k === 0) return;
-      const prev = `${t.runId}.t${k - 1}.1`;
+      const prev = previousTask(taskId);
+      if (prev === undefined) return;
       const done = finishedAt.get(prev);
       finishedAt.delete(prev);
       if (done !== undefined && measuring) latencies.push(at - done);

@@ -77,10 +77,8 @@ export async function runScenario(n: number, m: number, taskMs: number, dataDir:
     });
     engine.emitter.on('task:dispatched', ({ taskId }) => {
       const at = performance.now();
-      const t = parseTaskId(taskId);
-      const k = t ? Number(t.task.slice(1)) : 0;
-      if (!t || k === 0) return;
-      const prev = `${t.runId}.t${k - 1}.1`;
+      const prev = previousTask(taskId);
+      if (prev === undefined) return;
       const done = finishedAt.get(prev);
       if (done === undefined) return;
       finishedAt.delete(prev);
@@ -132,4 +130,11 @@ export async function runScenario(n: number, m: number, taskMs: number, dataDir:
   } finally {
     await slipway.close();
   }
+}
+
+/** The id of the task before `taskId` in its run (tasks `t0`, `t1`, … of attempt 1), or undefined for the first. */
+export function previousTask(taskId: string): string | undefined {
+  const t = parseTaskId(taskId);
+  const k = t ? Number(t.task.slice(1)) : 0;
+  return t && k > 0 ? `${t.runId}.t${k - 1}.1` : undefined;
 }
