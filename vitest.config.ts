@@ -36,6 +36,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     ...shared,
+    // The second names, last in the output, a file whose worker died (vitest alone names none).
+    reporters: ['default', './test/support/unfinished-reporter.ts'],
     // For the concurrent group (its projects share the workers); `--maxWorkers N` overrides it.
     maxWorkers: workers,
     projects: [
