@@ -27,7 +27,7 @@ import { Notifier, type NotifyOptions } from './notify/index.js';
 import { PullRequestEnvironments } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
 import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
-import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline } from './spec/index.js';
+import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline, yamlTooDeepAt } from './spec/index.js';
 import { parse as parseYaml } from 'yaml';
 import type { CommitFence, Store } from './store/index.js';
 import { lockDataDir, openSqliteStore, openStore } from './store/index.js';
@@ -339,6 +339,7 @@ function readPipelineText(path: string): string {
 
 /** A Keptn SLO or SLI file (not a pipeline); unparsable text is left for the pipeline loader to explain. */
 function resourceKindOf(text: string): 'SLO' | 'SLI' | undefined {
+  if (yamlTooDeepAt(text)) return undefined;
   try {
     return keptnResourceKind(parseYaml(text));
   } catch {

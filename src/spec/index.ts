@@ -6,6 +6,7 @@ export { loadPipeline, loadPipelineFile } from './load.js';
 export type { LoadedPipeline, LoadOptions } from './load.js';
 export type { KindCatalog, PropertyCheck } from './kinds.js';
 export { parseDuration } from './duration.js';
+export { MAX_YAML_DEPTH, yamlTooDeepAt } from './yaml-depth.js';
 export { pipelineJsonSchema } from './json-schema.js';
 export { loadKeptnSlo, loadKeptnSloFile } from './keptn-slo.js';
 export { loadKeptnSli, loadKeptnSliFile } from './keptn-sli.js';

@@ -5,6 +5,7 @@
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node } from 'yaml';
 import type { Path, Problem } from './problems.js';
+import { MAX_YAML_DEPTH, yamlTooDeepAt } from './yaml-depth.js';
 
 export interface Source {
   file: string;
@@ -23,6 +24,13 @@ export interface Position {
 /** Parse `text`; YAML syntax errors come back as problems with their own positions. */
 export function parseSource(text: string, file: string): { source: Source; problems: Problem[] } {
   const lines = new LineCounter();
+  const deep = yamlTooDeepAt(text);
+  if (deep) {
+    // Not parsed at all: the parser's recursion could take the process down (yaml-depth.ts).
+    const source: Source = { file, text, doc: parseDocument('', { lineCounter: lines }), lines, value: undefined };
+    const message = `invalid YAML: it nests collections more than ${MAX_YAML_DEPTH} levels deep (${deep.depth} here, counting each indentation column); a pipeline needs far fewer`;
+    return { source, problems: [{ code: 'SPEC_YAML', path: [], message, at: { line: deep.line, column: deep.column } }] };
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const source: Source = { file, text, doc, lines, value: undefined };
   const problems = syntaxProblems(source);

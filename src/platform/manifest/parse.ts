@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { MAX_YAML_DEPTH, yamlTooDeepAt } from '../../spec/index.js';
 import type { Document } from 'yaml';
 import type { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
@@ -21,6 +22,8 @@ export interface ManifestProblem {
 
 export function parseManifest(text: string, file: string): AppManifest {
   const lines = new LineCounter();
+  const deep = yamlTooDeepAt(text);
+  if (deep) throw manifestError(file, [{ line: deep.line, column: deep.column, field: '', message: `invalid YAML: it nests collections more than ${MAX_YAML_DEPTH} levels deep` }]);
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): { line: number; column: number } => {
     const { line, col } = lines.linePos(offset);
