@@ -133,11 +133,17 @@ function notifyTuning(): { notify?: { timeoutMs?: number; baseDelayMs?: number }
 }
 
 /** --lease-ms, --advertise-url, --replica-id (used on PostgreSQL only). */
-function replicaOptions(opts: ServerCliOptions): { leaseMs: number; advertiseUrl?: string; id?: string } {
+function replicaOptions(opts: ServerCliOptions): { leaseMs: number; advertiseUrl?: string; id?: string; forwardTimeoutMs?: number } {
   const leaseMs = Number(opts.leaseMs ?? '5000');
   if (!Number.isInteger(leaseMs) || leaseMs < 100 || leaseMs > 600_000) {
     throw new SlipwayError('INVALID_INPUT', `--lease-ms (or SLIPWAY_LEASE_MS) must be a whole number of milliseconds from 100 to 600000, got '${opts.leaseMs}'; 5000 is the default`, { field: 'lease-ms' });
   }
   const advertiseUrl = opts.advertiseUrl ? checkPublicUrl(opts.advertiseUrl, '--advertise-url') : undefined;
-  return { leaseMs, ...(advertiseUrl ? { advertiseUrl } : {}), ...(opts.replicaId ? { id: opts.replicaId } : {}) };
+  // SLIPWAY_FORWARD_TIMEOUT_MS: how long a standby waits on the active replica (docs/operating.md#replicas).
+  const forward = process.env['SLIPWAY_FORWARD_TIMEOUT_MS'];
+  const forwardTimeoutMs = forward === undefined || forward === '' ? undefined : Number(forward);
+  if (forwardTimeoutMs !== undefined && (!Number.isInteger(forwardTimeoutMs) || forwardTimeoutMs < 1000 || forwardTimeoutMs > 3_600_000)) {
+    throw new SlipwayError('INVALID_INPUT', `SLIPWAY_FORWARD_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 3600000, got '${forward}'; 60000 is the default`, { field: 'SLIPWAY_FORWARD_TIMEOUT_MS' });
+  }
+  return { leaseMs, ...(advertiseUrl ? { advertiseUrl } : {}), ...(opts.replicaId ? { id: opts.replicaId } : {}), ...(forwardTimeoutMs !== undefined ? { forwardTimeoutMs } : {}) };
 }

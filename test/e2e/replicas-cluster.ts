@@ -53,10 +53,11 @@ ${stage('prod', prodSecs)}
   );
 }
 
-export async function startReplica(dir: string, name: string, store: string, leaseMs: number): Promise<Replica> {
+export async function startReplica(dir: string, name: string, store: string, leaseMs: number, env: Record<string, string> = {}): Promise<Replica> {
   const child = slipway(['server', '--port', '0', '--data', `data-${name}`, '--store', store, '--replica-id', name, '--lease-ms', String(leaseMs), 'pipeline.yaml'], dir, {
     SLIPWAY_ADMIN_TOKEN: ADMIN,
     SLIPWAY_LOG_LEVEL: 'info',
+    ...env,
   });
   const exited = child.exited.then(({ code, signal }) => {
     throw new Error(`replica ${name} exited (${code ?? signal}) before listening:\n${child.stderr()}`);

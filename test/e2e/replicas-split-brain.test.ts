@@ -4,14 +4,16 @@
  * standby takes over; the frozen one is woken (SIGCONT) believing it is active, with task
  * results to commit. Its commits are refused (LEASE_LOST), it becomes a standby, and the
  * event log shows no run advanced twice: no task attempt finished twice, no run finished
- * twice, every run ended succeeded, every effect once.
+ * twice, every run ended succeeded, every effect once. A request a standby forwards to the
+ * frozen replica is answered (503 NO_ACTIVE_REPLICA after SLIPWAY_FORWARD_TIMEOUT_MS, 1.5 s
+ * here), not held until the frozen one wakes.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, pgSkipNote, pgSkipReason, type TestDatabase } from '../support/postgres.js';
-import { ADMIN, PROJECT, activeReplica, api, checkLog, countLines, startReplica, stopReplica, until, writeProject, type Replica, type ReplicaStatus, type RunRow } from './replicas-cluster.js';
+import { ADMIN, PROJECT, activeReplica, api, call, checkLog, countLines, startReplica, stopReplica, until, writeProject, type Replica, type ReplicaStatus, type RunRow } from './replicas-cluster.js';
 
 let dir: string | undefined;
 let db: TestDatabase | undefined;
@@ -28,7 +30,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
     dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-split-'));
     db = await createTestDatabase();
     await writeProject(dir, 0.4, 0.1);
-    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(dir, name, db.url, 400));
+    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(dir, name, db.url, 400, { SLIPWAY_FORWARD_TIMEOUT_MS: '1500' }));
     const frozen = await activeReplica(replicas);
     const others = replicas.filter((r) => r !== frozen);
 
@@ -52,6 +54,8 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
 
     await until('some dev tasks to start', async () => ((await countLines(dir!, 'starts')).size >= 2 ? true : undefined));
     frozen.child.proc.kill('SIGSTOP');
+    // Sent at once, while the standbys still name the frozen replica active (or just after they saw it go).
+    const held = call<{ code?: string; message?: string }>(others[0]!.url, `/api/v1/runs?project=${PROJECT}`);
     const next = await until('a standby to take over from the frozen replica', async () => {
       for (const r of others) {
         const s = await api<ReplicaStatus>(r.url, '/api/v1/system/replicas');
@@ -62,6 +66,13 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
     expect(next.s.active!.epoch).toBeGreaterThan(1);
     // Work goes on under the new active replica while the old one sleeps.
     await until('a run finished under the new active replica', async () => ((await checkLog(db!.url)).types['sh.slipway.run.finished'] ?? 0) > 0 ? true : undefined);
+    const answer = await Promise.race([held, new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 15_000))]);
+    expect(answer, 'a request forwarded to the frozen replica is still waiting').not.toBe('still waiting');
+    if (answer !== 'still waiting') {
+      process.stderr.write(`[split-brain] the request sent through a standby at the freeze: ${answer.status} ${answer.body?.code ?? ''} ${answer.body?.message ?? ''}\n`);
+      expect([200, 503]).toContain(answer.status);
+      if (answer.status === 503) expect(answer.body.code).toBe('NO_ACTIVE_REPLICA');
+    }
     frozen.child.proc.kill('SIGCONT');
     await until('the woken replica to step down saying LEASE_LOST', async () => (/LEASE_LOST/.test(frozen.child.stderr()) ? true : undefined), 30_000, () => frozen.child.stderr().slice(-5000));
     const after = await until('the woken replica to be a standby', async () => {

@@ -24,6 +24,7 @@ import type { Api, PushOptions } from '../types.js';
 import { buildStandbyApp, type ForwardTarget } from './standby-app.js';
 
 export const DEFAULT_LEASE_MS = 5_000;
+export const DEFAULT_FORWARD_TIMEOUT_MS = 60_000;
 const CLOSE_GRACE_MS = 5_000;
 
 export interface ReplicaOptions {
@@ -33,6 +34,8 @@ export interface ReplicaOptions {
   leaseMs?: number;
   /** Default `http://<listen host>:<port>`. */
   advertiseUrl?: string;
+  /** Default 60000: how long a standby waits on the active replica for a forwarded request (standby-app.ts). */
+  forwardTimeoutMs?: number;
 }
 
 export interface ReplicaServerOptions {
@@ -106,7 +109,7 @@ export async function startReplicaServer(opts: ReplicaServerOptions, log: Logger
     return { url: lease.url.replace(/\/+$/, ''), holder: lease.holder, expiresAt: lease.expiresAt };
   };
   const registry = replicaGauge(() => leadership?.role === 'active');
-  const standby = await buildStandbyApp({ id, log, store, openRead: opts.openRead, target, refresh: () => leadership?.refresh() ?? Promise.resolve(), status, registry });
+  const standby = await buildStandbyApp({ id, log, store, openRead: opts.openRead, target, refresh: () => leadership?.refresh() ?? Promise.resolve(), status, registry, forwardTimeoutMs: opts.replica?.forwardTimeoutMs ?? DEFAULT_FORWARD_TIMEOUT_MS });
   await standby.ready();
 
   // One listener; each request goes to the app of the role this replica has when it arrives.

@@ -31,6 +31,13 @@ export interface StandbyDeps {
   refresh(): Promise<void>;
   status: ReplicaStatusSource;
   registry: Registry;
+  /**
+   * How long a forwarded request may wait for the active replica's headers, and between two
+   * chunks of its body; past it the answer is 503 NO_ACTIVE_REPLICA (a frozen or cut-off active
+   * replica must not hold requests forever). Above the longest claim long-poll (30 s); event
+   * streams send a comment every 15 s.
+   */
+  forwardTimeoutMs: number;
 }
 
 /** Set on requests a standby forwards: a request arriving with it is not forwarded again (a loop between misconfigured replicas). */
@@ -44,7 +51,7 @@ export async function buildStandbyApp(deps: StandbyDeps): Promise<Api> {
   // Bodies pass through unread: the active replica checks them (and their size) itself.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
-  // No timeouts: event streams and long polls stay open as long as the active replica keeps them.
+  // Each request has its timeout (forwardTimeoutMs); event streams and long polls stay open while the active replica keeps them alive.
   await app.register(replyFrom, { undici: { headersTimeout: 0, bodyTimeout: 0 } });
 
   const tokens = new TokenCache(deps.store);
@@ -72,6 +79,7 @@ export async function buildStandbyApp(deps: StandbyDeps): Promise<Api> {
     const t = deps.target();
     if ('unavailable' in t) return unavailable(reply, t.unavailable);
     return reply.from(`${t.url}${req.url}`, {
+      timeout: deps.forwardTimeoutMs,
       rewriteRequestHeaders: (_r, headers) => ({ ...headers, [FORWARDED_BY]: deps.id }),
       rewriteHeaders: (headers) => ({ ...headers, 'x-slipway-via': deps.id }),
       onError: (r, { error }) => {
