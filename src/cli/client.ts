@@ -48,7 +48,8 @@ export class Client {
 
   /**
    * Between a replica's death and the takeover, a standby answers 503 NO_ACTIVE_REPLICA without
-   * forwarding anything, so the request is sent again after its Retry-After, saying once what
+   * forwarding anything (and a replica that finds it lost its lease, 503 LEASE_LOST, having
+   * written nothing), so the request is sent again after its Retry-After, saying once what
    * it waits for, for at most `SLIPWAY_REPLICA_WAIT_MS` (default 30 s; the lease time plus recovery).
    */
   async request<T>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | number | string[] | undefined>; signal?: AbortSignal } = {}): Promise<T> {
@@ -59,7 +60,8 @@ export class Client {
         return await this.requestOnce<T>(method, path, opts);
       } catch (e) {
         const err = e instanceof SlipwayError ? e : undefined;
-        const wait = err?.code === 'NO_ACTIVE_REPLICA' ? Number(err.fields['retryAfterMs'] ?? 1000) : undefined;
+        // LEASE_LOST: the replica that answered had just lost the engine lease and wrote nothing; the next try reaches the active one.
+        const wait = err?.code === 'NO_ACTIVE_REPLICA' || err?.code === 'LEASE_LOST' ? Number(err.fields['retryAfterMs'] ?? 1000) : undefined;
         if (wait === undefined || Date.now() + wait > deadline || opts.signal?.aborted) throw e;
         if (!said) process.stderr.write(`waiting for an active replica at ${this.config.server}: ${err!.message}\n`);
         said = true;

@@ -103,6 +103,26 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
     expect(await a.getRun('run-3')).toBeUndefined();
   });
 
+  it('direct changes (tokens, secrets, pipeline versions) are fenced too: a replica that lost the lease writes none of them, nor their audit rows', async () => {
+    await fresh();
+    const held = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
+    const refusals: string[] = [];
+    a.setFence({ name: 'engine', holder: held.holder, epoch: held.epoch, valid: () => true, refused: (why) => refusals.push(why) });
+    const draft = (target: string) => ({ at: 1, actor: 'token:admin', action: 'token.create', target });
+    await a.addToken({ id: 't1', name: 'first', hash: 'h1', scopes: ['read'], createdAt: 1 }, draft('first'));
+    expect((await a.listTokens()).map((t) => t.name)).toEqual(['first']);
+    await b.leases.release(held);
+    await b.leases.acquire('engine', 'r2', 'u2', TTL);
+    const audits = (await a.auditRows({})).length;
+    const refused = await a.addToken({ id: 't2', name: 'second', hash: 'h2', scopes: ['read'], createdAt: 2 }, draft('second')).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'LEASE_LOST', message: expect.stringContaining("held by 'r2' (epoch 2)") });
+    const unaudited = await a.deleteToken('t1').catch((e: unknown) => e);
+    expect(unaudited).toMatchObject({ code: 'LEASE_LOST' });
+    expect((await a.listTokens()).map((t) => t.name)).toEqual(['first']);
+    expect((await a.auditRows({})).length).toBe(audits);
+    expect(refusals).toHaveLength(2);
+  });
+
   it('a takeover waits for a commit in flight (its FOR SHARE lock on the lease row) and lands after it', async () => {
     await fresh();
     const held = (await a.leases.acquire('engine', 'r1', 'u1', 200)).lease!;

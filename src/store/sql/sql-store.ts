@@ -67,7 +67,7 @@ export class SqlStore implements Store {
     await this.db.destroy();
   }
 
-  /** Checks, inside each commit's transaction, that this process may still commit (replicas: the lease). */
+  /** Checks, inside each commit's and each direct change's transaction, that this process may still write (replicas: the lease). */
   protected fenceIn: ((trx: Kysely<Database>) => Promise<void>) | undefined;
 
   /** Spec objects already in run_specs: a run rewritten on each transition carries the same one. */
@@ -105,10 +105,13 @@ export class SqlStore implements Store {
    * a delete that found nothing, changed nothing and is not audited).
    */
   private audited<T>(draft: AuditDraft | undefined, change: (db: Kysely<Database>) => Promise<T>, happened: (result: T) => boolean = () => true): Promise<T> {
-    if (!draft) return change(this.db);
+    if (!draft && !this.fenceIn) return change(this.db);
     return this.db.transaction().execute(async (trx) => {
+      // Fenced like engine commits: a replica that lost its lease (frozen, then woken) must not
+      // change tokens, secrets or pipelines behind the active replica's back (postgres/lease.ts).
+      if (this.fenceIn) await this.fenceIn(trx);
       const result = await change(trx);
-      if (happened(result)) await audit.appendAuditIn(trx, [draft], this.capabilities.concurrentWriters);
+      if (draft && happened(result)) await audit.appendAuditIn(trx, [draft], this.capabilities.concurrentWriters);
       return result;
     });
   }
