@@ -87,7 +87,7 @@ function RolePill({ role }: { role: Role }) {
 }
 
 function seconds(ms: number): string {
-  return `${Math.max(0, Math.round(ms / 1000))} s`;
+  return duration(Math.max(0, ms));
 }
 
 export function SystemPage() {
