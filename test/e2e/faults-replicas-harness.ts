@@ -61,8 +61,8 @@ export interface ReplicaFaultFigures extends EffectFigures {
   /** Task attempts with two `.finished` events, and runs with two `run.finished`, in the event log. */
   finishedTwice: number;
   runFinishedTwice: number;
-  /** Replicas running at the end. */
-  replicasAtEnd: number;
+  /** Replicas in the last phase: 3, or 2 once one was killed for good. */
+  replicasLastPhase: number;
   seconds: number;
 }
 
@@ -219,7 +219,6 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
     stopping = true;
     await Promise.all(revivals);
     if (failure) throw failure;
-    const replicasAtEnd = fleet.running().length;
     await fleet.stopAll();
     await Promise.all(posters);
 
@@ -240,7 +239,7 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
       failoverMs: { count: sorted.length, median: sorted[(sorted.length - 1) >> 1] ?? 0, max: sorted[sorted.length - 1] ?? 0 },
       finishedTwice: events.finishedTwice.length,
       runFinishedTwice: events.runFinishedTwice.length,
-      replicasAtEnd,
+      replicasLastPhase: fleet.members.filter((m) => !m.retired).length,
       seconds: Math.round((Date.now() - started) / 100) / 10,
     };
   } finally {

@@ -66,11 +66,13 @@ describe.skipIf(pgSkipReason() !== undefined)(`fault harness on PostgreSQL repli
         log: (line) => console.log(`[faults replicas ${mode}] ${line}`),
       });
       const f = figures;
-      const summary = `runs ${f.runsSucceeded}/${f.runs} succeeded, kills ${f.kills} (${f.activeKills} of the active replica, ${f.killsDuringStart} during start), takeovers ${f.takeovers} (failover median ${f.failoverMs.median} ms, max ${f.failoverMs.max} ms), lost ${f.lost}, doubled ${f.doubled}, stray ${f.strayEffects}, started twice ${f.startedTwice}, finished twice ${f.finishedTwice}, ${f.replicasAtEnd} replicas at the end, ${f.seconds} s`;
+      const summary = `runs ${f.runsSucceeded}/${f.runs} succeeded, kills ${f.kills} (${f.activeKills} of the active replica, ${f.killsDuringStart} during start), takeovers ${f.takeovers} (failover median ${f.failoverMs.median} ms, max ${f.failoverMs.max} ms), lost ${f.lost}, doubled ${f.doubled}, stray ${f.strayEffects}, started twice ${f.startedTwice}, finished twice ${f.finishedTwice}, ${f.replicasLastPhase} replicas in the last phase, ${f.seconds} s`;
       console.log(`[faults replicas ${mode}] ${summary}`);
       await mkdir(OUT, { recursive: true });
       await writeFile(join(OUT, `replicas-${mode}.json`), `${JSON.stringify({ mode, at: new Date().toISOString(), ...figures }, null, 2)}\n`);
       expect(f.activeKills).toBeGreaterThan(0);
+      // The long mode's second phase ran on two replicas.
+      if (LONG) expect(f.replicasLastPhase).toBe(2);
       expect(f.takeovers).toBeGreaterThanOrEqual(f.activeKills);
       expect({ succeeded: f.runsSucceeded, other: f.runsNotSucceeded }).toEqual({ succeeded: f.runs, other: 0 });
       expect({ lost: f.lost, doubled: f.doubled, stray: f.strayEffects }).toEqual({ lost: 0, doubled: 0, stray: 0 });
