@@ -107,7 +107,13 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
         if (at !== undefined) {
           try {
             const get = async () => (await fetch(`${at}/api/v1/projects/${PROJECT}/releases/${id}`, { headers: { authorization: `Bearer ${ADMIN}` }, signal: AbortSignal.timeout(15_000) })).status;
-            if (tried && (await get()) === 200) return;
+            if (tried) {
+              // Sent again only when the release is surely not there: a POST of an existing release triggers
+              // it again (a second run per stage), and a standby answers 503 while no replica is active.
+              const status = await get();
+              if (status === 200) return;
+              if (status !== 404) throw new Error(`GET ${status}`);
+            }
             tried = true;
             const r = await fetch(`${at}/api/v1/projects/${PROJECT}/releases`, {
               method: 'POST',
@@ -120,7 +126,7 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
             const text = await r.text();
             if (r.status !== 503) log(`release ${i}: ${r.status} ${text.slice(0, 300)}`);
           } catch {
-            // The replica (or the active one behind it) died under the request; ask again.
+            // The replica (or the active one behind it) died under the request, or could not say; ask again.
           }
         }
         await sleep(100);
@@ -174,6 +180,11 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
       const r = await db.query<{ stage: string; state: string; n: number }>('select stage, state, count(*)::int as n from runs where project = $1 group by stage, state', [PROJECT]);
       const bad = r.rows.filter((x) => x.state === 'failed' || x.state === 'aborted');
       if (bad.length > 0) throw new Error(`runs ended badly: ${JSON.stringify(bad)}\n${context()}`);
+      // More runs of a stage than releases: a trigger applied twice (the wait for `releases` would never end).
+      for (const stage of STAGES) {
+        const n = r.rows.filter((x) => x.stage === stage).reduce((a, x) => a + x.n, 0);
+        if (n > o.releases) throw new Error(`${n} runs of stage ${stage} for ${o.releases} releases: a trigger was applied twice\n${context()}`);
+      }
       return r.rows.find((x) => x.stage === STAGES[2] && x.state === 'succeeded')?.n ?? 0;
     }
     const done = async () => (await progress()) === o.releases && next >= o.releases && kills >= o.kills && activeKills >= o.activeKills;
