@@ -193,8 +193,8 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
     while (!finished) {
       if (failure) throw failure;
       if (Date.now() - started > o.deadlineMs) throw new Error(`not finished after ${o.deadlineMs} ms (${kills} kills, ${await progress()} of ${o.releases} releases shipped)\n${context()}`);
-      const until2 = Date.now() + 300 + rng() * (o.maxUpMs - 300);
-      while (!finished && (kills >= o.maxKills || Date.now() < until2)) {
+      const nextKillAt = Date.now() + 300 + rng() * (o.maxUpMs - 300);
+      while (!finished && (kills >= o.maxKills || Date.now() < nextKillAt)) {
         await sleep(200);
         finished = await done();
         if (failure) throw failure;
