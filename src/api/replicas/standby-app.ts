@@ -88,7 +88,7 @@ export async function buildStandbyApp(deps: StandbyDeps): Promise<Api> {
         // `forwarded`: the request reached it, which may have applied it before it stopped answering, so a
         // client must not simply send a trigger again (it would run twice); the other 503s forwarded nothing.
         // A refused connection sent nothing: that one may be sent again whatever it was.
-        const sent = (error as { code?: unknown }).code !== 'ECONNREFUSED';
+        const sent = (error as { cause?: { code?: unknown } }).cause?.code !== 'ECONNREFUSED';
         void unavailable(
           r as FastifyReply,
           `the active replica '${t.holder}' at ${t.url} does not answer (${error.message})${sent ? '; the request was sent to it and may have been applied' : ''}; its lease expires at ${until}, then a standby takes over`,
