@@ -52,13 +52,14 @@ spec:
 ${STAGES.map((s) => `    - name: ${s}\n      tasks:\n        - {name: deploy, kind: noop}`).join('\n')}
 `;
 
-export async function runDoraBench(dataDir: string, opts: { requests: number; warmup?: number }, progress: (line: string) => void): Promise<DoraBenchResult> {
+/** `runs`: the history's size (default DORA_RUNS; `--quick` seeds less, and its target line says how much). */
+export async function runDoraBench(dataDir: string, opts: { requests: number; warmup?: number; runs?: number }, progress: (line: string) => void): Promise<DoraBenchResult> {
   // Releases R: 5 runs each, plus a rollback after every 10th (failed) one: 5R + R/10 = 100,000.
-  const releases = Math.round(DORA_RUNS / 5.1);
+  const releases = Math.round((opts.runs ?? DORA_RUNS) / 5.1);
   const end = Date.UTC(2026, 0, 1);
   const start = end - 365 * DAY;
   const every = Math.floor((365 * DAY - 2 * 3_600_000) / releases);
-  progress(`dora: seeding ${DORA_RUNS} runs (${releases} releases × ${STAGES.length} stages, every 10th failing in production and rolled back) …`);
+  progress(`dora: seeding ${opts.runs ?? DORA_RUNS} runs (${releases} releases × ${STAGES.length} stages, every 10th failing in production and rolled back) …`);
   const t0 = performance.now();
   const slipway = await openSlipway({ dataDir });
   let runs = 0;

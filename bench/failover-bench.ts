@@ -119,9 +119,13 @@ export async function runFailoverBench(samples: number, progress: (line: string)
   }
 }
 
+/** The failover part as `npm run bench` runs it: one sample in quick, three in full. */
+export function runFailover(mode: 'quick' | 'full', progress: (line: string) => void): Promise<FailoverResult | { skipped: string }> {
+  return runFailoverBench(mode === 'quick' ? 1 : 3, progress);
+}
+
 /** Adds `pg.failover_s` (median of the samples) and its target to a bench report (run.ts: one line). */
-export async function addFailover(report: Report, mode: 'quick' | 'full', progress: (line: string) => void): Promise<void> {
-  const r = await runFailoverBench(mode === 'quick' ? 1 : 3, progress);
+export function addFailover(report: Report, r: FailoverResult | { skipped: string }, progress: (line: string) => void): void {
   if ('skipped' in r) return progress(`pg failover: skipped: ${r.skipped}`);
   report.figures['pg.failover_s'] = r.failoverS;
   report.targets.push({ figure: 'pg.failover_s', value: r.failoverS, target: `< ${FAILOVER_TARGET_S} s from kill -9 of the active replica to a run accepted by the other (lease ${r.leaseMs} ms; samples ${r.samples.join(', ')} s)`, met: r.failoverS < FAILOVER_TARGET_S });

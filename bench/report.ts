@@ -49,6 +49,10 @@ export interface Report {
   stress: StressResult;
   /** Wall seconds of the whole bench. */
   seconds: number;
+  /** Wall seconds of each part, in the order they ran (quick runs failover beside stress). */
+  parts: Record<string, number>;
+  /** Quick only: the budget the whole run must fit in, and whether it did. */
+  budget?: { seconds: number; within: boolean };
 }
 
 export const STATUS_P99_TARGET_MS = 50;

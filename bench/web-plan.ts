@@ -2,6 +2,6 @@
 import type { WebPlan } from './web.js';
 
 export const WEB_PLANS: Record<'quick' | 'full', WebPlan> = {
-  quick: { stages: 200, services: 50, loads: 3, updates: 20 },
+  quick: { stages: 100, services: 50, loads: 1, updates: 10 },
   full: { stages: 1000, services: 50, loads: 10, updates: 200 },
 };

@@ -15,7 +15,7 @@ import type { FastifyReply } from 'fastify';
 import type { Api } from './types.js';
 
 /** First segments of the dashboard's own routes (web/src/router.ts): these answer with index.html. */
-export const CLIENT_ROUTES = ['projects', 'runs', 'approvals', 'insights', 'audit', 'signin'] as const;
+export const CLIENT_ROUTES = ['projects', 'runs', 'approvals', 'insights', 'audit', 'signin', 'system'] as const;
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';

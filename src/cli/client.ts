@@ -51,6 +51,8 @@ export class Client {
    * forwarding anything (and a replica that finds it lost its lease, 503 LEASE_LOST, having
    * written nothing), so the request is sent again after its Retry-After, saying once what
    * it waits for, for at most `SLIPWAY_REPLICA_WAIT_MS` (default 30 s; the lease time plus recovery).
+   * Not so a change the standby did forward (`forwarded`) to an active replica that then stopped
+   * answering: it may have been applied, and a trigger sent again would run twice.
    */
   async request<T>(method: string, path: string, opts: { body?: unknown; query?: Record<string, string | number | string[] | undefined>; signal?: AbortSignal } = {}): Promise<T> {
     const deadline = Date.now() + (Number(process.env['SLIPWAY_REPLICA_WAIT_MS'] ?? '') || 30_000);
@@ -60,6 +62,8 @@ export class Client {
         return await this.requestOnce<T>(method, path, opts);
       } catch (e) {
         const err = e instanceof SlipwayError ? e : undefined;
+        const unsure = err?.fields['forwarded'] === true && method !== 'GET' && method !== 'HEAD';
+        if (unsure) throw new SlipwayError('NO_ACTIVE_REPLICA', `${err.message}. Not sent again: check whether it took effect (slipway runs, slipway status) before sending it again`, err.fields);
         // LEASE_LOST: the replica that answered had just lost the engine lease and wrote nothing; the next try reaches the active one.
         const wait = err?.code === 'NO_ACTIVE_REPLICA' || err?.code === 'LEASE_LOST' ? Number(err.fields['retryAfterMs'] ?? 1000) : undefined;
         if (wait === undefined || Date.now() + wait > deadline || opts.signal?.aborted) throw e;
@@ -91,11 +95,11 @@ export class Client {
 }
 
 function toError(status: number, body: unknown, config: ClientConfig, retryAfter?: string | null): SlipwayError {
-  const b = (body ?? {}) as { code?: string; message?: string; field?: string };
+  const b = (body ?? {}) as { code?: string; message?: string; field?: string; forwarded?: unknown };
   const code = (b.code && b.code in ErrorCodes ? b.code : 'INVALID_INPUT') as ErrorCode;
   let message = b.message ?? `the server answered ${status}`;
   if (status === 401) message += config.token ? ' (the token in SLIPWAY_TOKEN or the config file was refused)' : '; set SLIPWAY_TOKEN to a token (see `slipway token create`)';
   if (status === 403) message += '; ask an admin for a token with that scope';
   const retryAfterMs = retryAfter && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
-  return new SlipwayError(code, message, { ...(b.field ? { field: b.field } : {}), status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+  return new SlipwayError(code, message, { ...(b.field ? { field: b.field } : {}), status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), ...(b.forwarded === true ? { forwarded: true } : {}) });
 }

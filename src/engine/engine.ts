@@ -45,7 +45,28 @@ export interface EngineOptions {
   freezeHold?: (windows: readonly FreezeWindowSpec[], stage: string, at: number, origin: RunOrigin) => FreezeHold | undefined;
   /** The schedule calendar (src/triggers): a stage schedule's first fire time after an instant. Absent: schedules never fire. */
   scheduleNext?: (schedule: ScheduleSpec, after: number) => number | undefined;
+  /** Bounds of what the engine keeps in memory beyond active runs (ENGINE_CAPS); tests set small ones. */
+  caps?: Partial<EngineCaps>;
 }
+
+/**
+ * What memory keeps beside active runs, each reloadable or refused by the store, so memory
+ * does not grow with history (issue 13: RSS flat from minute 2 of the stress load):
+ * - `recentInputs`: ids of applied inputs, so a repeat is answered as ignored. An older repeat
+ *   is still applied once: its events carry ids derived from the input id, which the store's
+ *   unique event ids refuse (the caller gets an error instead of `ignored`).
+ * - `releases`: releases loaded; above it, those no active run or live cell needs leave (they
+ *   are loaded again on demand). The next eviction waits until twice as many are held as were
+ *   kept, so a large live table does not make every batch scan it.
+ * - `artifactPasses`: artifacts' passes loaded on demand; cleared above it.
+ */
+export interface EngineCaps {
+  recentInputs: number;
+  releases: number;
+  artifactPasses: number;
+}
+
+export const ENGINE_CAPS: EngineCaps = { recentInputs: 20_000, releases: 2_000, artifactPasses: 5_000 };
 
 interface Pending {
   input: Input;
@@ -106,6 +127,9 @@ export class Engine {
   /** Recovered from the store: schedules are armed against the recovered state, never before. */
   private started = false;
   private readonly maxBatch: number;
+  private readonly caps: EngineCaps;
+  /** Releases held before the next eviction (see EngineCaps). */
+  private releaseLimit: number;
   private readonly ctxBase: Omit<DecideContext, 'now'>;
 
   constructor(private readonly opts: EngineOptions) {
@@ -113,6 +137,8 @@ export class Engine {
     this.clock = opts.clock ?? systemClock;
     this.log = opts.log ?? pino({ level: 'silent' });
     this.maxBatch = opts.maxBatch ?? 512;
+    this.caps = { ...ENGINE_CAPS, ...opts.caps };
+    this.releaseLimit = this.caps.releases;
     this.executors = new Map((opts.executors ?? []).map((e) => [e.kind, e]));
     const fallback = opts.defaultTimeoutMs ?? 3_600_000;
     this.ctxBase = {
@@ -459,8 +485,8 @@ export class Engine {
 
   private remember(ids: Set<string>): void {
     for (const id of ids) this.recent.add(id);
-    if (this.recent.size <= 100_000) return;
-    let drop = this.recent.size - 80_000;
+    if (this.recent.size <= this.caps.recentInputs) return;
+    let drop = this.recent.size - Math.floor(this.caps.recentInputs * 0.8);
     for (const id of this.recent) {
       if (drop-- <= 0) break;
       this.recent.delete(id);
@@ -504,12 +530,13 @@ export class Engine {
       const r = this.state.runs.get(id);
       if (r && (r.state === 'succeeded' || r.state === 'failed' || r.state === 'aborted')) this.state.runs.delete(id);
     }
-    if (this.state.releases.size > 20_000) {
+    if (this.state.releases.size > this.releaseLimit) {
       const keep = new Set([...this.state.runs.values()].map((r) => r.releaseId));
       for (const l of this.state.live.values()) keep.add(l.releaseId).add(l.lastGoodReleaseId ?? l.releaseId);
       for (const id of this.state.releases.keys()) if (!keep.has(id)) this.state.releases.delete(id);
+      this.releaseLimit = Math.max(this.caps.releases, 2 * this.state.releases.size);
     }
-    if (this.state.artifactPasses.size > 50_000) this.state.artifactPasses.clear();
+    if (this.state.artifactPasses.size > this.caps.artifactPasses) this.state.artifactPasses.clear();
   }
 
   /** Rebuilds the state from the store; false (and the state marked stale, reloaded before the next batch) when the store cannot be read. */

@@ -26,8 +26,12 @@ export function rowsFor(n: Notice, sinks: readonly NotificationSinkSpec[], now: 
     .map((s) => ({ id: `${n.project}/${s.name}/${n.id}`, project: n.project, sink: s.name, state: 'pending', nextAt: now, attempts: 0, createdAt: now, notice: n as unknown as Record<string, unknown> }));
 }
 
-/** Reads the log from the cursor to its end, queueing rows; the first start begins at the end (no notices for history). */
-export async function intakeEvents(store: Store, pipelineOf: (project: string) => Pipeline | undefined, now: () => number): Promise<number> {
+/**
+ * Reads the log from the cursor to its end, queueing rows; the first start begins at the end (no
+ * notices for history). `stop` ends it between batches: while the engine keeps writing (a
+ * thousand gates sampling), the end may never be reached, and stopping the server waited on it.
+ */
+export async function intakeEvents(store: Store, pipelineOf: (project: string) => Pipeline | undefined, now: () => number, stop?: AbortSignal): Promise<number> {
   let cursor = await store.notifyCursor(EVENTS_CURSOR);
   if (cursor === undefined) {
     await store.enqueueNotifications([], [{ name: EVENTS_CURSOR, value: await store.lastEventSeq() }]);
@@ -39,7 +43,7 @@ export async function intakeEvents(store: Store, pipelineOf: (project: string) =
     runEvents: async (runId, types) => (await store.events({ runId, types })).map((s) => s.event),
   };
   let added = 0;
-  for (;;) {
+  while (!stop?.aborted) {
     const batch = await store.events({ afterSeq: cursor, limit: BATCH });
     if (batch.length === 0) return added;
     const rows: NotificationRow[] = [];
@@ -53,6 +57,7 @@ export async function intakeEvents(store: Store, pipelineOf: (project: string) =
     added += await store.enqueueNotifications(rows, [{ name: EVENTS_CURSOR, value: cursor }]);
     if (batch.length < BATCH) return added;
   }
+  return added;
 }
 
 /**

@@ -117,7 +117,8 @@ export class Notifier {
 
   private async tick(): Promise<void> {
     const { store, engine, clock } = this.deps;
-    await intakeEvents(store, (p) => engine.pipeline(p), () => clock.now());
+    await intakeEvents(store, (p) => engine.pipeline(p), () => clock.now(), this.stopAll.signal);
+    if (this.stopAll.signal.aborted) return;
     const freezeWake = await intakeFreezes(store, engine.view.pipelines.values(), clock.now());
     const retryWake = await this.pump();
     const now = clock.now();

@@ -9,14 +9,14 @@ import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { releaseIdOf, taskId } from '../../src/core/index.js';
+import { releaseIdOf, taskId, type Run } from '../../src/core/index.js';
 import { sha256 } from '../../src/engine/index.js';
 import { openSqliteStore } from '../../src/store/index.js';
 import { BIN } from './support/slipway-process.js';
 
 export const ADMIN = 'slw_faults-admin-token-0123456789abcdef';
 export const PROJECT = 'faults';
-const STAGES = ['build', 'verify', 'ship'] as const;
+export const STAGES = ['build', 'verify', 'ship'] as const;
 
 export interface FaultOptions {
   dir: string;
@@ -84,6 +84,12 @@ sleep "$1"
 flock "$d/ledger.lock" sh -c 'grep -qxF "$SLIPWAY_TASK_ID" "$0/ledger" 2>/dev/null || echo "$SLIPWAY_TASK_ID" >> "$0/ledger"' "$d"
 `;
 
+/** Writes effect.sh and the three-stage pipeline (`file`) into `dir`; faults-replicas.test.ts uses it too. */
+export async function writeFaultsProject(dir: string, services: number, file = 'faults.yaml'): Promise<void> {
+  await writeFile(join(dir, 'effect.sh'), EFFECT, { mode: 0o755 });
+  await writeFile(join(dir, file), pipelineYaml(dir, services));
+}
+
 function pipelineYaml(dir: string, services: number): string {
   const names = Array.from({ length: services }, (_, i) => `s${i}`);
   const stage = (name: string, secs: string) => `    - name: ${name}
@@ -142,8 +148,7 @@ export async function runFaults(o: FaultOptions): Promise<FaultFigures> {
   const started = Date.now();
   const rng = seeded(o.seed);
   await mkdir(join(o.dir, 'data'), { recursive: true });
-  await writeFile(join(o.dir, 'effect.sh'), EFFECT, { mode: 0o755 });
-  await writeFile(join(o.dir, 'faults.yaml'), pipelineYaml(o.dir, o.services));
+  await writeFaultsProject(o.dir, o.services);
 
   let url: string | undefined;
   let finished = false;
@@ -253,11 +258,18 @@ async function tally(o: FaultOptions, kills: number, killsDuringStart: number): 
   const store = await openSqliteStore({ file, migrate: false });
   const runs = await store.listRuns({ project: PROJECT, limit: 100_000 });
   await store.close();
+  return { seed: o.seed, releases: o.releases, runs: o.releases * STAGES.length, ...(await effectFigures(o.dir, runs)), kills, killsDuringStart, integrity, seconds: 0 };
+}
+
+export type EffectFigures = Pick<FaultFigures, 'runsSucceeded' | 'runsNotSucceeded' | 'lost' | 'doubled' | 'startedTwice' | 'strayEffects'>;
+
+/** Compares the stored runs' passed tasks with the ledger and the starts in `dir` (definitions in faults.test.ts's header). */
+export async function effectFigures(dir: string, runs: readonly Run[]): Promise<EffectFigures> {
   const passed = new Set<string>();
   for (const r of runs) for (const t of r.tasks) if (t.result === 'pass' && t.state === 'finished') passed.add(taskId(r.id, t.name, t.attempt));
   const counts = async (name: string) => {
     const m = new Map<string, number>();
-    const text = await readFile(join(o.dir, name), 'utf8').catch(() => '');
+    const text = await readFile(join(dir, name), 'utf8').catch(() => '');
     for (const id of text.split('\n').filter(Boolean)) m.set(id, (m.get(id) ?? 0) + 1);
     return m;
   };
@@ -265,18 +277,11 @@ async function tally(o: FaultOptions, kills: number, killsDuringStart: number): 
   const starts = await counts('starts');
   const succeeded = runs.filter((r) => r.state === 'succeeded').length;
   return {
-    seed: o.seed,
-    releases: o.releases,
-    runs: o.releases * STAGES.length,
     runsSucceeded: succeeded,
     runsNotSucceeded: runs.length - succeeded,
-    kills,
-    killsDuringStart,
     lost: [...passed].filter((id) => !ledger.has(id)).length,
     doubled: [...passed].filter((id) => (ledger.get(id) ?? 0) > 1).length,
     startedTwice: [...starts.values()].filter((n) => n > 1).length,
     strayEffects: [...ledger.keys()].filter((id) => !passed.has(id)).length,
-    integrity,
-    seconds: 0,
   };
 }

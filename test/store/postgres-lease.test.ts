@@ -3,6 +3,7 @@
  * expiry by the database's clock, epochs, release with a notification, and the fence that
  * refuses a stale replica's commit and writes nothing of it.
  */
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresStore, type CommitFence, type Lease, type PostgresStore } from '../../src/store/index.js';
@@ -121,6 +122,23 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
     expect((await a.listTokens()).map((t) => t.name)).toEqual(['first']);
     expect((await a.auditRows({})).length).toBe(audits);
     expect(refusals).toHaveLength(2);
+  });
+
+  it('renewals have a connection of their own: a pool busy to its last connection does not hold them up', async () => {
+    await fresh();
+    const busy = await openPostgresStore({ url: `${db.url}${db.url.includes('?') ? '&' : '?'}pool=1` });
+    try {
+      const held = (await busy.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
+      // The store's only pooled connection sleeps; a renewal through that pool would wait for it.
+      let slept = false;
+      const sleeping = sql`select pg_sleep(2)`.execute((busy as unknown as { db: Kysely<unknown> }).db).then(() => (slept = true));
+      const renewed = await busy.leases.renew(held, TTL);
+      expect(renewed?.epoch).toBe(held.epoch);
+      expect(slept).toBe(false);
+      await sleeping;
+    } finally {
+      await busy.close();
+    }
   });
 
   it('a takeover waits for a commit in flight (its FOR SHARE lock on the lease row) and lands after it', async () => {

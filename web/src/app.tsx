@@ -11,6 +11,7 @@ import { InsightsPage } from './pages/insights.js';
 import { ReleasePage } from './pages/release.js';
 import { RunPage } from './pages/run.js';
 import { SignInPage, detectAccess } from './pages/signin.js';
+import { SystemPage } from './pages/system.js';
 import { parseRoute, path, type Route } from './router.js';
 import { useSignal } from './signal.js';
 import { ThemeToggle } from './theme.js';
@@ -41,6 +42,7 @@ export function App() {
             <li><a href="/approvals" aria-current={route.page === 'approvals' ? 'page' : undefined}>Approvals</a></li>
             <li><a href="/insights" aria-current={route.page === 'insights' ? 'page' : undefined}>Insights</a></li>
             <li><a href="/audit" aria-current={route.page === 'audit' ? 'page' : undefined}>Audit</a></li>
+            <li><a href="/system" aria-current={route.page === 'system' ? 'page' : undefined}>System</a></li>
           </ul>
         </nav>
         <div class="top-right">
@@ -77,6 +79,8 @@ function Page({ route }: { route: Route }) {
       return <InsightsPage />;
     case 'audit':
       return <AuditPage />;
+    case 'system':
+      return <SystemPage />;
     case 'signin':
       return <SignInPage />;
     default:

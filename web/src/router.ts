@@ -33,6 +33,7 @@ export type Route =
   | { page: 'approvals' }
   | { page: 'insights' }
   | { page: 'audit' }
+  | { page: 'system' }
   | { page: 'signin' }
   | { page: 'not-found' };
 
@@ -48,6 +49,7 @@ export function parseRoute(p: string): Route {
   if (a === 'approvals' && parts.length === 1) return { page: 'approvals' };
   if (a === 'insights' && parts.length === 1) return { page: 'insights' };
   if (a === 'audit' && parts.length === 1) return { page: 'audit' };
+  if (a === 'system' && parts.length === 1) return { page: 'system' };
   if (a === 'signin' && parts.length === 1) return { page: 'signin' };
   return { page: 'not-found' };
 }

@@ -69,8 +69,8 @@ export async function buildStandbyApp(deps: StandbyDeps): Promise<Api> {
   app.get('/metrics', { config: { scope: 'none' } }, async (_req, reply) => reply.type(deps.registry.contentType).send(await deps.registry.metrics()));
   replicaRoutes(app, deps.status);
 
-  const unavailable = (reply: FastifyReply, why: string) =>
-    reply.code(503).header('retry-after', '1').type('application/json').send(new SlipwayError('NO_ACTIVE_REPLICA', `no active replica to answer (this is standby '${deps.id}'): ${why}`).toJSON());
+  const unavailable = (reply: FastifyReply, why: string, fields: { forwarded?: true } = {}) =>
+    reply.code(503).header('retry-after', '1').type('application/json').send(new SlipwayError('NO_ACTIVE_REPLICA', `no active replica to answer (this is standby '${deps.id}'): ${why}`, fields).toJSON());
 
   app.all('/*', { config: { scope: 'none' } }, (req, reply) => {
     if (req.headers[FORWARDED_BY] !== undefined) {
@@ -85,7 +85,15 @@ export async function buildStandbyApp(deps: StandbyDeps): Promise<Api> {
       onError: (r, { error }) => {
         void deps.refresh().catch(() => undefined);
         const until = new Date(t.expiresAt).toISOString();
-        void unavailable(r as FastifyReply, `the active replica '${t.holder}' at ${t.url} does not answer (${error.message}); its lease expires at ${until}, then a standby takes over`);
+        // `forwarded`: the request reached it, which may have applied it before it stopped answering, so a
+        // client must not simply send a trigger again (it would run twice); the other 503s forwarded nothing.
+        // A refused connection sent nothing: that one may be sent again whatever it was.
+        const sent = (error as { cause?: { code?: unknown } }).cause?.code !== 'ECONNREFUSED';
+        void unavailable(
+          r as FastifyReply,
+          `the active replica '${t.holder}' at ${t.url} does not answer (${error.message})${sent ? '; the request was sent to it and may have been applied' : ''}; its lease expires at ${until}, then a standby takes over`,
+          sent ? { forwarded: true } : {},
+        );
       },
     });
   });

@@ -47,10 +47,15 @@ export class PostgresStore extends SqlStore implements Store {
     private readonly hold?: DatabaseHold,
   ) {
     super(db, postgresProfile);
-    this.leases = new PostgresLeases(db, target.connectionString);
+    // Leases on a connection of their own: behind a pool busy with engine commits and reads, a
+    // renewal could wait past the lease's expiry, and a loaded active replica would step down.
+    this.leaseDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPool({ ...target, pool: 1 }) }) });
+    this.leases = new PostgresLeases(this.leaseDb, target.connectionString);
   }
 
   readonly leases: LeaseBook;
+  private readonly leaseDb: Kysely<Database>;
+  private leaseDbOpen = true;
 
   setFence(fence: CommitFence | undefined): void {
     this.fenceIn = fence ? (trx) => fenceCheck(trx, fence) : undefined;
@@ -58,6 +63,8 @@ export class PostgresStore extends SqlStore implements Store {
 
   override async close(): Promise<void> {
     await super.close();
+    if (this.leaseDbOpen) await this.leaseDb.destroy();
+    this.leaseDbOpen = false;
     await this.hold?.release();
   }
 
