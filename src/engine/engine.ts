@@ -2,16 +2,17 @@
  * The engine applies inputs in transactions: load what the inputs need, `core.decide`
  * each in turn (each sees the state the previous left), write events, projections and
  * outbox rows in one commit, then carry out the effects. Inputs that arrive while one
- * transaction commits are applied together in the next (group commit).
+ * transaction commits are applied together in the next (group commit), which is decided
+ * while the first commits (two batches in flight; effects wait for their own commit).
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
-import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, ScheduleSpec, SlipwayEvent, TaskActor } from '../core/index.js';
+import type { CoreState, DecideContext, Decision, Effect, FreezeHold, FreezeWindowSpec, Input, Pipeline, RunOrigin, Requirements, Run, ScheduleSpec, SlipwayEvent, TaskActor, Timer } from '../core/index.js';
 import { SlipwayError, createState, decide, recheckInput, requirements } from '../core/index.js';
 import { auditOf } from '../audit/index.js';
-import type { AuditDraft, Store } from '../store/index.js';
+import type { AuditDraft, CommitBatch, Store } from '../store/index.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { ClaimedTask, ClaimRequest } from './claims.js';
@@ -78,6 +79,28 @@ interface Batch {
   items: Pending[];
   budget?: { left: number };
 }
+
+/** A batch decided and turned into one commit, waiting for it. */
+interface Prepared {
+  b: Batch;
+  decisions: Decision[];
+  events: SlipwayEvent[];
+  effects: Effect[];
+  seen: Set<string>;
+  commit: CommitBatch;
+  timers: Map<string, Timer | null>;
+  runs: Map<string, Run>;
+  started: number;
+}
+
+/** A prepared batch whose commit was sent; `result` is the commit's failure, undefined when it is durable. */
+interface InFlight {
+  prepared: Prepared;
+  result: Promise<unknown>;
+}
+
+/** Events announced with their run (`run:queued`, …): the run as the batch left it goes with them. */
+const RUN_ANNOUNCED = new Set(['sh.slipway.run.queued', 'sh.slipway.run.started', 'sh.slipway.run.finished']);
 
 export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -271,36 +294,66 @@ export class Engine {
     while (this.looping) await this.looping;
   }
 
+  /**
+   * Applies batches one after another, two at a time: while one batch's commit is on its way
+   * (the SQLite commit thread, PostgreSQL), the next is decided on the state the first left.
+   * Commits stay in order, and a batch's effects are carried out only once its own commit is
+   * durable. When a commit fails, the batch decided after it goes back to the front of the
+   * queue: the state it was decided on is reloaded from the store.
+   */
   private async loop(): Promise<void> {
     // Let inputs submitted in the same tick join the first batch.
     await new Promise((r) => setImmediate(r));
+    let inflight: InFlight | undefined;
+    // Ends the commit in flight (if any) before something must read the store or reload the state.
+    const drain = async (): Promise<void> => {
+      const f = inflight;
+      inflight = undefined;
+      if (f) await this.finish(f, undefined);
+    };
     try {
-      while (this.retry.length > 0 || this.queue.length > 0) {
-        const batch = this.retry.shift() ?? { items: this.queue.splice(0, this.maxBatch) };
-        await this.applyBatch(batch);
-        // The store commits synchronously and executors answer in microtasks, so a busy engine
+      for (;;) {
+        const batch = this.retry.shift() ?? (this.queue.length > 0 ? { items: this.queue.splice(0, this.maxBatch) } : undefined);
+        if (!batch) {
+          if (!inflight) break;
+          await drain();
+          continue;
+        }
+        const next = await this.prepare(batch, drain, inflight?.prepared.seen);
+        if (inflight) {
+          const f = inflight;
+          inflight = undefined;
+          // A failed commit sends `next` back to the queue (it was decided on a state that never committed).
+          if (!(await this.finish(f, next))) continue;
+        }
+        if (next) inflight = { prepared: next, result: this.store.commit(next.commit).then(() => undefined, (e: unknown) => e ?? new Error('the commit failed')) };
+        // Executors answer in microtasks and the store may commit synchronously, so a busy engine
         // would keep the event loop until its queue ran dry: HTTP reads waited seconds. One turn
         // of the loop between batches answers them (and lets more inputs join the next batch).
         await new Promise((r) => setImmediate(r));
       }
     } finally {
+      await drain();
       this.looping = undefined;
       if ((this.queue.length > 0 || this.retry.length > 0) && !this.stopping) this.looping = this.loop();
     }
   }
 
   /**
-   * One transaction for the batch. An input that cannot be applied fails alone: when
-   * deciding or encoding it throws, it is refused and the others go again from the
-   * store's state; when the commit fails, the batch goes again in halves until the input
-   * at fault is alone (or the split budget says the store itself is failing).
+   * Decides a batch into one commit. An input that cannot be applied fails alone: when
+   * deciding or encoding it throws, it is refused and the others go again from the store's
+   * state. Whatever must reload the state or read the store first ends the commit in flight (`drain`).
+   * `pendingSeen`: the inputs of the batch whose commit is in flight (applied, as far as this batch knows).
    */
-  private async applyBatch(b: Batch): Promise<void> {
+  private async prepare(b: Batch, drain: () => Promise<void>, pendingSeen: ReadonlySet<string> | undefined): Promise<Prepared | undefined> {
     const batch = b.items;
     const started = performance.now();
-    if (this.stale && !(await this.reload())) {
-      for (const p of batch) p.reject(new SlipwayError('STORE', 'the store could not be read to recover from an earlier failure; try again'));
-      return;
+    if (this.stale) {
+      await drain();
+      if (!(await this.reload())) {
+        for (const p of batch) p.reject(new SlipwayError('STORE', 'the store could not be read to recover from an earlier failure; try again'));
+        return undefined;
+      }
     }
     const now = this.clock.now();
     const ctx: DecideContext = { ...this.ctxBase, now };
@@ -310,15 +363,20 @@ export class Engine {
       try {
         needs = requirements(this.state, input, sha256);
       } catch (e) {
-        return this.refuse(b, i, decideFailure(input, e), e);
+        await drain();
+        await this.refuse(b, i, decideFailure(input, e), e);
+        return undefined;
       }
       try {
+        // What is not in memory is durable: runs leave memory only after their commit (evict).
         await loadRequirements(this.store, this.state, needs);
       } catch (e) {
         // A read failed: the store is down, or one input needs a row it cannot read. Halving finds which.
         this.log.error({ err: e, inputs: batch.length }, 'loading what a batch needs failed');
+        await drain();
         await this.reload();
-        return this.split(b, e, 'read what the input needs');
+        this.split(b, e, 'read what the input needs');
+        return undefined;
       }
     }
     const decisions: Decision[] = [];
@@ -329,7 +387,7 @@ export class Engine {
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
       const { input } = batch[i]!;
-      if (this.recent.has(input.id) || seen.has(input.id)) {
+      if (this.recent.has(input.id) || seen.has(input.id) || pendingSeen?.has(input.id)) {
         decisions.push({ events: [], effects: [], ignored: `input ${input.id} was applied already` });
         continue;
       }
@@ -338,12 +396,16 @@ export class Engine {
         d = decide(this.state, input, ctx);
       } catch (e) {
         // A bug, not a rule: the state may be half-changed. Start over from the store without this input.
-        return this.refuse(b, i, decideFailure(input, e), e);
+        await drain();
+        await this.refuse(b, i, decideFailure(input, e), e);
+        return undefined;
       }
       try {
         assertEncodable(input, d);
       } catch (e) {
-        return this.refuse(b, i, e as SlipwayError, e);
+        await drain();
+        await this.refuse(b, i, e as SlipwayError, e);
+        return undefined;
       }
       decisions.push(d);
       events.push(...d.events);
@@ -354,28 +416,46 @@ export class Engine {
     }
     const { batch: commit, timers } = buildCommit(this.state, events, effects, now);
     if (audit.length > 0) commit.audit = audit;
-    try {
-      await this.store.commit(commit);
-    } catch (e) {
+    // The runs as this batch left them, for its announcements (the next batch may change them before this one is durable).
+    const runs = new Map<string, Run>();
+    for (const ev of events) {
+      const run = ev.runid !== undefined && RUN_ANNOUNCED.has(ev.type) ? this.state.runs.get(ev.runid) : undefined;
+      if (run) runs.set(run.id, { ...run });
+    }
+    return { b, decisions, events, effects, seen, commit, timers, runs, started };
+  }
+
+  /**
+   * Waits for a batch's commit. Durable: its effects are carried out and its inputs answered
+   * (true). Failed: `next` (decided on top of it) goes back to the front of the queue, the
+   * state is reloaded, and the batch goes again in halves until the input at fault is alone
+   * (or the split budget says the store itself is failing) (false).
+   */
+  private async finish(f: InFlight, next: Prepared | undefined): Promise<boolean> {
+    const { b, decisions, events, effects, seen, commit, timers, runs, started } = f.prepared;
+    const e = await f.result;
+    if (e !== undefined) {
+      if (next) this.retry.unshift(next.b);
       // Another replica is active now: nothing was written and no retry can help (the replica steps down).
       if (e instanceof SlipwayError && e.code === 'LEASE_LOST') {
         this.stale = true;
-        for (const p of batch) p.reject(e);
-        return;
+        for (const p of b.items) p.reject(e);
+        return false;
       }
-      this.log.error({ err: e, inputs: batch.length }, 'commit failed; reloading state');
+      this.log.error({ err: e, inputs: b.items.length }, 'commit failed; reloading state');
       this.emitter.emit('store:error', e as Error);
       await this.reload();
       this.split(b, e);
-      return;
+      return false;
     }
     this.remember(seen);
     this.timers.apply(timers);
-    for (const e of effects) this.carryOut(e);
-    this.announce(events);
+    for (const ef of effects) this.carryOut(ef);
+    this.announce(events, runs);
     this.evict(commit.runs.map((r) => r.id));
-    batch.forEach((p, i) => p.resolve(decisions[i]!));
-    this.emitter.emit('committed', { inputs: batch.length, events: events.length, ms: performance.now() - started });
+    b.items.forEach((p, i) => p.resolve(decisions[i]!));
+    this.emitter.emit('committed', { inputs: b.items.length, events: events.length, ms: performance.now() - started });
+    return true;
   }
 
   /** Input `i` of the batch cannot be applied: it fails alone; the rest go again, first, from the store's state. */
@@ -427,11 +507,11 @@ export class Engine {
     }
   }
 
-  private announce(events: SlipwayEvent[]): void {
+  private announce(events: SlipwayEvent[], runs: ReadonlyMap<string, Run>): void {
     for (const ev of events) {
       this.emitter.emit('event', ev);
       if (ev.taskid && ev.type.endsWith('.finished')) this.cleanup(ev.taskid, String((ev.data as { kind?: unknown }).kind));
-      const run = ev.runid ? this.state.runs.get(ev.runid) : undefined;
+      const run = ev.runid ? (runs.get(ev.runid) ?? this.state.runs.get(ev.runid)) : undefined;
       if (!run) continue;
       if (ev.type === 'sh.slipway.run.queued') this.emitter.emit('run:queued', run);
       else if (ev.type === 'sh.slipway.run.started') this.emitter.emit('run:started', run);
