@@ -19,7 +19,7 @@ let dir: string;
 let real: Store;
 let e: Engine | undefined;
 /** Every held commit, opened before the engine stops. */
-let opens: (() => void)[] = [];
+const opens: (() => void)[] = [];
 /** After the test: commits pass straight through. */
 let passThrough = false;
 
