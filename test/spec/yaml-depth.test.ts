@@ -23,8 +23,9 @@ function yamlFiles(dir: string): string[] {
 }
 
 describe('YAML nesting depth', () => {
-  it('every real YAML file (the Keptn conformance set, the examples) is within the limit', () => {
-    const files = [...yamlFiles(join(import.meta.dirname, '../../../shared/conformance')), ...yamlFiles(join(import.meta.dirname, '../../examples'))];
+  it('every real YAML file (the conformance copy, the examples) is within the limit', () => {
+    // test/conformance is the verbatim copy of shared/conformance kept in the repository.
+    const files = [...yamlFiles(join(import.meta.dirname, '../conformance')), ...yamlFiles(join(import.meta.dirname, '../../examples'))];
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) expect(yamlTooDeepAt(readFileSync(file, 'utf8')), file).toBeUndefined();
   });
