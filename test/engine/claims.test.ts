@@ -60,11 +60,13 @@ describe('outside executors', () => {
     clock.advance(5_000);
     expect(await engine.heartbeat(first!.task.id, 10_000, holder(first, 'ci-1'))).toBe(clock.now() + 10_000);
     clock.advance(9_999);
-    await new Promise((r) => setTimeout(r, 20));
+    // Waits for the engine, not for a while: on a loaded machine 20 ms did not cover the lease's
+    // expiry being committed, so the backoff timer was armed after the clock had moved past it.
+    await engine.settled();
     expect(await engine.claim({ kinds: ['pytest'], executor: 'ci-2', leaseMs: 10_000, waitMs: 0 })).toBeUndefined();
     clock.advance(1);
     const retried = engine.claim({ kinds: ['pytest'], executor: 'ci-2', leaseMs: 10_000, waitMs: 5000 });
-    await new Promise((r) => setTimeout(r, 20));
+    await engine.settled();
     clock.advance(1000); // retry backoff
     const second = await retried;
     expect(second?.task.attempt).toBe(2);
