@@ -117,17 +117,22 @@ function checkPublicUrl(value: string | undefined, option = '--public-url'): str
   return value.replace(/\/+$/, '');
 }
 
+/** A whole number of milliseconds from the environment variable `name`; undefined when unset or empty. */
+function envMillis(name: string, range?: { min: number; max: number; usual: number }): number | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < (range?.min ?? 1) || n > (range?.max ?? Infinity)) {
+    const within = range ? ` from ${range.min} to ${range.max}` : '';
+    throw new SlipwayError('INVALID_INPUT', `${name} must be a whole number of milliseconds${within}, got '${v}'${range ? `; ${range.usual} is the default` : ''}`, { field: name });
+  }
+  return n;
+}
+
 /** SLIPWAY_NOTIFY_TIMEOUT_MS and SLIPWAY_NOTIFY_RETRY_MS (the first retry's delay): tuning for slow receivers and tests. */
 function notifyTuning(): { notify?: { timeoutMs?: number; baseDelayMs?: number } } {
-  const num = (name: string): number | undefined => {
-    const v = process.env[name];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new SlipwayError('INVALID_INPUT', `${name} must be a whole number of milliseconds, got '${v}'`, { field: name });
-    return n;
-  };
-  const timeoutMs = num('SLIPWAY_NOTIFY_TIMEOUT_MS');
-  const baseDelayMs = num('SLIPWAY_NOTIFY_RETRY_MS');
+  const timeoutMs = envMillis('SLIPWAY_NOTIFY_TIMEOUT_MS');
+  const baseDelayMs = envMillis('SLIPWAY_NOTIFY_RETRY_MS');
   if (timeoutMs === undefined && baseDelayMs === undefined) return {};
   return { notify: { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(baseDelayMs !== undefined ? { baseDelayMs } : {}) } };
 }
@@ -140,10 +145,6 @@ function replicaOptions(opts: ServerCliOptions): { leaseMs: number; advertiseUrl
   }
   const advertiseUrl = opts.advertiseUrl ? checkPublicUrl(opts.advertiseUrl, '--advertise-url') : undefined;
   // SLIPWAY_FORWARD_TIMEOUT_MS: how long a standby waits on the active replica (docs/operating.md#replicas).
-  const forward = process.env['SLIPWAY_FORWARD_TIMEOUT_MS'];
-  const forwardTimeoutMs = forward === undefined || forward === '' ? undefined : Number(forward);
-  if (forwardTimeoutMs !== undefined && (!Number.isInteger(forwardTimeoutMs) || forwardTimeoutMs < 1000 || forwardTimeoutMs > 3_600_000)) {
-    throw new SlipwayError('INVALID_INPUT', `SLIPWAY_FORWARD_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 3600000, got '${forward}'; 60000 is the default`, { field: 'SLIPWAY_FORWARD_TIMEOUT_MS' });
-  }
+  const forwardTimeoutMs = envMillis('SLIPWAY_FORWARD_TIMEOUT_MS', { min: 1000, max: 3_600_000, usual: 60_000 });
   return { leaseMs, ...(advertiseUrl ? { advertiseUrl } : {}), ...(opts.replicaId ? { id: opts.replicaId } : {}), ...(forwardTimeoutMs !== undefined ? { forwardTimeoutMs } : {}) };
 }
