@@ -1,5 +1,7 @@
 /**
- * Trying hard to make two replicas advance a run at once. Leases of 400 ms; the active
+ * Trying hard to make two replicas advance a run at once. Leases of 1 s (400 ms made the
+ * replicas on a loaded CI machine hand the lease back and forth: a takeover's engine start
+ * held the event loop longer than the lease, and no standby ever became active); the active
  * replica is frozen (SIGSTOP) while releases flow and its shell tasks keep running; a
  * standby takes over; the frozen one is woken (SIGCONT) believing it is active, with task
  * results to commit. Its commits are refused (LEASE_LOST), it becomes a standby, and the
@@ -30,7 +32,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
     dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-split-'));
     db = await createTestDatabase();
     await writeProject(dir, 0.4, 0.1);
-    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(dir, name, db.url, 400, { SLIPWAY_FORWARD_TIMEOUT_MS: '1500' }));
+    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(dir, name, db.url, 1_000, { SLIPWAY_FORWARD_TIMEOUT_MS: '1500' }));
     const frozen = await activeReplica(replicas);
     const others = replicas.filter((r) => r !== frozen);
 
@@ -62,7 +64,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
         if (s.replica.role === 'active') return { r, s };
       }
       return undefined;
-    });
+    }, 60_000, () => replicas.map((r) => `--- ${r.name}\n${r.child.stderr().slice(-6000)}`).join('\n'));
     expect(next.s.active!.epoch).toBeGreaterThan(1);
     // Work goes on under the new active replica while the old one sleeps.
     await until('a run finished under the new active replica', async () => ((await checkLog(db!.url)).types['sh.slipway.run.finished'] ?? 0) > 0 ? true : undefined);
@@ -79,7 +81,9 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a frozen active replica
       const s = await api<ReplicaStatus>(frozen.url, '/api/v1/system/replicas');
       return s.replica.role === 'standby' ? s : undefined;
     }, 60_000, () => frozen.child.stderr().slice(-6000));
-    expect(after.active?.id).toBe(next.r.name);
+    // Another replica holds the lease: the one that took over, or (replicas on a loaded machine may
+    // hand it on) the other standby.
+    expect(others.map((r) => r.name)).toContain(after.active?.id);
     // Which guard stopped it first: its own deadline (timers run first on waking), or the database refusing a commit.
     const refused = (frozen.child.stderr().match(/a commit of this replica was refused/g) ?? []).length;
     process.stderr.write(`[split-brain] woken replica: ${refused} commit(s) refused by the fence; step-down: ${/LEASE_LOST: this replica stops its engine[^"]*/.exec(frozen.child.stderr())?.[0] ?? '?'}\n`);
