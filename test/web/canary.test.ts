@@ -5,12 +5,11 @@
  * the per-slot request rates (traffic the test sends through the router) are drawn, and the
  * page passes axe-core.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { ROOT, SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, until, type Browser } from './support/browser.js';
+import type { ServerProcess } from '../e2e/support/server-process.js';
+import { ROOT, SHOTS, browserSkipReason, call, openSignedIn, seriousViolations, until, type Browser } from './support/browser.js';
+import { closeDashboard, openDashboard } from './support/dashboard.js';
 
 const ADMIN = `slw_test_admin_${'c'.repeat(24)}`;
 const skip = browserSkipReason();
@@ -51,17 +50,9 @@ const run = (id: string) => call<RunView>(base, ADMIN, 'GET', `/api/v1/runs/${id
 
 describe.skipIf(skip !== undefined)(`canary charts on the run page ${skip ?? ''}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-web-canary-'));
-    await writeFile(join(dir, 'slipway.yaml'), PIPELINE);
-    server = await startServerProcess(['--data', join(dir, 'data'), join(dir, 'slipway.yaml')], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
-    base = server.url;
-    b = await launch();
+    ({ dir, server, base, b } = await openDashboard('canary', PIPELINE, ADMIN));
   });
-  afterAll(async () => {
-    await b?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard({ dir, server, b }));
 
   it('draws the canary weights over time and per-slot request rates, live', async () => {
     const first = await release('1.0.0');

@@ -5,12 +5,11 @@
  * the release to production; a rollback chosen in a cell's history puts the earlier
  * release back; the main pages pass axe-core with no serious or critical violation.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { SHOTS, browserSkipReason, call, createToken, launch, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import type { ServerProcess } from '../e2e/support/server-process.js';
+import { SHOTS, browserSkipReason, call, createToken, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import { closeDashboard, openDashboard } from './support/dashboard.js';
 
 const PIPELINE = `apiVersion: slipway/v1
 kind: Pipeline
@@ -41,17 +40,9 @@ const cell = (stage: string, service: string, extra = '') => `td.cell[data-stage
 
 describe.skipIf(skip !== undefined)(`the dashboard in a browser ${skip ?? ''}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-web-'));
-    await writeFile(join(dir, 'slipway.yaml'), PIPELINE);
-    server = await startServerProcess(['--data', join(dir, 'data'), join(dir, 'slipway.yaml')], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
-    base = server.url;
-    b = await launch();
+    ({ dir, server, base, b } = await openDashboard('dashboard', PIPELINE, ADMIN));
   });
-  afterAll(async () => {
-    await b?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard({ dir, server, b }));
 
   it('asks for a token, refuses an unknown one in the API words, and signs in with a pasted one', async () => {
     const { page } = b;

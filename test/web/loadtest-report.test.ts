@@ -5,14 +5,13 @@
  * table with both levels' figures and verdicts, the first release's p99 per level, a p99
  * chart, and passes axe-core.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { ROOT, SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, until, type Browser } from './support/browser.js';
+import type { ServerProcess } from '../e2e/support/server-process.js';
+import { ROOT, SHOTS, browserSkipReason, call, openSignedIn, seriousViolations, until, type Browser } from './support/browser.js';
+import { closeDashboard, openDashboard } from './support/dashboard.js';
 
 const ADMIN = `slw_test_admin_${'l'.repeat(24)}`;
 const skip = browserSkipReason();
@@ -48,17 +47,11 @@ describe.skipIf(skip !== undefined)(`load-test report on the run page ${skip ?? 
       res.end('ok');
     });
     await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
-    dir = await mkdtemp(join(tmpdir(), 'slipway-web-loadtest-'));
-    await writeFile(join(dir, 'slipway.yaml'), pipeline((target.address() as AddressInfo).port));
-    server = await startServerProcess(['--data', join(dir, 'data'), join(dir, 'slipway.yaml')], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
-    base = server.url;
-    b = await launch();
+    ({ dir, server, base, b } = await openDashboard('loadtest', pipeline((target.address() as AddressInfo).port), ADMIN));
   });
   afterAll(async () => {
-    await b?.close();
-    await server?.stop();
+    await closeDashboard({ dir, server, b });
     await new Promise((r) => target?.close(r));
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('shows each level with its figures and verdict, the previous release p99 and a p99 chart', async () => {

@@ -6,12 +6,12 @@
  * one column per depth, a curve per `after:`, the ones into a stage with a run going on
  * marked active.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import type { ServerProcess } from '../e2e/support/server-process.js';
+import { SHOTS, browserSkipReason, call, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import { closeDashboard, openDashboard } from './support/dashboard.js';
 
 const ADMIN = `slw_test_admin_${'r'.repeat(24)}`;
 const skip = browserSkipReason();
@@ -45,17 +45,9 @@ spec:
 
 describe.skipIf(skip !== undefined)(`the run page and the pipeline graph in a browser ${skip ?? ''}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-web-run-'));
-    await writeFile(join(dir, 'slipway.yaml'), pipeline(dir));
-    server = await startServerProcess(['--data', join(dir, 'data'), join(dir, 'slipway.yaml')], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
-    base = server.url;
-    b = await launch();
+    ({ dir, server, base, b } = await openDashboard('run', pipeline, ADMIN));
   });
-  afterAll(async () => {
-    await b?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard({ dir, server, b }));
 
   it("shows a shell task's lines on the run page while the command runs, and the rest when it ends, without a reload", async () => {
     const { page } = b;

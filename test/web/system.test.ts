@@ -6,13 +6,12 @@
  * goes away it says the server cannot be reached, keeping what it last saw.
  * Two replicas and a takeover: system-replicas.test.ts.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { e2eStore } from '../e2e/support/e2e-store.js';
-import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
-import { SHOTS, browserSkipReason, call, launch, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import type { ServerProcess } from '../e2e/support/server-process.js';
+import { SHOTS, browserSkipReason, call, openSignedIn, seriousViolations, type Browser } from './support/browser.js';
+import { closeDashboard, openDashboard } from './support/dashboard.js';
 
 const PIPELINE = `apiVersion: slipway/v1
 kind: Pipeline
@@ -34,17 +33,9 @@ let base: string;
 
 describe.skipIf(skip !== undefined)(`the System page ${skip ?? ''}`, () => {
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'slipway-web-system-'));
-    await writeFile(join(dir, 'slipway.yaml'), PIPELINE);
-    server = await startServerProcess(['--data', join(dir, 'data'), join(dir, 'slipway.yaml')], dir, { SLIPWAY_ADMIN_TOKEN: ADMIN });
-    base = server.url;
-    b = await launch();
+    ({ dir, server, base, b } = await openDashboard('system', PIPELINE, ADMIN));
   });
-  afterAll(async () => {
-    await b?.close();
-    await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => closeDashboard({ dir, server, b }));
 
   it('is in the main nav after Audit and shows the store, the one active replica that answered, and readiness', async () => {
     const { page } = b;
