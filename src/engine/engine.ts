@@ -344,7 +344,8 @@ export class Engine {
   /**
    * Decides a batch into one commit. An input that cannot be applied fails alone: when
    * deciding or encoding it throws, it is refused and the others go again from the store's
-   * state. Whatever must reload the state or read the store first ends the commit in flight (`drain`).
+   * state; a repeat (in memory, or in the store's log: applied-inputs.ts) is ignored. Whatever
+   * must reload the state or read the store first ends the commit in flight (`drain`).
    * `pendingSeen`: the inputs of the batch whose commit is in flight (applied, as far as this batch knows).
    */
   private async prepare(b: Batch, drain: () => Promise<void>, pendingSeen: ReadonlySet<string> | undefined): Promise<Prepared | undefined> {
