@@ -30,6 +30,7 @@ beforeEach(async () => {
   real = url ? await openStore(url) : await openSqliteStore({ file: join(dir, 'slipway.db') });
   recoveries = 0;
   storeErrors = [];
+  appliedFails = undefined;
 });
 afterEach(async () => {
   for (const e of engines) await e.stop();
@@ -38,9 +39,13 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Set to make the store's answer to "which of these inputs were applied" fail. */
+let appliedFails: Error | undefined;
+
 async function engine(caps: Partial<EngineCaps> = {}): Promise<Engine> {
   const store: Store = Object.create(real) as Store;
   store.activeRuns = () => (recoveries++, real.activeRuns());
+  store.appliedInputs = (ids) => (appliedFails ? Promise.reject(appliedFails) : real.appliedInputs(ids));
   const e = new Engine({ store, workDir: dir, executors: [createNoopExecutor()], caps });
   engines.push(e);
   e.emitter.on('store:error', (err) => storeErrors.push(err));
@@ -137,5 +142,16 @@ describe('an input replayed after its id left memory', () => {
     expect(storeErrors).toEqual([]);
     expect(await eventCount()).toBe(written);
     expect((await real.listRuns({ limit: 100 })).filter((r) => r.releaseId === run.releaseId)).toHaveLength(1);
+  });
+
+  it('when the store cannot say whether an input was applied, the input fails with STORE naming that read, and is not applied', async () => {
+    const e = await engine();
+    appliedFails = new Error('connection reset');
+    const err = await e.submit(trigger('unsure', 'api', '1')).then(() => undefined, (x: unknown) => x as Error & { code?: string });
+    expect(err?.code).toBe('STORE');
+    expect(err?.message).toMatch(/could not read which inputs were applied: connection reset \(trigger input unsure of project p\)/);
+    expect(await real.eventsOfInput('unsure')).toHaveLength(0);
+    appliedFails = undefined;
+    expect((await e.apply(trigger('unsure', 'api', '1'))).events.length).toBeGreaterThan(0);
   });
 });
