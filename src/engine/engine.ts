@@ -17,6 +17,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { ClaimedTask, ClaimRequest } from './claims.js';
 import { Claims } from './claims.js';
+import { AppliedInputs } from './applied-inputs.js';
 import { buildCommit } from './commit.js';
 import { assertEncodable, commitFailure, decideFailure, splitBudget, storeFailure } from './input-fate.js';
 import { Dispatcher } from './dispatcher.js';
@@ -52,9 +53,9 @@ export interface EngineOptions {
 /**
  * What memory keeps beside active runs, each reloadable or refused by the store, so memory
  * does not grow with history (issue 13: RSS flat from minute 2 of the stress load):
- * - `recentInputs`: ids of applied inputs, so a repeat is answered as ignored. An older repeat
- *   is still applied once: its events carry ids derived from the input id, which the store's
- *   unique event ids refuse (the caller gets an error instead of `ignored`).
+ * - `recentInputs`: ids of applied inputs, so a repeat is answered as ignored without a read.
+ *   An older repeat is found in the store's log, one query per batch (applied-inputs.ts), and
+ *   answered the same.
  * - `releases`: releases loaded; above it, those no active run or live cell needs leave (they
  *   are loaded again on demand). The next eviction waits until twice as many are held as were
  *   kept, so a large live table does not make every batch scan it.
@@ -115,8 +116,8 @@ export class Engine {
   private readonly timers: Timers;
   private readonly claims: Claims;
   private readonly projectDirs = new Map<string, string>();
-  /** Ids of inputs applied lately (bounded): a repeat is answered as ignored instead of colliding in the log. */
-  private readonly recent = new Set<string>();
+  /** Inputs applied already (memory, then the store): a repeat is answered as ignored instead of colliding in the log. */
+  private readonly applied: AppliedInputs;
   private queue: Pending[] = [];
   /** Batches to apply before new inputs: the rest of a batch after an input was refused, or the halves of one whose commit failed. */
   private retry: Batch[] = [];
@@ -139,6 +140,7 @@ export class Engine {
     this.maxBatch = opts.maxBatch ?? 512;
     this.caps = { ...ENGINE_CAPS, ...opts.caps };
     this.releaseLimit = this.caps.releases;
+    this.applied = new AppliedInputs(this.store, this.caps.recentInputs);
     this.executors = new Map((opts.executors ?? []).map((e) => [e.kind, e]));
     const fallback = opts.defaultTimeoutMs ?? 3_600_000;
     this.ctxBase = {
@@ -342,7 +344,8 @@ export class Engine {
   /**
    * Decides a batch into one commit. An input that cannot be applied fails alone: when
    * deciding or encoding it throws, it is refused and the others go again from the store's
-   * state. Whatever must reload the state or read the store first ends the commit in flight (`drain`).
+   * state; a repeat (in memory, or in the store's log: applied-inputs.ts) is ignored. Whatever
+   * must reload the state or read the store first ends the commit in flight (`drain`).
    * `pendingSeen`: the inputs of the batch whose commit is in flight (applied, as far as this batch knows).
    */
   private async prepare(b: Batch, drain: () => Promise<void>, pendingSeen: ReadonlySet<string> | undefined): Promise<Prepared | undefined> {
@@ -355,10 +358,17 @@ export class Engine {
         return undefined;
       }
     }
+    let inStore: ReadonlySet<string>;
+    try {
+      inStore = await this.applied.inStore(batch.map((p) => p.input.id), pendingSeen);
+    } catch (e) {
+      return this.readFailed(b, e, drain, 'read which inputs were applied');
+    }
     const now = this.clock.now();
     const ctx: DecideContext = { ...this.ctxBase, now };
     for (let i = 0; i < batch.length; i++) {
       const { input } = batch[i]!;
+      if (inStore.has(input.id)) continue;
       let needs: Requirements;
       try {
         needs = requirements(this.state, input, sha256);
@@ -371,12 +381,7 @@ export class Engine {
         // What is not in memory is durable: runs leave memory only after their commit (evict).
         await loadRequirements(this.store, this.state, needs);
       } catch (e) {
-        // A read failed: the store is down, or one input needs a row it cannot read. Halving finds which.
-        this.log.error({ err: e, inputs: batch.length }, 'loading what a batch needs failed');
-        await drain();
-        await this.reload();
-        this.split(b, e, 'read what the input needs');
-        return undefined;
+        return this.readFailed(b, e, drain, 'read what the input needs');
       }
     }
     const decisions: Decision[] = [];
@@ -387,11 +392,12 @@ export class Engine {
     for (let i = 0; i < batch.length; i++) {
       let d: Decision;
       const { input } = batch[i]!;
-      if (this.recent.has(input.id) || seen.has(input.id) || pendingSeen?.has(input.id)) {
+      const again = this.applied.has(input.id) || seen.has(input.id) || pendingSeen?.has(input.id) === true;
+      seen.add(input.id);
+      if (again || inStore.has(input.id)) {
         decisions.push({ events: [], effects: [], ignored: `input ${input.id} was applied already` });
         continue;
       }
-      seen.add(input.id);
       try {
         d = decide(this.state, input, ctx);
       } catch (e) {
@@ -448,7 +454,7 @@ export class Engine {
       this.split(b, e);
       return false;
     }
-    this.remember(seen);
+    this.applied.remember(seen);
     this.timers.apply(timers);
     for (const ef of effects) this.carryOut(ef);
     this.announce(events, runs);
@@ -456,6 +462,15 @@ export class Engine {
     b.items.forEach((p, i) => p.resolve(decisions[i]!));
     this.emitter.emit('committed', { inputs: b.items.length, events: events.length, ms: performance.now() - started });
     return true;
+  }
+
+  /** A read the batch needs failed: the store is down, or one input needs a row it cannot read. Halving finds which. */
+  private async readFailed(b: Batch, e: unknown, drain: () => Promise<void>, doing: string): Promise<undefined> {
+    this.log.error({ err: e, inputs: b.items.length }, `a batch could not ${doing}`);
+    await drain();
+    await this.reload();
+    this.split(b, e, doing);
+    return undefined;
   }
 
   /** Input `i` of the batch cannot be applied: it fails alone; the rest go again, first, from the store's state. */
@@ -481,16 +496,6 @@ export class Engine {
     budget.left--;
     const half = Math.ceil(items.length / 2);
     this.retry.unshift({ items: items.slice(0, half), budget }, { items: items.slice(half), budget });
-  }
-
-  private remember(ids: Set<string>): void {
-    for (const id of ids) this.recent.add(id);
-    if (this.recent.size <= this.caps.recentInputs) return;
-    let drop = this.recent.size - Math.floor(this.caps.recentInputs * 0.8);
-    for (const id of this.recent) {
-      if (drop-- <= 0) break;
-      this.recent.delete(id);
-    }
   }
 
   private carryOut(e: Effect): void {

@@ -427,6 +427,12 @@ export interface Store {
   listDeliveries(filter: DeliveryFilter): Promise<DeliveryRow[]>;
   /** The events one input wrote (ids `<inputId>.<n>`), in log order: whether an input was applied before a crash. */
   eventsOfInput(inputId: string): Promise<SlipwayEvent[]>;
+  /**
+   * Of these input ids, those the log holds events of (an applied input's first event is
+   * `<inputId>.0`): inputs applied before, whatever the engine's memory still says. One
+   * lookup per id on the unique event id index.
+   */
+  appliedInputs(inputIds: readonly string[]): Promise<Set<string>>;
 
   getWatchRepo(project: string): Promise<WatchRepoRow | undefined>;
   /** Primes (or re-primes) a repository: its row and the refs it had, replacing any earlier ones, at once. */

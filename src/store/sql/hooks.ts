@@ -1,4 +1,4 @@
-/** Webhook deliveries and the git watcher's seen refs (migration 0006). */
+/** Webhook deliveries and the git watcher's seen refs (migration 0006); which inputs the event log holds. */
 import type { Kysely } from 'kysely';
 import type { SlipwayEvent } from '../../core/index.js';
 import type { DeliveryFilter, DeliveryRow, WatchRepoRow } from '../port.js';
@@ -44,6 +44,26 @@ export async function listDeliveries(db: Db, f: DeliveryFilter): Promise<Deliver
 export async function eventsOfInput(db: Db, inputId: string): Promise<SlipwayEvent[]> {
   const rows = await db.selectFrom('events').select('body').where('id', '>', `${inputId}.`).where('id', '<', `${inputId}/`).orderBy('seq').execute();
   return rows.map((r) => decode<SlipwayEvent>(r.body));
+}
+
+/** Ids looked up per statement: a batch of the engine (512 at most by default) takes one. */
+const APPLIED_CHUNK = 1024;
+
+/**
+ * Of these input ids, those whose first event (`<inputId>.0`) is in the log. Each statement's
+ * list is padded to a power of two (repeating its last id), so a handful of statement texts
+ * serve every batch size: SQLite keeps prepared statements by text (sqlite/statements.ts).
+ */
+export async function appliedInputs(db: Db, inputIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const ids = [...new Set(inputIds)];
+  for (let i = 0; i < ids.length; i += APPLIED_CHUNK) {
+    const chunk = ids.slice(i, i + APPLIED_CHUNK).map((id) => `${id}.0`);
+    const padded = chunk.concat(Array<string>(2 ** Math.ceil(Math.log2(chunk.length)) - chunk.length).fill(chunk.at(-1)!));
+    const rows = await db.selectFrom('events').select('id').where('id', 'in', padded).execute();
+    for (const r of rows) found.add(r.id.slice(0, -'.0'.length));
+  }
+  return found;
 }
 
 export async function getWatchRepo(db: Db, project: string): Promise<WatchRepoRow | undefined> {

@@ -153,6 +153,7 @@ export class SqlStore implements Store {
   getDelivery = (project: string, source: string, id: string) => hooks.getDelivery(this.db, project, source, id);
   listDeliveries = (filter: DeliveryFilter) => hooks.listDeliveries(this.db, filter);
   eventsOfInput = (inputId: string) => hooks.eventsOfInput(this.db, inputId);
+  appliedInputs = (inputIds: readonly string[]) => hooks.appliedInputs(this.db, inputIds);
   getWatchRepo = (project: string) => hooks.getWatchRepo(this.db, project);
   primeWatchRepo = (row: WatchRepoRow, refs: Readonly<Record<string, string>>) => hooks.primeWatchRepo(this.db, row, refs);
   watchRefs = (project: string) => hooks.watchRefs(this.db, project);

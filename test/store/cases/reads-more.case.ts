@@ -19,6 +19,17 @@ export function moreReadCases(current: CurrentHarness): void {
       expect(found).toEqual(['in-1.0', 'in-1.1', 'in-1.10', 'in-1.2']);
     });
 
+    it('appliedInputs answers exactly the inputs whose first event is in the log, across statement chunks', async () => {
+      const { store } = current();
+      await store.commit(batch({ events: ['in-1.0', 'in-1.1', 'in-1.x.0', 'in-2.1', 'In-3.0', 'in-3/0'].map((id) => anEvent({ id })) }));
+      const many = Array.from({ length: 1500 }, (_, i) => `bulk-${i}`);
+      await store.commit(batch({ events: many.filter((_, i) => i % 7 === 0).map((id) => anEvent({ id: `${id}.0` })) }));
+      const asked = ['in-1', 'in-1.x', 'in-2', 'in-3', 'In-3', 'in-1', 'none'];
+      expect([...(await store.appliedInputs(asked))].sort()).toEqual(['In-3', 'in-1', 'in-1.x']);
+      expect([...(await store.appliedInputs(many))].sort()).toEqual(many.filter((_, i) => i % 7 === 0).sort());
+      expect((await store.appliedInputs([])).size).toBe(0);
+    });
+
     it('lists text keys in byte order, capitals first, as SQLite compares them', async () => {
       const { store } = current();
       const names = ['beta', 'Alpha', 'alpha', '_under', 'Zulu', 'a.b', 'a-b', 'ab'];
