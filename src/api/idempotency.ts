@@ -44,6 +44,11 @@ interface Claim {
   principal: string;
 }
 
+/** Whether a route takes a key: a change under /api/v1 made with a token, holding no secret. */
+export function takesIdempotencyKey(method: string, url: string, config: { scope?: string; idempotency?: false }): boolean {
+  return CHANGES.has(method) && url.startsWith('/api/v1/') && config.scope !== 'none' && config.idempotency !== false;
+}
+
 /** The key as sent, or why it is refused. A structured-field string (`"…"`, as the draft writes it) is its text. */
 export function parseIdempotencyKey(header: string): string {
   const key = header.length >= 2 && header.startsWith('"') && header.endsWith('"') ? header.slice(1, -1) : header;
@@ -79,8 +84,7 @@ export function installIdempotency(app: Api, deps: IdempotencyDeps): void {
 
   app.addHook('preValidation', async (req, reply) => {
     const header = req.headers[IDEMPOTENCY_HEADER];
-    if (header === undefined || !req.identity || !CHANGES.has(req.method) || req.is404 || !req.url.startsWith('/api/v1/')) return;
-    if (req.routeOptions.config.idempotency === false) return;
+    if (header === undefined || !req.identity || req.is404 || !takesIdempotencyKey(req.method, req.url, req.routeOptions.config)) return;
     const key = parseIdempotencyKey(String(header));
     const principal = req.identity.tokenId;
     const now = deps.now();

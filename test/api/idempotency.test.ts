@@ -176,4 +176,14 @@ describe('Idempotency-Key', () => {
     expect(await s.slipway.store.idempotencyKey('other', 'tok-trigger')).toBeUndefined();
     expect((await s.slipway.store.idempotencyKey('day-1', 'tok-trigger'))?.fingerprint).toBeDefined();
   });
+
+  it('the OpenAPI document lists the header on the changes that take it, and not on reads or routes holding secrets', async () => {
+    const s = await serve();
+    const doc = (await (await fetch(`${s.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; description?: string; required?: boolean }[] }>> };
+    const keyOf = (path: string, method: string) => doc.paths[path]?.[method]?.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
+    expect(keyOf('/api/v1/projects/{project}/releases', 'post')).toMatchObject({ required: false, description: expect.stringMatching(/IDEMPOTENCY_KEY_REUSED.*IDEMPOTENCY_KEY_IN_FLIGHT/) });
+    expect(keyOf('/api/v1/tokens/{id}', 'delete')).toBeDefined();
+    expect(keyOf('/api/v1/projects/{project}/status', 'get')).toBeUndefined();
+    expect(keyOf('/api/v1/tokens', 'post')).toBeUndefined();
+  });
 });
