@@ -16,6 +16,7 @@ import { TokenCache } from './auth/tokens.js';
 import { installContent } from './content.js';
 import { MAX_PARAM_LENGTH, clientError, frameworkError, installConnectRefusal, installErrorHandling } from './errors.js';
 import { EventFeed } from './event-feed.js';
+import { installIdempotency } from './idempotency.js';
 import { Metrics } from './metrics.js';
 import { registerDoraGauges } from '../insights/index.js';
 import { openapiTransform } from './openapi.js';
@@ -92,6 +93,8 @@ export async function buildServer(deps: ApiDeps): Promise<Api> {
   const table = installGuard(app, { slipway, tokens, openRead: deps.openRead });
   app.decorate('slipwayRoutes', table);
   installContent(app);
+  // After the guard (it keys answers by token) and the body parser (the fingerprint holds the body).
+  installIdempotency(app, { store: slipway.store, now: () => slipway.clock.now(), ...(deps.idempotency ? { options: deps.idempotency } : {}) });
   installErrorHandling(app);
   installConnectRefusal(app);
 

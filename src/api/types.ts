@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Slipway } from '../main.js';
 import type { SseLimits } from './sse-sink.js';
+import type { IdempotencyOptions } from './idempotency.js';
 import type { Registry } from 'prom-client';
 import type { ReplicaStatusSource } from './routes/replicas.js';
 
@@ -35,6 +36,8 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** Media types the body may have (default: application/json). */
     accepts?: readonly string[];
+    /** false: the request or its answer holds a secret the server must not keep, so an Idempotency-Key is ignored (src/api/idempotency.ts). */
+    idempotency?: false;
   }
   interface FastifyRequest {
     /** The token that made the request; null for routes that need none, or open reads without one. */
@@ -67,6 +70,8 @@ export interface ApiDeps {
   /** When an event stream's reader counts as stopped and is dropped (defaults in DEFAULT_SSE_LIMITS). */
   sseLimits?: Partial<SseLimits>;
   push?: Partial<PushOptions>;
+  /** How long answers to an Idempotency-Key are kept, and pruned (defaults in DEFAULT_IDEMPOTENCY). */
+  idempotency?: Partial<IdempotencyOptions>;
   /** The built dashboard (default: dist/web beside the server's code); null serves none. */
   webRoot?: string | null;
   /** What GET /api/v1/system/replicas answers (default: a single SQLite server, always active). */

@@ -54,6 +54,8 @@ export const ErrorCodes = {
   SCHEMA_CONTRACTED: { status: 409, summary: 'a rollback would run a release older than a database contract that ran in the stage' },
   LEASE_LOST: { status: 503, summary: 'this replica is no longer the active one (its lease expired or another replica took it over)' },
   NO_ACTIVE_REPLICA: { status: 503, summary: 'no replica holds the engine lease right now; a standby takes it over within the lease time' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, summary: 'the Idempotency-Key was first used for another request (method, path or body); send this one with a new key' },
+  IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, summary: 'the first request sent with that Idempotency-Key is still being handled; send it again in a moment' },
   PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

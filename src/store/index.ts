@@ -13,6 +13,8 @@ export type {
   DeploymentQuery,
   DeploymentRow,
   EventFilter,
+  IdempotencyRow,
+  IdempotentAnswer,
   KeptnPartialRow,
   NotificationFilter,
   NotificationRow,

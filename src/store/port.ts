@@ -312,6 +312,31 @@ export interface BackupInfo {
 }
 
 /**
+ * What an `Idempotency-Key` stands for (src/api/idempotency.ts): the first request sent with
+ * it by one caller, and once answered, its answer, replayed to repeats until `expiresAt`.
+ */
+export interface IdempotencyRow {
+  key: string;
+  /** Whose key: the token's id (the same key from two tokens is two keys). */
+  principal: string;
+  /** sha256 of the method, the path with its query and the body: a repeat must match it. */
+  fingerprint: string;
+  /** `POST /api/v1/…` and when, for the message refusing the key for another request. */
+  request: string;
+  createdAt: number;
+  /** When the row may be pruned: 24 h after the answer; while pending, when its request is given up for lost. */
+  expiresAt: number;
+  /** Absent while the first request runs. */
+  answer?: IdempotentAnswer;
+}
+
+export interface IdempotentAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+/**
  * A lease between replicas of one server (PostgreSQL: `store.leases`). Times are the
  * database's clock in UTC ms, so the replicas' own clocks never matter.
  */
@@ -470,6 +495,19 @@ export interface Store {
   pruneNotifications(before: number): Promise<number>;
   /** Rows per project, sink and state. */
   notificationCounts(): Promise<{ project: string; sink: string; state: NotificationRow['state']; count: number }[]>;
+
+  /**
+   * Takes the key for a new request (a pending row) and answers undefined; or answers the row
+   * that holds it already. A row expired at `row.createdAt` counts as absent and is replaced.
+   */
+  claimIdempotencyKey(row: IdempotencyRow): Promise<IdempotencyRow | undefined>;
+  /** The request holding the key was answered: keeps the answer until `expiresAt`. */
+  settleIdempotencyKey(key: string, principal: string, answer: IdempotentAnswer, expiresAt: number): Promise<void>;
+  /** Forgets a pending key (its request failed with a 5xx, or streamed its answer): the key may be sent again. */
+  releaseIdempotencyKey(key: string, principal: string): Promise<void>;
+  idempotencyKey(key: string, principal: string): Promise<IdempotencyRow | undefined>;
+  /** Deletes the rows expired at `now`, and every pending row with `pendingToo` (a server starting answers no request yet); answers how many. */
+  pruneIdempotencyKeys(now: number, pendingToo?: boolean): Promise<number>;
 
   /**
    * A consistent copy of the whole store in `toFile`, taken while it keeps working (SQLite:

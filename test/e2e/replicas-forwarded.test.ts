@@ -1,12 +1,13 @@
 /**
  * A standby forwards a trigger to the active replica, which dies before it answers (it may
- * have committed). The standby answers 503 NO_ACTIVE_REPLICA with `forwarded: true`, and the
- * CLI does not send the trigger again (it would run twice: a POST of an existing release
- * triggers it again); it stops and says to check. A read in the same situation is still sent
- * again after Retry-After. The dying active replica is a plain HTTP server that drops every
- * request it receives, named in the lease row as its holder; the standby is a real replica.
- * (The fault harness on replicas met this: its own client re-posted after such a 503, and a
- * release ran twice.)
+ * have committed). The standby answers 503 NO_ACTIVE_REPLICA with `forwarded: true`. The CLI
+ * sends the trigger again after Retry-After with the same Idempotency-Key (the replica that
+ * answers it replays the first answer if the first try was applied: nothing runs twice), until
+ * SLIPWAY_REPLICA_WAIT_MS runs out; then it says it may have been applied and to check. A read
+ * in the same situation is sent again too. The dying active replica is a plain HTTP server that
+ * drops every request it receives, named in the lease row as its holder; the standby is a real
+ * replica, which forwards the key. (The fault harness on replicas met this before keys: its own
+ * client re-posted after such a 503, and a release ran twice.)
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -31,14 +32,16 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a forwarded request who
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('the CLI does not send a trigger again after the active replica died under it, and still retries a read', async () => {
+  it('the CLI sends a trigger again with the same Idempotency-Key after the active replica died under it, and retries a read', async () => {
     dir = await mkdtemp(join(tmpdir(), 'slipway-e2e-forwarded-'));
     db = await createTestDatabase();
     await writeProject(dir, 0.1, 0.1);
     // The "active replica": takes each request and drops the connection without an answer, as a process killed mid-request.
     const seen: string[] = [];
+    const keys: unknown[] = [];
     ghost = createServer((req) => {
       seen.push(`${req.method} ${(req.url ?? '').split('?')[0]}`);
+      if (req.method === 'POST') keys.push(req.headers['idempotency-key']);
       req.resume();
       req.on('end', () => req.socket.destroy());
     });
@@ -57,17 +60,21 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a forwarded request who
     const status = await api<ReplicaStatus>(standby.url, '/api/v1/system/replicas');
     expect(status).toMatchObject({ replica: { id: 'S', role: 'standby' }, active: { id: 'ghost', url: ghostUrl } });
 
-    // Without the fix the CLI sent the trigger again every second until SLIPWAY_REPLICA_WAIT_MS ran out.
+    // Before keys the CLI could not tell a repeat from a new trigger, and stopped at once.
     const trigger = slipway(['trigger', '--server', standby.url, '--project', PROJECT, '--service', 'web', '--artifact', 'web:1', '--json'], dir, {
       SLIPWAY_TOKEN: ADMIN,
       SLIPWAY_REPLICA_WAIT_MS: '4000',
     });
     const t = await trigger.exited;
     expect(t.code, trigger.stderr()).not.toBe(0);
-    expect(seen.filter((s) => s.startsWith('POST '))).toEqual([`POST /api/v1/projects/${PROJECT}/releases`]);
-    expect(trigger.stderr()).toMatch(/NO_ACTIVE_REPLICA|no active replica/);
+    const posts = seen.filter((s) => s.startsWith('POST '));
+    expect(posts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(posts)).toEqual(new Set([`POST /api/v1/projects/${PROJECT}/releases`]));
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set(keys).size).toBe(1);
+    expect(trigger.stderr()).toMatch(/waiting for an active replica at http:\/\/127\.0\.0\.1:\d+: /);
     expect(trigger.stderr()).toContain(`the active replica 'ghost' at ${ghostUrl} does not answer`);
-    expect(trigger.stderr()).toMatch(/may have been applied.*Not sent again: check whether it took effect/s);
+    expect(trigger.stderr()).toMatch(/was sent again with the same Idempotency-Key .* It may have been applied: check whether it took effect/s);
 
     // A read is sent again after Retry-After (1 s) until the wait runs out.
     const runs = slipway(['runs', '--server', standby.url, '--project', PROJECT, '--json'], dir, { SLIPWAY_TOKEN: ADMIN, SLIPWAY_REPLICA_WAIT_MS: '2500' });

@@ -11,6 +11,7 @@ import { queryCases } from './cases/queries.case.js';
 import { secretCases } from './cases/secrets.case.js';
 import { notificationCases } from './cases/notifications.case.js';
 import { moreReadCases } from './cases/reads-more.case.js';
+import { idempotencyCases } from './cases/idempotency.case.js';
 import type { CurrentHarness, StoreHarness } from './harness.js';
 
 export type { StoreHarness } from './harness.js';
@@ -37,5 +38,6 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     keptnCases(current);
     notificationCases(current);
     moreReadCases(current);
+    idempotencyCases(current);
   });
 }

@@ -30,7 +30,8 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
   const { store } = slipway;
 
   app.post('/api/v1/tokens', {
-    config: { scope: 'admin' },
+    // The answer holds the token, which the server keeps only hashed: no Idempotency-Key answer is kept (a repeat finds the name taken).
+    config: { scope: 'admin', idempotency: false },
     schema: {
       summary: 'Create a token (shown once)',
       body: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, "use letters, digits, '.', '_', '@' and '-'"), scopes: z.array(Scope).min(1), groups: z.array(Group).max(50).optional().describe('groups approval policies count approvers by (e.g. qa, release-managers)') }),
@@ -66,7 +67,8 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
   });
 
   app.post('/api/v1/subscriptions', {
-    config: { scope: 'admin' },
+    // The answer holds the signing secret: no Idempotency-Key answer is kept.
+    config: { scope: 'admin', idempotency: false },
     schema: {
       summary: 'Push tasks of a kind to a URL, signed with a secret (shown once)',
       body: z.object({

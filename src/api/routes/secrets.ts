@@ -24,7 +24,8 @@ const SecretBody = z.union([z.object({ value: z.string().describe('the secret va
 
 export function secretRoutes(app: Api, slipway: Slipway): void {
   app.put('/api/v1/secrets/:name', {
-    config: { scope: 'admin', accepts: ['application/json', 'text/plain'] },
+    // The body is the secret: not even its hash is kept for an Idempotency-Key (setting a value twice is harmless).
+    config: { scope: 'admin', accepts: ['application/json', 'text/plain'], idempotency: false },
     schema: {
       summary: 'Set a secret (JSON {"value": …} or a text/plain body); tasks refer to it as ${secret:NAME}',
       params: SecretParams,

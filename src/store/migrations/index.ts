@@ -17,6 +17,7 @@ import { auditSchema } from './0011-audit.js';
 import { insightsIndexes } from './0012-insights-indexes.js';
 import { flagsSchema } from './0013-flags.js';
 import { leasesSchema } from './0015-leases.js';
+import { idempotencySchema } from './0016-idempotency.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -36,6 +37,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0012-insights-indexes': insightsIndexes(),
     '0013-flags': flagsSchema(),
     '0015-leases': leasesSchema(),
+    '0016-idempotency': idempotencySchema(),
   };
 }
 

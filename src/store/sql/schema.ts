@@ -4,6 +4,7 @@
  */
 import type { ColumnType, Generated } from 'kysely';
 import type { FlagsTable } from './flags.js';
+import type { IdempotencyKeysTable } from './idempotency.js';
 
 export type Int8 = ColumnType<number | string, number, number>;
 
@@ -183,4 +184,5 @@ export interface Database {
   notifications: NotificationsTable;
   notify_cursors: NotifyCursorsTable;
   flags: FlagsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }

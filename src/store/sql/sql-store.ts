@@ -19,7 +19,8 @@ import * as secrets from './secrets.js';
 import * as hooks from './hooks.js';
 import * as notify from './notifications.js';
 import * as flags from './flags.js';
-import type { NotificationFilter, NotificationRow } from '../port.js';
+import * as idem from './idempotency.js';
+import type { IdempotencyRow, IdempotentAnswer, NotificationFilter, NotificationRow } from '../port.js';
 import type { Database } from './schema.js';
 
 export interface SqlDialectProfile {
@@ -172,4 +173,9 @@ export class SqlStore implements Store {
   notifications = (filter: NotificationFilter) => notify.notifications(this.db, filter);
   notificationCounts = () => notify.notificationCounts(this.db);
   pruneNotifications = (before: number) => notify.pruneNotifications(this.db, before);
+  claimIdempotencyKey = (row: IdempotencyRow) => idem.claimIdempotencyKey(this.db, row);
+  settleIdempotencyKey = (key: string, principal: string, answer: IdempotentAnswer, expiresAt: number) => idem.settleIdempotencyKey(this.db, key, principal, answer, expiresAt);
+  releaseIdempotencyKey = (key: string, principal: string) => idem.releaseIdempotencyKey(this.db, key, principal);
+  idempotencyKey = (key: string, principal: string) => idem.idempotencyKey(this.db, key, principal);
+  pruneIdempotencyKeys = (now: number, pendingToo?: boolean) => idem.pruneIdempotencyKeys(this.db, now, pendingToo);
 }
