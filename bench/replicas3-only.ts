@@ -3,7 +3,8 @@
  * the PostgreSQL replicas bench alone (see replicas3-bench.ts); prints its figures as JSON.
  */
 import { parseArgs } from 'node:util';
-import { REPLICAS3_PLANS, replicas3Target, runReplicas3Bench } from './replicas3-bench.js';
+import { REPLICAS3_PLANS, runReplicas3Bench } from './replicas3-bench.js';
+import { formatReplicas3Text, replicas3FiguresOf } from './replicas3-report.js';
 
 const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, concurrency: { type: 'string' }, unfinished: { type: 'string' }, measure: { type: 'string' } } });
 const base = REPLICAS3_PLANS[args.quick ? 'quick' : 'full'];
@@ -16,6 +17,5 @@ const plan = {
 const started = performance.now();
 const r = await runReplicas3Bench(plan, (l) => process.stderr.write(`${l}\n`));
 const seconds = Math.round((performance.now() - started) / 100) / 10;
-process.stdout.write(
-  `${JSON.stringify('skipped' in r ? r : { 'pg.replicas1_runs_per_s': r.one.runsPerS, 'pg.replicas3_runs_per_s': r.three.runsPerS, 'pg.replicas3_ratio': r.ratio, target: replicas3Target(r), seconds, result: r }, null, 2)}\n`,
-);
+process.stderr.write(`${formatReplicas3Text(r)}\n(${seconds} s)\n`);
+process.stdout.write(`${JSON.stringify({ ...replicas3FiguresOf(r), seconds, outcome: r }, null, 2)}\n`);
