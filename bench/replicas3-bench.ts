@@ -31,7 +31,7 @@ export type Replicas3Plan = Omit<LoadPlan, 'replicas' | 'stages' | 'token'> & {
 // 32 clients against 64 unfinished releases: the clients wait on the cap (the engine's queues), not on their answers.
 const load = { projects: 6, services: 4, concurrency: 32, unfinished: 64 };
 export const REPLICAS3_PLANS: Record<'quick' | 'full', Replicas3Plan> = {
-  quick: { ...load, warmupS: 2, measureS: 6, rounds: 1 },
+  quick: { ...load, warmupS: 1.5, measureS: 5, rounds: 1 },
   full: { ...load, warmupS: 5, measureS: 20, rounds: 2 },
 };
 
@@ -155,20 +155,34 @@ async function runConfig(adminUrl: string, root: string, files: string[], n: num
   }
 }
 
-export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void): Promise<Replicas3Outcome> {
+/** The part's PostgreSQL: the server at SLIPWAY_BENCH_PG_URL (left running), or a throwaway cluster, fsync on. */
+export type Replicas3Pg = { url: string; stop: () => Promise<void> } | { skipped: string };
+
+/** Never rejects: run.ts starts it beside other parts (the cluster's start overlaps their waiting), and a failure is a skip. */
+export async function startReplicas3Pg(progress: (line: string) => void): Promise<Replicas3Pg> {
+  const given = process.env['SLIPWAY_BENCH_PG_URL'];
+  if (given) return { url: given, stop: () => Promise.resolve() };
+  progress('pg replicas: starting a throwaway PostgreSQL cluster (fsync on) …');
+  const started = await startBenchCluster().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
+  if (!started.ok) return { skipped: started.reason };
+  return { url: started.cluster.url, stop: () => started.cluster.stop() };
+}
+
+/** For a start whose part never ran (the parts before it failed). */
+export async function stopReplicas3Pg(started: Promise<Replicas3Pg> | undefined): Promise<void> {
+  const p = await started;
+  if (p && !('skipped' in p)) await p.stop().catch(() => undefined);
+}
+
+/** `pgStarted`: from startReplicas3Pg, already under way (default: started here). Stopped at the end either way. */
+export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, pgStarted?: Promise<Replicas3Pg>): Promise<Replicas3Outcome> {
   // The cluster's and the replicas' handles do not keep Node alive (failover-bench.ts: exit 13 with the await unsettled).
   const alive = setInterval(() => undefined, 1_000);
-  let stop: (() => Promise<void>) | undefined;
+  const started = await (pgStarted ?? startReplicas3Pg(progress));
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
   try {
-    let url = process.env['SLIPWAY_BENCH_PG_URL'];
-    if (!url) {
-      progress('pg replicas: starting a throwaway PostgreSQL cluster (fsync on) …');
-      const started = await startBenchCluster();
-      if (!started.ok) return { skipped: started.reason };
-      url = started.cluster.url;
-      stop = () => started.cluster.stop();
-    }
+    if ('skipped' in started) return started;
+    const { url } = started;
     const files = Array.from({ length: plan.projects }, (_, i) => {
       const file = join(root, `${replicasProject(i)}.yaml`);
       writeFileSync(file, pipeline(replicasProject(i), plan.services));
@@ -182,7 +196,7 @@ export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: st
     return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2) };
   } finally {
     rmSync(root, { recursive: true, force: true });
-    await stop?.().catch(() => undefined);
+    if (!('skipped' in started)) await started.stop().catch(() => undefined);
     clearInterval(alive);
   }
 }

@@ -19,7 +19,7 @@ import { measureSloScore } from './checks.js';
 import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
 import { addFailover, runFailover } from './failover-bench.js';
-import { REPLICAS3_PLANS, runReplicas3Bench } from './replicas3-bench.js';
+import { REPLICAS3_PLANS, runReplicas3Bench, startReplicas3Pg, stopReplicas3Pg } from './replicas3-bench.js';
 import { addReplicas3, formatReplicas3Text } from './replicas3-report.js';
 import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
 import { runRouterBench } from './router-bench.js';
@@ -176,9 +176,15 @@ async function main(): Promise<void> {
     // The full bench runs them one after the other.
     const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
     const failoverPart = () => part('failover', () => runFailover(mode, progress));
-    const [stress, failover] = mode === 'quick' ? await Promise.all([stressPart(), failoverPart()]) : [await stressPart(), await failoverPart()];
+    // Quick also starts the replicas part's cluster beside them (initdb and the start: a few seconds of waiting); runReplicas3Bench stops it.
+    const replicasPg = mode === 'quick' ? startReplicas3Pg(progress) : undefined;
+    const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
+    const [stress, failover] = await both().catch(async (e: unknown) => {
+      await stopReplicas3Pg(replicasPg);
+      throw e;
+    });
     // Alone, after them: a throughput ratio between two configurations run one after the other wants a machine doing nothing else of the bench's.
-    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress));
+    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasPg));
     const stressFigures = stressFiguresOf(stress);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
