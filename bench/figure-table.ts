@@ -37,6 +37,8 @@ const REFERENCES: Record<string, string> = {
   'pg.ratio_to_raw': 'pg.durable_commits_per_s',
   'pg.tasks_per_s': 'pg.graphile_worker_jobs_per_s',
   'pg.ratio_to_graphile_worker': 'pg.graphile_worker_jobs_per_s',
+  'pg.replicas3_ratio': 'pg.replicas1_runs_per_s',
+  'pg.replicas3_runs_per_s': 'pg.replicas1_runs_per_s',
   'stress.cpu_cores': 'stress.evaluations_per_s',
   'stress.rss_mb': 'stress.evaluations_per_s',
   'stress.rss_growth': 'stress.evaluations_per_s',

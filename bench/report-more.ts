@@ -18,7 +18,8 @@ export function formatPgText(o: PgOutcome, figures: Readonly<Record<string, numb
     `  Slipway engine on the PostgreSQL store: N=${e.n} runs × M=${e.m} noop tasks, ${e.seconds} s, ${e.transitionsPerS} transitions/s, ${o.tasksPerS} tasks/s, ${e.batches} batches (${e.meanInputsPerBatch} inputs each, ${e.meanBatchMs} ms)`,
     `  graphile-worker: ${g.chains} chains × ${g.jobsPerChain} no-op jobs (each job adds the next), concurrency ${g.concurrency}, ${g.seconds} s: ${g.jobsPerS} jobs/s`,
     ...Object.entries(figures)
-      .filter(([n]) => n.startsWith('pg.'))
+      // The replicas' figures have their own section (replicas3-bench.ts: formatReplicas3Text).
+      .filter(([n]) => n.startsWith('pg.') && !n.startsWith('pg.replicas'))
       .map(([n, v]) => line(targets, n, v)),
   ].join('\n');
 }

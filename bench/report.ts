@@ -7,6 +7,7 @@ import type { RawResult } from './raw-sqlite.js';
 import type { ScenarioResult } from './scenario.js';
 import type { OpenLoopResult } from './paced.js';
 import type { PgOutcome } from './pg-bench.js';
+import type { Replicas3Outcome } from './replicas3-bench.js';
 import type { StressResult } from './stress.js';
 import type { WebOutcome } from './web.js';
 import { round } from './stats.js';
@@ -47,9 +48,11 @@ export interface Report {
   pg: PgOutcome;
   /** A server process under 100 evaluations/s (the `stress.*` figures); `samples` thinned to every 10 s in the full bench. */
   stress: StressResult;
+  /** 1 and 3 `slipway server` replicas on one PostgreSQL under the same load (the `pg.replicas*` figures), or why it was skipped. */
+  replicas3: Replicas3Outcome;
   /** Wall seconds of the whole bench. */
   seconds: number;
-  /** Wall seconds of each part, in the order they ran (quick runs failover beside stress). */
+  /** Wall seconds of each part, in the order they ran (quick runs failover beside stress; replicas3 after both). */
   parts: Record<string, number>;
   /** Quick only: the budget the whole run must fit in, and whether it did. */
   budget?: { seconds: number; within: boolean };

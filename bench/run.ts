@@ -5,7 +5,9 @@
  * then the local platform's router against the backend direct and Debian nginx (bench/router-bench.ts);
  * then the dashboard in Chromium (bench/web.ts): the environments page's readiness and live updates;
  * then the PostgreSQL store beside raw commits and graphile-worker on one throwaway cluster (bench/pg-bench.ts);
- * then a server process under 100 evaluations/s for its CPU and memory (bench/stress.ts).
+ * then a server process under 100 evaluations/s for its CPU and memory (bench/stress.ts);
+ * then failover between two replicas (bench/failover-bench.ts), and the throughput of 3 replicas
+ * against 1 on one PostgreSQL (bench/replicas3-bench.ts).
  * Progress goes to stderr; stdout carries the table, or with --json exactly one JSON object.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +19,8 @@ import { measureSloScore } from './checks.js';
 import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
 import { addFailover, runFailover } from './failover-bench.js';
+import { REPLICAS3_PLANS, runReplicas3Bench, startReplicas3Pg, stopReplicas3Pg } from './replicas3-bench.js';
+import { addReplicas3, formatReplicas3Text } from './replicas3-report.js';
 import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
@@ -172,7 +176,15 @@ async function main(): Promise<void> {
     // The full bench runs them one after the other.
     const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
     const failoverPart = () => part('failover', () => runFailover(mode, progress));
-    const [stress, failover] = mode === 'quick' ? await Promise.all([stressPart(), failoverPart()]) : [await stressPart(), await failoverPart()];
+    // Quick also starts the replicas part's cluster beside them (initdb and the start: a few seconds of waiting); runReplicas3Bench stops it.
+    const replicasPg = mode === 'quick' ? startReplicas3Pg(progress) : undefined;
+    const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
+    const [stress, failover] = await both().catch(async (e: unknown) => {
+      await stopReplicas3Pg(replicasPg);
+      throw e;
+    });
+    // Alone, after them: a throughput ratio between two configurations run one after the other wants a machine doing nothing else of the bench's.
+    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasPg));
     const stressFigures = stressFiguresOf(stress);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
@@ -198,10 +210,12 @@ async function main(): Promise<void> {
       web,
       pg,
       stress: { ...stress, samples: mode === 'quick' ? stress.samples : stress.samples.filter((_, i) => i % 10 === 0) },
+      replicas3,
       seconds: round((performance.now() - started) / 1000, 1),
       parts: partSeconds,
     };
     addFailover(report, failover, progress);
+    addReplicas3(report, replicas3, progress);
     report.seconds = round((performance.now() - started) / 1000, 1);
     const within = report.seconds <= QUICK_BUDGET_S;
     if (mode === 'quick') report.budget = { seconds: QUICK_BUDGET_S, within };
@@ -214,6 +228,8 @@ ${formatRouterText(routerResult)}
 ${formatWebText(web, report.targets)}
 
 ${formatPgText(pg, report.figures, report.targets)}
+
+${formatReplicas3Text(replicas3)}
 
 ${formatStressText(stress, report.targets)}
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { figureTable } from '../../bench/figure-table.js';
 import { pgFiguresOf } from '../../bench/pg-bench.js';
+import { REPLICAS3_PLANS, type ConfigResult, type Replicas3Result } from '../../bench/replicas3-bench.js';
+import { REPLICAS3_REASON, replicas3FiguresOf } from '../../bench/replicas3-report.js';
 import { stressFiguresOf, type StressResult } from '../../bench/stress.js';
 import { stressPipeline, stressSlo } from '../../bench/stress-project.js';
 import { loadKeptnSlo } from '../../src/spec/keptn-slo.js';
@@ -22,6 +24,27 @@ const stress = (over: Partial<StressResult> = {}): StressResult => ({
   samples: [],
   ...over,
 });
+
+const config = (replicas: number, runsPerS: number, over: Partial<ConfigResult> = {}): ConfigResult => ({
+  replicas,
+  startS: 2,
+  measureS: 6,
+  runsFinished: runsPerS * 6,
+  runsPerS,
+  runsNotSucceeded: 0,
+  transitions: runsPerS * 6 * 6,
+  transitionsPerS: runsPerS * 6,
+  releasesCreated: runsPerS * 2,
+  meanUnfinished: 40,
+  triggerP50Ms: 90,
+  triggerP99Ms: 180,
+  non201: 0,
+  statuses: { '201': runsPerS * 2 },
+  errors: [],
+  ...over,
+});
+const summary = (c: ConfigResult) => ({ replicas: c.replicas, runsPerS: c.runsPerS, transitionsPerS: c.transitionsPerS, non201: c.non201, runsNotSucceeded: c.runsNotSucceeded, samples: [c] });
+const replicas = (one: ConfigResult, three: ConfigResult): Replicas3Result => ({ plan: REPLICAS3_PLANS.quick, one: summary(one), three: summary(three), ratio: Math.round((three.runsPerS / one.runsPerS) * 100) / 100 });
 
 describe('bench figures', () => {
   it('a skipped PostgreSQL part gives no pg figures and no targets', () => {
@@ -46,6 +69,26 @@ describe('bench figures', () => {
       { figure: 'pg.graphile_worker_jobs_per_s', value: 160 },
       { figure: 'engine.batches', value: 12 },
     ]);
+  });
+
+  it('pg.replicas3_ratio is 3 replicas ÷ 1, read against the 1-replica figure; below 2 it is not met and says why', () => {
+    const r = replicas(config(1, 400), config(3, 360));
+    const { figures, targets } = replicas3FiguresOf(r);
+    expect(figures).toEqual({ 'pg.replicas1_runs_per_s': 400, 'pg.replicas3_runs_per_s': 360, 'pg.replicas3_ratio': 0.9 });
+    expect(targets).toHaveLength(1);
+    expect(targets[0]).toMatchObject({ figure: 'pg.replicas3_ratio', value: 0.9, met: false });
+    expect(targets[0]!.target).toMatch(/^>= 2 \(stage runs finished per second, 3 replicas ÷ 1 replica/);
+    expect(targets[0]!.target).toContain(`not met: ${REPLICAS3_REASON}`);
+    const row = figureTable(figures, targets).find((x) => x.figure === 'pg.replicas3_ratio');
+    expect(row).toMatchObject({ reference: { figure: 'pg.replicas1_runs_per_s', value: 400 }, met: false });
+    expect(replicas3FiguresOf({ skipped: 'PostgreSQL is not installed' })).toEqual({ figures: {}, targets: [] });
+  });
+
+  it('pg.replicas3_ratio at 2 or more is met only when every trigger was answered 201 and every run succeeded', () => {
+    expect(replicas3FiguresOf(replicas(config(1, 100), config(3, 250))).targets[0]!.met).toBe(true);
+    const refused = replicas3FiguresOf(replicas(config(1, 100), config(3, 250, { non201: 2 }))).targets[0]!;
+    expect(refused.met).toBe(false);
+    expect(refused.target).toContain('REFUSED');
   });
 
   it("the stress project's SLO has five objectives and loads as Keptn's", () => {

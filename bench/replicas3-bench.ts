@@ -1,0 +1,202 @@
+/**
+ * `pg.replicas3_ratio`: stage runs finished per second by 3 `slipway server` replicas on one
+ * PostgreSQL ÷ by 1 replica on the same cluster, same load, same run (issue 13; target ≥ 2).
+ * Each configuration gets a fresh database and its own real replica processes (the bench's
+ * build of the CLI), loading P projects × 3 stages × S services, one `noop` task per stage.
+ * The load (replicas3-load.ts) creates releases of one service each over HTTP, round-robin over
+ * the replicas, keeping a fixed number unfinished (closed loop), for a warm-up and then a
+ * measured window; the runs table (finished_at, state) says how many stage runs ended in it.
+ * Replicas are active/standby today (one runs the engine, standbys forward), so the ratio is
+ * about 1, reported with its reason.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createDatabase, startBenchCluster } from './pg-cluster.js';
+import { driveLoad, replicaRole, replicasProject, replicasService, type LoadPlan, type LoadResult } from './replicas3-load.js';
+import { round } from './stats.js';
+
+const TOKEN = 'slw_bench-replicas3-admin-token-0123456789';
+const CLI = fileURLToPath(new URL('./failover-replica.js', import.meta.url));
+export const STAGES = ['dev', 'staging', 'prod'] as const;
+
+export type Replicas3Plan = Omit<LoadPlan, 'replicas' | 'stages' | 'token'> & {
+  /** 1: one configuration after the other (1 replica, then 3); 2: 1, 3, 3, 1, so a machine getting busier or quieter favours neither. */
+  rounds: 1 | 2;
+};
+
+// 32 clients against 64 unfinished releases: the clients wait on the cap (the engine's queues), not on their answers.
+const load = { projects: 6, services: 4, concurrency: 32, unfinished: 64 };
+export const REPLICAS3_PLANS: Record<'quick' | 'full', Replicas3Plan> = {
+  quick: { ...load, warmupS: 1.5, measureS: 5, rounds: 1 },
+  full: { ...load, warmupS: 5, measureS: 20, rounds: 2 },
+};
+
+export interface ConfigResult extends LoadResult {
+  replicas: number;
+  /** Seconds from spawning the replicas until one was active and every one answered through to it. */
+  startS: number;
+}
+
+/** One configuration over its samples (each on a fresh database): means, and the sums that must be 0. */
+export interface ConfigSummary {
+  replicas: number;
+  runsPerS: number;
+  transitionsPerS: number;
+  non201: number;
+  runsNotSucceeded: number;
+  samples: ConfigResult[];
+}
+
+export interface Replicas3Result {
+  plan: Replicas3Plan;
+  one: ConfigSummary;
+  three: ConfigSummary;
+  ratio: number;
+}
+
+export type Replicas3Outcome = Replicas3Result | { skipped: string };
+
+function summary(samples: ConfigResult[]): ConfigSummary {
+  const mean = (f: (c: ConfigResult) => number) => samples.reduce((a, c) => a + f(c), 0) / samples.length;
+  const sum = (f: (c: ConfigResult) => number) => samples.reduce((a, c) => a + f(c), 0);
+  return { replicas: samples[0]!.replicas, runsPerS: round(mean((c) => c.runsPerS), 1), transitionsPerS: round(mean((c) => c.transitionsPerS), 0), non201: sum((c) => c.non201), runsNotSucceeded: sum((c) => c.runsNotSucceeded), samples };
+}
+
+function pipeline(project: string, services: number): string {
+  const lines = ['apiVersion: slipway/v1', 'kind: Pipeline', `metadata: {name: ${project}}`, 'spec:', `  services: [${Array.from({ length: services }, (_, i) => replicasService(i)).join(', ')}]`, '  stages:'];
+  STAGES.forEach((stage, i) => {
+    lines.push(`    - name: ${stage}`);
+    if (i > 0) lines.push(`      after: [${STAGES[i - 1]}]`);
+    lines.push('      tasks:', '        - {name: work, kind: noop}');
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+interface Replica {
+  proc: ChildProcess;
+  url: Promise<string>;
+  exited: Promise<void>;
+}
+
+function startReplica(dir: string, name: string, store: string, files: string[]): Replica {
+  const proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data', join(dir, `data-${name}`), '--store', store, '--replica-id', name, ...files], {
+    env: { ...process.env, NO_COLOR: '1', SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+  const url = new Promise<string>((resolve, reject) => {
+    proc.stderr!.on('data', (b: Buffer) => {
+      err = (err + b.toString()).slice(-20_000);
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    proc.on('exit', (code, signal) => reject(new Error(`replica ${name} exited (${code ?? signal}) before it listened:\n${err}`)));
+  });
+  url.catch(() => undefined);
+  return { proc, url, exited };
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves when every process has exited. */
+async function stopAll(replicas: readonly Replica[]): Promise<void> {
+  await Promise.all(
+    replicas.map(async (r) => {
+      if (r.proc.exitCode !== null || r.proc.signalCode !== null) return;
+      r.proc.kill('SIGTERM');
+      const t = setTimeout(() => r.proc.kill('SIGKILL'), 5_000);
+      await r.exited;
+      clearTimeout(t);
+    }),
+  );
+}
+
+/** Waits until one replica says it is active and every replica answers an API read (standbys through the active one). */
+async function ready(urls: readonly string[], project: string): Promise<void> {
+  const until = performance.now() + 60_000;
+  for (;;) {
+    const roles = await Promise.all(urls.map((u) => replicaRole(u, TOKEN)));
+    if (roles.includes('active')) {
+      const reads = await Promise.all(urls.map((u) => fetch(`${u}/api/v1/projects/${project}/status`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.status, () => 0)));
+      if (reads.every((s) => s === 200)) return;
+    }
+    if (performance.now() > until) throw new Error(`replicas3: no replica became active within 60 s (roles: ${roles.join(', ')})`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runConfig(adminUrl: string, root: string, files: string[], n: number, k: number, plan: Replicas3Plan, progress: (line: string) => void): Promise<ConfigResult> {
+  const name = `slipway_bench_replicas${n}_${k}_${process.pid}`;
+  const store = await createDatabase(adminUrl, name);
+  const dir = mkdtempSync(join(root, `replicas${n}-`));
+  const replicas: Replica[] = [];
+  const db = new pg.Client({ connectionString: store });
+  try {
+    progress(`pg replicas: ${n} replica${n > 1 ? 's' : ''} on a fresh database, ${plan.projects} projects × ${STAGES.length} stages × ${plan.services} services, noop tasks …`);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) replicas.push(startReplica(dir, `r${i + 1}`, store, files));
+    const urls = await Promise.all(replicas.map((r) => r.url));
+    await ready(urls, replicasProject(0));
+    const startS = round((performance.now() - t0) / 1000, 1);
+    await db.connect();
+    const r = await driveLoad(db, { ...plan, replicas: urls, stages: STAGES, token: TOKEN });
+    progress(`  started in ${startS} s; ${r.runsPerS} stage runs/s, ${r.transitionsPerS} transitions/s over ${r.measureS} s (${r.releasesCreated} releases created, ${r.meanUnfinished} unfinished on average; trigger p50 ${r.triggerP50Ms} ms, p99 ${r.triggerP99Ms} ms; answers ${JSON.stringify(r.statuses)})`);
+    return { replicas: n, startS, ...r };
+  } finally {
+    await db.end().catch(() => undefined);
+    await stopAll(replicas);
+    rmSync(dir, { recursive: true, force: true });
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect().then(() => admin.query(`drop database if exists ${name} with (force)`)).catch(() => undefined);
+    await admin.end().catch(() => undefined);
+  }
+}
+
+/** The part's PostgreSQL: the server at SLIPWAY_BENCH_PG_URL (left running), or a throwaway cluster, fsync on. */
+export type Replicas3Pg = { url: string; stop: () => Promise<void> } | { skipped: string };
+
+/** Never rejects: run.ts starts it beside other parts (the cluster's start overlaps their waiting), and a failure is a skip. */
+export async function startReplicas3Pg(progress: (line: string) => void): Promise<Replicas3Pg> {
+  const given = process.env['SLIPWAY_BENCH_PG_URL'];
+  if (given) return { url: given, stop: () => Promise.resolve() };
+  progress('pg replicas: starting a throwaway PostgreSQL cluster (fsync on) …');
+  const started = await startBenchCluster().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
+  if (!started.ok) return { skipped: started.reason };
+  return { url: started.cluster.url, stop: () => started.cluster.stop() };
+}
+
+/** For a start whose part never ran (the parts before it failed). */
+export async function stopReplicas3Pg(started: Promise<Replicas3Pg> | undefined): Promise<void> {
+  const p = await started;
+  if (p && !('skipped' in p)) await p.stop().catch(() => undefined);
+}
+
+/** `pgStarted`: from startReplicas3Pg, already under way (default: started here). Stopped at the end either way. */
+export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, pgStarted?: Promise<Replicas3Pg>): Promise<Replicas3Outcome> {
+  // The cluster's and the replicas' handles do not keep Node alive (failover-bench.ts: exit 13 with the await unsettled).
+  const alive = setInterval(() => undefined, 1_000);
+  const started = await (pgStarted ?? startReplicas3Pg(progress));
+  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
+  try {
+    if ('skipped' in started) return started;
+    const { url } = started;
+    const files = Array.from({ length: plan.projects }, (_, i) => {
+      const file = join(root, `${replicasProject(i)}.yaml`);
+      writeFileSync(file, pipeline(replicasProject(i), plan.services));
+      return file;
+    });
+    const order = plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1];
+    const results: ConfigResult[] = [];
+    for (const [k, n] of order.entries()) results.push(await runConfig(url, root, files, n, k, plan, progress));
+    const one = summary(results.filter((c) => c.replicas === 1));
+    const three = summary(results.filter((c) => c.replicas === 3));
+    return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2) };
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    if (!('skipped' in started)) await started.stop().catch(() => undefined);
+    clearInterval(alive);
+  }
+}
