@@ -62,8 +62,12 @@ export async function startReplica(dir: string, name: string, store: string, lea
   const exited = child.exited.then(({ code, signal }) => {
     throw new Error(`replica ${name} exited (${code ?? signal}) before listening:\n${child.stderr()}`);
   });
-  const line = await Promise.race([child.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/, 30_000), exited]);
   exited.catch(() => undefined);
+  // Not listening in time: killed, not left running after the test.
+  const line = await Promise.race([child.waitFor(/listening on http:\/\/127\.0\.0\.1:\d+/, 30_000), exited]).catch((e: unknown) => {
+    child.proc.kill('SIGKILL');
+    throw e;
+  });
   return { name, url: /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)![1]!, child };
 }
 

@@ -21,7 +21,11 @@ export async function startServerProcess(args: string[], cwd: string, env: Recor
   });
   let err = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${err}`)), 20_000);
+    // Not listening in time: the process is killed, not left running after the test.
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`server did not start in 40 s:\n${err}`));
+    }, 40_000);
     proc.stderr!.on('data', (b: Buffer) => {
       err += b.toString();
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
