@@ -6,47 +6,22 @@
  * lease running out; the rest is the takeover (state recovery, re-dispatch). PostgreSQL: a
  * throwaway cluster from Debian's binaries, or SLIPWAY_BENCH_PG_URL.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { postgresBinDir, startCluster, type Cluster } from '../test/support/postgres-cluster.js';
+import { spawnReplica, type ReplicaProcess } from './replica-process.js';
 import type { Report } from './report.js';
 
 export const FAILOVER_TARGET_S = 5;
 const LEASE_MS = 3_000;
 const TOKEN = 'slw_bench-failover-admin-token-0123456789';
-const CLI = fileURLToPath(new URL('./failover-replica.js', import.meta.url));
 
 export interface FailoverResult {
   failoverS: number;
   samples: number[];
   leaseMs: number;
-}
-
-interface Proc {
-  proc: ChildProcess;
-  url: Promise<string>;
-}
-
-function replica(dir: string, name: string, store: string): Proc {
-  const proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data', join(dir, `data-${name}`), '--store', store, '--replica-id', name, '--lease-ms', String(LEASE_MS), join(dir, 'pipeline.yaml')], {
-    env: { ...process.env, SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const url = new Promise<string>((resolve, reject) => {
-    proc.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    proc.on('exit', (code) => reject(new Error(`replica ${name} exited (${code}):\n${err}`)));
-  });
-  url.catch(() => undefined);
-  return { proc, url };
 }
 
 const post = (url: string, i: number) =>
@@ -65,12 +40,12 @@ async function sample(adminUrl: string, root: string, n: number): Promise<number
   await admin.query(`create database ${name}`);
   const u = new URL(adminUrl);
   u.pathname = `/${name}`;
-  const procs: Proc[] = [];
+  const procs: ReplicaProcess[] = [];
   try {
     writeFileSync(join(dir, 'pipeline.yaml'), `apiVersion: slipway/v1\nkind: Pipeline\nmetadata: {name: fo}\nspec:\n  services: [web]\n  stages:\n    - name: dev\n      tasks:\n        - {name: work, kind: shell, properties: {run: 'sleep 0.5'}}\n`);
-    procs.push(replica(dir, 'A', u.toString()));
+    procs.push(spawnReplica(dir, 'A', u.toString(), TOKEN, ['--lease-ms', String(LEASE_MS), join(dir, 'pipeline.yaml')]));
     const a = await procs[0]!.url;
-    procs.push(replica(dir, 'B', u.toString()));
+    procs.push(spawnReplica(dir, 'B', u.toString(), TOKEN, ['--lease-ms', String(LEASE_MS), join(dir, 'pipeline.yaml')]));
     const b = await procs[1]!.url;
     if ((await role(a)) !== 'active') throw new Error('the first replica did not become active');
     await post(b, 0);

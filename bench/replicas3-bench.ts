@@ -9,18 +9,17 @@
  * Replicas are active/standby today (one runs the engine, standbys forward), so the ratio is
  * about 1, reported with its reason.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createDatabase, startBenchCluster } from './pg-cluster.js';
 import { driveLoad, replicaRole, replicasProject, replicasService, type LoadPlan, type LoadResult } from './replicas3-load.js';
+import { spawnReplica, type ReplicaProcess } from './replica-process.js';
 import { round } from './stats.js';
+import { chainPipeline } from './stress-project.js';
 
 const TOKEN = 'slw_bench-replicas3-admin-token-0123456789';
-const CLI = fileURLToPath(new URL('./failover-replica.js', import.meta.url));
 export const STAGES = ['dev', 'staging', 'prod'] as const;
 
 export type Replicas3Plan = Omit<LoadPlan, 'replicas' | 'stages' | 'token'> & {
@@ -67,39 +66,10 @@ function summary(samples: ConfigResult[]): ConfigSummary {
 }
 
 function pipeline(project: string, services: number): string {
-  const lines = ['apiVersion: slipway/v1', 'kind: Pipeline', `metadata: {name: ${project}}`, 'spec:', `  services: [${Array.from({ length: services }, (_, i) => replicasService(i)).join(', ')}]`, '  stages:'];
-  STAGES.forEach((stage, i) => {
-    lines.push(`    - name: ${stage}`);
-    if (i > 0) lines.push(`      after: [${STAGES[i - 1]}]`);
-    lines.push('      tasks:', '        - {name: work, kind: noop}');
-  });
-  return `${lines.join('\n')}\n`;
+  return chainPipeline(project, Array.from({ length: services }, (_, i) => replicasService(i)), STAGES, '{name: work, kind: noop}');
 }
 
-interface Replica {
-  proc: ChildProcess;
-  url: Promise<string>;
-  exited: Promise<void>;
-}
-
-function startReplica(dir: string, name: string, store: string, files: string[]): Replica {
-  const proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data', join(dir, `data-${name}`), '--store', store, '--replica-id', name, ...files], {
-    env: { ...process.env, NO_COLOR: '1', SLIPWAY_ADMIN_TOKEN: TOKEN, SLIPWAY_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const exited = new Promise<void>((r) => proc.on('exit', () => r()));
-  const url = new Promise<string>((resolve, reject) => {
-    proc.stderr!.on('data', (b: Buffer) => {
-      err = (err + b.toString()).slice(-20_000);
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    proc.on('exit', (code, signal) => reject(new Error(`replica ${name} exited (${code ?? signal}) before it listened:\n${err}`)));
-  });
-  url.catch(() => undefined);
-  return { proc, url, exited };
-}
+type Replica = ReplicaProcess;
 
 /** SIGTERM, then SIGKILL after 5 s; resolves when every process has exited. */
 async function stopAll(replicas: readonly Replica[]): Promise<void> {
@@ -137,7 +107,7 @@ async function runConfig(adminUrl: string, root: string, files: string[], n: num
   try {
     progress(`pg replicas: ${n} replica${n > 1 ? 's' : ''} on a fresh database, ${plan.projects} projects × ${STAGES.length} stages × ${plan.services} services, noop tasks …`);
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) replicas.push(startReplica(dir, `r${i + 1}`, store, files));
+    for (let i = 0; i < n; i++) replicas.push(spawnReplica(dir, `r${i + 1}`, store, TOKEN, files));
     const urls = await Promise.all(replicas.map((r) => r.url));
     await ready(urls, replicasProject(0));
     const startS = round((performance.now() - t0) / 1000, 1);

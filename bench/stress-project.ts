@@ -30,14 +30,19 @@ export function stressSlo(): string {
   });
 }
 
-export function stressPipeline(name: string, services: number): string {
-  const lines = ['apiVersion: slipway/v1', 'kind: Pipeline', `metadata: {name: ${name}}`, 'spec:', `  services: [${Array.from({ length: services }, (_, i) => stressService(i)).join(', ')}]`, '  stages:'];
-  STAGES.forEach((stage, i) => {
+/** A pipeline of `stages` in a chain (each after the one before), one task each (`task`: its YAML flow mapping). */
+export function chainPipeline(name: string, services: readonly string[], stages: readonly string[], task: string): string {
+  const lines = ['apiVersion: slipway/v1', 'kind: Pipeline', `metadata: {name: ${name}}`, 'spec:', `  services: [${services.join(', ')}]`, '  stages:'];
+  stages.forEach((stage, i) => {
     lines.push(`    - name: ${stage}`);
-    if (i > 0) lines.push(`      after: [${STAGES[i - 1]}]`);
-    lines.push('      tasks:', '        - {name: quality-gate, kind: evaluation, properties: {slo: slo.yaml, provider: router, window: 1m}}');
+    if (i > 0) lines.push(`      after: [${stages[i - 1]}]`);
+    lines.push('      tasks:', `        - ${task}`);
   });
   return `${lines.join('\n')}\n`;
+}
+
+export function stressPipeline(name: string, services: number): string {
+  return chainPipeline(name, Array.from({ length: services }, (_, i) => stressService(i)), STAGES, '{name: quality-gate, kind: evaluation, properties: {slo: slo.yaml, provider: router, window: 1m}}');
 }
 
 /** Writes one directory per project (slipway.yaml, slo.yaml) under `root`; their paths, for `slipway server`. */
