@@ -16,7 +16,7 @@ import { SlipwayError } from '../core/index.js';
 import type { Clock, Engine, SecretResolver, TimerHandle } from '../engine/index.js';
 import type { NotificationRow, Store } from '../store/index.js';
 import { DEFAULT_NOTIFY, orphaned, sendNotice, settle, type NotifyOptions, type SendDeps } from './delivery.js';
-import { intakeEvents, intakeFreezes } from './intake.js';
+import { EventIntake, intakeFreezes } from './intake.js';
 import type { Notice } from './notice.js';
 import type { SendOutcome } from './send.js';
 import { sinkStatuses, type SinkStatus } from './status.js';
@@ -49,9 +49,16 @@ export class Notifier {
   /** Sinks whose first waiting message was tried since this process started. */
   private readonly triedSinceStart = new Set<string>();
   private readonly onEvent = () => this.kick();
+  private readonly intake: EventIntake;
 
   constructor(private readonly deps: NotifierDeps) {
     this.options = { ...DEFAULT_NOTIFY, ...deps.options };
+    const { engine, clock } = deps;
+    this.intake = new EventIntake(deps.store, {
+      pipelineOf: (p) => engine.pipeline(p),
+      anySinks: () => [...engine.view.pipelines.values()].some((p) => (p.notifications?.length ?? 0) > 0),
+      now: () => clock.now(),
+    });
   }
 
   /** Where run links point (the server's public URL); unset: messages carry no link. */
@@ -71,6 +78,8 @@ export class Notifier {
     this.timer?.handle.cancel();
     this.timer = undefined;
     await Promise.allSettled([this.running, ...this.sending.values()]);
+    // Where intake read to, so a restart does not read those events again.
+    await this.intake.flush().catch((e: unknown) => this.deps.log.warn({ err: e }, 'notifications: the events cursor could not be saved; a restart reads a few seconds of events again'));
   }
 
   /** Something may be new: look soon (once, however often asked meanwhile). */
@@ -117,7 +126,7 @@ export class Notifier {
 
   private async tick(): Promise<void> {
     const { store, engine, clock } = this.deps;
-    await intakeEvents(store, (p) => engine.pipeline(p), () => clock.now(), this.stopAll.signal);
+    await this.intake.pass(this.stopAll.signal);
     if (this.stopAll.signal.aborted) return;
     const freezeWake = await intakeFreezes(store, engine.view.pipelines.values(), clock.now());
     const retryWake = await this.pump();
