@@ -20,3 +20,24 @@ export function sampleProc(pid: number): ProcSample {
   const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return { at: performance.now(), cpuS, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
 }
+
+export interface MachineSample {
+  at: number;
+  /** CPU seconds spent busy (all but idle and iowait) and in all, over every core, since boot. */
+  busyS: number;
+  totalS: number;
+}
+
+/** The whole machine's CPU time from /proc/stat's first line (Linux). */
+export function sampleMachine(): MachineSample {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { at: performance.now(), busyS: (total - idle) / TICKS_PER_S, totalS: total / TICKS_PER_S };
+}
+
+/** Cores busy between two machine samples (0 … the number of cores). */
+export function busyCores(a: MachineSample, b: MachineSample): number {
+  return (b.busyS - a.busyS) / ((b.at - a.at) / 1000);
+}

@@ -10,7 +10,7 @@
  * about 1, reported with its reason.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { createDatabase, startBenchCluster } from './pg-cluster.js';
@@ -47,6 +47,9 @@ export interface ConfigSummary {
   transitionsPerS: number;
   non201: number;
   runsNotSucceeded: number;
+  /** Means over the samples that have them (null: none). */
+  machineBusyCores: number | null;
+  busiestReplicaCores: number | null;
   samples: ConfigResult[];
 }
 
@@ -55,6 +58,8 @@ export interface Replicas3Result {
   one: ConfigSummary;
   three: ConfigSummary;
   ratio: number;
+  /** The machine's cores. */
+  cores: number;
 }
 
 export type Replicas3Outcome = Replicas3Result | { skipped: string };
@@ -62,7 +67,20 @@ export type Replicas3Outcome = Replicas3Result | { skipped: string };
 function summary(samples: ConfigResult[]): ConfigSummary {
   const mean = (f: (c: ConfigResult) => number) => samples.reduce((a, c) => a + f(c), 0) / samples.length;
   const sum = (f: (c: ConfigResult) => number) => samples.reduce((a, c) => a + f(c), 0);
-  return { replicas: samples[0]!.replicas, runsPerS: round(mean((c) => c.runsPerS), 1), transitionsPerS: round(mean((c) => c.transitionsPerS), 0), non201: sum((c) => c.non201), runsNotSucceeded: sum((c) => c.runsNotSucceeded), samples };
+  const meanOf = (f: (c: ConfigResult) => number | null): number | null => {
+    const xs = samples.map(f).filter((x): x is number => x !== null);
+    return xs.length > 0 ? round(xs.reduce((a, b) => a + b, 0) / xs.length, 2) : null;
+  };
+  return {
+    replicas: samples[0]!.replicas,
+    runsPerS: round(mean((c) => c.runsPerS), 1),
+    transitionsPerS: round(mean((c) => c.transitionsPerS), 0),
+    non201: sum((c) => c.non201),
+    runsNotSucceeded: sum((c) => c.runsNotSucceeded),
+    machineBusyCores: meanOf((c) => c.machineBusyCores),
+    busiestReplicaCores: meanOf((c) => c.busiestReplicaCores),
+    samples,
+  };
 }
 
 function pipeline(project: string, services: number): string {
@@ -112,8 +130,8 @@ async function runConfig(adminUrl: string, root: string, files: string[], n: num
     await ready(urls, replicasProject(0));
     const startS = round((performance.now() - t0) / 1000, 1);
     await db.connect();
-    const r = await driveLoad(db, { ...plan, replicas: urls, stages: STAGES, token: TOKEN });
-    progress(`  started in ${startS} s; ${r.runsPerS} stage runs/s, ${r.transitionsPerS} transitions/s over ${r.measureS} s (${r.releasesCreated} releases created, ${r.meanUnfinished} unfinished on average; trigger p50 ${r.triggerP50Ms} ms, p99 ${r.triggerP99Ms} ms; answers ${JSON.stringify(r.statuses)})`);
+    const r = await driveLoad(db, { ...plan, replicas: urls, stages: STAGES, token: TOKEN, pids: replicas.map((x) => x.proc.pid!) });
+    progress(`  started in ${startS} s; ${r.runsPerS} stage runs/s, ${r.transitionsPerS} transitions/s over ${r.measureS} s (${r.releasesCreated} releases created, ${r.meanUnfinished} unfinished on average; trigger p50 ${r.triggerP50Ms} ms, p99 ${r.triggerP99Ms} ms; answers ${JSON.stringify(r.statuses)}; machine ${r.machineBusyCores ?? '?'} of ${cpus().length} cores busy, busiest replica ${r.busiestReplicaCores ?? '?'} core)`);
     return { replicas: n, startS, ...r };
   } finally {
     await db.end().catch(() => undefined);
@@ -163,7 +181,7 @@ export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: st
     for (const [k, n] of order.entries()) results.push(await runConfig(url, root, files, n, k, plan, progress));
     const one = summary(results.filter((c) => c.replicas === 1));
     const three = summary(results.filter((c) => c.replicas === 3));
-    return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2) };
+    return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2), cores: cpus().length };
   } finally {
     rmSync(root, { recursive: true, force: true });
     if (!('skipped' in started)) await started.stop().catch(() => undefined);

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import { Agent, request } from 'undici';
+import { busyCores, sampleMachine, sampleProc, type MachineSample, type ProcSample } from './proc-sample.js';
 import { percentile, round } from './stats.js';
 
 export interface LoadPlan {
@@ -22,6 +23,8 @@ export interface LoadPlan {
   unfinished: number;
   warmupS: number;
   measureS: number;
+  /** The replicas' process ids: their CPU over the window is read from /proc. */
+  pids?: readonly number[];
 }
 
 export interface LoadResult {
@@ -43,6 +46,10 @@ export interface LoadResult {
   /** Trigger answers by status (`error`: no answer), and the first five that were not 201. */
   statuses: Record<string, number>;
   errors: string[];
+  /** Cores the whole machine kept busy over the window (replicas, PostgreSQL, this load), of `cores`; null where /proc cannot be read. */
+  machineBusyCores: number | null;
+  /** Cores used by the busiest replica process over the window (one Node event loop tops out near 1). */
+  busiestReplicaCores: number | null;
 }
 
 export const replicasProject = (i: number): string => `rp-${i}`;
@@ -72,6 +79,15 @@ export async function driveLoad(db: pg.Client, plan: LoadPlan): Promise<LoadResu
   let stopped = false;
   const unfinished: number[] = [];
   const latencies: number[] = [];
+  const cpu: { machine: MachineSample; procs: ProcSample[] }[] = [];
+  const sampleCpu = () => {
+    try {
+      cpu.push({ machine: sampleMachine(), procs: (plan.pids ?? []).map(sampleProc) });
+    } catch {
+      // Not Linux, or a replica gone: the CPU figures are left out.
+    }
+  };
+  const cpuTimers = [setTimeout(sampleCpu, w0 - Date.now()), setTimeout(sampleCpu, w1 - Date.now())];
   const poll = (async () => {
     while (!stopped) {
       done = await count(db, 'select count(*) as n from runs where stage = $1 and finished_at is not null', [last]);
@@ -113,6 +129,7 @@ export async function driveLoad(db: pg.Client, plan: LoadPlan): Promise<LoadResu
     await Promise.all(Array.from({ length: plan.concurrency }, client));
   } finally {
     stopped = true;
+    cpuTimers.forEach(clearTimeout);
     await poll.catch(() => undefined);
     await agent.close();
   }
@@ -135,5 +152,14 @@ export async function driveLoad(db: pg.Client, plan: LoadPlan): Promise<LoadResu
     non201: sent - created,
     statuses,
     errors,
+    ...cpuFigures(cpu),
   };
+}
+
+function cpuFigures(cpu: { machine: MachineSample; procs: ProcSample[] }[]): Pick<LoadResult, 'machineBusyCores' | 'busiestReplicaCores'> {
+  const [a, b] = cpu;
+  if (!a || !b) return { machineBusyCores: null, busiestReplicaCores: null };
+  const seconds = (b.machine.at - a.machine.at) / 1000;
+  const procs = a.procs.map((p, i) => (b.procs[i]!.cpuS - p.cpuS) / seconds);
+  return { machineBusyCores: round(busyCores(a.machine, b.machine), 2), busiestReplicaCores: procs.length > 0 ? round(Math.max(...procs), 2) : null };
 }

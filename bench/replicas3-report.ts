@@ -1,6 +1,7 @@
 /** The `pg.replicas*` figures, their target, and their text (replicas3-bench.ts measures them). */
 import { STAGES, type ConfigResult, type Replicas3Outcome } from './replicas3-bench.js';
 import type { Report, Target } from './report.js';
+import { round } from './stats.js';
 
 export const REPLICAS3_TARGET = 2;
 /** Why the target is not met today (docs/operating.md: what standbys do not do). */
@@ -13,6 +14,8 @@ export function replicas3FiguresOf(r: Replicas3Outcome): { figures: Record<strin
   const clean = [r.one, r.three].every((c) => c.non201 === 0 && c.runsNotSucceeded === 0);
   const refused = clean ? '' : `; REFUSED: answers other than 201 (1 replica: ${r.one.non201}, 3: ${r.three.non201}) or runs that did not succeed (${r.one.runsNotSucceeded}, ${r.three.runsNotSucceeded})`;
   const met = clean && r.ratio >= REPLICAS3_TARGET;
+  // What one replica already asks of the machine bounds what three can add, whatever the design.
+  const busy = r.one.machineBusyCores !== null ? `; with 1 replica the machine was ${r.one.machineBusyCores} of ${r.cores} cores busy (the active replica ${r.one.busiestReplicaCores ?? '?'} core), so 3 replicas could add at most ×${round(r.cores / r.one.machineBusyCores, 2)} here` : '';
   const how = `${p.projects} projects × ${STAGES.length} stages × ${p.services} services, noop tasks, ${p.concurrency} clients keeping ${p.unfinished} releases unfinished, triggers round-robin over the replicas, measured ${p.measureS} s after ${p.warmupS} s${p.rounds === 2 ? ', in the order 1, 3, 3, 1 replicas, means' : ''}`;
   return {
     figures: { 'pg.replicas1_runs_per_s': r.one.runsPerS, 'pg.replicas3_runs_per_s': r.three.runsPerS, 'pg.replicas3_ratio': r.ratio },
@@ -20,7 +23,7 @@ export function replicas3FiguresOf(r: Replicas3Outcome): { figures: Record<strin
       {
         figure: 'pg.replicas3_ratio',
         value: r.ratio,
-        target: `>= ${REPLICAS3_TARGET} (stage runs finished per second, 3 replicas ÷ 1 replica on the same PostgreSQL: ${r.three.runsPerS}/s ÷ ${r.one.runsPerS}/s; ${how})${refused}${met ? '' : `; not met: ${REPLICAS3_REASON}`}`,
+        target: `>= ${REPLICAS3_TARGET} (stage runs finished per second, 3 replicas ÷ 1 replica on the same PostgreSQL: ${r.three.runsPerS}/s ÷ ${r.one.runsPerS}/s; ${how})${refused}${met ? '' : `; not met: ${REPLICAS3_REASON}${busy}`}`,
         met,
       },
     ],
@@ -38,7 +41,7 @@ export function addReplicas3(report: Report, r: Replicas3Outcome, progress: (lin
 export function formatReplicas3Text(r: Replicas3Outcome): string {
   if ('skipped' in r) return `PostgreSQL replicas: skipped (${r.skipped})`;
   const row = (c: ConfigResult) =>
-    `  ${c.replicas} replica${c.replicas > 1 ? 's' : ' '}: ${c.runsPerS} stage runs/s, ${c.transitionsPerS} transitions/s; ${c.releasesCreated} releases created (answers ${JSON.stringify(c.statuses)}), trigger p50 ${c.triggerP50Ms} ms, p99 ${c.triggerP99Ms} ms, ${c.meanUnfinished} unfinished on average; ${c.runsNotSucceeded} runs not succeeded; started in ${c.startS} s`;
+    `  ${c.replicas} replica${c.replicas > 1 ? 's' : ' '}: ${c.runsPerS} stage runs/s, ${c.transitionsPerS} transitions/s; ${c.releasesCreated} releases created (answers ${JSON.stringify(c.statuses)}), trigger p50 ${c.triggerP50Ms} ms, p99 ${c.triggerP99Ms} ms, ${c.meanUnfinished} unfinished on average; ${c.runsNotSucceeded} runs not succeeded; started in ${c.startS} s; machine ${c.machineBusyCores ?? '?'} cores busy, busiest replica ${c.busiestReplicaCores ?? '?'} core`;
   const samples = [...r.one.samples, ...r.three.samples];
   const { figures, targets } = replicas3FiguresOf(r);
   return [

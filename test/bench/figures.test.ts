@@ -41,10 +41,12 @@ const config = (replicas: number, runsPerS: number, over: Partial<ConfigResult> 
   non201: 0,
   statuses: { '201': runsPerS * 2 },
   errors: [],
+  machineBusyCores: 1.6,
+  busiestReplicaCores: 0.9,
   ...over,
 });
-const summary = (c: ConfigResult) => ({ replicas: c.replicas, runsPerS: c.runsPerS, transitionsPerS: c.transitionsPerS, non201: c.non201, runsNotSucceeded: c.runsNotSucceeded, samples: [c] });
-const replicas = (one: ConfigResult, three: ConfigResult): Replicas3Result => ({ plan: REPLICAS3_PLANS.quick, one: summary(one), three: summary(three), ratio: Math.round((three.runsPerS / one.runsPerS) * 100) / 100 });
+const summary = (c: ConfigResult) => ({ replicas: c.replicas, runsPerS: c.runsPerS, transitionsPerS: c.transitionsPerS, non201: c.non201, runsNotSucceeded: c.runsNotSucceeded, machineBusyCores: c.machineBusyCores, busiestReplicaCores: c.busiestReplicaCores, samples: [c] });
+const replicas = (one: ConfigResult, three: ConfigResult): Replicas3Result => ({ plan: REPLICAS3_PLANS.quick, one: summary(one), three: summary(three), ratio: Math.round((three.runsPerS / one.runsPerS) * 100) / 100, cores: 2 });
 
 describe('bench figures', () => {
   it('a skipped PostgreSQL part gives no pg figures and no targets', () => {
@@ -79,6 +81,8 @@ describe('bench figures', () => {
     expect(targets[0]).toMatchObject({ figure: 'pg.replicas3_ratio', value: 0.9, met: false });
     expect(targets[0]!.target).toMatch(/^>= 2 \(stage runs finished per second, 3 replicas ÷ 1 replica/);
     expect(targets[0]!.target).toContain(`not met: ${REPLICAS3_REASON}`);
+    // The reason says what one replica already asked of the machine: 2 cores ÷ 1.6 busy.
+    expect(targets[0]!.target).toContain('with 1 replica the machine was 1.6 of 2 cores busy (the active replica 0.9 core), so 3 replicas could add at most ×1.25 here');
     const row = figureTable(figures, targets).find((x) => x.figure === 'pg.replicas3_ratio');
     expect(row).toMatchObject({ reference: { figure: 'pg.replicas1_runs_per_s', value: 400 }, met: false });
     expect(replicas3FiguresOf({ skipped: 'PostgreSQL is not installed' })).toEqual({ figures: {}, targets: [] });
