@@ -9,6 +9,9 @@
  * more than the events themselves. Commits within the gap go out together as one batch; a
  * quiet server's first commit is read at once.
  *
+ * With no listener, a read only moves the position to the log's end (a server without live
+ * readers decoded every event for no one).
+ *
  * A batch is handed to `FAN_OUT_SLICE` listeners per turn of the event loop: 200 streams
  * writing a batch of several hundred KB into their sockets at once held the loop for tens of
  * ms, and every request waited behind it. Batches still reach each listener in order.
@@ -83,6 +86,20 @@ export class EventFeed {
   }
 
   private async drain(): Promise<void> {
+    if (this.listeners.size === 0) {
+      // Nobody reads: the position moves to the log's end without reading (and decoding) the events.
+      // Checked again after the read: a stream that subscribed meanwhile gets them from the store below.
+      let end: number;
+      try {
+        end = await this.store.lastEventSeq();
+      } catch {
+        return;
+      }
+      if (this.listeners.size === 0) {
+        this.last = Math.max(this.last, end);
+        return;
+      }
+    }
     for (;;) {
       let batch: StoredEvent[];
       try {

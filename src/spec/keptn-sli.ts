@@ -4,12 +4,11 @@
  */
 import { sliSchema } from '../evaluation/index.js';
 import type { SliFile } from '../evaluation/index.js';
-import { loadWithSchema, readSpecText } from './schema-file.js';
+import { loadWithSchema, fileLoader } from './schema-file.js';
 
 export function loadKeptnSli(text: string, file: string): SliFile {
   return loadWithSchema(sliSchema, text, file);
 }
 
-export function loadKeptnSliFile(path: string): SliFile {
-  return loadKeptnSli(readSpecText(path, 'SLI file'), path);
-}
+/** The file's SLI, parsed once per text (schema-file.ts); the value is frozen. */
+export const loadKeptnSliFile: (path: string) => SliFile = fileLoader('SLI file', loadKeptnSli);

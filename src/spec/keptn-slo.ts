@@ -4,12 +4,11 @@
  */
 import { sloSchema } from '../evaluation/index.js';
 import type { Slo } from '../evaluation/index.js';
-import { loadWithSchema, readSpecText } from './schema-file.js';
+import { loadWithSchema, fileLoader } from './schema-file.js';
 
 export function loadKeptnSlo(text: string, file: string): Slo {
   return loadWithSchema(sloSchema, text, file);
 }
 
-export function loadKeptnSloFile(path: string): Slo {
-  return loadKeptnSlo(readSpecText(path, 'SLO file'), path);
-}
+/** The file's SLO, parsed once per text (schema-file.ts); the value is frozen. */
+export const loadKeptnSloFile: (path: string) => Slo = fileLoader('SLO file', loadKeptnSlo);
