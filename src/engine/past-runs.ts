@@ -11,11 +11,11 @@ const MAX = 500;
 
 export async function pastRuns(store: Store, q: RunQuery): Promise<PastRun[]> {
   const limit = Math.min(Math.max(1, q.limit ?? 50), MAX);
-  const runs = await store.listRuns({ project: q.project, stage: q.stage, limit, ...(q.states ? { states: q.states } : {}) });
+  const runs = await store.listRunsWithoutSpecs({ project: q.project, stage: q.stage, limit, ...(q.states ? { states: q.states } : {}) });
   return runs.map(toPastRun);
 }
 
-function toPastRun(r: Run): PastRun {
+function toPastRun(r: Omit<Run, 'spec'>): PastRun {
   return {
     id: r.id,
     releaseId: r.releaseId,

@@ -396,6 +396,8 @@ export interface Store {
   maxQueueSeq(): Promise<number>;
   getRun(id: string): Promise<Run | undefined>;
   listRuns(filter: RunFilter): Promise<Run[]>;
+  /** The same runs without their specs (`spec` left out, one read less, less to decode): for readers of tasks and results only, like an evaluation's history. */
+  listRunsWithoutSpecs(filter: RunFilter): Promise<Omit<Run, 'spec'>[]>;
 
   getRelease(id: string): Promise<Release | undefined>;
   stagePasses(releaseId: string): Promise<StagePass[]>;

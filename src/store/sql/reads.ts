@@ -38,6 +38,11 @@ export async function getRun(db: Db, id: string): Promise<Run | undefined> {
 
 /** Newest first (highest queueSeq). An empty `states` list matches no run. */
 export async function listRuns(db: Db, f: RunFilter): Promise<Run[]> {
+  return withSpecs(db, await listRunsWithoutSpecs(db, f));
+}
+
+/** As listRuns, `spec` left out (runs written before run_specs existed may still carry theirs). */
+export async function listRunsWithoutSpecs(db: Db, f: RunFilter): Promise<Run[]> {
   if (f.states?.length === 0) return [];
   let q = db.selectFrom('runs').select('body');
   if (f.project !== undefined) q = q.where('project', '=', f.project);
@@ -47,7 +52,7 @@ export async function listRuns(db: Db, f: RunFilter): Promise<Run[]> {
   if (f.beforeSeq !== undefined) q = q.where('queue_seq', '<', f.beforeSeq);
   q = q.orderBy('queue_seq', 'desc').orderBy('id', 'desc');
   if (f.limit !== undefined) q = q.limit(f.limit);
-  return withSpecs(db, bodies<Run>(await q.execute()));
+  return bodies<Run>(await q.execute());
 }
 
 export async function getRelease(db: Db, id: string): Promise<Release | undefined> {

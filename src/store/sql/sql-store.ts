@@ -121,6 +121,7 @@ export class SqlStore implements Store {
   maxQueueSeq = () => reads.maxQueueSeq(this.db);
   getRun = (id: string) => reads.getRun(this.db, id);
   listRuns = (filter: RunFilter) => reads.listRuns(this.db, filter);
+  listRunsWithoutSpecs = (filter: RunFilter) => reads.listRunsWithoutSpecs(this.db, filter);
   getRelease = (id: string) => reads.getRelease(this.db, id);
   stagePasses = (releaseId: string) => reads.stagePasses(this.db, releaseId);
   artifactPasses = (project: string, service: string, artifact: string) => reads.artifactPasses(this.db, project, service, artifact);

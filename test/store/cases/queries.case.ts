@@ -45,6 +45,11 @@ export function queryCases(current: CurrentHarness): void {
       expect(ids(await store.listRuns({ releaseId: 'r1' }))).toStrictEqual(['b', 'a']);
       expect(ids(await store.listRuns({ states: ['queued', 'running'] }))).toStrictEqual(['c', 'b']);
       expect(ids(await store.listRuns({ states: [] }))).toStrictEqual([]);
+      // Without specs: the same runs, the same filters, no spec.
+      const bare = ({ spec: _spec, ...rest }: typeof a) => rest;
+      expect(await store.listRunsWithoutSpecs({})).toStrictEqual([d, c, b, a].map(bare));
+      expect(await store.listRunsWithoutSpecs({ project: 'shop', stage: 'dev', limit: 1 })).toStrictEqual([bare(d)]);
+      expect(await store.listRunsWithoutSpecs({ states: [] })).toStrictEqual([]);
     });
 
     it('listRuns pages newest first with beforeSeq and limit', async () => {
