@@ -7,6 +7,7 @@
 import type { Command } from 'commander';
 import { SlipwayError } from '../core/index.js';
 import type { StoreTarget } from '../store/index.js';
+import { boundHeapGrowth } from './heap.js';
 
 interface ServerCliOptions {
   port: string;
@@ -50,6 +51,7 @@ async function serve(files: string[], opts: ServerCliOptions): Promise<void> {
   }
   const adminToken = process.env['SLIPWAY_ADMIN_TOKEN'];
   const publicUrl = checkPublicUrl(opts.publicUrl);
+  boundHeapGrowth();
   // Loaded here, not at the top: other commands start without the server, fastify and the store (fast start).
   const { startServer } = await import('../api/index.js');
   const { parseStoreUrl } = await import('../store/index.js');
