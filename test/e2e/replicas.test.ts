@@ -121,10 +121,17 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas on one PostgreSQL ${pgSk
     const cwd = await mkdtemp(join(dir, 'b-'));
     db = await createTestDatabase();
     await writeProject(cwd, 1.5, 0.2);
-    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(cwd, name, db.url, 1_500));
+    // 3 s leases: on a loaded CI machine (load 9 on 2 cores) the active replica once let a 1.5 s
+    // lease expire before the kill, and the test's releases met a takeover it did not cause.
+    for (const name of ['A', 'B', 'C']) replicas.push(await startReplica(cwd, name, db.url, 3_000));
     const first = await activeReplica(replicas);
     const RELEASES = 5;
-    for (let i = 0; i < RELEASES; i++) await api(replicas[i % 3]!.url, `/api/v1/projects/${PROJECT}/releases`, { method: 'POST', body: { artifacts: { web: `web:${i}` } } });
+    const logs = () => replicas.map((r) => `--- ${r.name}\n${r.child.stderr().slice(-6000)}`).join('\n');
+    for (let i = 0; i < RELEASES; i++) {
+      await api(replicas[i % 3]!.url, `/api/v1/projects/${PROJECT}/releases`, { method: 'POST', body: { artifacts: { web: `web:${i}` } } }).catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}\nreplica logs:\n${logs()}`);
+      });
+    }
     // Some dev tasks have started (their commands run for 1.5 s) when the active replica dies.
     await until('a dev task to start', async () => ((await countLines(cwd, 'starts')).size > 0 ? true : undefined));
     first.child.proc.kill('SIGKILL');
