@@ -23,9 +23,8 @@ export function sampleProc(pid: number): ProcSample {
 
 export interface MachineSample {
   at: number;
-  /** CPU seconds spent busy (all but idle and iowait) and in all, over every core, since boot. */
+  /** CPU seconds spent busy (all but idle and iowait), over every core, since boot. */
   busyS: number;
-  totalS: number;
 }
 
 /** The whole machine's CPU time from /proc/stat's first line (Linux). */
@@ -34,7 +33,7 @@ export function sampleMachine(): MachineSample {
   const ticks = line.trim().split(/\s+/).slice(1).map(Number);
   const total = ticks.reduce((a, b) => a + b, 0);
   const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  return { at: performance.now(), busyS: (total - idle) / TICKS_PER_S, totalS: total / TICKS_PER_S };
+  return { at: performance.now(), busyS: (total - idle) / TICKS_PER_S };
 }
 
 /** Cores busy between two machine samples (0 … the number of cores). */

@@ -130,6 +130,8 @@ export async function driveLoad(db: pg.Client, plan: LoadPlan): Promise<LoadResu
   } finally {
     stopped = true;
     cpuTimers.forEach(clearTimeout);
+    // The clients stop at the window's end, maybe just before its sample's timer fired.
+    if (cpu.length === 1) sampleCpu();
     await poll.catch(() => undefined);
     await agent.close();
   }

@@ -8,11 +8,8 @@
  */
 import v8 from 'node:v8';
 
-export const HEAP_GROWING_PERCENT = 50;
-
-/** Sets the heap growing factor unless node was given one; answers whether it did. */
-export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env['NODE_OPTIONS'] ?? ''): boolean {
-  if ([...execArgv, nodeOptions].some((a) => /heap[-_]growing[-_]percent/.test(a))) return false;
-  v8.setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
-  return true;
+/** Sets the heap growing factor to 1.5 unless node was started with one. */
+export function boundHeapGrowth(): void {
+  if (process.execArgv.some((a) => /heap[-_]growing[-_]percent/.test(a))) return;
+  v8.setFlagsFromString('--heap-growing-percent=50');
 }

@@ -110,14 +110,6 @@ export class EventIntake {
   }
 }
 
-/** One pass that saves where it read to (the first call only places the cursor at the log's end). */
-export async function intakeEvents(store: Store, pipelineOf: (project: string) => Pipeline | undefined, now: () => number, stop?: AbortSignal): Promise<number> {
-  const intake = new EventIntake(store, { pipelineOf, anySinks: () => true, now });
-  const added = await intake.pass(stop);
-  await intake.flush();
-  return added;
-}
-
 /**
  * Freeze windows that started or ended since the project's freeze cursor, up to `now`.
  * Answers when the next window of any project starts or ends (to wake then).

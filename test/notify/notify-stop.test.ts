@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EVENTS_CURSOR, intakeEvents } from '../../src/notify/intake.js';
+import { EVENTS_CURSOR, EventIntake } from '../../src/notify/intake.js';
 import { openSqliteStore, type Store } from '../../src/store/index.js';
 import { anEvent, batch } from '../store/fixtures.js';
 
@@ -18,6 +18,13 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'slipway-notify-stop-'));
   store = await openSqliteStore({ file: join(dir, 'slipway.db') });
 });
+/** One pass by a fresh intake (a start), saving where it read to. */
+async function intakeEvents(s: Store, stop?: AbortSignal): Promise<void> {
+  const intake = new EventIntake(s, { pipelineOf: () => undefined, anySinks: () => true, now: () => 0 });
+  await intake.pass(stop);
+  await intake.flush();
+}
+
 afterEach(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
@@ -25,7 +32,7 @@ afterEach(async () => {
 
 describe('notification intake', () => {
   it('told to stop, it ends after the batch it is reading instead of reading the log to its end', async () => {
-    await intakeEvents(store, () => undefined, () => 0);
+    await intakeEvents(store);
     expect(await store.notifyCursor(EVENTS_CURSOR)).toBe(0);
     await store.commit(batch({ events: Array.from({ length: 600 }, () => anEvent()) }));
     const stop = new AbortController();
@@ -36,12 +43,12 @@ describe('notification intake', () => {
       stop.abort();
       return rows;
     };
-    await intakeEvents(reading, () => undefined, () => 0, stop.signal);
+    await intakeEvents(reading, stop.signal);
     const cursor = await store.notifyCursor(EVENTS_CURSOR);
     expect(cursor).toBeGreaterThan(0);
     expect(cursor).toBeLessThan(600);
     // Not stopped, it reads on to the end.
-    await intakeEvents(store, () => undefined, () => 0);
+    await intakeEvents(store);
     expect(await store.notifyCursor(EVENTS_CURSOR)).toBe(600);
   });
 });
