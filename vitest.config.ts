@@ -18,6 +18,8 @@ const pgThere = (process.env['SLIPWAY_TEST_PG_URL'] ?? '') !== '' || postgresBin
 const workers = Number(process.env['SLIPWAY_TEST_WORKERS'] ?? '') || 4;
 
 const shared = {
+  // Routes that answer with plain JSON.stringify are checked against their response schemas (src/api/serialize.ts).
+  env: { SLIPWAY_STRICT_RESPONSES: '1' },
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
@@ -28,7 +30,7 @@ const together = (list: string[]) => list.filter((f) => !files.alone.includes(f)
 // Without PostgreSQL only the PostgreSQL-only files are left: each says it is skipped and why.
 const pgFiles = pgThere ? files.postgres : files.postgres.filter((f) => !files.sqlite.includes(f));
 const pg = {
-  env: pgThere ? { SLIPWAY_TEST_STORE: 'postgres' } : {},
+  env: pgThere ? { ...shared.env, SLIPWAY_TEST_STORE: 'postgres' } : shared.env,
   globalSetup: ['test/support/postgres-global-setup.ts'],
 };
 

@@ -8,6 +8,7 @@ import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js'
 import type { Api } from '../types.js';
 import { by } from '../types.js';
 import { statusView } from '../views.js';
+import { viewSerializer } from '../serialize.js';
 import type { Watch } from '../../triggers/index.js';
 import { requirePipeline } from './projects.js';
 import { HoldView, ScheduleView, withAutomation } from './automation.js';
@@ -153,6 +154,8 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
 
   app.get('/api/v1/projects/:project/status', {
     config: { scope: 'read' },
+    // statusView builds every field itself; the 12,500-cell answer skips zod's encoding (src/api/serialize.ts).
+    serializerCompiler: viewSerializer,
     schema: {
       summary: 'What runs where: per stage and service, the release serving now and the last good one',
       params: ProjectParams,
