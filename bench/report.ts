@@ -59,6 +59,8 @@ export interface Report {
 }
 
 export const STATUS_P99_TARGET_MS = 50;
+/** Issue 13: the engine's transitions/s at three times what SQLite commits one row at a time (it was 1.0 before). */
+export const ENGINE_RATIO_TARGET = 3;
 export const STATUS_UNDER_LOAD_P99_TARGET_MS = 20;
 
 /** The `api.*` figures and their targets. */
@@ -114,7 +116,7 @@ export function figuresOf(head: ScenarioResult, raw: RawResult, closed: Scenario
       target: `< ${dispatchTargetMs} ms, open loop, ${open.plan.concurrency} runs in flight (${open.meanInFlight} measured), tasks of 0.5–1.5 × ${open.plan.taskMs} ms (closed loop, for information: ${closed.dispatchP99Ms} ms)`,
       met: open.dispatchP99Ms < dispatchTargetMs,
     },
-    { figure: 'engine.ratio_to_raw', value: figures['engine.ratio_to_raw'], target: '>= 1.0', met: ratio >= 1 },
+    { figure: 'engine.ratio_to_raw', value: figures['engine.ratio_to_raw'], target: `>= ${ENGINE_RATIO_TARGET} (engine transitions/s ÷ raw single-row durable commits/s, ${round(raw.durableCommitsPerS, 0)}/s in this run)`, met: ratio >= ENGINE_RATIO_TARGET },
   ];
   return { figures, targets };
 }
