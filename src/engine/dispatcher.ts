@@ -217,6 +217,7 @@ export class Dispatcher {
         ...((run.result ?? run.carriedResult) !== undefined ? { resultSoFar: run.result ?? run.carriedResult } : {}),
         results,
         ...(run.triggeredBy !== undefined ? { triggeredBy: run.triggeredBy } : {}),
+        ...(run.startedAt !== undefined ? { startedAt: run.startedAt } : {}),
       },
       signal,
       heartbeat: (details) => log.debug({ details }, 'heartbeat'),

@@ -48,12 +48,16 @@ export interface RunInfo {
   results: Readonly<Record<string, Result>>;
   /** The identity that triggered the release into this stage or promoted it there. */
   triggeredBy?: string;
+  /** When the run started (UTC ms). */
+  startedAt?: number;
 }
 
 /** Earlier runs of a stage, for checks that look back (evaluation history, "no run failed in dev"). */
 export interface RunQuery {
   project: string;
   stage: string;
+  /** Only runs whose release holds this service. */
+  service?: string;
   /** Most runs to return, newest first (default 50, at most 500). */
   limit?: number;
   states?: RunState[];

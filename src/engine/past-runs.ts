@@ -11,7 +11,7 @@ const MAX = 500;
 
 export async function pastRuns(store: Store, q: RunQuery): Promise<PastRun[]> {
   const limit = Math.min(Math.max(1, q.limit ?? 50), MAX);
-  const runs = await store.listRunsWithoutSpecs({ project: q.project, stage: q.stage, limit, ...(q.states ? { states: q.states } : {}) });
+  const runs = await store.listRunsWithoutSpecs({ project: q.project, stage: q.stage, limit, ...(q.service !== undefined ? { service: q.service } : {}), ...(q.states ? { states: q.states } : {}) });
   return runs.map(toPastRun);
 }
 

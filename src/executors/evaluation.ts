@@ -23,7 +23,7 @@ import { Results, type Result } from '../core/index.js';
 import type { ExecutorContext, Executor, PastRun, TaskOutcome } from '../engine/executor.js';
 import { NonRetryableTaskError } from '../engine/executor.js';
 import { comparisonEvaluations, createPrometheusSliProvider, scoreSlo } from '../evaluation/index.js';
-import type { ComparedWith, ObjectiveResult, Slo, SliProvider, SloEvaluation, SloHistory, SloValues } from '../evaluation/index.js';
+import type { ComparedWith, ObjectiveResult, Slo, SliProvider, SloComparison, SloEvaluation, SloHistory, SloValues } from '../evaluation/index.js';
 import { loadKeptnSliFile, loadKeptnSloFile } from '../spec/index.js';
 import { formatDurationMs, parseDurationMs } from './duration.js';
 import { assertValid, describe, isStringMap, refersToSecret, stringMapProblems, type Problem, type Properties } from './properties.js';
@@ -124,7 +124,7 @@ export function createEvaluationExecutor(opts: EvaluationExecutorOptions = {}): 
       });
       const values: SloValues = {};
       for (const [k, v] of Object.entries(measured.values)) if (v !== undefined) values[k] = v;
-      const earlier = await history(ctx, service);
+      const earlier = await history(ctx, service, slo.comparison);
       const scored = scoreSlo(slo, values, earlier.history);
       const record = toRecord(scored, slo, earlier, {
         service,
@@ -177,16 +177,27 @@ async function windowStart(ctx: ExecutorContext, props: Properties, end: number)
   const given = parseDurationMs(props.window ?? props.timeframe);
   if (given !== undefined) return end - given;
   // Since this run started: its tests' traffic is what the gate judges.
-  const runs = ctx.runs ? await ctx.runs({ project: ctx.run.project, stage: ctx.run.stage, limit: 20 }) : [];
-  const started = runs.find((r) => r.id === ctx.run.id)?.startedAt;
+  const started = ctx.run.startedAt;
   return started !== undefined && started < end ? started : end - DEFAULT_WINDOW_MS;
 }
 
-/** Earlier evaluations of this task for this service, oldest first, each with the run it came from. */
-async function history(ctx: ExecutorContext, service: string): Promise<{ history: SloHistory; runOf: Map<SloHistory[number], string> }> {
+/**
+ * Earlier evaluations of this task for this service, oldest first, each with the run it came
+ * from. The service's newest runs are read first, a few more than the comparison takes; only
+ * when too few of them count for it (failed runs, other tasks) are up to HISTORY_RUNS read.
+ */
+async function history(ctx: ExecutorContext, service: string, comparison: SloComparison): Promise<{ history: SloHistory; runOf: Map<SloHistory[number], string> }> {
+  if (!ctx.runs) return { history: [], runOf: new Map() };
+  const first = Math.min(HISTORY_RUNS, 2 * comparison.numberOfComparisonResults + 3);
+  const query = { project: ctx.run.project, stage: ctx.run.stage, service };
+  const runs: PastRun[] = await ctx.runs({ ...query, limit: first });
+  const found = historyOf(ctx, service, runs);
+  if (runs.length < first || comparisonEvaluations(found.history, comparison).length >= comparison.numberOfComparisonResults) return found;
+  return historyOf(ctx, service, await ctx.runs({ ...query, limit: HISTORY_RUNS }));
+}
+
+function historyOf(ctx: ExecutorContext, service: string, runs: readonly PastRun[]): { history: SloHistory; runOf: Map<SloHistory[number], string> } {
   const runOf = new Map<SloHistory[number], string>();
-  if (!ctx.runs) return { history: [], runOf };
-  const runs: PastRun[] = await ctx.runs({ project: ctx.run.project, stage: ctx.run.stage, limit: HISTORY_RUNS });
   const out: SloHistory = [];
   for (const run of runs) {
     if (run.id === ctx.run.id) continue;

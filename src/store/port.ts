@@ -73,6 +73,8 @@ export interface RunFilter {
   project?: string;
   stage?: string;
   releaseId?: string;
+  /** Runs whose release holds this service (a bracket holds several). */
+  service?: string;
   states?: RunState[];
   /** Runs with queueSeq lower than this (cursor pagination, newest first). */
   beforeSeq?: number;

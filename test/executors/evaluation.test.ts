@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutorContext, Finished, PastRun, TaskOutcome } from '../../src/engine/executor.js';
+import type { ExecutorContext, Finished, PastRun, RunQuery, TaskOutcome } from '../../src/engine/executor.js';
 import { NonRetryableTaskError } from '../../src/engine/executor.js';
 import { createRouterSliProvider } from '../../src/evaluation/index.js';
 import { createEvaluationExecutor, type EvaluationRecord, mockExecutorContext, type MockExecutorContext } from '../../src/executors/index.js';
@@ -235,12 +235,30 @@ describe.skipIf(skip !== undefined)(`evaluation task against a real Prometheus $
     expect(record(out).objectives[0]!.comparedWith).toMatchObject({ values: [230], runs: ['r1'] });
   });
 
-  it('defaults the window to since the run started, from ctx.runs', async () => {
+  it('defaults the window to since the run started', async () => {
     const { window: _w, ...noWindow } = props;
     const ctx = context(noWindow, { runs: [] });
     const startedAt = ctx.now() - 42_000;
-    const withRun = Object.assign(ctx, { runs: async () => [{ ...earlier('run-now', 'pass', {}), state: 'running' as const, startedAt, tasks: [] }] });
-    const rec = record(finished(await executor.execute(withRun)));
+    const rec = record(finished(await executor.execute(Object.assign(ctx, { run: { ...ctx.run, startedAt } }))));
     expect(rec.window).toEqual({ start: startedAt, end: ctx.now() });
+  });
+
+  it("reads the service's own runs: a few more than the comparison takes, up to 100 only when too few of them count", async () => {
+    // The SLO compares with 3 results that passed: the first read asks for 2 × 3 + 3 = 9 runs.
+    const asked: RunQuery[] = [];
+    const serve = (runs: PastRun[]) => async (q: RunQuery) => {
+      asked.push(q);
+      return runs.slice(0, q.limit);
+    };
+    const passing = Array.from({ length: 12 }, (_, i) => earlier(`p${i}`, 'pass', { response_time_p95: 200 }));
+    await executor.execute(Object.assign(context(props), { runs: serve(passing) }));
+    expect(asked).toEqual([{ project: 'shop', stage: 'prod', service: 'api', limit: 9 }]);
+
+    // Nine failed runs in front of the passing ones: the comparison needs more, so a second read takes 100.
+    asked.length = 0;
+    const failedFirst = [...Array.from({ length: 9 }, (_, i) => earlier(`f${i}`, 'fail', { response_time_p95: 900 })), ...passing];
+    const out = finished(await executor.execute(Object.assign(context(props), { runs: serve(failedFirst) })));
+    expect(asked.map((q) => q.limit)).toEqual([9, 100]);
+    expect(record(out).objectives[0]!.comparedWith).toMatchObject({ runs: ['p2', 'p1', 'p0'] });
   });
 });

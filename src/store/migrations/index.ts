@@ -18,6 +18,7 @@ import { insightsIndexes } from './0012-insights-indexes.js';
 import { flagsSchema } from './0013-flags.js';
 import { leasesSchema } from './0015-leases.js';
 import { idempotencySchema } from './0016-idempotency.js';
+import { runServicesSchema } from './0017-run-services.js';
 import type { SchemaOptions } from './schema-options.js';
 
 export type { SchemaOptions } from './schema-options.js';
@@ -38,6 +39,7 @@ export function migrations(options: SchemaOptions): Record<string, Migration> {
     '0013-flags': flagsSchema(),
     '0015-leases': leasesSchema(),
     '0016-idempotency': idempotencySchema(),
+    '0017-run-services': runServicesSchema(),
   };
 }
 

@@ -15,6 +15,8 @@ const releases: TableWrite<'releases'> = { table: 'releases', key: ['id'], onCon
 const runs: TableWrite<'runs'> = { table: 'runs', key: ['id'], onConflict: 'replace' };
 /** A run's spec never changes: written once. */
 const runSpecs: TableWrite<'run_specs'> = { table: 'run_specs', key: ['run_id'], onConflict: 'ignore' };
+/** A run's services never change: written once, with its spec. */
+const runServices: TableWrite<'run_services'> = { table: 'run_services', key: ['run_id', 'service'], onConflict: 'ignore' };
 const stagePasses: TableWrite<'stage_passes'> = { table: 'stage_passes', key: ['release_id', 'stage', 'sequence'], onConflict: 'replace' };
 const artifactPasses: TableWrite<'artifact_passes'> = {
   table: 'artifact_passes',
@@ -32,13 +34,15 @@ export function isEmptyBatch(b: CommitBatch): boolean {
   return Object.values(b).every((list: readonly unknown[] | undefined) => (list?.length ?? 0) === 0);
 }
 
-/** `specWritten`: whether this run's spec object was already written (the store remembers). */
+/** `specWritten`: whether this run's spec object was already written (the store remembers); its services go with it. */
 export function encodeBatch(b: CommitBatch, specWritten: (r: CommitBatch['runs'][number]) => boolean = () => false) {
+  const firstWrites = b.runs.filter((r) => !specWritten(r));
   return {
     events: b.events.map(rows.eventRow),
     releases: b.releases.map(rows.releaseRow),
     runs: b.runs.map(rows.runRow),
-    runSpecs: b.runs.filter((r) => !specWritten(r)).map(rows.runSpecRow),
+    runSpecs: firstWrites.map(rows.runSpecRow),
+    runServices: firstWrites.flatMap(rows.runServiceRows),
     stagePasses: b.stagePasses.map(rows.stagePassRow),
     artifactPasses: b.artifactPasses.map(rows.artifactPassRow),
     live: b.live.map(rows.liveRow),
@@ -56,6 +60,7 @@ export async function writeBatch(trx: Kysely<Database>, b: EncodedBatch, maxPara
   await insertRows(trx, releases, b.releases, maxParameters);
   await insertRows(trx, runs, b.runs, maxParameters);
   await insertRows(trx, runSpecs, b.runSpecs, maxParameters);
+  await insertRows(trx, runServices, b.runServices, maxParameters);
   await insertRows(trx, stagePasses, b.stagePasses, maxParameters);
   await insertRows(trx, artifactPasses, b.artifactPasses, maxParameters);
   await insertRows(trx, live, b.live, maxParameters);

@@ -44,6 +44,7 @@ export async function listRuns(db: Db, f: RunFilter): Promise<Run[]> {
 /** As listRuns, `spec` left out (runs written before run_specs existed may still carry theirs). */
 export async function listRunsWithoutSpecs(db: Db, f: RunFilter): Promise<Run[]> {
   if (f.states?.length === 0) return [];
+  if (f.service !== undefined) return runsOfService(db, { ...f, service: f.service });
   let q = db.selectFrom('runs').select('body');
   if (f.project !== undefined) q = q.where('project', '=', f.project);
   if (f.stage !== undefined) q = q.where('stage', '=', f.stage);
@@ -51,6 +52,19 @@ export async function listRunsWithoutSpecs(db: Db, f: RunFilter): Promise<Run[]>
   if (f.states !== undefined) q = q.where('state', 'in', f.states);
   if (f.beforeSeq !== undefined) q = q.where('queue_seq', '<', f.beforeSeq);
   q = q.orderBy('queue_seq', 'desc').orderBy('id', 'desc');
+  if (f.limit !== undefined) q = q.limit(f.limit);
+  return bodies<Run>(await q.execute());
+}
+
+/** listRunsWithoutSpecs for one service: from run_services' index (project, stage, service, queue_seq), newest first. */
+async function runsOfService(db: Db, f: RunFilter & { service: string }): Promise<Run[]> {
+  let q = db.selectFrom('run_services as s').innerJoin('runs as r', 'r.id', 's.run_id').select('r.body').where('s.service', '=', f.service);
+  if (f.project !== undefined) q = q.where('s.project', '=', f.project);
+  if (f.stage !== undefined) q = q.where('s.stage', '=', f.stage);
+  if (f.releaseId !== undefined) q = q.where('r.release_id', '=', f.releaseId);
+  if (f.states !== undefined) q = q.where('r.state', 'in', f.states);
+  if (f.beforeSeq !== undefined) q = q.where('s.queue_seq', '<', f.beforeSeq);
+  q = q.orderBy('s.queue_seq', 'desc').orderBy('s.run_id', 'desc');
   if (f.limit !== undefined) q = q.limit(f.limit);
   return bodies<Run>(await q.execute());
 }

@@ -57,6 +57,11 @@ export function runSpecRow(r: Run): Row<'run_specs'> {
   return { run_id: r.id, body: json(r.spec, () => `the spec of run '${r.id}'`) };
 }
 
+/** Written once with the spec: which services the run's release holds, for the history by service. */
+export function runServiceRows(r: Run): Row<'run_services'>[] {
+  return [...new Set(r.services)].map((service) => ({ run_id: r.id, service, project: r.project, stage: r.stage, queue_seq: r.queueSeq }));
+}
+
 export function stagePassRow(p: StagePass): Row<'stage_passes'> {
   return { release_id: p.releaseId, stage: p.stage, sequence: p.sequence, at: p.at, body: json(p, () => `the pass of release '${p.releaseId}' in stage '${p.stage}'`) };
 }

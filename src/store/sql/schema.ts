@@ -102,6 +102,15 @@ export interface RunSpecsTable {
   body: string;
 }
 
+/** One row per run and service of its release (migration 0017). */
+export interface RunServicesTable {
+  run_id: string;
+  service: string;
+  project: string;
+  stage: string;
+  queue_seq: Int8;
+}
+
 export interface SecretsTable {
   name: string;
   updated_at: Int8;
@@ -167,6 +176,7 @@ export interface Database {
   releases: ReleasesTable;
   runs: RunsTable;
   run_specs: RunSpecsTable;
+  run_services: RunServicesTable;
   stage_passes: StagePassesTable;
   artifact_passes: ArtifactPassesTable;
   live: LiveTable;

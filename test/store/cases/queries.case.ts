@@ -52,6 +52,28 @@ export function queryCases(current: CurrentHarness): void {
       expect(await store.listRunsWithoutSpecs({ states: [] })).toStrictEqual([]);
     });
 
+    it("listRuns filters by a service of the run's release (a bracket holds several), with the other filters, newest first", async () => {
+      const { store } = current();
+      const a = aRun({ id: 'a', stage: 'dev', services: ['api'], state: 'succeeded', queueSeq: 1 });
+      const b = aRun({ id: 'b', stage: 'dev', services: ['api', 'web'], state: 'failed', queueSeq: 2 });
+      const c = aRun({ id: 'c', stage: 'dev', services: ['web'], state: 'succeeded', queueSeq: 3 });
+      const d = aRun({ id: 'd', stage: 'prod', services: ['api'], state: 'succeeded', queueSeq: 4 });
+      const e = aRun({ id: 'e', project: 'blog', stage: 'dev', services: ['api'], state: 'succeeded', queueSeq: 5 });
+      await store.commit(batch({ runs: [a, b, c, d, e] }));
+      // A run rewritten later (its state changed) keeps its services.
+      await store.commit(batch({ runs: [{ ...a, state: 'failed' }] }));
+      expect(ids(await store.listRuns({ service: 'api' }))).toStrictEqual(['e', 'd', 'b', 'a']);
+      expect(ids(await store.listRuns({ project: 'shop', stage: 'dev', service: 'api' }))).toStrictEqual(['b', 'a']);
+      expect(ids(await store.listRuns({ project: 'shop', stage: 'dev', service: 'web' }))).toStrictEqual(['c', 'b']);
+      expect(ids(await store.listRuns({ project: 'shop', stage: 'dev', service: 'api', limit: 1 }))).toStrictEqual(['b']);
+      expect(ids(await store.listRuns({ project: 'shop', service: 'api', states: ['succeeded'] }))).toStrictEqual(['d']);
+      expect(ids(await store.listRuns({ project: 'shop', service: 'api', beforeSeq: 4 }))).toStrictEqual(['b', 'a']);
+      expect(ids(await store.listRuns({ service: 'db' }))).toStrictEqual([]);
+      const bare = ({ spec: _spec, ...rest }: Run) => rest;
+      expect(await store.listRunsWithoutSpecs({ project: 'shop', stage: 'dev', service: 'api' })).toStrictEqual([bare(b), bare({ ...a, state: 'failed' })]);
+      expect(await store.listRuns({ project: 'shop', stage: 'prod', service: 'api' })).toStrictEqual([d]);
+    });
+
     it('listRuns pages newest first with beforeSeq and limit', async () => {
       const { store } = current();
       const runs = Array.from({ length: 7 }, (_, i) => aRun({ id: `r${i + 1}`, queueSeq: i + 1 }));
