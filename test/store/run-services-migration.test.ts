@@ -1,7 +1,7 @@
 /**
- * Migration 0017 (run_services): runs written before it are found by service once a server
- * that has it opens the file. A real SQLite file is taken back to the state before 0017 (its
- * table and ledger row gone), then opened again.
+ * Migration 0017 (run_services) on a real SQLite file taken back to how a server before it left
+ * it (its table and ledger row gone): runs written before are found by service once a server
+ * that has it opens the file.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -13,6 +13,7 @@ import {
   anEvent,
   anOutboxRow,
   batch,
+  T0,
 } from '../fixtures.js';
 import type { CurrentHarness } from '../harness.js';
 
@@ -77,6 +78,33 @@ export function lifecycleCases(current: CurrentHarness): void {
       failing.outboxPut.push({ ...anOutboxRow(), id: 'broken', taskId: null } as unknown as OutboxRow);
       await expect(store.commit(failing)).rejects.toMatchObject({ code: 'STORE' });
       expect(await everything(store)).toStrictEqual(before);
+    });
+
+    it("a run's tasks read back as last committed, one changed at a time, after a failed batch and after reopening", async () => {
+      const h = current();
+      const v1 = aRun({ id: 'run-t', state: 'running' });
+      await h.store.commit(batch({ runs: [v1] }));
+      const [deploy, approval] = v1.tasks;
+      const v2 = { ...v1, tasks: [deploy!, { ...approval!, state: 'finished' as const, result: 'pass' as const, finishedAt: T0 + 9 }] };
+      await h.store.commit(batch({ runs: [v2] }));
+      expect(await h.store.getRun('run-t')).toStrictEqual(v2);
+      // A batch that fails after its runs: the task it changed is not taken as written.
+      const v3 = { ...v2, tasks: [{ ...deploy!, message: 'redeployed' }, v2.tasks[1]!] };
+      const failing = batch({ runs: [v3], events: [anEvent({ id: 'twice' }), anEvent({ id: 'twice' })] });
+      await expect(h.store.commit(failing)).rejects.toMatchObject({ code: 'STORE' });
+      expect(await h.store.getRun('run-t')).toStrictEqual(v2);
+      await h.store.commit(batch({ runs: [v3] }));
+      expect(await h.store.getRun('run-t')).toStrictEqual(v3);
+      // Back to a task body written before: a store that remembered only "changed" would skip it.
+      await h.store.commit(batch({ runs: [v2] }));
+      expect(await h.store.getRun('run-t')).toStrictEqual(v2);
+      const done = { ...v2, state: 'succeeded' as const, finishedAt: T0 + 10 };
+      await h.store.commit(batch({ runs: [done] }));
+      await h.store.close();
+      const reopened = await h.reopen();
+      expect(await reopened.getRun('run-t')).toStrictEqual(done);
+      expect(await reopened.listRuns({ stage: 'hardening' })).toStrictEqual([done]);
+      expect(await reopened.activeRuns()).toStrictEqual([]);
     });
 
     it('keeps working after a failed batch', async () => {
