@@ -1,7 +1,8 @@
 /**
  * The environment of a shell task: Slipway's own variables win over `properties.env`,
- * which wins over the server's environment less its credentials (its tokens, its secrets
- * and their key): a task gets a secret only by naming it, `env: {API_KEY: '${secret:API_KEY}'}`.
+ * which wins over the server's environment less its own SLIPWAY_* variables (its tokens, its
+ * secrets and their key, its configuration): a task gets a secret only by naming it,
+ * `env: {API_KEY: '${secret:API_KEY}'}`.
  * SLIPWAY_TASK_ID doubles as the mark by which a restarted Slipway recognises its command
  * among the running processes.
  */
@@ -30,14 +31,19 @@ export function slipwayVariables(ctx: ExecutorContext): Record<string, string> {
   return vars;
 }
 
-/** The server's own credentials: never inherited by a task. */
-export function isServerCredential(name: string): boolean {
-  return name === 'SLIPWAY_ADMIN_TOKEN' || name === 'SLIPWAY_TOKEN' || name.startsWith('SLIPWAY_SECRET_');
+/**
+ * The server's own variables, never inherited by a task: its credentials (SLIPWAY_ADMIN_TOKEN,
+ * SLIPWAY_TOKEN, SLIPWAY_SECRET_*) and its configuration, which can hold one too
+ * (SLIPWAY_STORE=postgres://user:password@…). A task's SLIPWAY_* variables are the ones
+ * slipwayVariables sets for it.
+ */
+export function isServerVariable(name: string): boolean {
+  return name.startsWith('SLIPWAY_');
 }
 
-/** `env` without the server's credentials. */
+/** `env` without the server's own variables. */
 export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !isServerCredential(name)));
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !isServerVariable(name)));
 }
 
 export function shellEnvironment(

@@ -16,7 +16,13 @@ import { storeOptionFor } from '../e2e/support/e2e-store.js';
 
 const STORED = 'stored-canary-5d1f0c';
 const FROM_ENV = 'env-canary-9b27e4';
-const CREDENTIALS = { SLIPWAY_ADMIN_TOKEN: 'admin-tok-should-not-leak', SLIPWAY_TOKEN: 'cli-tok-should-not-leak', SLIPWAY_SECRET_SERVER_ONLY: 'server-only-value' };
+// The server's configuration too: SLIPWAY_STORE holds the PostgreSQL password.
+const CREDENTIALS = {
+  SLIPWAY_ADMIN_TOKEN: 'admin-tok-should-not-leak',
+  SLIPWAY_TOKEN: 'cli-tok-should-not-leak',
+  SLIPWAY_SECRET_SERVER_ONLY: 'server-only-value',
+  SLIPWAY_STORE: 'postgres://slipway:pg-password-should-not-leak@db.internal:5432/slipway',
+};
 
 let receiver: Server;
 let hookUrl: string;
@@ -149,6 +155,10 @@ describe('secrets in task properties', () => {
     expect(env).not.toContain('SLIPWAY_SECRET_');
     expect(env).not.toContain(FROM_ENV);
     expect(env).toContain('SLIPWAY_TASK=deploy');
+    // Only Slipway's own task variables carry its prefix.
+    const own = ['SLIPWAY_PROJECT', 'SLIPWAY_STAGE', 'SLIPWAY_SEQUENCE', 'SLIPWAY_RELEASE', 'SLIPWAY_RUN', 'SLIPWAY_TASK', 'SLIPWAY_TASK_ID', 'SLIPWAY_ATTEMPT', 'SLIPWAY_SERVICES'];
+    const prefixed = [...env.matchAll(/^(SLIPWAY_[A-Z0-9_]+)=/gm)].map((m) => m[1]!).filter((n) => !n.startsWith('SLIPWAY_ARTIFACT_'));
+    expect(prefixed.sort()).toEqual(own.sort());
     expect(env).toMatch(/^PATH=/m);
   });
 
