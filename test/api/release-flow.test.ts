@@ -100,6 +100,13 @@ describe('runs', () => {
     expect(open.runs.map((r) => r.state).sort()).toStrictEqual(['queued', 'queued', 'queued', 'queued', 'waiting']);
     const one = (await h.call('GET', '/api/v1/runs?state=waiting')).json() as { runs: { state: string }[] };
     expect(one.runs).toHaveLength(1);
+    // By service: the five frontend releases, 3 stages each, and nothing for a service never released.
+    const frontend = (await h.call('GET', '/api/v1/runs?project=shop&service=frontend&limit=500')).json() as { runs: { id: string; services: string[] }[] };
+    expect(frontend.runs.map((r) => r.id)).toStrictEqual(all.runs.filter((r) => frontend.runs.some((f) => f.id === r.id)).map((r) => r.id));
+    expect(frontend.runs.length).toBeGreaterThanOrEqual(15);
+    expect(frontend.runs.every((r) => r.services.includes('frontend'))).toBe(true);
+    const none = (await h.call('GET', '/api/v1/runs?project=shop&service=no-such-service')).json() as { runs: unknown[] };
+    expect(none.runs).toStrictEqual([]);
   });
 
   it('reads the newest events of the log (last) and those recorded since a time, in log order', async () => {

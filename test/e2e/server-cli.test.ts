@@ -110,6 +110,9 @@ describe('slipway server with the CLI', () => {
       ['frontend', 'fe:1.4.2', releaseId, 'succeeded'],
     ]);
     const hardening = JSON.parse((await cli(['runs', '--project', 'shop', '--stage', 'hardening', '--json'])).stdout) as { runs: { id: string }[] };
+    const byService = JSON.parse((await cli(['runs', '--project', 'shop', '--stage', 'hardening', '--service', 'backend', '--json'])).stdout) as { runs: { id: string; services: string[] }[] };
+    expect(byService.runs.map((r) => r.id)).toEqual([hardening.runs[0]!.id]);
+    expect(JSON.parse((await cli(['runs', '--project', 'shop', '--service', 'nothing', '--json'])).stdout)).toMatchObject({ runs: [] });
     const run = JSON.parse((await cli(['run', hardening.runs[0]!.id, '--json'])).stdout) as { tasks: { name: string; result: string; message: string }[] };
     expect(run.tasks.find((t) => t.name === 'test')).toMatchObject({ result: 'pass' });
   });

@@ -28,6 +28,7 @@ export function runRoutes(app: Api, slipway: Slipway): void {
         ...(q.project !== undefined ? { project: q.project } : {}),
         ...(q.stage !== undefined ? { stage: q.stage } : {}),
         ...(q.release !== undefined ? { releaseId: q.release } : {}),
+        ...(q.service !== undefined ? { service: q.service } : {}),
         ...(q.state !== undefined ? { states: [q.state].flat() } : {}),
         ...(q.cursor !== undefined ? { beforeSeq: Number(q.cursor) } : {}),
         limit: q.limit,

@@ -66,6 +66,7 @@ export const RunQuery = z.object({
   project: z.string().optional(),
   stage: z.string().optional(),
   release: z.string().optional(),
+  service: z.string().optional().describe("only runs whose release holds this service (a bracket holds several)"),
   state: z.union([RunStateSchema, z.array(RunStateSchema)]).optional().describe('repeat for several states'),
   cursor: z.string().regex(/^\d+$/, 'a cursor is the nextCursor of the previous page').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

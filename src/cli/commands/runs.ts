@@ -12,6 +12,7 @@ interface ListOpts {
   project?: string;
   stage?: string;
   release?: string;
+  service?: string;
   state: string[];
   limit: string;
   cursor?: string;
@@ -22,13 +23,14 @@ export function registerRuns(program: Command): void {
     .option('--project <name>', 'only this project')
     .option('--stage <name>', 'only this stage')
     .option('--release <id>', 'only this release')
+    .option('--service <name>', "only runs whose release holds this service")
     .option('--state <state>', 'only runs in this state (repeatable)', collect, [])
     .option('--limit <n>', 'at most this many', '20')
     .option('--cursor <c>', 'continue after a previous page')
     .action(
       act<ListOpts>(async (ctx, _args, o) => {
         const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', {
-          query: { project: o.project, stage: o.stage, release: o.release, state: o.state.length ? o.state : undefined, limit: o.limit, cursor: o.cursor },
+          query: { project: o.project, stage: o.stage, release: o.release, service: o.service, state: o.state.length ? o.state : undefined, limit: o.limit, cursor: o.cursor },
         });
         if (ctx.json) return ctx.emit(page);
         // A queued run held by a freeze window shows as frozen.
