@@ -20,6 +20,8 @@ const workers = Number(process.env['SLIPWAY_TEST_WORKERS'] ?? '') || 4;
 const shared = {
   // Routes that answer with plain JSON.stringify are checked against their response schemas (src/api/serialize.ts).
   env: { SLIPWAY_STRICT_RESPONSES: '1' },
+  // Deployed instances a file leaves running are stopped when it ends.
+  setupFiles: ['test/support/leftover-instances.ts'],
   testTimeout: 60_000,
   hookTimeout: 60_000,
   pool: 'forks' as const,
