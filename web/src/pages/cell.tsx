@@ -14,7 +14,8 @@ import { useLoad } from '../use-load.js';
 
 export function CellPage({ project, stage, service }: { project: string; stage: string; service: string }) {
   const runs = useLoad(
-    async () => (await get<{ runs: Run[] }>(url('/api/v1/runs', { project, stage, limit: '200' }))).runs.filter((r) => r.services.includes(service)),
+    // The service's own newest 200 runs (the server's index by service), not those among the stage's newest 200.
+    async () => (await get<{ runs: Run[] }>(url('/api/v1/runs', { project, stage, service, limit: '200' }))).runs,
     [project, stage, service],
     (e) => e.project === project,
   );
