@@ -28,7 +28,7 @@ async function serve(answer: unknown, strict: boolean): Promise<string> {
     app.setValidatorCompiler(validatorCompiler);
     app.setSerializerCompiler(serializerCompiler);
     installErrorHandling(app as unknown as Api);
-    app.get('/view', { serializerCompiler: viewSerializer, schema: { response: { 200: View } } }, async () => answer);
+    app.get('/view', { serializerCompiler: viewSerializer, schema: { response: { 200: View } } }, async () => answer as z.infer<typeof View>);
     await app.listen({ host: '127.0.0.1', port: 0 });
     closers.push(() => app.close());
     const addr = app.server.address();
