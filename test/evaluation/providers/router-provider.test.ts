@@ -132,6 +132,25 @@ describe('router SLI provider over time (injected clock, series written directly
     expect(recent.values.requests).toBe(48);
   });
 
+  it('keeps at most one of its own end readings a second, however many evaluations end now, and each still counts to the moment it ends', async () => {
+    const s = setup();
+    const t0 = s.at();
+    await s.provider.sample();
+    // 1,000 evaluations 10 ms apart (100 a second, the stress shape), each from t0 to now.
+    for (let i = 1; i <= 1000; i++) {
+      s.requests.inc({ ...labels, code_class: '2xx' });
+      s.advance(10);
+      const got = await s.provider.values(['requests'], window(t0, s.at()));
+      expect(got.values.requests).toBe(i);
+    }
+    // 10 s of evaluations: the first sample and one reading a second kept, not 1,001.
+    expect(s.provider.samplesKept()).toBeGreaterThanOrEqual(10);
+    expect(s.provider.samplesKept()).toBeLessThanOrEqual(12);
+    // A window starting between kept samples is measured from the one before its start.
+    const mid = await s.provider.values(['requests'], window(t0 + 5_500, s.at()));
+    expect(mid.values.requests).toBe(1000 - 500);
+  });
+
   it('counts a counter that went down (its router restarted) from zero, as rate() does', async () => {
     const s = setup();
     const t0 = s.at();
