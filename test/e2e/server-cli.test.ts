@@ -59,6 +59,12 @@ async function cli(args: string[], token = ADMIN) {
   return { code, stdout: child.stdout(), stderr: child.stderr() };
 }
 
+async function taskState(runId: string, task: string): Promise<string | undefined> {
+  const res = await fetch(`${server.url}/api/v1/runs/${runId}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  const run = (await res.json()) as { tasks?: { name: string; state: string }[] };
+  return run.tasks?.find((x) => x.name === task)?.state;
+}
+
 function executor(command: string, leaseMs = 30000): ChildProcess {
   const p = spawn(process.execPath, [EXECUTOR, '--server', server.url, '--kind', 'test', '--command', command, '--lease-ms', String(leaseMs), '--name', `e2e-${executors.length}`], {
     cwd: dir,
@@ -142,9 +148,13 @@ describe('slipway server with the CLI', () => {
     const doomed = executor('sleep 60', 1500);
     const t = await cli(['trigger', '--project', 'shop', '--stage', 'hardening', '--service', 'frontend', '--artifact', 'fe:9', '--service', 'backend', '--artifact', 'be:9', '--json']);
     const { runId } = JSON.parse(t.stdout) as { runId: string };
-    for (let i = 0; i < 100; i++) {
-      const run = JSON.parse((await cli(['run', runId, '--json'])).stdout) as { tasks: { name: string; state: string }[] };
-      if (run.tasks.find((x) => x.name === 'test')?.state === 'started') break;
+    // Killed only once it holds the task: killed before its claim, nobody would ever hold it and
+    // the run would wait for a claim, not a lease. Polled over HTTP: a CLI process a poll took up
+    // to a second on a loaded CI machine, and 100 of them ran the test out of time.
+    const deadline = Date.now() + 30_000;
+    let state: string | undefined;
+    while ((state = await taskState(runId, 'test')) !== 'started') {
+      if (Date.now() > deadline) throw new Error(`task 'test' of ${runId} did not start within 30 s (it is ${state ?? 'not there'}): the executor never claimed it`);
       await new Promise((r) => setTimeout(r, 100));
     }
     doomed.kill('SIGKILL');
