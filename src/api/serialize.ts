@@ -31,9 +31,10 @@ export function viewSerializer<T>(route: FastifyRouteSchemaDef<T>): (data: unkno
   const encode = serializerCompiler(route as unknown as ZodRoute);
   return (data) => {
     const plain = JSON.stringify(data);
-    const encoded = encode(data);
-    if (!isDeepStrictEqual(JSON.parse(encoded) as unknown, JSON.parse(plain) as unknown)) {
-      throw new SlipwayError('INTERNAL', `${route.method} ${route.url}: the answer is not exactly what its response schema describes (SLIPWAY_STRICT_RESPONSES): ${firstDifference(JSON.parse(plain), JSON.parse(encoded))}`);
+    const sent = JSON.parse(plain) as unknown;
+    const encoded = JSON.parse(encode(data)) as unknown;
+    if (!isDeepStrictEqual(encoded, sent)) {
+      throw new SlipwayError('INTERNAL', `${route.method} ${route.url}: the answer is not exactly what its response schema describes (SLIPWAY_STRICT_RESPONSES): ${firstDifference(sent, encoded)}`);
     }
     return plain;
   };

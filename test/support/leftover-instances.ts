@@ -12,8 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll } from 'vitest';
 
-const MARK = `TEST_LEFTOVER_MARK=${randomUUID()}`;
-process.env['TEST_LEFTOVER_MARK'] = MARK.slice(MARK.indexOf('=') + 1);
+const id = randomUUID();
+process.env['TEST_LEFTOVER_MARK'] = id;
+/** The mark as it stands in /proc/<pid>/environ. */
+const MARK = `TEST_LEFTOVER_MARK=${id}`;
 
 /** Process groups (other than this process's) with a live process carrying the mark and an instance id. */
 function markedGroups(): number[] {
