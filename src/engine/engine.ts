@@ -57,8 +57,9 @@ export interface EngineOptions {
  *   An older repeat is found in the store's log, one query per batch (applied-inputs.ts), and
  *   answered the same.
  * - `releases`: releases loaded; above it, those no active run or live cell needs leave (they
- *   are loaded again on demand). The next eviction waits until twice as many are held as were
- *   kept, so a large live table does not make every batch scan it.
+ *   are loaded again on demand). The next eviction waits until half the cap more are held than
+ *   were kept, so a large live table does not make every batch scan it, and memory holds at
+ *   most that many releases beyond those the live table pins (it held up to twice as many).
  * - `artifactPasses`: artifacts' passes loaded on demand; cleared above it.
  */
 export interface EngineCaps {
@@ -539,7 +540,7 @@ export class Engine {
       const keep = new Set([...this.state.runs.values()].map((r) => r.releaseId));
       for (const l of this.state.live.values()) keep.add(l.releaseId).add(l.lastGoodReleaseId ?? l.releaseId);
       for (const id of this.state.releases.keys()) if (!keep.has(id)) this.state.releases.delete(id);
-      this.releaseLimit = Math.max(this.caps.releases, 2 * this.state.releases.size);
+      this.releaseLimit = Math.max(this.caps.releases, this.state.releases.size + Math.ceil(this.caps.releases / 2));
     }
     if (this.state.artifactPasses.size > this.caps.artifactPasses) this.state.artifactPasses.clear();
   }

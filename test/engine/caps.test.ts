@@ -60,13 +60,29 @@ describe('engine caps: memory does not grow with history', () => {
     let most = { releases: 0, passes: 0 };
     e.emitter.on('committed', () => (most = { releases: Math.max(most.releases, e.view.releases.size), passes: Math.max(most.passes, e.view.artifactPasses.size) }));
     await releases(e, 150, ['s0', 's1', 's2']);
-    // Three live cells pin at most 6 releases: the next eviction comes at max(20, 2 × kept) = 20.
+    // Three live cells pin at most 6 releases: the next eviction comes at max(20, kept + 20 / 2) = 20.
     expect(most.releases).toBeLessThanOrEqual(21);
     expect(most.passes).toBeLessThanOrEqual(31);
     expect(await store.listRuns({ limit: 500 })).toHaveLength(150);
     // An id among the last few is still known; the first one's was forgotten, and the store's log answers for it.
     expect((await e.submit({ type: 'trigger', id: 't-149', project: 'p', artifacts: { s0: 'again' } })).ignored).toMatch(/applied already/);
     expect((await e.submit({ type: 'trigger', id: 't-0', project: 'p', artifacts: { s0: 'again' } })).ignored).toMatch(/applied already/);
+  });
+
+  it('when live cells pin more releases than the cap, memory holds at most half the cap beyond those pinned', async () => {
+    // 40 services, each live in dev with its own release: 40 pinned against a cap of 20.
+    const services = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    const e = engine({ releases: 20 });
+    await e.setPipeline(pipeline('p', [{ name: 'dev', tasks: [{ name: 'a' }] }], services), { text: 'x', origin: 'test', dir });
+    await e.start();
+    let most = 0;
+    e.emitter.on('committed', () => (most = Math.max(most, e.view.releases.size)));
+    await releases(e, 200, services);
+    const pinned = new Set([...e.view.live.values()].flatMap((l) => [l.releaseId, l.lastGoodReleaseId ?? l.releaseId]));
+    expect(pinned.size).toBeGreaterThanOrEqual(40);
+    for (const id of pinned) expect(e.view.releases.has(id)).toBe(true);
+    // Pinned plus half the cap, and the one release a batch adds before the eviction after it (twice the pinned before).
+    expect(most).toBeLessThanOrEqual(pinned.size + 10 + 1);
   });
 
   it('an input replayed after its id left memory is still applied once: the store knows it (replay-after-eviction.test.ts)', async () => {
