@@ -11,7 +11,7 @@
  * so do routes whose request or answer holds a secret (`config.idempotency: false`: creating a
  * token or a subscription, setting a secret): the server must not keep those.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SlipwayError } from '../core/index.js';
 import type { IdempotencyRow, Store } from '../store/index.js';
@@ -42,6 +42,21 @@ export interface IdempotencyDeps {
 interface Claim {
   key: string;
   principal: string;
+}
+
+/** Engine input ids of the keyed changes in progress (changeInputId). */
+const keyedInputs = new WeakMap<FastifyRequest, string>();
+
+/**
+ * The engine input id a change applies under. With an Idempotency-Key it is derived from the
+ * token, the key and the request's fingerprint, so a retry after a server stopped between
+ * applying the change and keeping its answer is the same input: the engine never applies it
+ * twice, and a route that made a run finds it in the log (`runQueuedBy`). Without a key, a
+ * fresh id.
+ */
+export function changeInputId(req: FastifyRequest): { id: string; keyed: boolean } {
+  const id = keyedInputs.get(req);
+  return id !== undefined ? { id, keyed: true } : { id: randomUUID(), keyed: false };
 }
 
 /** Whether a route takes a key: a change under /api/v1 made with a token, holding no secret. */
@@ -94,6 +109,7 @@ export function installIdempotency(app: Api, deps: IdempotencyDeps): void {
     const held = await store.claimIdempotencyKey(mine);
     if (!held) {
       claims.set(req, { key, principal });
+      keyedInputs.set(req, `key-${createHash('sha256').update(JSON.stringify([principal, key, mine.fingerprint])).digest('hex').slice(0, 32)}`);
       return;
     }
     const first = `${held.request} at ${new Date(held.createdAt).toISOString()}`;

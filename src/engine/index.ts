@@ -1,6 +1,7 @@
 export { Engine, sha256 } from './engine.js';
 export type { EngineCaps, EngineOptions } from './engine.js';
 export { ENGINE_CAPS } from './engine.js';
+export { runQueuedBy } from './applied-run.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { FakeClock, systemClock } from './clock.js';
 export type { EngineEventMap } from './emitter.js';

@@ -130,6 +130,40 @@ describe('Idempotency-Key', () => {
     expect(await send(s, 'POST', RELEASES, { key: 'shared', body: release(2), token: s.tokens.admin })).toMatchObject({ status: 201, replayed: 'true', text: theirs.text });
   });
 
+  it('a release whose answer was never kept (the server failed or stopped right after applying it) is not run again by the retry that finds the key free', async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1));
+    let failSettle = true;
+    const s = await serve({
+      clock,
+      store: (real) => {
+        const flaky = Object.create(real) as Store;
+        flaky.settleIdempotencyKey = async (...args) => {
+          if (failSettle) {
+            failSettle = false;
+            throw new Error('the disk went away');
+          }
+          return real.settleIdempotencyKey(...args);
+        };
+        return flaky;
+      },
+    });
+    const first = await send(s, 'POST', RELEASES, { key: 'lost', body: release(4) });
+    expect(first).toMatchObject({ status: 201, replayed: null, body: { created: true } });
+    const releaseId = first.body['releaseId'] as string;
+    await eventually(async () => (await runsIn(s, releaseId, 'dev')).every((r) => r.state === 'succeeded') || undefined);
+    // The key still reads as taken by a request in flight, until the pending claim runs out (as after a server's stop).
+    expect(await send(s, 'POST', RELEASES, { key: 'lost', body: release(4) })).toMatchObject({ status: 409, body: { code: 'IDEMPOTENCY_KEY_IN_FLIGHT' } });
+    clock.advance(5 * 60_000 + 1);
+    const retry = await send(s, 'POST', RELEASES, { key: 'lost', body: release(4) });
+    // The retry runs, finds the trigger applied under the key's input id, and answers the first's release and run.
+    expect(retry).toMatchObject({ status: 201, replayed: null, body: { releaseId, runId: first.body['runId'], created: true } });
+    expect(await runsIn(s, releaseId, 'dev')).toHaveLength(1);
+    // That answer is kept now; without the key, the same POST triggers the release again.
+    expect(await send(s, 'POST', RELEASES, { key: 'lost', body: release(4) })).toMatchObject({ status: 201, replayed: 'true', text: retry.text });
+    expect(await send(s, 'POST', RELEASES, { body: release(4) })).toMatchObject({ status: 201, replayed: null });
+    expect(await runsIn(s, releaseId, 'dev')).toHaveLength(2);
+  });
+
   it('a 5xx answer is not kept: the key runs again, and that answer is the one replayed; nor is an answer holding a secret', async () => {
     let failNext = true;
     const s = await serve({

@@ -1,5 +1,4 @@
 /** Releases: create and trigger one, show it, promote it, roll a stage back to one; and the project's stage × service matrix. */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { SlipwayError, liveKey } from '../../core/index.js';
 import type { LiveEntry, Pipeline } from '../../core/index.js';
@@ -9,6 +8,8 @@ import type { Api } from '../types.js';
 import { by } from '../types.js';
 import { statusView } from '../views.js';
 import { viewSerializer } from '../serialize.js';
+import { changeInputId } from '../idempotency.js';
+import { runQueuedBy } from '../../engine/index.js';
 import type { Watch } from '../../triggers/index.js';
 import { requirePipeline } from './projects.js';
 import { HoldView, ScheduleView, withAutomation } from './automation.js';
@@ -39,6 +40,8 @@ const Cell = z.object({
 
 export function releaseRoutes(app: Api, slipway: Slipway): void {
   const { engine, store } = slipway;
+  // A keyed change applied before a server stopped, whose answer was never kept: its run, so the retry answers it instead of running again.
+  const runMadeBefore = (input: { id: string; keyed: boolean }) => (input.keyed ? runQueuedBy(store, input.id) : Promise.resolve(undefined));
 
   app.post('/api/v1/projects/:project/releases', {
     config: { scope: 'trigger' },
@@ -52,9 +55,12 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
       const b = req.body;
       requirePipeline(slipway, req.params.project);
       const commitTime = typeof b.commitTime === 'string' ? Date.parse(b.commitTime) : b.commitTime;
+      const input = changeInputId(req);
+      const earlier = await runMadeBefore(input);
+      if (earlier) return reply.code(201).send({ ...earlier, created: true });
       const d = await engine.apply({
         type: 'trigger',
-        id: randomUUID(),
+        id: input.id,
         project: req.params.project,
         artifacts: b.artifacts,
         by: by(req.identity),
@@ -116,9 +122,12 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     },
     handler: async (req, reply) => {
       requirePipeline(slipway, req.params.project);
+      const input = changeInputId(req);
+      const earlier = await runMadeBefore(input);
+      if (earlier) return reply.code(201).send(earlier);
       const d = await engine.apply({
         type: 'promote',
-        id: randomUUID(),
+        id: input.id,
         project: req.params.project,
         releaseId: req.params.releaseId,
         stage: req.body.stage,
@@ -139,9 +148,12 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     },
     handler: async (req, reply) => {
       requirePipeline(slipway, req.params.project);
+      const input = changeInputId(req);
+      const earlier = await runMadeBefore(input);
+      if (earlier) return reply.code(201).send(earlier);
       const d = await engine.apply({
         type: 'rollback',
-        id: randomUUID(),
+        id: input.id,
         project: req.params.project,
         stage: req.params.stage,
         by: by(req.identity),

@@ -17,9 +17,9 @@
  */
 import type { Logger } from 'pino';
 import type { Artifacts, Provenance } from '../../core/index.js';
-import { SlipwayError, eventTypes, httpStatusOf } from '../../core/index.js';
+import { SlipwayError, httpStatusOf } from '../../core/index.js';
 import type { Clock, Engine } from '../../engine/index.js';
-import { sha256 } from '../../engine/index.js';
+import { runQueuedBy, sha256 } from '../../engine/index.js';
 import type { DeliveryOutcome, DeliveryRow, Store } from '../../store/index.js';
 
 export interface Delivery {
@@ -107,7 +107,7 @@ export class Intake {
 
   private async release(row: DeliveryRow, p: Extract<Plan, { kind: 'release' }>): Promise<IntakeAnswer> {
     const inputId = inputIdOf(row);
-    const earlier = await this.applied(inputId);
+    const earlier = await runQueuedBy(this.deps.store, inputId);
     if (earlier) {
       // Applied by a process that stopped before recording it: the ids were never answered, but nothing is created again.
       const done = await this.finish(row, { outcome: 'released', message: 'release created before a restart; recorded now', ...earlier });
@@ -127,14 +127,6 @@ export class Intake {
     if (!v?.releaseId || !v.runId) throw new SlipwayError('INTERNAL', `the trigger for delivery ${row.id} gave no release (${decision.ignored ?? 'no reason'})`);
     const message = decision.ignored ? `release ${v.releaseId} was already queued or running there: ${decision.ignored}` : (p.message ?? `release ${v.releaseId} created; run ${v.runId} queued`);
     return this.finish(row, { outcome: 'released', message, releaseId: v.releaseId, runId: v.runId });
-  }
-
-  /** The release and run an input made, from its `run.queued` event, if it was applied. */
-  private async applied(inputId: string): Promise<{ releaseId: string; runId: string } | undefined> {
-    const events = await this.deps.store.eventsOfInput(inputId);
-    const queued = events.find((e) => e.type === eventTypes.runQueued);
-    const run = (queued?.data as { run?: { id?: unknown; releaseId?: unknown } } | undefined)?.run;
-    return typeof run?.id === 'string' && typeof run.releaseId === 'string' ? { releaseId: run.releaseId, runId: run.id } : undefined;
   }
 
   private async finish(row: DeliveryRow, fate: Pick<DeliveryRow, 'outcome' | 'message' | 'releaseId' | 'runId'>): Promise<IntakeAnswer> {
