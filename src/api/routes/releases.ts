@@ -1,7 +1,7 @@
 /** Releases: create and trigger one, show it, promote it, roll a stage back to one; and the project's stage × service matrix. */
 import { z } from 'zod';
 import { SlipwayError, liveKey } from '../../core/index.js';
-import type { LiveEntry, Pipeline } from '../../core/index.js';
+import type { Input, LiveEntry, Pipeline } from '../../core/index.js';
 import type { Slipway } from '../../main.js';
 import { Name, ProjectParams, ResultSchema, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
@@ -40,8 +40,19 @@ const Cell = z.object({
 
 export function releaseRoutes(app: Api, slipway: Slipway): void {
   const { engine, store } = slipway;
-  // A keyed change applied before a server stopped, whose answer was never kept: its run, so the retry answers it instead of running again.
-  const runMadeBefore = (input: { id: string; keyed: boolean }) => (input.keyed ? runQueuedBy(store, input.id) : Promise.resolve(undefined));
+  /**
+   * Applies a change that makes a run, under its key's input id when it has one (changeInputId).
+   * The engine answers a repeat of an applied input with no value: that is a keyed change whose
+   * answer was never kept (the server stopped, or its store failed, right after applying it),
+   * and the retry answers the run it made instead of running again.
+   */
+  const applyRun = async (input: Extract<Input, { type: 'trigger' | 'promote' | 'rollback' }>, keyed: boolean): Promise<{ releaseId: string; runId: string; created: boolean }> => {
+    const d = await engine.apply(input);
+    if (d.value?.releaseId !== undefined && d.value.runId !== undefined) return { releaseId: d.value.releaseId, runId: d.value.runId, created: d.ignored === undefined };
+    const earlier = keyed ? await runQueuedBy(store, input.id) : undefined;
+    if (!earlier) throw new SlipwayError('INTERNAL', `${input.type} input ${input.id} made no run (${d.ignored ?? 'no reason given'})`);
+    return { ...earlier, created: true };
+  };
 
   app.post('/api/v1/projects/:project/releases', {
     config: { scope: 'trigger' },
@@ -55,12 +66,10 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
       const b = req.body;
       requirePipeline(slipway, req.params.project);
       const commitTime = typeof b.commitTime === 'string' ? Date.parse(b.commitTime) : b.commitTime;
-      const input = changeInputId(req);
-      const earlier = await runMadeBefore(input);
-      if (earlier) return reply.code(201).send({ ...earlier, created: true });
-      const d = await engine.apply({
+      const { id, keyed } = changeInputId(req);
+      const made = await applyRun({
         type: 'trigger',
-        id: input.id,
+        id,
         project: req.params.project,
         artifacts: b.artifacts,
         by: by(req.identity),
@@ -72,8 +81,8 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
         },
         ...(b.stage !== undefined ? { stage: b.stage } : {}),
         ...(b.sequence !== undefined ? { sequence: b.sequence } : {}),
-      });
-      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId!, created: d.ignored === undefined });
+      }, keyed);
+      return reply.code(201).send(made);
     },
   });
 
@@ -122,19 +131,17 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     },
     handler: async (req, reply) => {
       requirePipeline(slipway, req.params.project);
-      const input = changeInputId(req);
-      const earlier = await runMadeBefore(input);
-      if (earlier) return reply.code(201).send(earlier);
-      const d = await engine.apply({
+      const { id, keyed } = changeInputId(req);
+      const { releaseId, runId } = await applyRun({
         type: 'promote',
-        id: input.id,
+        id,
         project: req.params.project,
         releaseId: req.params.releaseId,
         stage: req.body.stage,
         by: by(req.identity),
         ...(req.body.sequence !== undefined ? { sequence: req.body.sequence } : {}),
-      });
-      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId! });
+      }, keyed);
+      return reply.code(201).send({ releaseId, runId });
     },
   });
 
@@ -148,19 +155,17 @@ export function releaseRoutes(app: Api, slipway: Slipway): void {
     },
     handler: async (req, reply) => {
       requirePipeline(slipway, req.params.project);
-      const input = changeInputId(req);
-      const earlier = await runMadeBefore(input);
-      if (earlier) return reply.code(201).send(earlier);
-      const d = await engine.apply({
+      const { id, keyed } = changeInputId(req);
+      const { releaseId, runId } = await applyRun({
         type: 'rollback',
-        id: input.id,
+        id,
         project: req.params.project,
         stage: req.params.stage,
         by: by(req.identity),
         ...(req.body.to !== undefined ? { to: req.body.to } : {}),
         ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}),
-      });
-      return reply.code(201).send({ releaseId: d.value!.releaseId!, runId: d.value!.runId! });
+      }, keyed);
+      return reply.code(201).send({ releaseId, runId });
     },
   });
 
