@@ -30,7 +30,7 @@ export type Replicas3Plan = Omit<LoadPlan, 'replicas' | 'stages' | 'token'> & {
 // 32 clients against 64 unfinished releases: the clients wait on the cap (the engine's queues), not on their answers.
 const load = { projects: 6, services: 4, concurrency: 32, unfinished: 64 };
 export const REPLICAS3_PLANS: Record<'quick' | 'full', Replicas3Plan> = {
-  quick: { ...load, warmupS: 1.5, measureS: 5, rounds: 1 },
+  quick: { ...load, warmupS: 1.5, measureS: 4, rounds: 1 },
   full: { ...load, warmupS: 5, measureS: 20, rounds: 2 },
 };
 
@@ -116,38 +116,62 @@ async function ready(urls: readonly string[], project: string): Promise<void> {
   }
 }
 
-async function runConfig(adminUrl: string, root: string, files: string[], n: number, k: number, plan: Replicas3Plan, progress: (line: string) => void): Promise<ConfigResult> {
+/** A configuration's replicas, started on their fresh database and ready for load. */
+interface StartedConfig {
+  n: number;
+  name: string;
+  store: string;
+  dir: string;
+  replicas: Replica[];
+  urls: string[];
+  startS: number;
+}
+
+/** Drops what a configuration left: its replicas, their data directories and its database. */
+async function stopConfig(adminUrl: string, c: Pick<StartedConfig, 'name' | 'dir' | 'replicas'>): Promise<void> {
+  await stopAll(c.replicas);
+  rmSync(c.dir, { recursive: true, force: true });
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect().then(() => admin.query(`drop database if exists ${c.name} with (force)`)).catch(() => undefined);
+  await admin.end().catch(() => undefined);
+}
+
+async function startConfig(adminUrl: string, root: string, files: string[], n: number, k: number, plan: Replicas3Plan, progress: (line: string) => void): Promise<StartedConfig> {
   const name = `slipway_bench_replicas${n}_${k}_${process.pid}`;
   const store = await createDatabase(adminUrl, name);
   const dir = mkdtempSync(join(root, `replicas${n}-`));
   const replicas: Replica[] = [];
-  const db = new pg.Client({ connectionString: store });
   try {
-    progress(`pg replicas: ${n} replica${n > 1 ? 's' : ''} on a fresh database, ${plan.projects} projects × ${STAGES.length} stages × ${plan.services} services, noop tasks …`);
+    progress(`pg replicas: starting ${n} replica${n > 1 ? 's' : ''} on a fresh database, ${plan.projects} projects × ${STAGES.length} stages × ${plan.services} services, noop tasks …`);
     const t0 = performance.now();
     for (let i = 0; i < n; i++) replicas.push(spawnReplica(dir, `r${i + 1}`, store, TOKEN, files));
     const urls = await Promise.all(replicas.map((r) => r.url));
     await ready(urls, replicasProject(0));
-    const startS = round((performance.now() - t0) / 1000, 1);
+    return { n, name, store, dir, replicas, urls, startS: round((performance.now() - t0) / 1000, 1) };
+  } catch (e) {
+    await stopConfig(adminUrl, { name, dir, replicas });
+    throw e;
+  }
+}
+
+/** Measures a started configuration, then stops it and drops its database. */
+async function measureConfig(adminUrl: string, c: StartedConfig, plan: Replicas3Plan, progress: (line: string) => void): Promise<ConfigResult> {
+  const db = new pg.Client({ connectionString: c.store });
+  try {
     await db.connect();
-    const r = await driveLoad(db, { ...plan, replicas: urls, stages: STAGES, token: TOKEN, pids: replicas.map((x) => x.proc.pid!) });
-    progress(`  started in ${startS} s; ${r.runsPerS} stage runs/s, ${r.transitionsPerS} transitions/s over ${r.measureS} s (${r.releasesCreated} releases created, ${r.meanUnfinished} unfinished on average; trigger p50 ${r.triggerP50Ms} ms, p99 ${r.triggerP99Ms} ms; answers ${JSON.stringify(r.statuses)}; machine ${r.machineBusyCores ?? '?'} of ${cpus().length} cores busy, busiest replica ${r.busiestReplicaCores ?? '?'} core)`);
-    return { replicas: n, startS, ...r };
+    const r = await driveLoad(db, { ...plan, replicas: c.urls, stages: STAGES, token: TOKEN, pids: c.replicas.map((x) => x.proc.pid!) });
+    progress(`  ${c.n} replica${c.n > 1 ? 's' : ''} (started in ${c.startS} s): ${r.runsPerS} stage runs/s, ${r.transitionsPerS} transitions/s over ${r.measureS} s (${r.releasesCreated} releases created, ${r.meanUnfinished} unfinished on average; trigger p50 ${r.triggerP50Ms} ms, p99 ${r.triggerP99Ms} ms; answers ${JSON.stringify(r.statuses)}; machine ${r.machineBusyCores ?? '?'} of ${cpus().length} cores busy, busiest replica ${r.busiestReplicaCores ?? '?'} core)`);
+    return { replicas: c.n, startS: c.startS, ...r };
   } finally {
     await db.end().catch(() => undefined);
-    await stopAll(replicas);
-    rmSync(dir, { recursive: true, force: true });
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect().then(() => admin.query(`drop database if exists ${name} with (force)`)).catch(() => undefined);
-    await admin.end().catch(() => undefined);
+    await stopConfig(adminUrl, c);
   }
 }
 
 /** The part's PostgreSQL: the server at SLIPWAY_BENCH_PG_URL (left running), or a throwaway cluster, fsync on. */
-export type Replicas3Pg = { url: string; stop: () => Promise<void> } | { skipped: string };
+type Replicas3Pg = { url: string; stop: () => Promise<void> } | { skipped: string };
 
-/** Never rejects: run.ts starts it beside other parts (the cluster's start overlaps their waiting), and a failure is a skip. */
-export async function startReplicas3Pg(progress: (line: string) => void): Promise<Replicas3Pg> {
+async function startReplicas3Pg(progress: (line: string) => void): Promise<Replicas3Pg> {
   const given = process.env['SLIPWAY_BENCH_PG_URL'];
   if (given) return { url: given, stop: () => Promise.resolve() };
   progress('pg replicas: starting a throwaway PostgreSQL cluster (fsync on) …');
@@ -156,35 +180,72 @@ export async function startReplicas3Pg(progress: (line: string) => void): Promis
   return { url: started.cluster.url, stop: () => started.cluster.stop() };
 }
 
-/** For a start whose part never ran (the parts before it failed). */
-export async function stopReplicas3Pg(started: Promise<Replicas3Pg> | undefined): Promise<void> {
-  const p = await started;
-  if (p && !('skipped' in p)) await p.stop().catch(() => undefined);
+/**
+ * What the part needs before it measures: its PostgreSQL, the pipeline files, and (when asked)
+ * the first configuration's replicas already started. run.ts's quick mode starts it beside the
+ * stress and failover parts, whose figures are the stress server's own CPU seconds and memory and
+ * a lease running out, so the cluster's and the first replica's start overlap their waiting.
+ */
+export interface Replicas3Setup {
+  pg: Replicas3Pg;
+  root: string;
+  files: string[];
+  /** The first configuration of the plan's order, started; a failed start rejects here (and is a skip). */
+  first?: Promise<StartedConfig>;
 }
 
-/** `pgStarted`: from startReplicas3Pg, already under way (default: started here). Stopped at the end either way. */
-export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, pgStarted?: Promise<Replicas3Pg>): Promise<Replicas3Outcome> {
+const orderOf = (plan: Replicas3Plan): number[] => (plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1]);
+
+/** Never rejects: a cluster that does not start is a skip, reported by runReplicas3Bench. */
+export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startFirst: boolean): Promise<Replicas3Setup> {
+  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
+  const files = Array.from({ length: plan.projects }, (_, i) => {
+    const file = join(root, `${replicasProject(i)}.yaml`);
+    writeFileSync(file, pipeline(replicasProject(i), plan.services));
+    return file;
+  });
+  const started = await startReplicas3Pg(progress);
+  const setup: Replicas3Setup = { pg: started, root, files };
+  if (startFirst && !('skipped' in started)) {
+    setup.first = startConfig(started.url, root, files, orderOf(plan)[0]!, 0, plan, progress);
+    setup.first.catch(() => undefined);
+  }
+  return setup;
+}
+
+/** Stops a setup whose part never ran (the parts before it failed). */
+export async function disposeReplicas3(setup: Promise<Replicas3Setup> | undefined): Promise<void> {
+  const s = await setup;
+  if (!s) return;
+  const pgStarted = s.pg;
+  if (!('skipped' in pgStarted)) {
+    const first = await s.first?.catch(() => undefined);
+    if (first) await stopConfig(pgStarted.url, first);
+    await pgStarted.stop().catch(() => undefined);
+  }
+  rmSync(s.root, { recursive: true, force: true });
+}
+
+/** `prepared`: from prepareReplicas3, already under way (default: prepared here). Stopped at the end either way. */
+export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, prepared?: Promise<Replicas3Setup>): Promise<Replicas3Outcome> {
   // The cluster's and the replicas' handles do not keep Node alive (failover-bench.ts: exit 13 with the await unsettled).
   const alive = setInterval(() => undefined, 1_000);
-  const started = await (pgStarted ?? startReplicas3Pg(progress));
-  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
+  const setup = await (prepared ?? prepareReplicas3(plan, progress, false));
   try {
-    if ('skipped' in started) return started;
-    const { url } = started;
-    const files = Array.from({ length: plan.projects }, (_, i) => {
-      const file = join(root, `${replicasProject(i)}.yaml`);
-      writeFileSync(file, pipeline(replicasProject(i), plan.services));
-      return file;
-    });
-    const order = plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1];
+    if ('skipped' in setup.pg) return setup.pg;
+    const { url } = setup.pg;
     const results: ConfigResult[] = [];
-    for (const [k, n] of order.entries()) results.push(await runConfig(url, root, files, n, k, plan, progress));
+    for (const [k, n] of orderOf(plan).entries()) {
+      const first = k === 0 ? setup.first : undefined;
+      setup.first = undefined; // measureConfig stops it
+      const started = first ? await first : await startConfig(url, setup.root, setup.files, n, k, plan, progress);
+      results.push(await measureConfig(url, started, plan, progress));
+    }
     const one = summary(results.filter((c) => c.replicas === 1));
     const three = summary(results.filter((c) => c.replicas === 3));
     return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2), cores: cpus().length };
   } finally {
-    rmSync(root, { recursive: true, force: true });
-    if (!('skipped' in started)) await started.stop().catch(() => undefined);
+    await disposeReplicas3(Promise.resolve(setup));
     clearInterval(alive);
   }
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Router } from '../src/platform/router/index.js';
 import { CpuProfile, type Hotspot } from './router-profile.js';
 import { nginxVersion, startNginx, workerPid } from './router-nginx.js';
-import { cpuSeconds, startBackend, type Child, type LoadResult } from './router-load.js';
+import { cpuSeconds, LoadGenerator, startBackend, type Child, type LoadResult } from './router-load.js';
 import { measure, median, medianRound, ownCpu, type Measured, type Target } from './router-measure.js';
 
 export interface RouterPlan {
@@ -54,6 +54,7 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
   const prefix = mkdtempSync(join(tmpdir(), 'slipway-router-bench-'));
   const children: Child[] = [];
   const router = new Router({ host: '127.0.0.1', port: 0 });
+  const gen = new LoadGenerator();
   try {
     const backend = await startBackend();
     children.push(backend);
@@ -81,11 +82,11 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
       for (const t of targets) {
         const profiling = profile && t.name === 'router' && round === 1;
         if (profiling) await profile.start();
-        saturated.get(t.name)!.push(await measure(t, { connections: plan.connections, seconds: plan.seconds }, plan.warmupSeconds, progress));
+        saturated.get(t.name)!.push(await measure(gen, t, { connections: plan.connections, seconds: plan.seconds }, plan.warmupSeconds, progress));
         if (profiling) hotspots = await profile.stop(plan.profileDir!);
       }
       progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up`);
-      for (const t of targets) paced.get(t.name)!.push(await measure(t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, plan.warmupSeconds, progress));
+      for (const t of targets) paced.get(t.name)!.push(await measure(gen, t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, plan.warmupSeconds, progress));
     }
     const pick = medianRound(saturated.get('router')!, saturated.get(version ? 'nginx' : 'direct')!);
     const direct = paced.get('direct')!;
@@ -103,6 +104,7 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
     if (version) nginx = result.get('nginx')!;
     return { plan, direct: result.get('direct')!, router: result.get('router')!, nginx, nginxVersion: version, hotspots };
   } finally {
+    await gen.stop();
     await router.close(1000);
     for (const c of children.reverse()) await c.stop();
     rmSync(prefix, { recursive: true, force: true });

@@ -1,13 +1,13 @@
 /**
  * The moving parts of the router bench that run outside this process: the backend (plain
- * node:http, keep-alive, a small body), the load generator (autocannon's CLI in its own
+ * node:http, keep-alive, a small body), the load generator (bench/router-loadgen.ts, in its own
  * process, so it does not share an event loop with the router under test), and CPU time read
  * from /proc for a process by pid.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,51 +70,53 @@ export interface LoadResult {
   non2xx: number;
 }
 
-interface AutocannonJson {
-  requests: { total: number };
-  latency: { p50: number; p99: number };
-  duration: number;
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-}
-
-const autocannonBin = createRequire(import.meta.url).resolve('autocannon');
-
-/** Runs autocannon against `url` in a child process and reads its JSON result. */
-export async function autocannon(url: string, load: Load): Promise<LoadResult> {
-  const args = [autocannonBin, '-j', '-c', String(load.connections), '-d', String(load.seconds)];
-  const j = await runJson<AutocannonJson>([...args, url], 'autocannon');
-  return {
-    rps: j.requests.total / j.duration,
-    requests: j.requests.total,
-    p50Ms: j.latency.p50,
-    p99Ms: j.latency.p99,
-    errors: j.errors + j.timeouts,
-    non2xx: j.non2xx,
-  };
+/** One measurement for the load generator process (bench/router-loadgen.ts). */
+export interface GenCommand {
+  url: string;
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** Paced at this many requests per second in all; unset = saturated (autocannon). */
+  rate?: number;
 }
 
 const here = fileURLToPath(import.meta.url);
 // The sibling script, compiled (.js) or run through tsx (.ts, whose loader comes along in execArgv).
-const pacedScript = join(dirname(here), `router-paced${extname(here)}`);
+const loadgenScript = join(dirname(here), `router-loadgen${extname(here)}`);
 
-function runJson<T>(args: string[], what: string): Promise<T> {
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    proc.once('error', reject);
-    proc.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as T) : reject(new Error(`${what} exited with ${code}: ${err.trim()}`))));
-  });
-}
+/**
+ * The router bench's load generator: one child process for the whole part, given one
+ * measurement at a time. `run` calls `onMeasuring` when the counted part starts (after a
+ * saturated run's warm-up; at once for a paced run, whose CPU is counted over its warm-up too).
+ */
+export class LoadGenerator {
+  private readonly proc: ChildProcess;
+  private readonly lines: AsyncIterator<string>;
+  private err = '';
 
-/** Paced load with µs latencies (bench/router-paced.ts) in a child process. */
-export function pacedLoad(url: string, load: Load & { rate: number }, warmupSeconds: number): Promise<LoadResult> {
-  const args = [...process.execArgv, pacedScript, url, String(load.connections), String(load.rate), String(load.seconds), String(warmupSeconds)];
-  return runJson<LoadResult>(args, 'the paced load generator');
+  constructor() {
+    this.proc = spawn(process.execPath, [...process.execArgv, loadgenScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc.stderr!.on('data', (d: Buffer) => (this.err = (this.err + d.toString()).slice(-4000)));
+    this.lines = createInterface({ input: this.proc.stdout! })[Symbol.asyncIterator]();
+  }
+
+  async run(c: GenCommand, onMeasuring: () => void): Promise<LoadResult> {
+    this.proc.stdin!.write(`${JSON.stringify(c)}\n`);
+    if (c.rate !== undefined) onMeasuring();
+    for (;;) {
+      const next = await this.lines.next();
+      if (next.done) throw new Error(`the load generator exited (${this.proc.exitCode ?? this.proc.signalCode}) before answering: ${this.err.trim()}`);
+      const m = JSON.parse(next.value) as { measuring?: true; result?: LoadResult; error?: string };
+      if (m.measuring) onMeasuring();
+      else if (m.error !== undefined) throw new Error(`the load generator failed: ${m.error}`);
+      else if (m.result) return m.result;
+    }
+  }
+
+  stop(): Promise<void> {
+    this.proc.stdin!.end();
+    return stopChild(this.proc);
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far; undefined where /proc cannot tell. */

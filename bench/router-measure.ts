@@ -1,5 +1,5 @@
 /** One measurement of one target (saturated with autocannon, or paced), with the CPU it cost. */
-import { autocannon, pacedLoad, type Load, type LoadResult } from './router-load.js';
+import type { Load, LoadGenerator, LoadResult } from './router-load.js';
 
 export interface Measured extends LoadResult {
   /** CPU the proxy (or, direct, the backend) used per request, in µs; undefined where unknown. */
@@ -26,19 +26,12 @@ export const ownCpu = (): number => {
   return (u.user + u.system) / 1e6;
 };
 
-export async function measure(t: Target, load: Load, warmupSeconds: number, progress: (line: string) => void): Promise<Measured> {
+export async function measure(gen: LoadGenerator, t: Target, load: Load, warmupSeconds: number, progress: (line: string) => void): Promise<Measured> {
   let before: number | undefined;
-  let r: LoadResult;
-  if (load.rate) {
-    // The paced generator warms up on its own connections; CPU is counted over its whole run.
-    before = t.cpu();
-    r = await pacedLoad(t.url, { ...load, rate: load.rate }, warmupSeconds);
-    r = { ...r, requests: r.requests + Math.round(load.rate * warmupSeconds) };
-  } else {
-    if (warmupSeconds > 0) await autocannon(t.url, { ...load, seconds: warmupSeconds });
-    before = t.cpu();
-    r = await autocannon(t.url, load);
-  }
+  // A saturated run's CPU is counted from the end of its warm-up; a paced one's over its whole
+  // run (the generator warms up on the same connections), with the warm-up's requests counted.
+  let r = await gen.run({ url: t.url, connections: load.connections, seconds: load.seconds, warmupSeconds, rate: load.rate }, () => (before = t.cpu()));
+  if (load.rate) r = { ...r, requests: r.requests + Math.round(load.rate * warmupSeconds) };
   const after = t.cpu();
   const cpuUsPerReq = before !== undefined && after !== undefined && r.requests > 0 ? ((after - before) * 1e6) / r.requests : undefined;
   progress(`  ${t.name.padEnd(6)} ${load.rate ? `paced ${load.rate}/s` : 'saturated'}: ${Math.round(r.rps)} req/s, p50 ${r2(r.p50Ms)} ms, p99 ${r2(r.p99Ms)} ms${cpuUsPerReq ? `, ${cpuUsPerReq.toFixed(1)} µs CPU/req` : ''}${r.errors + r.non2xx ? `, ${r.errors} errors, ${r.non2xx} non-2xx` : ''}`);

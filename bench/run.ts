@@ -21,7 +21,7 @@ import { measureSloScore } from './checks.js';
 import { DORA_P99_TARGET_MS, DORA_RUNS, runDoraBench } from './dora-bench.js';
 import { runGateBench } from './gate-bench.js';
 import { addFailover, runFailover } from './failover-bench.js';
-import { REPLICAS3_PLANS, runReplicas3Bench, startReplicas3Pg, stopReplicas3Pg } from './replicas3-bench.js';
+import { disposeReplicas3, prepareReplicas3, REPLICAS3_PLANS, runReplicas3Bench } from './replicas3-bench.js';
 import { addReplicas3, formatReplicas3Text } from './replicas3-report.js';
 import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
 import { runRouterBench } from './router-bench.js';
@@ -57,10 +57,10 @@ const apiPlans: Record<'quick' | 'full', ApiPlan> = {
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
 // `openLoop`: the headline dispatch figure, 1,000 runs in flight, tasks of 0.5–1.5 s (bench/paced.ts).
-// Quick (a 60 s budget for everything): a smaller warm-up, 1 s of raw commits, the informative
-// closed loop with 0.5 s tasks, 2 s measured in the open loop; each part below has its own quick size.
+// Quick (a 60 s budget for everything): a smaller warm-up, 1 s of raw commits, 2 s measured in the
+// open loop, and no informative closed loop (`paced`: full only); each part below has its own quick size.
 const plans = {
-  quick: { warmup: { n: 100, m: 2 }, rawMs: 1000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: { n: 1000, m: 2, taskMs: 500 }, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 2 } as OpenLoopPlan },
+  quick: { warmup: { n: 100, m: 2 }, rawMs: 1000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: undefined, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 2 } as OpenLoopPlan },
   full: { warmup: { n: 100, m: 5 }, rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full, openLoop: { concurrency: 1000, m: 10, taskMs: 1000, measureS: 30 } as OpenLoopPlan },
 };
 /** What `--quick` may take in all (issue 13): the run reports its total against it. */
@@ -145,7 +145,8 @@ async function main(): Promise<void> {
       }
     }
     partSeconds['engine'] = round((performance.now() - enginePart) / 1000, 1);
-    const paced = await part('paced', () => point(root, plan.paced, 'paced, closed loop (informative)'));
+    const closedLoop = plan.paced;
+    const paced = closedLoop ? await part('paced', () => point(root, closedLoop, 'paced, closed loop (informative)')) : null;
     progress(`paced, open loop: ${plan.openLoop.concurrency} runs in flight, ${plan.openLoop.m} tasks of 0.5–1.5 × ${plan.openLoop.taskMs} ms, measured ${plan.openLoop.measureS} s after the ramp …`);
     const openLoop = await part('open-loop', () => runOpenLoop(plan.openLoop, mkdtempSync(join(root, 'open-loop-'))));
     progress(`  ${openLoop.runsPerS} runs/s (${openLoop.meanInFlight} in flight), dispatch p50 ${openLoop.dispatchP50Ms} ms, p99 ${openLoop.dispatchP99Ms} ms (${openLoop.dispatchSamples} samples), event-loop delay p99 ${openLoop.loopDelayP99Ms} ms`);
@@ -185,15 +186,16 @@ async function main(): Promise<void> {
     // The full bench runs them one after the other.
     const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
     const failoverPart = () => part('failover', () => runFailover(mode, progress));
-    // Quick also starts the replicas part's cluster beside them (initdb and the start: a few seconds of waiting); runReplicas3Bench stops it.
-    const replicasPg = mode === 'quick' ? startReplicas3Pg(progress) : undefined;
+    // Quick also starts the replicas part's cluster and its first configuration (one replica) beside
+    // them (initdb, the cluster's and the replica's start: a few seconds); runReplicas3Bench stops them.
+    const replicasSetup = mode === 'quick' ? prepareReplicas3(REPLICAS3_PLANS[mode], progress, true) : undefined;
     const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
     const [stress, failover] = await both().catch(async (e: unknown) => {
-      await stopReplicas3Pg(replicasPg);
+      await disposeReplicas3(replicasSetup);
       throw e;
     });
     // Alone, after them: a throughput ratio between two configurations run one after the other wants a machine doing nothing else of the bench's.
-    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasPg));
+    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasSetup));
     const stressFigures = stressFiguresOf(stress);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
