@@ -25,3 +25,4 @@ export { CONTRACT_PURPOSE, CONTRACT_SEQUENCE, contractCheck, pendingExpand } fro
 export type { ContractCheck } from './schema-changes-contract.js';
 export * from './flag-types.js';
 export { FLAG_HISTORY, defaultRollout, describeRollout, flagKey, rolloutProblem, sameRollout } from './flags.js';
+export { isServerVariable, withoutServerVariables } from './server-variables.js';

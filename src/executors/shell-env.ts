@@ -6,6 +6,7 @@
  * SLIPWAY_TASK_ID doubles as the mark by which a restarted Slipway recognises its command
  * among the running processes.
  */
+import { withoutServerVariables } from '../core/index.js';
 import type { ExecutorContext } from '../engine/executor.js';
 
 /** `frontend-web` → `SLIPWAY_ARTIFACT_FRONTEND_WEB`. */
@@ -31,19 +32,9 @@ export function slipwayVariables(ctx: ExecutorContext): Record<string, string> {
   return vars;
 }
 
-/**
- * The server's own variables, never inherited by a task: its credentials (SLIPWAY_ADMIN_TOKEN,
- * SLIPWAY_TOKEN, SLIPWAY_SECRET_*) and its configuration, which can hold one too
- * (SLIPWAY_STORE=postgres://user:password@…). A task's SLIPWAY_* variables are the ones
- * slipwayVariables sets for it.
- */
-export function isServerVariable(name: string): boolean {
-  return name.startsWith('SLIPWAY_');
-}
-
-/** `env` without the server's own variables. */
+/** The server's environment less its own variables (core/server-variables). */
 export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(env).filter(([name]) => !isServerVariable(name)));
+  return withoutServerVariables(env);
 }
 
 export function shellEnvironment(

@@ -2,7 +2,7 @@
  * The supervisor with real processes (examples/demo-app) and real HTTP on 127.0.0.1. Tests
  * wait on supervisor events and on conditions, never on fixed sleeps.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../../src/platform/manifest/index.js';
@@ -26,6 +26,27 @@ describe('supervisor', () => {
       [b.id, 'ready'],
     ]);
     expect((await sup.logs(a.id)).join('\n')).toContain(`demo-app 1.0.0 listening on 127.0.0.1:${a.port}`);
+  });
+
+  it("an app inherits the server's environment without its SLIPWAY_* settings (tokens, the store URL), and gets its own instance id and port", async () => {
+    const server = { SLIPWAY_ADMIN_TOKEN: 'admin-token-must-not-leak', SLIPWAY_STORE: 'postgres://u:pw-must-not-leak@db/slipway', SLIPWAY_TEST_SERVER_ONLY: 'x', APP_TEST_INHERITED: 'kept' };
+    const saved = Object.fromEntries(Object.keys(server).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, server);
+    try {
+      const sup = supervisor();
+      const a = await sup.start(await demoSpec('shop/dev/web/blue/env', '1.0.0', { env: { FROM_START: 'yes' } }));
+      const env = readFileSync(`/proc/${a.pid}/environ`, 'latin1').split('\0');
+      expect(env.filter((v) => v.startsWith('SLIPWAY_'))).toEqual([`SLIPWAY_INSTANCE_ID=${a.id}`]);
+      expect(env).toContain('APP_TEST_INHERITED=kept');
+      expect(env).toContain('FROM_START=yes');
+      expect(env).toContain('DEMO_VERSION=1.0.0');
+      expect(env).toContain(`PORT=${a.port}`);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
   });
 
   it('starting the same instance id again returns the running instance instead of a second process', async () => {
