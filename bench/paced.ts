@@ -5,11 +5,12 @@
  * loop (every run triggered at once, bench/scenario.ts) lets a slow engine slow the arrivals
  * down and starts with a burst of N triggers; here neither happens, so the figure is the
  * latency a steady load sees. Latencies count only after the ramp (one run's mean duration),
- * while arrivals go on; then arrivals stop and every run must finish and succeed.
+ * while arrivals go on; then arrivals stop, the tasks still sleeping end at once, and every run
+ * must finish and succeed.
  */
 import { openSlipway } from '../src/main.js';
 import { PROJECT, benchPipeline } from './pipeline.js';
-import { previousTask, timedNoop } from './scenario.js';
+import { Hurry, previousTask, timedNoop } from './scenario.js';
 import { percentile, round } from './stats.js';
 
 export interface OpenLoopPlan {
@@ -44,7 +45,8 @@ export async function runOpenLoop(plan: OpenLoopPlan, dataDir: string): Promise<
   const runMs = m * taskMs;
   const rate = concurrency / (runMs / 1000);
   const finishedAt = new Map<string, number>();
-  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs)] });
+  const hurry = new Hurry();
+  const slipway = await openSlipway({ dataDir, executors: [timedNoop(finishedAt, taskMs, hurry)] });
   const { engine } = slipway;
   // Twice as many services as runs in flight: a service's next release arrives after its last run ended.
   const services = 2 * concurrency;
@@ -104,6 +106,9 @@ export async function runOpenLoop(plan: OpenLoopPlan, dataDir: string): Promise<
       tick(start);
     });
     measuring = false;
+    // Nothing is measured from here on: the tasks still sleeping end now, and the runs left finish
+    // as fast as the engine takes them (each must still succeed).
+    hurry.now();
     await Promise.all(triggers);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`open loop: ${inFlight} runs still open ${2 * runMs} ms after the last arrival`)), 2 * runMs + 30_000);
