@@ -9,6 +9,11 @@
  * - active: renews every third of the lease time. A renewal refused (another holder) or not
  *   done before the lease's expiry (the database is out of reach) makes it step down on its
  *   own, without waiting to hear from the database: its commits are refused from then on.
+ *   One exception: when its own process stalled past the expiry (a long pause of its event
+ *   loop, not a failed renewal), it first asks the database once, briefly, whether anybody took
+ *   the lease meanwhile; if nobody did, it renews it under the same epoch (commits are fenced on
+ *   the epoch, so nothing another holder could have written is at stake) and carries on without
+ *   restarting its engine. Commits wait for that answer instead of being refused.
  * - demoting: lost the lease; the server stops the engine (its executors abort; their tasks
  *   resume on the new active with the same task ids), then it is a standby again.
  * - stopped: closed; a lease still held was released so a standby takes over at once.
@@ -46,6 +51,10 @@ export class Leadership {
   private seen: { view: LeaseView; at: number } | undefined;
   /** Our deadline for the lease we hold (monotonic): a renewal sent before it and answered extends it. */
   private validUntil = 0;
+  /** A renewal of the lease we hold failed (the database out of reach) and none succeeded since. */
+  private renewFailing = false;
+  /** A reclaim in flight, shared by the deadline, the renewal and commits waiting on it. */
+  private reclaiming: Promise<boolean> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private unwatch: (() => Promise<void>) | undefined;
@@ -170,6 +179,7 @@ export class Leadership {
   private async activate(lease: Lease, sent: number): Promise<void> {
     this.lease = lease;
     this.validUntil = sent + this.opts.ttlMs;
+    this.renewFailing = false;
     this.set(Roles.activating);
     this.opts.log.info({ replica: this.opts.id, epoch: lease.epoch }, `this replica took the engine lease (epoch ${lease.epoch}); starting the engine`);
     this.armRenewal();
@@ -178,6 +188,11 @@ export class Leadership {
       holder: lease.holder,
       epoch: lease.epoch,
       valid: () => this.lease?.epoch === lease.epoch && this.now() < this.validUntil,
+      recheck: async () => {
+        if (this.lease?.epoch !== lease.epoch) return false;
+        await this.checkDeadline();
+        return this.lease?.epoch === lease.epoch && this.now() < this.validUntil;
+      },
       refused: (why) => {
         this.opts.log.warn({ replica: this.opts.id, epoch: lease.epoch, reason: why }, `LEASE_LOST: a commit of this replica was refused and nothing of it written (${why})`);
         void this.demote(why, lease.epoch);
@@ -205,8 +220,52 @@ export class Leadership {
   }
 
   private async checkDeadline(): Promise<void> {
-    if (!this.lease || this.now() < this.validUntil) return;
-    await this.demote(`its lease renewals did not reach PostgreSQL before the lease expired (${this.opts.ttlMs} ms)`, this.lease.epoch);
+    const held = this.lease;
+    if (!held || this.now() < this.validUntil) return;
+    // On time, or a renewal failed: renewals did not get through (the database out of reach or
+    // slow). Step down now, without asking it: a standby may take over at the expiry.
+    if (this.renewFailing || !this.stalled()) return this.demote(`its lease renewals did not reach PostgreSQL before the lease expired (${this.opts.ttlMs} ms)`, held.epoch);
+    const why = `its event loop stalled past the lease's expiry (${Math.round(this.now() - this.validUntil)} ms past it)`;
+    if (await this.reclaim(held, why)) return;
+    await this.demote(`${why} and the lease could not be renewed`, held.epoch);
+  }
+
+  /** Past our deadline by a tenth of the lease time or more: this process did not run in time (its event loop stalled), as opposed to renewals that did not get through. */
+  private stalled(): boolean {
+    return this.now() - this.validUntil >= this.opts.ttlMs / 10;
+  }
+
+  /**
+   * Renews a holding that expired while nobody took it (LeaseBook.reclaim), waiting at most a
+   * fifth of the lease time for the database: true if it is ours again. One at a time; callers
+   * share the attempt in flight.
+   */
+  private reclaim(held: Lease, why: string): Promise<boolean> {
+    this.reclaiming ??= this.reclaimOnce(held, why).finally(() => (this.reclaiming = undefined));
+    return this.reclaiming;
+  }
+
+  private async reclaimOnce(held: Lease, why: string): Promise<boolean> {
+    const sent = this.now();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(20, this.opts.ttlMs / 5))));
+    let renewed: Lease | undefined;
+    try {
+      renewed = await Promise.race([this.opts.book.reclaim(held, this.opts.ttlMs), timeout]);
+    } catch (e) {
+      this.opts.log.warn({ err: e }, 'reclaiming the engine lease failed');
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!renewed || this.lease?.epoch !== held.epoch) return false;
+    this.lease = renewed;
+    this.seen = { view: { lease: renewed, now: renewed.expiresAt - this.opts.ttlMs }, at: sent };
+    this.validUntil = sent + this.opts.ttlMs;
+    this.renewFailing = false;
+    this.armRenewal();
+    this.opts.log.warn({ replica: this.opts.id, epoch: held.epoch, reason: why }, `the engine lease ran out (${why}) but no other replica took it: renewed under the same epoch (${held.epoch}); the engine carries on`);
+    return true;
   }
 
   private async renew(): Promise<void> {
@@ -217,11 +276,18 @@ export class Leadership {
     try {
       renewed = await this.opts.book.renew(held, this.opts.ttlMs);
     } catch (e) {
+      // Our holding changed meanwhile (a reclaim renewed it, or we stepped down): that step decided.
+      if (this.lease !== held) return;
+      this.renewFailing = true;
       if (this.now() >= this.validUntil) return this.checkDeadline();
       this.opts.log.warn({ err: e, leftMs: Math.round(this.validUntil - this.now()) }, 'renewing the engine lease failed; trying again until it expires');
       return this.schedule(this.opts.ttlMs / 6, () => this.renew());
     }
-    if (this.lease?.epoch !== held.epoch) return;
+    if (this.lease !== held) return;
+    // The database answered.
+    this.renewFailing = false;
+    if (!renewed && this.stalled() && (await this.reclaim(held, `its event loop stalled past the lease's expiry (${Math.round(this.now() - this.validUntil)} ms past it)`))) return;
+    if (this.lease !== held) return;
     if (!renewed) {
       const view = await this.opts.book.read(ENGINE_LEASE).catch(() => undefined);
       const who = view?.lease && view.lease.epoch !== held.epoch ? `replica '${view.lease.holder}' took it (epoch ${view.lease.epoch})` : 'it expired before the renewal';
@@ -230,6 +296,7 @@ export class Leadership {
     this.lease = renewed;
     this.seen = { view: { lease: renewed, now: renewed.expiresAt - this.opts.ttlMs }, at: sent };
     this.validUntil = sent + this.opts.ttlMs;
+    this.renewFailing = false;
     this.armRenewal();
   }
 

@@ -366,6 +366,12 @@ export interface LeaseBook {
   acquire(name: string, holder: string, url: string, ttlMs: number): Promise<LeaseView & { got: boolean }>;
   /** Extends our holding; undefined when it is no longer ours (expired, or taken). */
   renew(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
+  /**
+   * Extends our holding even after it expired, as long as nobody took it since (holder and epoch
+   * unchanged: every taking bumps the epoch) and it was not released; undefined otherwise. For a
+   * replica whose own process stalled past the expiry while no other replica took over.
+   */
+  reclaim(lease: Lease, ttlMs: number): Promise<Lease | undefined>;
   /** Gives it up at once (graceful stop) and wakes the standbys. */
   release(lease: Lease): Promise<void>;
   read(name: string): Promise<LeaseView>;
@@ -380,6 +386,11 @@ export interface CommitFence {
   epoch: number;
   /** False once this process can no longer be sure it holds the lease (its renewals missed the expiry): refused without asking the database. */
   valid(): boolean;
+  /**
+   * Asked when `valid()` is false, before refusing: true once the lease is ours again (a replica
+   * that stalled past its expiry reclaimed it, nobody having taken it), false to refuse.
+   */
+  recheck(): Promise<boolean>;
   /** Told when a commit was refused (the replica then steps down). */
   refused(reason: string): void;
 }

@@ -3,7 +3,8 @@
  * taking a free lease, keeping it by renewals, stepping down by itself when renewals cannot
  * reach the database before the expiry (no word from the database needed), stepping down when
  * another replica took it, giving it back when the engine does not start, and releasing it
- * on close after the engine stopped. The same rules on real PostgreSQL: test/store/postgres-lease.test.ts.
+ * on close after the engine stopped, and carrying on after a stall of its own event loop past
+ * the expiry when nobody took the lease. The same rules on real PostgreSQL: test/store/postgres-lease.test.ts.
  */
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -15,6 +16,8 @@ class MemoryBook implements LeaseBook {
   lease: Lease | undefined;
   down = false;
   renewals = 0;
+  reclaims = 0;
+  renewAnswerMs = 0;
   released: number[] = [];
   private readonly listeners = new Set<(name: string) => void>();
 
@@ -37,9 +40,18 @@ class MemoryBook implements LeaseBook {
     this.check();
     const now = Date.now();
     const l = this.lease;
-    if (!l || l.holder !== lease.holder || l.epoch !== lease.epoch || l.expiresAt <= now) return undefined;
-    this.renewals++;
-    l.expiresAt = now + ttlMs;
+    const answer = !l || l.holder !== lease.holder || l.epoch !== lease.epoch || l.expiresAt <= now ? undefined : ((this.renewals++, (l.expiresAt = now + ttlMs)), { ...l });
+    // A slow answer: decided when asked, heard later.
+    if (this.renewAnswerMs > 0) await new Promise((r) => setTimeout(r, this.renewAnswerMs));
+    return answer;
+  }
+
+  async reclaim(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    this.check();
+    const l = this.lease;
+    if (!l || l.holder !== lease.holder || l.epoch !== lease.epoch || l.expiresAt === 0) return undefined;
+    this.reclaims++;
+    l.expiresAt = Date.now() + ttlMs;
     return { ...l };
   }
 
@@ -64,6 +76,14 @@ class MemoryBook implements LeaseBook {
 }
 
 const TTL = 150;
+
+/** Blocks this process's event loop for `ms`, as a long pause would: no timer or I/O runs meanwhile. */
+function stall(ms: number): void {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    // busy
+  }
+}
 
 async function until(what: string, check: () => boolean, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -143,6 +163,63 @@ describe('leadership', () => {
     await until('a to be active again', () => a.leadership.role === 'active');
     expect(a.seen.fence).toMatchObject({ holder: 'a', epoch: 2 });
     expect(fence.valid()).toBe(false);
+    await a.leadership.close();
+  });
+
+  it('after its own event loop stalled past the expiry, it renews the lease under the same epoch when nobody took it: no restart, and a commit waiting on it goes ahead', async () => {
+    const book = new MemoryBook();
+    const a = replica(book, 'a');
+    await a.leadership.start();
+    const fence = a.seen.fence!;
+    stall(3 * TTL);
+    // The lease ran out by the database's clock and by this process's own deadline.
+    expect(book.lease!.expiresAt).toBeLessThan(Date.now());
+    expect(fence.valid()).toBe(false);
+    // A commit asks before it is refused: the answer waits for the reclaim.
+    expect(await fence.recheck()).toBe(true);
+    expect(fence.valid()).toBe(true);
+    expect(book.reclaims).toBe(1);
+    expect(book.lease).toMatchObject({ holder: 'a', epoch: 1 });
+    expect(book.lease!.expiresAt).toBeGreaterThan(Date.now());
+    // It keeps it by renewals as before, with the engine it had.
+    const renewals = book.renewals;
+    await until('renewals after the stall', () => book.renewals >= renewals + 3);
+    expect(a.leadership.role).toBe('active');
+    expect(a.seen.actives).toBe(1);
+    expect(a.seen.standbys).toEqual([]);
+    await a.leadership.close();
+  });
+
+  it('a renewal that found the lease expired but is answered after the reclaim renewed it does not make it step down', async () => {
+    const book = new MemoryBook();
+    const a = replica(book, 'a');
+    await a.leadership.start();
+    book.renewAnswerMs = 40;
+    stall(3 * TTL);
+    // On waking, the overdue renewal asks first (and finds it expired); the deadline's reclaim answers before it does.
+    await until('the reclaim', () => book.reclaims === 1);
+    book.renewAnswerMs = 0;
+    const renewals = book.renewals;
+    await until('renewals after the stall', () => book.renewals >= renewals + 3);
+    expect(a.seen.standbys).toEqual([]);
+    expect(a.leadership.role).toBe('active');
+    expect(book.lease).toMatchObject({ holder: 'a', epoch: 1 });
+    await a.leadership.close();
+  });
+
+  it('after a stall past the expiry during which another replica took the lease, it steps down naming the stall, and the commit is refused', async () => {
+    const book = new MemoryBook();
+    const a = replica(book, 'a');
+    await a.leadership.start();
+    const fence = a.seen.fence!;
+    stall(3 * TTL);
+    // b took it while a did not run.
+    expect((await book.acquire('engine', 'b', 'http://b', 60_000)).got).toBe(true);
+    expect(await fence.recheck()).toBe(false);
+    await until('a to step down', () => a.leadership.role === 'standby');
+    expect(a.seen.standbys).toHaveLength(1);
+    expect(a.seen.standbys[0]).toMatch(/event loop stalled past the lease's expiry \(\d+ ms past it\) and the lease could not be renewed/);
+    expect(book.lease).toMatchObject({ holder: 'b', epoch: 2 });
     await a.leadership.close();
   });
 

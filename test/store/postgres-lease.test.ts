@@ -57,6 +57,35 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
     expect(await a.leases.renew(renewed!, TTL)).toBeUndefined();
   });
 
+  it('an expired lease nobody took is reclaimed by its holder under the same epoch; not once another took it, nor after a release', async () => {
+    await fresh();
+    const untilExpired = async () => {
+      for (let v = await b.leases.read('engine'); v.lease!.expiresAt > v.now; v = await b.leases.read('engine')) await new Promise((r) => setTimeout(r, 20));
+    };
+    const held = (await a.leases.acquire('engine', 'r1', 'u1', 150)).lease!;
+    await untilExpired();
+    expect(await a.leases.renew(held, 150)).toBeUndefined();
+    const back = await a.leases.reclaim(held, TTL);
+    expect(back).toMatchObject({ holder: 'r1', epoch: 1 });
+    // Live again: nobody else can take it now.
+    expect(await b.leases.acquire('engine', 'r2', 'u2', TTL)).toMatchObject({ got: false, lease: { holder: 'r1', epoch: 1 } });
+
+    // Expired and taken by another: the old holder cannot reclaim it.
+    await fresh();
+    const old = (await a.leases.acquire('engine', 'r1', 'u1', 150)).lease!;
+    await untilExpired();
+    expect(await b.leases.acquire('engine', 'r2', 'u2', TTL)).toMatchObject({ got: true, lease: { epoch: 2 } });
+    expect(await a.leases.reclaim(old, TTL)).toBeUndefined();
+    expect((await b.leases.read('engine')).lease).toMatchObject({ holder: 'r2', epoch: 2 });
+
+    // Released (a step down): not brought back.
+    await fresh();
+    const given = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
+    await a.leases.release(given);
+    expect(await a.leases.reclaim(given, TTL)).toBeUndefined();
+    expect(await b.leases.acquire('engine', 'r2', 'u2', TTL)).toMatchObject({ got: true });
+  });
+
   it('a released lease is taken at once, and the release is announced to listeners', async () => {
     await fresh();
     const heard: string[] = [];
@@ -86,7 +115,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
     await fresh();
     const held = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
     const refusals: string[] = [];
-    const fence = (l: Lease, valid = true): CommitFence => ({ name: 'engine', holder: l.holder, epoch: l.epoch, valid: () => valid, refused: (why) => refusals.push(why) });
+    const fence = (l: Lease, valid = true): CommitFence => ({ name: 'engine', holder: l.holder, epoch: l.epoch, valid: () => valid, recheck: () => Promise.resolve(false), refused: (why) => refusals.push(why) });
     a.setFence(fence(held));
     await a.commit(batch({ runs: [aRun({ id: 'run-1' })], events: [anEvent({ id: 'in-1.0' })] }));
     expect(await a.getRun('run-1')).toBeDefined();
@@ -108,7 +137,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
     await fresh();
     const held = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
     const refusals: string[] = [];
-    a.setFence({ name: 'engine', holder: held.holder, epoch: held.epoch, valid: () => true, refused: (why) => refusals.push(why) });
+    a.setFence({ name: 'engine', holder: held.holder, epoch: held.epoch, valid: () => true, recheck: () => Promise.resolve(true), refused: (why) => refusals.push(why) });
     const draft = (target: string) => ({ at: 1, actor: 'token:admin', action: 'token.create', target });
     await a.addToken({ id: 't1', name: 'first', hash: 'h1', scopes: ['read'], createdAt: 1 }, draft('first'));
     expect((await a.listTokens()).map((t) => t.name)).toEqual(['first']);

@@ -65,6 +65,15 @@ export class PostgresLeases implements LeaseBook {
     return rows[0] ? leaseOf(rows[0]) : undefined;
   }
 
+  async reclaim(lease: Lease, ttlMs: number): Promise<Lease | undefined> {
+    // expires_at 0: released (a step down); a lease that merely ran out keeps its last expiry.
+    const { rows } = await sql<LeaseRow>`
+      update leases set expires_at = ${NOW} + ${ttlMs}
+      where name = ${lease.name} and holder = ${lease.holder} and epoch = ${lease.epoch} and expires_at <> 0
+      returning *, ${NOW} as now`.execute(this.db);
+    return rows[0] ? leaseOf(rows[0]) : undefined;
+  }
+
   async release(lease: Lease): Promise<void> {
     await sql`
       with gone as (update leases set expires_at = 0 where name = ${lease.name} and holder = ${lease.holder} and epoch = ${lease.epoch} returning name)
@@ -97,7 +106,7 @@ export async function fenceCheck(trx: Kysely<Database>, fence: CommitFence): Pro
     fence.refused(why);
     throw new SlipwayError('LEASE_LOST', `this replica ('${fence.holder}', epoch ${fence.epoch}) may no longer commit: ${why}; it steps down to standby and the active replica carries on`, { lease: fence.name, holder: fence.holder, epoch: fence.epoch });
   };
-  if (!fence.valid()) refuse('its lease renewals missed the expiry');
+  if (!fence.valid() && !(await fence.recheck())) refuse('its lease renewals missed the expiry');
   const { rows } = await sql<{ holder: string; epoch: number; live: boolean }>`
     select holder, epoch, expires_at > ${NOW} as live from leases where name = ${fence.name} for share`.execute(trx);
   const row = rows[0];
