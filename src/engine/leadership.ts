@@ -190,7 +190,9 @@ export class Leadership {
       valid: () => this.lease?.epoch === lease.epoch && this.now() < this.validUntil,
       recheck: async () => {
         if (this.lease?.epoch !== lease.epoch) return false;
-        await this.checkDeadline();
+        // Only a reclaim is waited for, never a step down: stopping the engine waits for this very
+        // commit (a refusal makes it step down through `refused`, and the deadline timer too).
+        if (this.now() >= this.validUntil && !this.renewFailing && this.stalled()) await this.reclaim(lease, this.stallReason());
         return this.lease?.epoch === lease.epoch && this.now() < this.validUntil;
       },
       refused: (why) => {
@@ -225,9 +227,13 @@ export class Leadership {
     // On time, or a renewal failed: renewals did not get through (the database out of reach or
     // slow). Step down now, without asking it: a standby may take over at the expiry.
     if (this.renewFailing || !this.stalled()) return this.demote(`its lease renewals did not reach PostgreSQL before the lease expired (${this.opts.ttlMs} ms)`, held.epoch);
-    const why = `its event loop stalled past the lease's expiry (${Math.round(this.now() - this.validUntil)} ms past it)`;
+    const why = this.stallReason();
     if (await this.reclaim(held, why)) return;
     await this.demote(`${why} and the lease could not be renewed`, held.epoch);
+  }
+
+  private stallReason(): string {
+    return `its event loop stalled past the lease's expiry (${Math.round(this.now() - this.validUntil)} ms past it)`;
   }
 
   /** Past our deadline by a tenth of the lease time or more: this process did not run in time (its event loop stalled), as opposed to renewals that did not get through. */
@@ -286,7 +292,7 @@ export class Leadership {
     if (this.lease !== held) return;
     // The database answered.
     this.renewFailing = false;
-    if (!renewed && this.stalled() && (await this.reclaim(held, `its event loop stalled past the lease's expiry (${Math.round(this.now() - this.validUntil)} ms past it)`))) return;
+    if (!renewed && this.stalled() && (await this.reclaim(held, this.stallReason()))) return;
     if (this.lease !== held) return;
     if (!renewed) {
       const view = await this.opts.book.read(ENGINE_LEASE).catch(() => undefined);
