@@ -168,4 +168,40 @@ describe.skipIf(skip !== undefined)(`the dashboard in a browser ${skip ?? ''}`, 
     }
     expect(found).toStrictEqual([]);
   }, 180_000);
+
+  it('an approval whose answer was lost is sent again with the same Idempotency-Key and given once', async () => {
+    const { page } = b;
+    // The second release waits for its approval in production.
+    await openSignedIn(page, base, ADMIN, '/approvals');
+    const keys: string[] = [];
+    let dropped = false;
+    await page.route('**/api/v1/tasks/*/approve', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '');
+      if (dropped) return route.continue();
+      dropped = true;
+      // The server gets it and applies it; the page never hears the answer.
+      await route.fetch();
+      return route.abort('connectionreset');
+    });
+    try {
+      // The second send's answer: the first one's, kept under the key (the approval already went live, so the page may have moved on).
+      const replay = page.waitForResponse((r) => r.url().endsWith('/approve') && r.request().method() === 'POST', { timeout: 20_000 });
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.locator('dialog[open]').getByLabel('Comment').fill('approved once');
+      await page.getByRole('button', { name: 'Yes, approve' }).click();
+      const answer = await replay;
+      expect(answer.status()).toBe(200);
+      expect(answer.headers()['idempotent-replayed']).toBe('true');
+    } finally {
+      await page.unroute('**/api/v1/tasks/*/approve');
+    }
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^web-[0-9a-f]{32}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    const given = await call<{ events: { event: { data: { comment?: string } } }[] }>(base, ADMIN, 'GET', '/api/v1/events?type=sh.slipway.release.approval');
+    expect(given.events.filter((e) => e.event.data.comment === 'approved once')).toHaveLength(1);
+    await page.goto(`${base}/projects/shop`);
+    for (const service of ['frontend', 'backend']) await page.locator(cell('production', service, `[data-state="succeeded"][data-release="${release.second}"]`)).waitFor();
+  });
 });

@@ -5,7 +5,7 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api.js';
+import { ApiError, retries } from '../api.js';
 
 export interface ActionProps {
   label: string;
@@ -23,6 +23,7 @@ export function Action(p: ActionProps) {
   const [text, setText] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [waiting, setWaiting] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
 
   const open = () => {
@@ -34,6 +35,10 @@ export function Action(p: ActionProps) {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    setWaiting(null);
+    // What a change sent again waits for (api.ts), shown instead of a bare "Working…".
+    const onRetry = (ev: Event) => setWaiting((ev as CustomEvent<string>).detail);
+    retries.addEventListener('retry', onRetry);
     try {
       const result = await p.run(text.trim());
       dialog.current?.close();
@@ -42,6 +47,8 @@ export function Action(p: ActionProps) {
     } catch (err) {
       setError(err instanceof ApiError ? `${err.message} (${err.code}${err.status ? `, HTTP ${err.status}` : ''})` : `the request failed: ${String(err)}`);
     } finally {
+      retries.removeEventListener('retry', onRetry);
+      setWaiting(null);
       setBusy(false);
     }
   };
@@ -61,6 +68,11 @@ export function Action(p: ActionProps) {
               {p.input}
               <textarea value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} rows={3} />
             </label>
+          )}
+          {busy && waiting && (
+            <p class="waiting" role="status">
+              {waiting}
+            </p>
           )}
           {error && (
             <p class="error" role="alert">
