@@ -190,7 +190,7 @@ export interface Replicas3Setup {
   pg: Replicas3Pg;
   root: string;
   files: string[];
-  /** The first configuration of the plan's order, started; a failed start rejects here (and is a skip). */
+  /** The first configuration of the plan's order, started; a failed start rejects here and fails the part, as a start inside it would. */
   first?: Promise<StartedConfig>;
 }
 

@@ -265,11 +265,7 @@ export class Leadership {
       clearTimeout(timer);
     }
     if (!renewed || this.lease?.epoch !== held.epoch) return false;
-    this.lease = renewed;
-    this.seen = { view: { lease: renewed, now: renewed.expiresAt - this.opts.ttlMs }, at: sent };
-    this.validUntil = sent + this.opts.ttlMs;
-    this.renewFailing = false;
-    this.armRenewal();
+    this.keep(renewed, sent);
     this.opts.log.warn({ replica: this.opts.id, epoch: held.epoch, reason: why }, `the engine lease ran out (${why}) but no other replica took it: renewed under the same epoch (${held.epoch}); the engine carries on`);
     return true;
   }
@@ -299,8 +295,13 @@ export class Leadership {
       const who = view?.lease && view.lease.epoch !== held.epoch ? `replica '${view.lease.holder}' took it (epoch ${view.lease.epoch})` : 'it expired before the renewal';
       return this.demote(`the engine lease is no longer ours: ${who}`, held.epoch);
     }
-    this.lease = renewed;
-    this.seen = { view: { lease: renewed, now: renewed.expiresAt - this.opts.ttlMs }, at: sent };
+    this.keep(renewed, sent);
+  }
+
+  /** Our holding extended (renewed or reclaimed) by a request sent at `sent`: a new deadline and the next renewal. */
+  private keep(lease: Lease, sent: number): void {
+    this.lease = lease;
+    this.seen = { view: { lease, now: lease.expiresAt - this.opts.ttlMs }, at: sent };
     this.validUntil = sent + this.opts.ttlMs;
     this.renewFailing = false;
     this.armRenewal();

@@ -32,14 +32,9 @@ export function slipwayVariables(ctx: ExecutorContext): Record<string, string> {
   return vars;
 }
 
-/** The server's environment less its own variables (core/server-variables). */
-export function inheritedEnvironment(env: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
-  return withoutServerVariables(env);
-}
-
 export function shellEnvironment(
   ctx: ExecutorContext,
   taskEnv: Readonly<Record<string, string>> = {},
 ): Record<string, string | undefined> {
-  return { ...inheritedEnvironment(), ...taskEnv, ...slipwayVariables(ctx) };
+  return { ...withoutServerVariables(process.env), ...taskEnv, ...slipwayVariables(ctx) };
 }

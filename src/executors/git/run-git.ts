@@ -5,7 +5,7 @@
  * environment, so they never appear in a process listing.
  */
 import { execFile } from 'node:child_process';
-import { inheritedEnvironment } from '../shell-env.js';
+import { withoutServerVariables } from '../../core/index.js';
 
 export interface GitResult {
   code: number;
@@ -27,7 +27,7 @@ const MAX_OUTPUT = 4 * 1024 * 1024;
 /** Resolves with the exit code (never throws for a non-zero exit); rejects when git could not run or timed out. */
 export function runGit(args: readonly string[], opts: GitOptions): Promise<GitResult> {
   const env = {
-    ...inheritedEnvironment(),
+    ...withoutServerVariables(process.env),
     GIT_TERMINAL_PROMPT: '0',
     // Messages in one language, so the few this module reads (stale info, missing ref) are recognised.
     LC_ALL: 'C',
