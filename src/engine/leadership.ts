@@ -13,7 +13,9 @@
  *   loop, not a failed renewal), it first asks the database once, briefly, whether anybody took
  *   the lease meanwhile; if nobody did, it renews it under the same epoch (commits are fenced on
  *   the epoch, so nothing another holder could have written is at stake) and carries on without
- *   restarting its engine. Commits wait for that answer instead of being refused.
+ *   restarting its engine. Commits wait for that answer instead of being refused. Likewise a
+ *   renewal that the database answers with "expired" (sent late, or its clock runs ahead of
+ *   ours) reclaims the lease when nobody took it.
  * - demoting: lost the lease; the server stops the engine (its executors abort; their tasks
  *   resume on the new active with the same task ids), then it is a standby again.
  * - stopped: closed; a lease still held was released so a standby takes over at once.
@@ -288,7 +290,9 @@ export class Leadership {
     if (this.lease !== held) return;
     // The database answered.
     this.renewFailing = false;
-    if (!renewed && this.stalled() && (await this.reclaim(held, this.stallReason()))) return;
+    // Not renewed: expired by the database's clock (our renewal came late, or its clock runs
+    // ahead of ours) or taken. Only the first can be reclaimed, and only if nobody took it since.
+    if (!renewed && (await this.reclaim(held, this.stalled() ? this.stallReason() : 'the database found it expired when this replica renewed it'))) return;
     if (this.lease !== held) return;
     if (!renewed) {
       const view = await this.opts.book.read(ENGINE_LEASE).catch(() => undefined);

@@ -18,6 +18,8 @@ class MemoryBook implements LeaseBook {
   renewals = 0;
   reclaims = 0;
   renewAnswerMs = 0;
+  /** The next renewal finds the lease expired by the database's clock (a late renewal, or a clock running ahead), nobody having taken it. */
+  expireAtNextRenewal = false;
   released: number[] = [];
   private readonly listeners = new Set<(name: string) => void>();
 
@@ -40,6 +42,10 @@ class MemoryBook implements LeaseBook {
     this.check();
     const now = Date.now();
     const l = this.lease;
+    if (this.expireAtNextRenewal && l) {
+      this.expireAtNextRenewal = false;
+      l.expiresAt = now - 1;
+    }
     const answer = !l || l.holder !== lease.holder || l.epoch !== lease.epoch || l.expiresAt <= now ? undefined : ((this.renewals++, (l.expiresAt = now + ttlMs)), { ...l });
     // A slow answer: decided when asked, heard later.
     if (this.renewAnswerMs > 0) await new Promise((r) => setTimeout(r, this.renewAnswerMs));
@@ -188,6 +194,22 @@ describe('leadership', () => {
     expect(a.leadership.role).toBe('active');
     expect(a.seen.actives).toBe(1);
     expect(a.seen.standbys).toEqual([]);
+    await a.leadership.close();
+  });
+
+  it('a renewal the database answers with "expired" while nobody took the lease (sent late, or its clock runs ahead) renews it under the same epoch: no step down', async () => {
+    const book = new MemoryBook();
+    const a = replica(book, 'a');
+    await a.leadership.start();
+    book.expireAtNextRenewal = true;
+    await until('the reclaim', () => book.reclaims === 1);
+    const renewals = book.renewals;
+    await until('renewals after the reclaim', () => book.renewals >= renewals + 2);
+    expect(a.seen.standbys).toEqual([]);
+    expect(a.seen.actives).toBe(1);
+    expect(a.leadership.role).toBe('active');
+    expect(book.lease).toMatchObject({ holder: 'a', epoch: 1 });
+    expect(a.seen.fence!.valid()).toBe(true);
     await a.leadership.close();
   });
 
