@@ -8,12 +8,15 @@
  * while the first still runs is told to come back (409 IDEMPOTENCY_KEY_IN_FLIGHT).
  * 5xx answers are not kept, nor streamed ones (a backup): the key is released and a retry runs
  * again. Routes without a token (webhooks, which carry delivery ids of their own) ignore keys, and
- * so do routes whose request or answer holds a secret (`config.idempotency: false`: creating a
- * token or a subscription, setting a secret): the server must not keep those.
+ * so do routes whose request holds a secret (`config.idempotency: false`: setting a secret, which
+ * is harmless to repeat). A route whose answer holds a secret shown once (creating a token or a
+ * subscription: `config.idempotency: WithheldAnswer`) takes keys, but its success is kept as a
+ * 409 IDEMPOTENT_ANSWER_WITHHELD naming what it made: a repeat makes nothing a second time, and
+ * the server keeps no secret (secret fields of the request are left out of the fingerprint).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SlipwayError } from '../core/index.js';
+import { SlipwayError, httpStatusOf } from '../core/index.js';
 import type { IdempotencyRow, Store } from '../store/index.js';
 import type { Api } from './types.js';
 
@@ -39,9 +42,23 @@ export interface IdempotencyDeps {
   options?: Partial<IdempotencyOptions>;
 }
 
+/** A route whose successful answer holds a secret shown once: what a repeat is told instead. */
+export interface WithheldAnswer {
+  /** Top-level body fields holding a secret the client chose: left out of the fingerprint, so not even their hash is kept. */
+  secretFields?: readonly string[];
+  /** What the first request made, read from its answer (which is not kept), e.g. `token 'ci' (id tok_…)`. */
+  made(answer: Record<string, unknown>): string;
+  /** What to do when that secret was lost, e.g. how to revoke it. */
+  ifLost(answer: Record<string, unknown>): string;
+}
+
 interface Claim {
   key: string;
   principal: string;
+  /** `POST /api/v1/…` and when it was first sent. */
+  request: string;
+  at: number;
+  withheld: WithheldAnswer | undefined;
 }
 
 /** Engine input ids of the keyed changes in progress (changeInputId). */
@@ -60,7 +77,7 @@ export function changeInputId(req: FastifyRequest): { id: string; keyed: boolean
 }
 
 /** Whether a route takes a key: a change under /api/v1 made with a token, holding no secret. */
-export function takesIdempotencyKey(method: string, url: string, config: { scope?: string; idempotency?: false }): boolean {
+export function takesIdempotencyKey(method: string, url: string, config: { scope?: string; idempotency?: false | WithheldAnswer }): boolean {
   return CHANGES.has(method) && url.startsWith('/api/v1/') && config.scope !== 'none' && config.idempotency !== false;
 }
 
@@ -72,9 +89,10 @@ export function parseIdempotencyKey(header: string): string {
   throw new SlipwayError('INVALID_INPUT', `the Idempotency-Key header ${bad}; a key is 1 to ${MAX_KEY} printable ASCII characters: send a fresh random one (a UUID) per change`, { field: IDEMPOTENCY_HEADER });
 }
 
-/** sha256 over the method, the path with its query, and the body as parsed (JSON as its value, YAML as its text). */
-export function fingerprintOf(method: string, url: string, body: unknown): string {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+/** sha256 over the method, the path with its query, and the body as parsed (JSON as its value, YAML as its text), less `secretFields`. */
+export function fingerprintOf(method: string, url: string, body: unknown, secretFields: readonly string[] = []): string {
+  const kept = secretFields.length > 0 && body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.fromEntries(Object.entries(body).filter(([k]) => !secretFields.includes(k))) : body;
+  const text = kept === undefined ? '' : typeof kept === 'string' ? kept : JSON.stringify(kept);
   const bodyHash = createHash('sha256').update(text).digest('hex');
   return createHash('sha256').update(`${method}\n${url}\n${bodyHash}`).digest('hex');
 }
@@ -105,10 +123,11 @@ export function installIdempotency(app: Api, deps: IdempotencyDeps): void {
     const now = deps.now();
     if (now >= nextPrune) await prune(req, false);
     const request = `${req.method} ${req.url.split('?')[0]}`;
-    const mine: IdempotencyRow = { key, principal, fingerprint: fingerprintOf(req.method, req.url, req.body), request, createdAt: now, expiresAt: now + o.pendingMs };
+    const withheld = req.routeOptions.config.idempotency || undefined;
+    const mine: IdempotencyRow = { key, principal, fingerprint: fingerprintOf(req.method, req.url, req.body, withheld?.secretFields), request, createdAt: now, expiresAt: now + o.pendingMs };
     const held = await store.claimIdempotencyKey(mine);
     if (!held) {
-      claims.set(req, { key, principal });
+      claims.set(req, { key, principal, request, at: now, withheld });
       keyedInputs.set(req, `key-${createHash('sha256').update(JSON.stringify([principal, key, mine.fingerprint])).digest('hex').slice(0, 32)}`);
       return;
     }
@@ -148,11 +167,33 @@ export function installIdempotency(app: Api, deps: IdempotencyDeps): void {
     try {
       const kept = reply.statusCode < 500 && (payload === undefined || payload === null || typeof payload === 'string');
       if (!kept) return await store.releaseIdempotencyKey(claim.key, claim.principal);
-      const contentType = String(reply.getHeader('content-type') ?? '');
-      await store.settleIdempotencyKey(claim.key, claim.principal, { status: reply.statusCode, contentType, body: (payload as string | null | undefined) ?? '' }, deps.now() + o.ttlMs);
+      const body = (payload as string | null | undefined) ?? '';
+      const answer =
+        claim.withheld && reply.statusCode < 300
+          ? withheldAnswer(claim, claim.withheld, body)
+          : { status: reply.statusCode, contentType: String(reply.getHeader('content-type') ?? ''), body };
+      await store.settleIdempotencyKey(claim.key, claim.principal, answer, deps.now() + o.ttlMs);
     } catch (err) {
       // The answer still goes out; a retry with the key meets the pending row and, after pendingMs, runs again.
       req.log.warn({ err, key: claim.key }, 'idempotency key: keeping the answer failed');
     }
   }
+}
+
+/** What a repeat of a change whose answer held a secret gets: a 409 naming what the first one made, never the secret. */
+function withheldAnswer(claim: Claim, withheld: WithheldAnswer, body: string): { status: number; contentType: string; body: string } {
+  let made: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) made = parsed as Record<string, unknown>;
+  } catch {
+    // An answer that is not a JSON object names nothing; the message still says the change was applied.
+  }
+  const first = `${claim.request} at ${new Date(claim.at).toISOString()}`;
+  const e = new SlipwayError(
+    'IDEMPOTENT_ANSWER_WITHHELD',
+    `the request first sent with Idempotency-Key '${claim.key}' (${first}) was applied: it made ${withheld.made(made)}. Its answer held a secret that is shown once and not kept, so it is not sent again; ${withheld.ifLost(made)}`,
+    { field: IDEMPOTENCY_HEADER, ...(typeof made['id'] === 'string' ? { id: made['id'] } : {}) },
+  );
+  return { status: httpStatusOf(e.code), contentType: 'application/json; charset=utf-8', body: JSON.stringify(e.toJSON()) };
 }

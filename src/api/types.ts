@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Slipway } from '../main.js';
 import type { SseLimits } from './sse-sink.js';
-import type { IdempotencyOptions } from './idempotency.js';
+import type { IdempotencyOptions, WithheldAnswer } from './idempotency.js';
 import type { Registry } from 'prom-client';
 import type { ReplicaStatusSource } from './routes/replicas.js';
 
@@ -36,8 +36,12 @@ declare module 'fastify' {
     scope?: RouteScope;
     /** Media types the body may have (default: application/json). */
     accepts?: readonly string[];
-    /** false: the request or its answer holds a secret the server must not keep, so an Idempotency-Key is ignored (src/api/idempotency.ts). */
-    idempotency?: false;
+    /**
+     * How an Idempotency-Key is kept (src/api/idempotency.ts). false: the request holds a secret
+     * the server must not keep, so the key is ignored. WithheldAnswer: the answer holds a secret
+     * shown once, so a repeat gets 409 IDEMPOTENT_ANSWER_WITHHELD naming what the first request made.
+     */
+    idempotency?: false | WithheldAnswer;
   }
   interface FastifyRequest {
     /** The token that made the request; null for routes that need none, or open reads without one. */

@@ -56,6 +56,7 @@ export const ErrorCodes = {
   NO_ACTIVE_REPLICA: { status: 503, summary: 'no replica holds the engine lease right now; a standby takes it over within the lease time' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, summary: 'the Idempotency-Key was first used for another request (method, path or body); send this one with a new key' },
   IDEMPOTENCY_KEY_IN_FLIGHT: { status: 409, summary: 'the first request sent with that Idempotency-Key is still being handled; send it again in a moment' },
+  IDEMPOTENT_ANSWER_WITHHELD: { status: 409, summary: 'the change first sent with that Idempotency-Key was applied; its answer held a secret shown once, so it is not sent again' },
   PULL_REQUESTS_OFF: { status: 409, summary: 'the project has no pull-request environments (spec.pullRequests)' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

@@ -164,7 +164,42 @@ describe('Idempotency-Key', () => {
     expect(await runsIn(s, releaseId, 'dev')).toHaveLength(2);
   });
 
-  it('a 5xx answer is not kept: the key runs again, and that answer is the one replayed; nor is an answer holding a secret', async () => {
+  it('a change whose answer holds a secret shown once (a token, a subscription) is made once: a repeat is told what it made (409 IDEMPOTENT_ANSWER_WITHHELD), and no secret is kept', async () => {
+    const s = await serve();
+    const admin = s.tokens.admin;
+    const made = await send(s, 'POST', '/api/v1/tokens', { key: 'tok-1', token: admin, body: { name: 'ci', scopes: ['read'] } });
+    expect(made).toMatchObject({ status: 201, replayed: null, body: { name: 'ci', token: expect.stringMatching(/^slw_/) } });
+    const id = String(made.body['id']);
+    const again = await send(s, 'POST', '/api/v1/tokens', { key: 'tok-1', token: admin, body: { name: 'ci', scopes: ['read'] } });
+    expect(again).toMatchObject({ status: 409, replayed: 'true', body: { code: 'IDEMPOTENT_ANSWER_WITHHELD', field: 'idempotency-key', id } });
+    expect(again.body['message']).toMatch(new RegExp(`'tok-1' \\(POST /api/v1/tokens at .*\\) was applied: it made token 'ci' \\(id ${id}\\)\\..*slipway token revoke ${id}`));
+    expect(again.text).not.toContain(String(made.body['token']));
+    expect((await s.slipway.store.listTokens()).filter((t) => t.name === 'ci')).toHaveLength(1);
+    // Another body with the key is still refused.
+    expect(await send(s, 'POST', '/api/v1/tokens', { key: 'tok-1', token: admin, body: { name: 'ci-2', scopes: ['read'] } })).toMatchObject({ status: 422, body: { code: 'IDEMPOTENCY_KEY_REUSED' } });
+    // A refusal is kept as it is: it holds no secret.
+    const taken = { key: 'tok-2', token: admin, body: { name: 'ci', scopes: ['read'] } };
+    expect(await send(s, 'POST', '/api/v1/tokens', taken)).toMatchObject({ status: 409, replayed: null, body: { code: 'ALREADY_EXISTS' } });
+    expect(await send(s, 'POST', '/api/v1/tokens', taken)).toMatchObject({ status: 409, replayed: 'true', body: { code: 'ALREADY_EXISTS' } });
+
+    // A subscription: made once, whether its secret was chosen by the client or made by the server.
+    const url = 'https://hook-user:hook-password@hooks.example.com/slipway?token=in-the-query';
+    const sub = { kind: 'custom-deploy', url, secret: 'chosen-by-the-client-0123456789' };
+    const first = await send(s, 'POST', '/api/v1/subscriptions', { key: 'sub-1', token: admin, body: sub });
+    expect(first).toMatchObject({ status: 201, body: { secret: sub.secret } });
+    const repeat = await send(s, 'POST', '/api/v1/subscriptions', { key: 'sub-1', token: admin, body: sub });
+    expect(repeat).toMatchObject({ status: 409, replayed: 'true', body: { code: 'IDEMPOTENT_ANSWER_WITHHELD', id: first.body['id'] } });
+    expect(repeat.body['message']).toContain(`subscription ${String(first.body['id'])} (custom-deploy tasks → https://hooks.example.com/slipway)`);
+    const serverMade = await send(s, 'POST', '/api/v1/subscriptions', { key: 'sub-2', token: admin, body: { kind: 'custom-deploy', url: 'https://other.example.com/' } });
+    expect(await send(s, 'POST', '/api/v1/subscriptions', { key: 'sub-2', token: admin, body: { kind: 'custom-deploy', url: 'https://other.example.com/' } })).toMatchObject({ status: 409, body: { id: serverMade.body['id'] } });
+    expect(await s.slipway.store.listSubscriptions()).toHaveLength(2);
+    // What the server kept holds none of the secrets, nor the URL's credentials.
+    const kept = JSON.stringify([await s.slipway.store.idempotencyKey('tok-1', 'tok-admin'), await s.slipway.store.idempotencyKey('sub-1', 'tok-admin'), await s.slipway.store.idempotencyKey('sub-2', 'tok-admin')]);
+    for (const secret of [String(made.body['token']), sub.secret, String(serverMade.body['secret']), 'hook-password', 'in-the-query']) expect(kept).not.toContain(secret);
+    expect(kept).toContain('IDEMPOTENT_ANSWER_WITHHELD');
+  });
+
+  it('a 5xx answer is not kept: the key runs again, and that answer is the one replayed', async () => {
     let failNext = true;
     const s = await serve({
       store: (real) => {
@@ -185,11 +220,6 @@ describe('Idempotency-Key', () => {
     expect(await send(s, 'DELETE', path, { key: 'revoke', token: s.tokens.admin })).toMatchObject({ status: 204, replayed: 'true' });
     // Without the key the token is gone.
     expect(await send(s, 'DELETE', path, { token: s.tokens.admin })).toMatchObject({ status: 404, body: { code: 'UNKNOWN_TOKEN' } });
-    // Nor is an answer holding a secret (a new token): a repeat finds the name taken.
-    const made = { key: 'new-token', token: s.tokens.admin, body: { name: 'ci', scopes: ['read'] } };
-    expect(await send(s, 'POST', '/api/v1/tokens', made)).toMatchObject({ status: 201, replayed: null });
-    expect(await send(s, 'POST', '/api/v1/tokens', made)).toMatchObject({ status: 409, replayed: null, body: { code: 'ALREADY_EXISTS' } });
-    expect(await s.slipway.store.idempotencyKey('new-token', 'tok-admin')).toBeUndefined();
   });
 
   it('keys expire after 24 h and are pruned; pending keys a stopped server left are dropped at start', async () => {
@@ -211,13 +241,14 @@ describe('Idempotency-Key', () => {
     expect((await s.slipway.store.idempotencyKey('day-1', 'tok-trigger'))?.fingerprint).toBeDefined();
   });
 
-  it('the OpenAPI document lists the header on the changes that take it, and not on reads or routes holding secrets', async () => {
+  it('the OpenAPI document lists the header on the changes that take it, and not on reads or requests holding secrets', async () => {
     const s = await serve();
     const doc = (await (await fetch(`${s.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string; description?: string; required?: boolean }[] }>> };
     const keyOf = (path: string, method: string) => doc.paths[path]?.[method]?.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key');
     expect(keyOf('/api/v1/projects/{project}/releases', 'post')).toMatchObject({ required: false, description: expect.stringMatching(/IDEMPOTENCY_KEY_REUSED.*IDEMPOTENCY_KEY_IN_FLIGHT/) });
     expect(keyOf('/api/v1/tokens/{id}', 'delete')).toBeDefined();
     expect(keyOf('/api/v1/projects/{project}/status', 'get')).toBeUndefined();
-    expect(keyOf('/api/v1/tokens', 'post')).toBeUndefined();
+    expect(keyOf('/api/v1/tokens', 'post')).toBeDefined();
+    expect(keyOf('/api/v1/secrets/{name}', 'put')).toBeUndefined();
   });
 });

@@ -71,4 +71,27 @@ describe('the CLI client after a lost answer', () => {
     const runs = await h.slipway.store.listRuns({ releaseId: answer.releaseId });
     expect(runs.filter((r) => r.stage === 'dev').map((r) => r.id)).toStrictEqual([answer.runId]);
   });
+
+  it('sends a subscription again with the same key: it is made once, and the error says which one was made and how to replace it', async () => {
+    h = await startHarness();
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const server = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    const passed: Passed[] = [];
+    proxy = lossyProxy(server, 1, passed);
+    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+    const client = new Client({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: h.tokens.admin });
+    const failed = await client.request('POST', '/api/v1/subscriptions', { body: { kind: 'custom-deploy', url: 'https://hooks.example.com/slipway' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const subs = await h.slipway.store.listSubscriptions();
+    // Before keys were taken here, the retry made a second subscription (two secrets, every task pushed twice).
+    expect(subs).toHaveLength(1);
+    expect(failed).toMatchObject({ code: 'IDEMPOTENT_ANSWER_WITHHELD', fields: { status: 409 } });
+    expect((failed as Error).message).toMatch(new RegExp(`it made subscription ${subs[0]!.id} .*slipway subscription delete ${subs[0]!.id}`));
+    expect(passed.map((p) => [p.status, p.replayed])).toStrictEqual([
+      [201, undefined],
+      [409, 'true'],
+    ]);
+  });
 });

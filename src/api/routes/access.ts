@@ -7,6 +7,7 @@ import type { Slipway } from '../../main.js';
 import { SCOPE_HELP, SCOPE_PATTERN } from '../auth/scopes.js';
 import type { TokenCache } from '../auth/tokens.js';
 import { newToken, saveToken } from '../auth/tokens.js';
+import type { WithheldAnswer } from '../idempotency.js';
 import type { Deliverer } from '../push/deliverer.js';
 import { IdParams, Name, errors } from '../schemas/common.js';
 import type { Api } from '../types.js';
@@ -26,12 +27,25 @@ export interface AccessDeps {
   deliverer: Deliverer;
 }
 
+const TOKEN_WITHHELD: WithheldAnswer = {
+  made: (a) => `token '${String(a['name'])}' (id ${String(a['id'])})`,
+  ifLost: (a) => `if it was lost, revoke it (slipway token revoke ${String(a['id'])}, or DELETE /api/v1/tokens/${String(a['id'])}) and create another`,
+};
+
+const SUBSCRIPTION_WITHHELD: WithheldAnswer = {
+  // A secret the client chose is not kept, not even hashed in the fingerprint.
+  secretFields: ['secret'],
+  // Its URL may carry credentials: the kept message names scheme, host and path only.
+  made: (a) => `subscription ${String(a['id'])} (${String(a['kind'])} tasks → ${typeof a['url'] === 'string' ? withoutCredentials(a['url']) : '?'})`,
+  ifLost: (a) => `if its signing secret was lost, delete it (slipway subscription delete ${String(a['id'])}, or DELETE /api/v1/subscriptions/${String(a['id'])}) and create another`,
+};
+
 export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDeps): void {
   const { store } = slipway;
 
   app.post('/api/v1/tokens', {
-    // The answer holds the token, which the server keeps only hashed: no Idempotency-Key answer is kept (a repeat finds the name taken).
-    config: { scope: 'admin', idempotency: false },
+    // The answer holds the token, which the server keeps only hashed: a repeat with the Idempotency-Key is told what was made, never the token.
+    config: { scope: 'admin', idempotency: TOKEN_WITHHELD },
     schema: {
       summary: 'Create a token (shown once)',
       body: z.object({ name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/, "use letters, digits, '.', '_', '@' and '-'"), scopes: z.array(Scope).min(1), groups: z.array(Group).max(50).optional().describe('groups approval policies count approvers by (e.g. qa, release-managers)') }),
@@ -67,8 +81,8 @@ export function accessRoutes(app: Api, { slipway, tokens, deliverer }: AccessDep
   });
 
   app.post('/api/v1/subscriptions', {
-    // The answer holds the signing secret: no Idempotency-Key answer is kept.
-    config: { scope: 'admin', idempotency: false },
+    // The answer holds the signing secret: a repeat with the Idempotency-Key is told what was made, never the secret.
+    config: { scope: 'admin', idempotency: SUBSCRIPTION_WITHHELD },
     schema: {
       summary: 'Push tasks of a kind to a URL, signed with a secret (shown once)',
       body: z.object({
