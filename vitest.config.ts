@@ -22,8 +22,11 @@ const shared = {
   env: { SLIPWAY_STRICT_RESPONSES: '1' },
   // Deployed instances a file leaves running are stopped when it ends.
   setupFiles: ['test/support/leftover-instances.ts'],
-  testTimeout: 60_000,
-  hookTimeout: 60_000,
+  // The longest e2e tests (nine `slipway run` processes one after another, a release through
+  // approvals by several people) take 45-50 s with four files running on 2 cores, and 60 s on a
+  // busier machine: one failed CI at 60 s. A hang is still caught, after 2 minutes.
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
   pool: 'forks' as const,
 };
 
