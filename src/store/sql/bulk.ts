@@ -3,7 +3,7 @@
  * bind-parameter limit. One engine transaction carries hundreds of rows; writing them a
  * statement per row would make the database, not the engine, the bottleneck.
  */
-import type { Insertable, Kysely } from 'kysely';
+import { CompiledQuery, type Insertable, type InsertQueryBuilder, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
@@ -22,6 +22,7 @@ export interface TableWrite<T extends keyof Database> {
 
 // The builder is loosened to plain records once, here, so one function serves every table.
 type LooseDb = Kysely<Record<string, Record<string, unknown>>>;
+type LooseWrite = { table: string; key: readonly string[]; onConflict: OnConflict };
 
 export async function insertRows<T extends keyof Database>(
   db: Kysely<Database>,
@@ -33,20 +34,78 @@ export async function insertRows<T extends keyof Database>(
   const first = unique[0];
   if (first === undefined) return;
   const columns = Object.keys(first);
-  const updated = columns.filter((c) => !(write.key as readonly string[]).includes(c));
   const loose = db as unknown as LooseDb;
   for (const chunk of chunks(unique, Math.max(1, Math.floor(maxParameters / columns.length)))) {
-    const insert = loose.insertInto(write.table as string).values(chunk as Record<string, unknown>[]);
-    if (write.onConflict === 'fail') await insert.execute();
-    else if (write.onConflict === 'ignore') await insert.onConflict((oc) => oc.columns(write.key).doNothing()).execute();
-    else {
-      await insert
-        .onConflict((oc) =>
-          oc.columns(write.key).doUpdateSet((eb) => Object.fromEntries(updated.map((c) => [c, eb.ref(`excluded.${c}`)]))),
-        )
-        .execute();
+    const values = sameShape(chunk as readonly Record<string, unknown>[], columns);
+    if (values) {
+      const text = shapedInsert(loose, write, columns, chunk.length);
+      if (text !== undefined) {
+        await loose.executeQuery(CompiledQuery.raw(text, values));
+        continue;
+      }
+    }
+    await statement(loose, write, columns, chunk as Record<string, unknown>[]).execute();
+  }
+}
+
+/** The multi-row INSERT of `rows` as Kysely builds it, with the write's conflict clause. */
+function statement(db: LooseDb, write: LooseWrite, columns: readonly string[], rows: Record<string, unknown>[]): InsertQueryBuilder<Record<string, Record<string, unknown>>, string, unknown> {
+  const insert = db.insertInto(write.table).values(rows);
+  if (write.onConflict === 'fail') return insert;
+  if (write.onConflict === 'ignore') return insert.onConflict((oc) => oc.columns(write.key as string[]).doNothing());
+  const updated = columns.filter((c) => !write.key.includes(c));
+  return insert.onConflict((oc) => oc.columns(write.key as string[]).doUpdateSet((eb) => Object.fromEntries(updated.map((c) => [c, eb.ref(`excluded.${c}`)]))));
+}
+
+/**
+ * The SQL text of an INSERT of `n` rows of `columns` into the write's table, compiled by Kysely
+ * once per shape and dialect and kept: Kysely builds and compiles a node per value, which cost
+ * the commit thread more than SQLite's own work on the engine's batches of hundreds of rows.
+ * Its parameters are the rows' values, row by row, column by column. Undefined when Kysely's
+ * statement has another number of parameters (nothing is kept; the caller builds it instead).
+ */
+function shapedInsert(db: LooseDb, write: LooseWrite, columns: readonly string[], n: number): string | undefined {
+  const adapter = db.getExecutor().adapter;
+  let texts = shapes.get(adapter);
+  if (!texts) shapes.set(adapter, (texts = new Map()));
+  const id = `${write.table}|${write.onConflict}|${write.key.join(',')}|${columns.join(',')}|${n}`;
+  const kept = texts.get(id);
+  if (kept !== undefined) {
+    // Most recently used last: the oldest goes first when the map is full.
+    texts.delete(id);
+    texts.set(id, kept);
+    return kept;
+  }
+  const blank = Array.from({ length: n }, () => Object.fromEntries(columns.map((c) => [c, null])));
+  const compiled = statement(db, write, columns, blank).compile();
+  if (compiled.parameters.length !== n * columns.length) return undefined;
+  if (texts.size >= MAX_SHAPES) texts.delete(texts.keys().next().value!);
+  texts.set(id, compiled.sql);
+  return compiled.sql;
+}
+
+/** Statement texts by dialect (its adapter), then by shape. */
+const shapes = new WeakMap<object, Map<string, string>>();
+const MAX_SHAPES = 512;
+
+/**
+ * The rows' values in statement order when every row has exactly `columns`, none undefined
+ * (Kysely would leave such a column out or write DEFAULT); otherwise undefined.
+ */
+function sameShape(rows: readonly Record<string, unknown>[], columns: readonly string[]): unknown[] | undefined {
+  const values = new Array<unknown>(rows.length * columns.length);
+  let i = 0;
+  for (const row of rows) {
+    let keys = 0;
+    for (const k in row) if (Object.hasOwn(row, k)) keys++;
+    if (keys !== columns.length) return undefined;
+    for (const c of columns) {
+      const v = row[c];
+      if (v === undefined) return undefined;
+      values[i++] = v;
     }
   }
+  return values;
 }
 
 /** Deletes the rows whose `column` is one of `values`. */
