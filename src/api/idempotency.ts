@@ -76,7 +76,7 @@ export function changeInputId(req: FastifyRequest): { id: string; keyed: boolean
   return id !== undefined ? { id, keyed: true } : { id: randomUUID(), keyed: false };
 }
 
-/** Whether a route takes a key: a change under /api/v1 made with a token, holding no secret. */
+/** Whether a route takes a key: a change under /api/v1 made with a token, unless the route ignores keys (`config.idempotency: false`). */
 export function takesIdempotencyKey(method: string, url: string, config: { scope?: string; idempotency?: false | WithheldAnswer }): boolean {
   return CHANGES.has(method) && url.startsWith('/api/v1/') && config.scope !== 'none' && config.idempotency !== false;
 }
