@@ -48,15 +48,19 @@ function lossyProxy(target: string, drop: number, passed: Passed[]): Server {
   });
 }
 
+/** A real API server behind a proxy that drops its first answer, and a CLI client with a token of `scope` going through it. */
+async function behindLossyProxy(scope: 'trigger' | 'admin'): Promise<{ client: Client; passed: Passed[]; server: Harness }> {
+  const server = (h = await startHarness());
+  await server.app.listen({ port: 0, host: '127.0.0.1' });
+  const passed: Passed[] = [];
+  proxy = lossyProxy(`http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`, 1, passed);
+  await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
+  return { client: new Client({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: server.tokens[scope] }), passed, server };
+}
+
 describe('the CLI client after a lost answer', () => {
   it('sends a trigger again with the same key, and the release is created and run once', async () => {
-    h = await startHarness();
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const server = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const passed: Passed[] = [];
-    proxy = lossyProxy(server, 1, passed);
-    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
-    const client = new Client({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: h.tokens.trigger });
+    const { client, passed, server } = await behindLossyProxy('trigger');
 
     const answer = await client.request<{ releaseId: string; runId: string; created: boolean }>('POST', '/api/v1/projects/shop/releases', {
       body: { artifacts: { frontend: 'registry/frontend:9', backend: 'registry/backend:9' } },
@@ -68,23 +72,17 @@ describe('the CLI client after a lost answer', () => {
     ]);
     expect(passed[0]!.key).toBeDefined();
     expect(passed[1]!.key).toBe(passed[0]!.key);
-    const runs = await h.slipway.store.listRuns({ releaseId: answer.releaseId });
+    const runs = await server.slipway.store.listRuns({ releaseId: answer.releaseId });
     expect(runs.filter((r) => r.stage === 'dev').map((r) => r.id)).toStrictEqual([answer.runId]);
   });
 
   it('sends a subscription again with the same key: it is made once, and the error says which one was made and how to replace it', async () => {
-    h = await startHarness();
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const server = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const passed: Passed[] = [];
-    proxy = lossyProxy(server, 1, passed);
-    await new Promise<void>((r) => proxy!.listen(0, '127.0.0.1', r));
-    const client = new Client({ server: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, token: h.tokens.admin });
+    const { client, passed, server } = await behindLossyProxy('admin');
     const failed = await client.request('POST', '/api/v1/subscriptions', { body: { kind: 'custom-deploy', url: 'https://hooks.example.com/slipway' } }).then(
       () => undefined,
       (e: unknown) => e,
     );
-    const subs = await h.slipway.store.listSubscriptions();
+    const subs = await server.slipway.store.listSubscriptions();
     // Before keys were taken here, the retry made a second subscription (two secrets, every task pushed twice).
     expect(subs).toHaveLength(1);
     expect(failed).toMatchObject({ code: 'IDEMPOTENT_ANSWER_WITHHELD', fields: { status: 409 } });
