@@ -288,18 +288,15 @@ export class Leadership {
       return this.schedule(this.opts.ttlMs / 6, () => this.renew());
     }
     if (this.lease !== held) return;
-    // The database answered.
+    if (renewed) return this.keep(renewed, sent);
+    // The database answered: not renewed, expired by its clock (our renewal came late, or its
+    // clock runs ahead of ours) or taken. Only the first can be reclaimed, and only if nobody took it since.
     this.renewFailing = false;
-    // Not renewed: expired by the database's clock (our renewal came late, or its clock runs
-    // ahead of ours) or taken. Only the first can be reclaimed, and only if nobody took it since.
-    if (!renewed && (await this.reclaim(held, this.stalled() ? this.stallReason() : 'the database found it expired when this replica renewed it'))) return;
+    if (await this.reclaim(held, this.stalled() ? this.stallReason() : 'the database found it expired when this replica renewed it')) return;
     if (this.lease !== held) return;
-    if (!renewed) {
-      const view = await this.opts.book.read(ENGINE_LEASE).catch(() => undefined);
-      const who = view?.lease && view.lease.epoch !== held.epoch ? `replica '${view.lease.holder}' took it (epoch ${view.lease.epoch})` : 'it expired before the renewal';
-      return this.demote(`the engine lease is no longer ours: ${who}`, held.epoch);
-    }
-    this.keep(renewed, sent);
+    const view = await this.opts.book.read(ENGINE_LEASE).catch(() => undefined);
+    const who = view?.lease && view.lease.epoch !== held.epoch ? `replica '${view.lease.holder}' took it (epoch ${view.lease.epoch})` : 'it expired before the renewal';
+    return this.demote(`the engine lease is no longer ours: ${who}`, held.epoch);
   }
 
   /** Our holding extended (renewed or reclaimed) by a request sent at `sent`: a new deadline and the next renewal. */
