@@ -20,7 +20,8 @@ beforeEach(async () => {
 afterEach(async () => {
   await running?.close();
   running = undefined;
-  await rm(dir, { recursive: true, force: true });
+  // A task's log can still be closing when the server has exited (CI once saw ENOTEMPTY under data/tasks): rm tries again.
+  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 });
 
 const start = (over: Partial<Parameters<typeof startServer>[0]> = {}) =>
