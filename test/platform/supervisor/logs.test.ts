@@ -22,6 +22,9 @@ describe('instance logs', () => {
     const id = instanceId('noisy');
     const instance = await sup.start({ id, dir: app, manifest: await loadManifest(app) });
 
+    // The app printed its first burst before it listened, but the supervisor reads the pipe on
+    // its own time: a health check can pass before the last chunk is read.
+    await waitUntil(async () => (await sup.logs(id, { tail: 1 }))[0] === 'line 499', 10_000, 'the first burst');
     const tail = await sup.logs(id, { tail: 1000 });
     expect(tail.length).toBeLessThanOrEqual(40);
     expect(tail.at(-1)).toBe('line 499');
