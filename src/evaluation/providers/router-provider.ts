@@ -100,6 +100,8 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
   const now = o.now ?? Date.now;
   const keepMs = o.keepMs ?? 6 * 3_600_000;
   const samples: Sample[] = [];
+  /** Samples that are end readings (readNow), not timed ones: the newest of them may be replaced. */
+  const onDemand = new WeakSet<Sample>();
   let timer: NodeJS.Timeout | undefined;
 
   const keep = (s: Sample): Sample => {
@@ -110,15 +112,20 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
   };
   const sample = async (): Promise<Sample> => keep(await read(o.registry, now()));
   /**
-   * The end reading of a window that ends now. It is kept as a sample only when the newest is
-   * at least ON_DEMAND_SPACING_MS old: at 100 evaluations a second, keeping every one held
-   * 60,000 samples of the last 10 minutes, and each lookup and thinning walked them all (the
-   * stress bench's CPU and memory grew by the minute).
+   * The end reading of a window that ends now. It is always kept, as the newest sample: the next
+   * window often starts right after it (the next run's start), and its start edge is then exact
+   * instead of a sampling period early. Readings are kept at most ON_DEMAND_SPACING_MS apart
+   * otherwise: a reading within that time of the sample before the newest replaces the newest
+   * when that one was a reading too. At 100 evaluations a second, keeping every one held 60,000
+   * samples of the last 10 minutes, and each lookup and thinning walked them all (the stress
+   * bench's CPU and memory grew by the minute).
    */
   const readNow = async (): Promise<Sample> => {
     const s = await read(o.registry, now());
-    const newest = samples[samples.length - 1];
-    return newest === undefined || s.at - newest.at >= ON_DEMAND_SPACING_MS ? keep(s) : s;
+    const n = samples.length;
+    if (n >= 2 && onDemand.has(samples[n - 1]!) && s.at - samples[n - 2]!.at < ON_DEMAND_SPACING_MS) samples.pop();
+    onDemand.add(s);
+    return keep(s);
   };
   /** Samples are in time order: the index of the first one after `t`. */
   const firstAfter = (t: number): number => {
@@ -157,9 +164,11 @@ export function createRouterSliProvider(o: RouterSliOptions): RouterSliProvider 
     async values(names: readonly string[], q: SliQuery): Promise<SliValues> {
       // The first sample at or after the window's end holds all of its traffic (and at most one
       // sampling period more); a window that ends now is sampled now.
+      // The start is found first: the reading taken for the end may replace the newest sample.
+      const before = atOrBefore(q.start);
       const endSample = atOrAfter(q.end) ?? (await readNow());
       const notes: string[] = [];
-      let startSample = atOrBefore(q.start);
+      let startSample = before;
       let from = q.start;
       if (!startSample) {
         // Nothing sampled before the window: measure from the earliest sample there is.

@@ -146,9 +146,29 @@ describe('router SLI provider over time (injected clock, series written directly
     // 10 s of evaluations: the first sample and one reading a second kept, not 1,001.
     expect(s.provider.samplesKept()).toBeGreaterThanOrEqual(10);
     expect(s.provider.samplesKept()).toBeLessThanOrEqual(12);
-    // A window starting between kept samples is measured from the one before its start.
+    // A window starting between kept samples is measured from the one before its start, less
+    // than a second (100 requests here) before it.
     const mid = await s.provider.values(['requests'], window(t0 + 5_500, s.at()));
-    expect(mid.values.requests).toBe(1000 - 500);
+    expect(mid.values.requests).toBeGreaterThanOrEqual(1000 - 550);
+    expect(mid.values.requests).toBeLessThanOrEqual(1000 - 550 + 100);
+  });
+
+  it("starts the next window at the previous evaluation's end reading, not at the timed sample before it", async () => {
+    const s = setup();
+    await s.provider.sample();
+    // The first run: 20 requests, then its evaluation ends now (400 ms after the timed sample).
+    const firstStart = s.at();
+    s.advance(100);
+    s.requests.inc({ ...labels, code_class: '2xx' }, 20);
+    s.advance(300);
+    expect((await s.provider.values(['requests'], window(firstStart, s.at()))).values.requests).toBe(20);
+    // The next run starts 50 ms later, before any timed sample: only its own 10 count.
+    s.advance(50);
+    const secondStart = s.at();
+    s.advance(100);
+    s.requests.inc({ ...labels, code_class: '2xx' }, 10);
+    s.advance(200);
+    expect((await s.provider.values(['requests'], window(secondStart, s.at()))).values.requests).toBe(10);
   });
 
   it('counts a counter that went down (its router restarted) from zero, as rate() does', async () => {
