@@ -27,6 +27,9 @@ const shared = {
   // busier machine: one failed CI at 60 s. A hang is still caught, after 2 minutes.
   testTimeout: 120_000,
   hookTimeout: 120_000,
+  // expect.poll waits for a dispatch, a commit or a real HTTP answer: vitest's 1 s default is
+  // too short on a loaded machine. A poll that never holds still fails, naming its assertion.
+  expect: { poll: { timeout: 15_000 } },
   pool: 'forks' as const,
 };
 

@@ -83,6 +83,8 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
       });
     });
     req.on('error', () => resolve({ status: 0 }));
+    // A request stuck in a swap is a failure seen, not a test that hangs.
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
     req.end();
   });
 }
@@ -99,7 +101,11 @@ function load(url: string) {
     /** Stops after `more` further requests, so the last ones were sent after what came before `end`. */
     async end(more = 20) {
       const target = seen.length + more;
-      while (seen.length < target) await new Promise((r) => setTimeout(r, 5));
+      const deadline = Date.now() + 30_000;
+      while (seen.length < target) {
+        if (Date.now() > deadline) throw new Error(`the request loop answered ${seen.length} of ${target} requests in 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
       stop = true;
       await done;
       return seen;
@@ -170,7 +176,8 @@ describe('deployments on the local platform', () => {
   });
 
   it('a canary of a version failing 20% of requests is rolled back automatically; then all traffic reaches the old version', async () => {
-    await open(pipelineWith('{strategy: canary, steps: [{setWeight: 50}, {pause: 2s}, {analysis: {maxErrorRate: 0.05, minRequests: 20}}]}'));
+    // 4 s at 50%: one request loop reaches the canary 20 times even on a loaded machine.
+    await open(pipelineWith('{strategy: canary, steps: [{setWeight: 50}, {pause: 4s}, {analysis: {maxErrorRate: 0.05, minRequests: 20}}]}'));
     expect((await release(v('1.0.0'))).state).toBe('succeeded');
     const url = await endpoint();
     const traffic = load(url);

@@ -60,6 +60,8 @@ function get(url: string): Promise<{ status: number; body: string }> {
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', (e) => resolve({ status: 0, body: e.message }));
+    // A request stuck in a migration is a failure seen, not a test that hangs.
+    req.setTimeout(10_000, () => req.destroy(new Error('no answer in 10 s')));
     req.end();
   });
 }
@@ -75,7 +77,11 @@ function load(url: string) {
     seen,
     async end() {
       const target = seen.length + 10;
-      while (seen.length < target) await new Promise((r) => setTimeout(r, 5));
+      const deadline = Date.now() + 30_000;
+      while (seen.length < target) {
+        if (Date.now() > deadline) throw new Error(`the request loop answered ${seen.length} of ${target} requests in 30 s`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
       stop = true;
       await done;
       return seen;

@@ -86,7 +86,7 @@ describe('engine: the next batch is decided while a commit is in flight', () => 
     await commitCount(1);
     const second = eng.submit(trigger('in-2', { web: '2' }));
     // Decided on top of the first (its run is in the view) while the first commit is held: not yet sent.
-    for (let i = 0; i < 200 && ![...eng.view.runs.values()].some((r) => r.services.includes('web')); i++) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => [...eng.view.runs.values()].some((r) => r.services.includes('web'))).toBe(true);
     expect([...eng.view.runs.values()].map((r) => r.services[0]).sort()).toEqual(['api', 'web']);
     expect(gates).toHaveLength(1);
     expect(await settledWithin(second)).toBe(false);
@@ -96,7 +96,7 @@ describe('engine: the next batch is decided while a commit is in flight', () => 
     await commitCount(2);
     expect(await settledWithin(second)).toBe(false);
     // The first batch's task is dispatched once its commit is durable; the second's waits for its own.
-    for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => seen.length).toBeGreaterThan(0);
     expect(seen.map((c) => c.task.name)).toEqual(['a']);
     const firstRun = seen[0]!.run.id;
     gates[1]!.open();
@@ -118,8 +118,7 @@ describe('engine: the next batch is decided while a commit is in flight', () => 
     const second = eng.submit(trigger('in-2', { web: '2' }));
     // The same input again, in the batch decided while the first is in flight: ignored as applied.
     const again = eng.submit(trigger('in-1', { api: '9' }));
-    for (let i = 0; i < 200 && eng.view.runs.size < 2; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(eng.view.runs.size).toBe(2);
+    await expect.poll(() => eng.view.runs.size).toBe(2);
     gates[0]!.open(new Error('disk full'));
     await expect(first).rejects.toThrow(/disk full/);
     // The batch decided after it is decided again from the store's state, then committed.

@@ -65,7 +65,7 @@ describe('supervisor', () => {
     const sup = supervisor();
     let readies = 0;
     sup.on('instance:ready', () => readies++);
-    const spec = await demoSpec('shop/dev/web/canary/bad', '1.4.0-unhealthy', { startTimeoutMs: 2000 });
+    const spec = await demoSpec('shop/dev/web/canary/bad', '1.4.0-unhealthy', { startTimeoutMs: 5000 }); // time to start node and answer 503 on a loaded machine
 
     const error = await sup.start(spec).then(
       () => undefined,
