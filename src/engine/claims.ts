@@ -72,6 +72,8 @@ export class Claims {
   }
 
   async claim(req: ClaimRequest): Promise<ClaimedTask | undefined> {
+    // A claimer already gone (its client closed the connection) takes nothing.
+    if (req.signal?.aborted) return undefined;
     const got = await this.tryClaim(req);
     if (got || req.waitMs <= 0) return got;
     const deadline = Date.now() + req.waitMs;

@@ -54,6 +54,14 @@ describe('outside executors', () => {
     expect((await pending)?.task.name).toBe('test');
   });
 
+  it('a claimer already gone (its signal aborted) takes nothing, even with a task waiting', async () => {
+    await trigger();
+    const gone = new AbortController();
+    gone.abort();
+    expect(await engine.claim({ kinds: ['pytest'], executor: 'ci-gone', leaseMs: 30_000, waitMs: 5000, signal: gone.signal })).toBeUndefined();
+    expect((await engine.claim({ kinds: ['pytest'], executor: 'ci-1', leaseMs: 30_000, waitMs: 0 }))?.task.attempt).toBe(1);
+  });
+
   it('an expired lease makes the task claimable again as its next attempt, then fails it after its attempts', async () => {
     await trigger();
     const first = await engine.claim({ kinds: ['pytest'], executor: 'ci-1', leaseMs: 10_000, waitMs: 0 });

@@ -59,6 +59,9 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
         if (!reply.raw.writableEnded) gone.abort();
       };
       reply.raw.on('close', onClose);
+      // The client may have closed before this handler ran (its token looked up, its body read):
+      // the 'close' above has then come and gone.
+      if (req.raw.socket.destroyed) gone.abort();
       try {
         const c = await engine.claim({
           kinds: req.body.kinds,
