@@ -24,11 +24,15 @@ it('a stop names the request in flight, cuts it after the grace period and exits
   const { port } = new URL(server.url);
   const socket = connect(Number(port), '127.0.0.1');
   await new Promise<void>((r) => socket.once('connect', () => r()));
-  // Headers and part of a body: the server holds the request open, waiting for the rest.
-  socket.write(`POST /api/v1/projects/shop/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"artifacts":`);
+  // Headers and part of a body: the server holds the request open, waiting for the rest. The
+  // server answers `Expect: 100-continue` once it has taken the request in, so the test knows the
+  // request is in flight before it stops the server (a fixed wait was not always enough).
+  const continued = new Promise<void>((r) => socket.on('data', (d: Buffer) => d.toString().includes('100 Continue') && r()));
+  socket.write(`POST /api/v1/projects/shop/releases HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n`);
   const closed = new Promise<void>((r) => socket.once('close', () => r()));
   socket.on('error', () => undefined);
-  await new Promise((r) => setTimeout(r, 200));
+  await continued;
+  socket.write('{"artifacts":');
   const started = Date.now();
   const code = await server.stop();
   const took = Date.now() - started;
