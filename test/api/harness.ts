@@ -128,3 +128,9 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** Waits until every input submitted so far is committed and no task is in flight in the engine. */
+export async function engineIdle(h: Harness, ms = 30_000): Promise<void> {
+  const { engine } = h.slipway;
+  await eventually(async () => (await engine.settled(), engine.inflight === 0), ms, `the engine to have no input or task in flight (${engine.inflight} now)`);
+}

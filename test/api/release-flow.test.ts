@@ -4,7 +4,7 @@
  * then pause, resume, abort and retry a run, and promote by hand.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, startHarness, type Harness } from './harness.js';
+import { engineIdle, eventually, startHarness, type Harness } from './harness.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -116,10 +116,12 @@ describe('runs', () => {
     // The run settles into its wait in more than one commit (on PostgreSQL the last lands later):
     // read once the log has stopped growing, so the reads below see the same log.
     const read = async () => ((await h.call('GET', '/api/v1/events?limit=1000')).json() as Page).events;
+    await engineIdle(h);
     let all = await read();
     for (let before = -1; all.length !== before; ) {
       before = all.length;
       await new Promise((r) => setTimeout(r, 300));
+      await engineIdle(h);
       all = await read();
     }
     expect(all.length).toBeGreaterThan(4);

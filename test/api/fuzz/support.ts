@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { ErrorCodes } from '../../../src/core/index.js';
-import type { Harness } from '../harness.js';
+import { engineIdle, type Harness } from '../harness.js';
 
 /** Cases for the main property; others take a share of it. */
 export const FUZZ_RUNS = Number(process.env['FUZZ_RUNS'] ?? 1500);
@@ -42,25 +42,15 @@ export async function snapshot(h: Harness): Promise<string> {
 
 /** Waits until the state stops changing (after an accepted request set the engine going). */
 export async function settle(h: Harness): Promise<string> {
-  const { engine } = h.slipway;
   // The engine first: every input committed and no task in flight (noop tasks finish at once,
   // but a commit may take long on a loaded machine); then the state must hold still a while.
-  const quiet = async () => {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      await engine.settled();
-      if (engine.inflight === 0) return;
-      if (Date.now() > deadline) throw new Error(`the engine still had ${engine.inflight} inputs or tasks in flight after 30 s`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-  await quiet();
+  await engineIdle(h);
   let last = await snapshot(h);
   const deadline = Date.now() + 30_000;
   for (let same = 0; same < 3; ) {
     if (Date.now() > deadline) throw new Error('the state still changed after 30 s');
     await new Promise((r) => setTimeout(r, 30));
-    await quiet();
+    await engineIdle(h);
     const now = await snapshot(h);
     same = now === last ? same + 1 : 0;
     last = now;
