@@ -55,15 +55,18 @@ describe.skipIf(!haveNginx)('nginx deploy target (skipped where Debian nginx is 
 
     await target.setWeights(key, { green: 100 });
     expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'green')).toBe('green');
-    // Let the access log catch up, then count: every request green answered is counted for green.
+    // Let the access log catch up (nginx writes a line just after its answer; a loaded machine
+    // may delay it), then count: every request green answered is counted for green. Settled
+    // means unchanged over 5 readings 100 ms apart.
     const settle = async () => {
       let last = -1;
-      for (;;) {
+      for (let same = 0; same < 5; ) {
         await new Promise((r) => setTimeout(r, 100));
         const n = target.traffic(key, 'green').requests;
-        if (n === last) return n;
+        same = n === last ? same + 1 : 0;
         last = n;
       }
+      return last;
     };
     const before = await settle();
     let answered = 0;
