@@ -36,18 +36,32 @@ function dispatch(run: string, workDir?: string, extra: Record<string, unknown> 
 const command = (seconds: number, exit = 0): string =>
   `echo once >> ran; echo working; sleep ${seconds}; echo finished >> done; exit ${exit}`;
 
+/**
+ * Like `command`, but it finishes only once the file `go` exists in its directory: the test
+ * lets it go after the executor said it adopted it, so a slow machine cannot let it finish first.
+ */
+const gated = (exit = 0): string => `echo once >> ran; echo working; while [ ! -f go ]; do sleep 0.05; done; echo finished >> done; exit ${exit}`;
+
+/** Lets a gated command finish once the executor has logged that it adopted it. */
+async function releaseWhenAdopted(ctx: { workDir: string; logs: { msg: string }[] }): Promise<void> {
+  await waitUntil(() => ctx.logs.some((l) => l.msg === 'adopting the command left running before a restart'), 20_000, 'the executor to adopt the command');
+  writeFileSync(join(ctx.workDir, 'go'), '');
+}
+
 function dropped(outcome: Promise<unknown>): void {
   outcome.catch(() => undefined);
 }
 
 describe('shell executor after a crash', () => {
   it('adopts the command still running and reports its outcome, running it once', async () => {
-    const first = dispatch(command(1, 3), undefined, { warningExitCode: 3 });
+    const first = dispatch(gated(3), undefined, { warningExitCode: 3 });
     dropped(createShellExecutor().execute(first));
     await waitUntil(() => lines(join(first.workDir, 'ran')).length === 1, 5000, 'the command to start');
 
-    const second = dispatch(command(1, 3), first.workDir, { warningExitCode: 3 });
-    const outcome = finished(await createShellExecutor({ pollIntervalMs: 50 }).execute(second));
+    const second = dispatch(gated(3), first.workDir, { warningExitCode: 3 });
+    const executing = createShellExecutor({ pollIntervalMs: 50 }).execute(second);
+    await releaseWhenAdopted(second);
+    const outcome = finished(await executing);
 
     expect(outcome).toMatchObject({ result: 'warning', output: { exitCode: 3, tail: 'working\n' } });
     expect(second.logs.map((l) => l.msg)).toContain('adopting the command left running before a restart');
@@ -110,15 +124,17 @@ describe('shell executor after a crash', () => {
   });
 
   it('survives a SIGKILL of the engine process and is adopted after restart', async () => {
-    const ctx = dispatch(command(1));
+    const ctx = dispatch(gated());
     const fixture = fileURLToPath(new URL('./fixtures/shell-engine.ts', import.meta.url));
-    const engine = spawn(process.execPath, ['--import', 'tsx', fixture, ctx.workDir, command(1)], { stdio: 'ignore' });
+    const engine = spawn(process.execPath, ['--import', 'tsx', fixture, ctx.workDir, gated()], { stdio: 'ignore' });
     const engineExit = new Promise((resolve) => engine.once('exit', resolve));
     await waitUntil(() => lines(join(ctx.workDir, 'ran')).length === 1, 20_000, 'the command to start');
     engine.kill('SIGKILL');
     await engineExit;
 
-    const outcome = finished(await createShellExecutor({ pollIntervalMs: 50 }).execute(ctx));
+    const executing = createShellExecutor({ pollIntervalMs: 50 }).execute(ctx);
+    await releaseWhenAdopted(ctx);
+    const outcome = finished(await executing);
     expect(outcome).toMatchObject({ result: 'pass', output: { exitCode: 0, tail: 'working\n' } });
     expect(ctx.logs.map((l) => l.msg)).toContain('adopting the command left running before a restart');
     expect(lines(join(ctx.workDir, 'ran'))).toEqual(['once']);
