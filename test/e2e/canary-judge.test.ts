@@ -61,7 +61,7 @@ spec:
       tasks:
         - name: deploy
           kind: deploy
-          timeout: 8s
+          timeout: 12s
           properties:
             strategy: canary
             steps:
@@ -262,9 +262,12 @@ describe('threshold analysis (Argo semantics)', () => {
     const stop = load(url);
     try {
       const runId = await trigger('unattended', v('1.1.0'));
-      await until(runId, (r) => r.tasks[0]?.waitingFor === 'continue|abort', 'a paused canary');
       const timedOut = await settled(runId);
       expect(timedOut.state).toBe('failed');
+      // It paused for a person first (read from the log afterwards: the pause lasts only until
+      // the 12 s timeout, which a poll on a loaded machine could miss).
+      const { events } = await api<{ events: { event: { type: string; data: { waitingFor?: string } } }[] }>('GET', `/api/v1/events?run=${runId}&type=sh.slipway.task.deploy.waiting&limit=100`);
+      expect(events.map((e) => e.event.data.waitingFor)).toContain('continue|abort');
     } finally {
       await stop();
     }

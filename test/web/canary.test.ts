@@ -29,7 +29,8 @@ spec:
             strategy: canary
             steps:
               - {setWeight: 20}
-              - {pause: 3s}
+              # Long enough for Chromium to open the page and draw the chart while it lasts, on a loaded machine too.
+              - {pause: 10s}
               - {setWeight: 50}
               - {pause: 3s}
 `;
