@@ -63,7 +63,7 @@ async function cli(args: string[], token = ADMIN, stdin?: string) {
   proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
   proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   proc.stdin.end(`${stdin}\n`);
-  const code = await new Promise<number | null>((r) => proc.on('exit', r));
+  const code = await new Promise<number | null>((r) => proc.on('close', r));
   return { code, stdout, stderr };
 }
 const env = (token: string) => ({ SLIPWAY_SERVER: server.url, SLIPWAY_TOKEN: token, SLIPWAY_CONFIG: join(dir, 'no-config.json') });

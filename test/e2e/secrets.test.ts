@@ -88,7 +88,7 @@ function secretSet(name: string, value: string): Promise<{ code: number | null; 
   proc.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
   proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   proc.stdin.end(`${value}\n`);
-  return new Promise((resolve) => proc.on('exit', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => proc.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
 async function cli(args: string[]) {

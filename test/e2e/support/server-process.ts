@@ -39,7 +39,12 @@ export async function startServerProcess(args: string[], cwd: string, env: Recor
       reject(new Error(`server exited with ${code}:\n${err}`));
     });
   });
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
+  // 'close' comes after the last of stderr is read ('exit' may come before); a grandchild holding
+  // stderr open would hold 'close' back, so 2 s after 'exit' it resolves anyway.
+  const exited = new Promise<number | null>((r) => {
+    proc.on('close', (code) => r(code));
+    proc.on('exit', (code) => setTimeout(() => r(code), 2000).unref());
+  });
   return {
     url,
     proc,

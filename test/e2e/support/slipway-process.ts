@@ -30,9 +30,13 @@ export function slipway(args: string[], cwd: string, env: Record<string, string>
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  // On 'exit' the child's stdout and stderr may still hold output not yet read: 'close' comes
+  // after them. A grandchild that kept them open would hold 'close' back, so 2 s after 'exit'
+  // it resolves anyway.
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.on('close', (code, signal) => resolve({ code, signal }));
+    proc.on('exit', (code, signal) => setTimeout(() => resolve({ code, signal }), 2000).unref());
+  });
   return {
     proc,
     stdout: () => out,
