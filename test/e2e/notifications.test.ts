@@ -93,9 +93,11 @@ describe('notifications through the server and the CLI', () => {
     const ts = String(got!.headers['x-slipway-timestamp']);
     expect(got!.headers['x-slipway-signature']).toBe(`sha256=${createHmac('sha256', SECRET).update(`${ts}.${got!.raw}`).digest('hex')}`);
 
-    const { sinks } = await until('the refusing sink to fail', async () => {
+    // Both sends start together; the hook's is recorded as delivered once its answer is back
+    // and committed, which may come after the refusal.
+    const { sinks } = await until('the refusing sink to fail and the hook to be recorded as delivered', async () => {
       const s = await api<{ sinks: Sink[] }>('/api/v1/notifications?project=shop');
-      return s.sinks.find((x) => x.sink === 'down')?.failingSince ? s : undefined;
+      return s.sinks.find((x) => x.sink === 'down')?.failingSince && s.sinks.find((x) => x.sink === 'hook')?.delivered === 1 ? s : undefined;
     });
     expect(sinks.find((s) => s.sink === 'down')).toMatchObject({ delivered: 0, pending: 1, lastError: 'ECONNREFUSED' });
     expect(sinks.find((s) => s.sink === 'hook')).toMatchObject({ delivered: 1, pending: 0, failingSince: null });

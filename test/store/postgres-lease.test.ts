@@ -46,7 +46,9 @@ describe.skipIf(pgSkipReason() !== undefined)(`PostgreSQL engine lease ${pgSkipN
 
   it('renewing extends only the holder’s own epoch; an expired lease is taken with the next epoch and cannot be renewed by its old holder', async () => {
     await fresh();
-    const short = (await a.leases.acquire('engine', 'r1', 'u1', 150)).lease!;
+    // Taken for long, then renewed for 150 ms: taking it for 150 ms left that long for the
+    // acquire's commit and the renewal's round trip on a loaded machine.
+    const short = (await a.leases.acquire('engine', 'r1', 'u1', TTL)).lease!;
     const renewed = await a.leases.renew(short, 150);
     expect(renewed?.epoch).toBe(1);
     expect(await b.leases.renew({ ...short, holder: 'r2' }, 150)).toBeUndefined();
