@@ -29,7 +29,7 @@ async function release(sw: Slipway, n: number): Promise<void> {
 /** Until the feed's position reaches the log's end (its reads are at least 20 ms apart). */
 async function caughtUp(feed: EventFeed, store: Store): Promise<void> {
   const end = await store.lastEventSeq();
-  for (let i = 0; i < 200 && feed.position < end; i++) {
+  for (const until = Date.now() + 15_000; Date.now() < until && feed.position < end; ) {
     await new Promise((r) => setTimeout(r, 10));
     await feed.settle();
   }

@@ -42,7 +42,7 @@ spec:
         - {name: deploy, kind: shell, properties: {run: 'echo "$SLIPWAY_ARTIFACT_API" > dev.txt'}}
     - name: prod
       promotion: manual
-      requireNoAlarms: {stage: dev, timeout: 4s}
+      requireNoAlarms: {stage: dev, timeout: 12s}
       tasks:
         - {name: deploy, kind: shell, properties: {run: 'echo "$SLIPWAY_ARTIFACT_API" > prod.txt'}}
 `;
@@ -160,7 +160,7 @@ describe.skipIf(skip !== undefined)(`alarms after success and upstream, in a rea
     expect(held.tasks[0]).toMatchObject({ name: 'upstream-alarms', state: 'waiting', message: expect.stringContaining("waiting for alarms of stage 'dev' to stop firing") });
     expect(held.tasks[0]!.message).toContain('alarm api-errors: HighErrorRate{');
     const failed = await untilRun(runId, 'failed at the timeout', (r) => r.state === 'failed');
-    expect(failed.tasks[0]).toMatchObject({ result: 'fail', message: expect.stringContaining("alarms of stage 'dev' did not clear within 4s: alarm api-errors: HighErrorRate{") });
+    expect(failed.tasks[0]).toMatchObject({ result: 'fail', message: expect.stringContaining("alarms of stage 'dev' did not clear within 12s: alarm api-errors: HighErrorRate{") });
     expect(failed.tasks[1]!.state).not.toBe('finished');
 
     errors.set({ service: 'api' }, 0);

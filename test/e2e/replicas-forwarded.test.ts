@@ -63,7 +63,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a forwarded request who
     // Before keys the CLI could not tell a repeat from a new trigger, and stopped at once.
     const trigger = slipway(['trigger', '--server', standby.url, '--project', PROJECT, '--service', 'web', '--artifact', 'web:1', '--json'], dir, {
       SLIPWAY_TOKEN: ADMIN,
-      SLIPWAY_REPLICA_WAIT_MS: '4000',
+      SLIPWAY_REPLICA_WAIT_MS: '8000', // room for two sends however slow the first is
     });
     const t = await trigger.exited;
     expect(t.code, trigger.stderr()).not.toBe(0);
@@ -77,7 +77,7 @@ describe.skipIf(pgSkipReason() !== undefined)(`replicas: a forwarded request who
     expect(trigger.stderr()).toMatch(/was sent again with the same Idempotency-Key .* It may have been applied: check whether it took effect/s);
 
     // A read is sent again after Retry-After (1 s) until the wait runs out.
-    const runs = slipway(['runs', '--server', standby.url, '--project', PROJECT, '--json'], dir, { SLIPWAY_TOKEN: ADMIN, SLIPWAY_REPLICA_WAIT_MS: '2500' });
+    const runs = slipway(['runs', '--server', standby.url, '--project', PROJECT, '--json'], dir, { SLIPWAY_TOKEN: ADMIN, SLIPWAY_REPLICA_WAIT_MS: '6000' });
     const r = await runs.exited;
     expect(r.code, runs.stderr()).not.toBe(0);
     expect(runs.stderr()).toMatch(/waiting for an active replica at http:\/\/127\.0\.0\.1:\d+: /);

@@ -121,7 +121,7 @@ describe('router: streamed bodies', () => {
     });
     const got = JSON.parse(await answer) as { n: number; sha: string };
     expect(got).toEqual({ n: 32 * MiB, sha: sent.digest('hex') });
-    await until(() => r.metrics().slots['blue']?.requests === 1, 2000, 'the upload to be counted');
+    await until(() => r.metrics().slots['blue']?.requests === 1, 15_000, 'the upload to be counted');
   });
 
   it('aborts the upstream request when the client leaves in the middle of a download, and counts it as 499', async () => {
@@ -142,7 +142,7 @@ describe('router: streamed bodies', () => {
       req.on('error', () => undefined).end();
     });
     await closed;
-    await until(() => r.metrics().slots['blue']?.codes['4xx'] === 1, 2000, 'the abandoned request to be counted');
+    await until(() => r.metrics().slots['blue']?.codes['4xx'] === 1, 15_000, 'the abandoned request to be counted');
     expect(r.metrics().slots['blue']?.errors).toBe(0);
   });
 });

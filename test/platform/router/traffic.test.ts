@@ -135,7 +135,7 @@ describe('router: traffic and metrics', () => {
     const agent = keepAlive();
     await send(url, { agent, path: '/first' });
     const inFlight = send(url, { agent });
-    await until(() => slow.seen.length === 2, 2000, 'the request to reach the upstream');
+    await until(() => slow.seen.length === 2, 15_000, 'the request to reach the upstream');
     const started = performance.now();
     const closing = r.close(30_000);
     expect((await inFlight).body).toBe('late but whole');
