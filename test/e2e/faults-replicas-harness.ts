@@ -137,6 +137,9 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
     });
 
     let kills = 0;
+    /** Kills a revival has decided on and not yet made (it kills while the replica starts). */
+    let reserved = 0;
+    const spent = () => kills + reserved;
     let activeKills = 0;
     let killsDuringStart = 0;
     const failovers: number[] = [];
@@ -149,11 +152,13 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
         await sleep(100 + rng() * (o.maxPauseMs - 100));
         if (stopping) return;
         // Only with kills to spare beyond the kills of the active replica still owed.
-        const early = kills + Math.max(0, o.activeKills - activeKills) < o.maxKills && rng() < o.earlyShare;
+        const early = spent() + Math.max(0, o.activeKills - activeKills) < o.maxKills && rng() < o.earlyShare;
+        if (early) reserved++;
         const listened = await fleet.start(m, early ? rng() * 1500 : undefined);
         if (!early) return;
         if (listened) await fleet.kill(m);
         kills++;
+        reserved--;
         if (!listened) killsDuringStart++;
         log(`kill ${kills}: ${m.name} while it started${listened ? ' (it had just listened)' : ''}`);
       }
@@ -194,16 +199,15 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
       if (failure) throw failure;
       if (Date.now() - started > o.deadlineMs) throw new Error(`not finished after ${o.deadlineMs} ms (${kills} kills, ${await progress()} of ${o.releases} releases shipped)\n${context()}`);
       const nextKillAt = Date.now() + 300 + rng() * (o.maxUpMs - 300);
-      while (!finished && (kills >= o.maxKills || Date.now() < nextKillAt)) {
+      while (!finished && (spent() >= o.maxKills || Date.now() < nextKillAt)) {
         await sleep(200);
         finished = await done();
         if (failure) throw failure;
         if (Date.now() - started > o.deadlineMs) break;
       }
-      if (finished || kills >= o.maxKills) continue;
+      if (finished || spent() >= o.maxKills) continue;
       // A kill leaves one replica at least.
       if (fleet.running().length < 2) continue;
-      const wantActive = activeKills + (o.maxKills - kills) <= o.activeKills || kills - activeKills >= o.maxKills - o.activeKills || rng() < o.activeShare;
       const active = await until('a replica that says it is active', o.leaseMs + 90_000, async () => {
         for (const m of fleet.running()) {
           const st = await fleet.status(m);
@@ -211,6 +215,11 @@ export async function runReplicaFaults(o: ReplicaFaultOptions): Promise<ReplicaF
         }
         return undefined;
       }, context);
+      // Decided after that wait, on the counts as they are now: a revival may have killed (or
+      // decided to kill) meanwhile. Decided before it, a revival's kill could take the last one
+      // owed to the active replica, and the run never finished (CI under load: 3 kills, 1 active).
+      if (spent() >= o.maxKills || fleet.running().length < 2) continue;
+      const wantActive = activeKills + (o.maxKills - spent()) <= o.activeKills || spent() - activeKills >= o.maxKills - o.activeKills || rng() < o.activeShare;
       const standbys = fleet.running().filter((m) => m !== active.m);
       const victim = wantActive || standbys.length === 0 ? active.m : standbys[Math.floor(rng() * standbys.length)]!;
       const killedAt = Date.now();
