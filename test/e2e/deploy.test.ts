@@ -13,6 +13,7 @@ import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import { storeOptionFor } from './support/e2e-store.js';
+import { requestLoop } from './support/request-loop.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -90,28 +91,7 @@ function get(url: string, headers: Record<string, string> = {}): Promise<{ statu
 }
 
 /** Requests in a loop until stopped; counts failures and the versions that answered. */
-function load(url: string) {
-  let stop = false;
-  const seen: { status: number; version?: string }[] = [];
-  const done = (async () => {
-    while (!stop) seen.push(await get(url));
-  })();
-  return {
-    seen,
-    /** Stops after `more` further requests, so the last ones were sent after what came before `end`. */
-    async end(more = 20) {
-      const target = seen.length + more;
-      const deadline = Date.now() + 30_000;
-      while (seen.length < target) {
-        if (Date.now() > deadline) throw new Error(`the request loop answered ${seen.length} of ${target} requests in 30 s`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      stop = true;
-      await done;
-      return seen;
-    },
-  };
-}
+const load = (url: string) => requestLoop(() => get(url));
 
 async function endpoint(): Promise<string> {
   return (await slipway.platform.status(key))!.endpoint;

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ServerProcess } from './support/server-process.js';
+import { requestLoop } from './support/request-loop.js';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
 
@@ -67,27 +68,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 }
 
 /** A client loop: one request after another until stopped. */
-function load(url: string) {
-  let stop = false;
-  const seen: { status: number; body: string }[] = [];
-  const done = (async () => {
-    while (!stop) seen.push(await get(url));
-  })();
-  return {
-    seen,
-    async end() {
-      const target = seen.length + 10;
-      const deadline = Date.now() + 30_000;
-      while (seen.length < target) {
-        if (Date.now() > deadline) throw new Error(`the request loop answered ${seen.length} of ${target} requests in 30 s`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-      stop = true;
-      await done;
-      return seen;
-    },
-  };
-}
+const load = (url: string) => requestLoop(() => get(url), 10);
 
 const columns = (): string[] => {
   const d = new Database(db, { readonly: true });

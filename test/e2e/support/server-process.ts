@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { storeArgs } from './e2e-store.js';
+import { ended } from './process-ended.js';
 import { BIN } from './slipway-process.js';
 
 export interface ServerProcess {
@@ -39,12 +40,7 @@ export async function startServerProcess(args: string[], cwd: string, env: Recor
       reject(new Error(`server exited with ${code}:\n${err}`));
     });
   });
-  // 'close' comes after the last of stderr is read ('exit' may come before); a grandchild holding
-  // stderr open would hold 'close' back, so 2 s after 'exit' it resolves anyway.
-  const exited = new Promise<number | null>((r) => {
-    proc.on('close', (code) => r(code));
-    proc.on('exit', (code) => setTimeout(() => r(code), 2000).unref());
-  });
+  const exited = ended(proc).then((e) => e.code);
   return {
     url,
     proc,

@@ -2,6 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ended } from './process-ended.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/slipway.js', import.meta.url));
 
@@ -30,13 +31,7 @@ export function slipway(args: string[], cwd: string, env: Record<string, string>
       }
     }
   });
-  // On 'exit' the child's stdout and stderr may still hold output not yet read: 'close' comes
-  // after them. A grandchild that kept them open would hold 'close' back, so 2 s after 'exit'
-  // it resolves anyway.
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.on('close', (code, signal) => resolve({ code, signal }));
-    proc.on('exit', (code, signal) => setTimeout(() => resolve({ code, signal }), 2000).unref());
-  });
+  const exited = ended(proc);
   return {
     proc,
     stdout: () => out,
