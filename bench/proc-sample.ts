@@ -21,6 +21,16 @@ export function sampleProc(pid: number): ProcSample {
   return { at: performance.now(), cpuS, rssMb: rss ? Number(rss[1]) / 1024 : Number.NaN };
 }
 
+/**
+ * Seconds a thread has run on a core, and waited runnable for one (its run queue), since it
+ * started: /proc/<pid>/task/<tid>/schedstat (Linux, nanoseconds). The wait is what a busy
+ * machine adds to every task of that thread, however short the task.
+ */
+export function sampleSched(pid: number, thread: number): { at: number; runS: number; waitS: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').trim().split(' ').map(Number);
+  return { at: performance.now(), runS: (run ?? Number.NaN) / 1e9, waitS: (wait ?? Number.NaN) / 1e9 };
+}
+
 export interface MachineSample {
   at: number;
   /** CPU seconds spent busy (all but idle and iowait), over every core, since boot. */

@@ -1,14 +1,20 @@
 /**
  * N live-event readers (`GET /api/v1/events/stream`, every event, as the dashboard reads it)
- * held open from a worker thread, so that reading them does not share the server's event loop.
+ * held open from a child process at the lowest CPU priority (nice 19). They stand for browsers
+ * on other machines: on this one their own work (reading, inflating) takes only the CPU the
+ * server leaves, instead of competing with it for the two cores.
  * Each client only finds message boundaries and the last `id:`; it does not parse the JSON.
+ * With `gzip` the clients ask for a compressed stream (as browsers and fetch do) and inflate it.
  */
-import { Worker } from 'node:worker_threads';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface SseClientsJob {
   origin: string;
   token: string;
   clients: number;
+  /** Send Accept-Encoding: gzip (and inflate what comes compressed). */
+  gzip: boolean;
 }
 
 export interface SseClientsResult {
@@ -17,7 +23,9 @@ export interface SseClientsResult {
   dropped: number;
   /** Event messages (`id:` lines) received, summed over the clients. */
   events: number;
+  /** Bytes of event stream read (after inflating), and as they came off the sockets. */
   bytes: number;
+  wireBytes: number;
   /** The lowest last id among the clients when stopped. */
   minLastId: number;
   errors: string[];
@@ -31,33 +39,39 @@ export interface SseClients {
   stop(): Promise<SseClientsResult>;
 }
 
-type FromWorker = { kind: 'ready' } | { kind: 'reached'; ok: boolean } | { kind: 'result'; result: SseClientsResult } | { kind: 'error'; error: string };
+export type FromClients = { kind: 'ready' } | { kind: 'reached'; ok: boolean } | { kind: 'result'; result: SseClientsResult } | { kind: 'error'; error: string };
+export type ToClients = { kind: 'reach'; seq: number; timeoutMs: number } | { kind: 'stop' };
 
 export function openSseClients(job: SseClientsJob): SseClients {
-  const worker = new Worker(new URL('./sse-clients-worker.js', import.meta.url), { workerData: job });
-  const waiting = new Map<FromWorker['kind'], { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
-  const wait = (kind: FromWorker['kind']): Promise<FromWorker> => new Promise((resolve, reject) => waiting.set(kind, { resolve, reject }));
-  worker.on('message', (m: FromWorker) => {
-    if (m.kind === 'error') for (const w of waiting.values()) w.reject(new Error(`SSE clients failed: ${m.error}`));
+  const script = fileURLToPath(new URL('./sse-clients-process.js', import.meta.url));
+  // `nice` before node: every thread of the readers (the libuv pool that inflates too) starts at the lowest priority.
+  const proc = spawn('chrt', ['--idle', '0', process.execPath, script], { env: { ...process.env, SSE_CLIENTS_JOB: JSON.stringify(job) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const waiting = new Map<FromClients['kind'], { resolve: (m: FromClients) => void; reject: (e: Error) => void }>();
+  const wait = (kind: FromClients['kind']): Promise<FromClients> => new Promise((resolve, reject) => waiting.set(kind, { resolve, reject }));
+  const fail = (e: Error) => {
+    for (const w of waiting.values()) w.reject(e);
+  };
+  proc.on('message', (m: FromClients) => {
+    if (m.kind === 'error') fail(new Error(`SSE clients failed: ${m.error}`));
     else waiting.get(m.kind)?.resolve(m);
   });
-  worker.once('error', (e) => {
-    for (const w of waiting.values()) w.reject(e);
-  });
+  proc.once('error', fail);
+  proc.once('exit', (code, sig) => fail(new Error(`the SSE clients' process ended (${sig ?? `exit ${code}`}) before answering`)));
+  const send = (m: ToClients) => proc.send(m);
   const ready = wait('ready').then(() => undefined);
   return {
     ready,
     async reach(seq, timeoutMs) {
       const answer = wait('reached');
-      worker.postMessage({ kind: 'reach', seq, timeoutMs });
+      send({ kind: 'reach', seq, timeoutMs });
       const m = await answer;
       return m.kind === 'reached' && m.ok;
     },
     async stop() {
       const answer = wait('result');
-      worker.postMessage({ kind: 'stop' });
+      send({ kind: 'stop' });
       const m = await answer;
-      await worker.terminate();
+      proc.kill();
       if (m.kind !== 'result') throw new Error('SSE clients: no result');
       return m.result;
     },

@@ -11,6 +11,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { LoadRequest } from './http-load.js';
 import { runLoad } from './http-load.js';
 import { openSseClients, type SseClientsResult } from './sse-clients.js';
+import { sampleSched } from './proc-sample.js';
 import { percentile, round } from './stats.js';
 
 export interface UnderLoadPlan {
@@ -18,6 +19,8 @@ export interface UnderLoadPlan {
   statusPerS: number;
   triggersPerS: number;
   sseClients: number;
+  /** The readers ask for gzip, as a browser's or fetch's request does (false: plain text, for comparison). */
+  sseGzip: boolean;
 }
 
 export interface StatusLatency {
@@ -42,6 +45,10 @@ export interface UnderLoadResult {
   /** The server's event-loop delay during the load (the server runs in this process): what any request waits at least. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** CPU the server's event-loop thread used during the load (it is this process's main thread): 1 is a core, all of it. */
+  loopThreadCores: number;
+  /** Seconds per second that thread was ready to run and waited for a core (the machine's other threads had both). */
+  loopThreadWaitPerS: number;
 }
 
 export interface UnderLoadTarget {
@@ -76,15 +83,17 @@ export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, prog
   progress(`  p50 ${idle.p50Ms} ms, p99 ${idle.p99Ms} ms, max ${idle.maxMs} ms`);
 
   progress(`under load: ${plan.sseClients} SSE clients, ${plan.triggersPerS} triggers/s, GET status at ${plan.statusPerS}/s for ${plan.seconds} s …`);
-  const sse = openSseClients({ origin: t.origin, token: t.token, clients: plan.sseClients });
+  const sse = openSseClients({ origin: t.origin, token: t.token, clients: plan.sseClients, gzip: plan.sseGzip });
   await sse.ready;
   const before = await lastSeq(t);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const cpuFrom = sampleSched(process.pid, process.pid);
   const n = Math.ceil(plan.seconds * plan.triggersPerS);
   const triggering = runLoad({ origin: t.origin, token: t.token, concurrency: 50, expect: 201, requests: Array.from({ length: n }, (_, i) => t.trigger(i)), ratePerS: plan.triggersPerS });
   const [loadedRun, trig] = await Promise.all([runLoad(statusJob, triggering), triggering]);
   loop.disable();
+  const cpuTo = sampleSched(process.pid, process.pid);
   const loaded = latency(loadedRun.latenciesMs, loadedRun.statuses);
   const created = trig.statuses['201'] ?? 0;
   const trigSorted = [...trig.latenciesMs].sort((a, b) => a - b);
@@ -103,10 +112,12 @@ export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, prog
     sse: { ...clients, caughtUp },
     loopDelayP99Ms: round(loop.percentile(99) / 1e6, 2),
     loopDelayMaxMs: round(loop.max / 1e6, 2),
+    loopThreadCores: round((cpuTo.runS - cpuFrom.runS) / ((cpuTo.at - cpuFrom.at) / 1000), 2),
+    loopThreadWaitPerS: round((cpuTo.waitS - cpuFrom.waitS) / ((cpuTo.at - cpuFrom.at) / 1000), 2),
   };
   progress(
     `  status p50 ${loaded.p50Ms} ms, p99 ${loaded.p99Ms} ms, max ${loaded.maxMs} ms; ${result.triggersPerS} triggers/s (p99 ${result.triggerP99Ms} ms); ` +
-      `loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms; ${result.events} events, ${clients.events} delivered to ${clients.clients} clients (${round(clients.bytes / 1e6, 1)} MB), ${clients.dropped} dropped, caught up: ${caughtUp}`,
+       `loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms, its thread ran ${result.loopThreadCores} s and waited for a core ${result.loopThreadWaitPerS} s per s; ${result.events} events, ${clients.events} delivered to ${clients.clients} clients (${round(clients.bytes / 1e6, 1)} MB${plan.sseGzip ? `, ${round(clients.wireBytes / 1e6, 1)} MB gzip-compressed on the wire` : ''}), ${clients.dropped} dropped, caught up: ${caughtUp}`,
   );
   if (loaded.non200 > 0 || idle.non200 > 0) throw new Error(`under load: ${loaded.non200 + idle.non200} status answers were not 200: ${[...idleRun.errors, ...loadedRun.errors].join('; ')}`);
   return result;

@@ -8,9 +8,11 @@
  * memory once every stream has sent them.
  */
 import { eventJson, type StoredEvent } from '../store/index.js';
+import { gzipPiece, type GzipPiece } from './gzip-frames.js';
 
 const frames = new WeakMap<StoredEvent, string>();
 const joined = new WeakMap<readonly StoredEvent[], Buffer>();
+const compressed = new WeakMap<readonly StoredEvent[], GzipPiece>();
 
 /** `id: <seq>`, `event: <type>`, `data: <CloudEvent JSON>` and the blank line that ends it. */
 export function sseFrame(e: StoredEvent): string {
@@ -31,4 +33,14 @@ export function sseBatch(batch: readonly StoredEvent[]): Buffer {
     joined.set(batch, b);
   }
   return b;
+}
+
+/** The same chunk compressed once for every stream that sends gzip (gzip-frames.ts). */
+export function sseBatchGzip(batch: readonly StoredEvent[]): GzipPiece {
+  let p = compressed.get(batch);
+  if (p === undefined) {
+    p = gzipPiece(sseBatch(batch));
+    compressed.set(batch, p);
+  }
+  return p;
 }

@@ -48,6 +48,11 @@ export class SseSink {
     return this.raw.destroyed || this.raw.writableEnded;
   }
 
+  /** Chunks sent and not yet handed to the socket. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** A Buffer shared by many streams is written as it is (never copied or changed here). */
   send(chunk: string | Buffer): void {
     if (this.closed) return;

@@ -1,5 +1,6 @@
 /** A small server-sent-events reader over node:http, for tests that need a real socket. */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import { createGunzip } from 'node:zlib';
 
 export interface SseMessage {
   id?: string;
@@ -9,6 +10,12 @@ export interface SseMessage {
 
 export interface SseStream {
   status: number;
+  /** The answer's Content-Encoding (undefined: none). */
+  encoding: string | undefined;
+  /** Bytes as they came off the socket (compressed, for gzip). */
+  wireBytes(): number;
+  /** Why decompressing failed, if it did (a gzip stream cut short, or a bad trailer). */
+  decodeError(): string | undefined;
   messages: SseMessage[];
   comments: string[];
   /** Resolves once `n` messages arrived (or rejects after `ms`). */
@@ -24,19 +31,32 @@ export interface SseStream {
 export interface StreamOptions {
   /** Open without reading: nothing is taken from the socket until `resume()`. */
   paused?: boolean;
+  /** Send Accept-Encoding: gzip, and decompress the answer when it is compressed. */
+  gzip?: boolean;
 }
 
 export function openStream(url: string, headers: Record<string, string>, opts: StreamOptions = {}): Promise<SseStream> {
   return new Promise((resolve, reject) => {
-    const req: ClientRequest = request(url, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
+    const req: ClientRequest = request(url, { headers: { accept: 'text/event-stream', ...(opts.gzip ? { 'accept-encoding': 'gzip' } : {}), ...headers } }, (res: IncomingMessage) => {
       const messages: SseMessage[] = [];
       const comments: string[] = [];
       const waiters: (() => void)[] = [];
       let buffer = '';
       let endResolve: () => void = () => undefined;
       const ended = new Promise<void>((r) => (endResolve = r));
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
+      let wire = 0;
+      let decodeError: string | undefined;
+      let complete = false;
+      res.on('data', (chunk: Buffer | string) => (wire += Buffer.byteLength(chunk)));
+      res.on('end', () => (complete = true));
+      const encoding = res.headers['content-encoding'];
+      const body = encoding === 'gzip' ? res.pipe(createGunzip()) : res;
+      body.on('error', (e: Error) => {
+        decodeError = e.message;
+        endResolve();
+      });
+      body.setEncoding('utf8');
+      body.on('data', (chunk: string) => {
         buffer += chunk;
         let cut: number;
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
@@ -60,10 +80,16 @@ export function openStream(url: string, headers: Record<string, string>, opts: S
         }
       });
       if (opts.paused) res.pause();
-      res.on('end', () => endResolve());
-      res.on('close', () => endResolve());
+      body.on('end', () => endResolve());
+      // A compressed stream that ended has ended once its decompressor has (it may hold the last events); one cut off has ended then.
+      res.on('close', () => {
+        if (body === res || !complete) endResolve();
+      });
       resolve({
         status: res.statusCode ?? 0,
+        encoding,
+        wireBytes: () => wire,
+        decodeError: () => decodeError,
         messages,
         comments,
         ended,

@@ -7,7 +7,12 @@
  * up; live events that commit meanwhile wait and follow in order. A comment line every
  * 15 s keeps proxies from closing an idle stream; a reader that stops reading is dropped
  * (see SseSink) and resumes with Last-Event-ID.
+ *
+ * The stream of every event (no filter) is sent gzip-compressed to a client that accepts it
+ * (browsers and fetch do): each batch is compressed once for all such streams (gzip-frames.ts),
+ * and a clean end (the server stopping) closes the gzip data with its trailer.
  */
+import negotiate from '@fastify/accept-negotiator';
 import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { SlipwayError } from '../../core/index.js';
@@ -16,7 +21,8 @@ import { KeptnProjectReader, keptnProject } from '../../keptn/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
-import { sseBatch, sseFrame } from '../sse-frames.js';
+import { GzipFraming, gzipPiece } from '../gzip-frames.js';
+import { sseBatch, sseBatchGzip, sseFrame } from '../sse-frames.js';
 import { SseSink, type SseLimits } from '../sse-sink.js';
 import type { Api } from '../types.js';
 
@@ -24,6 +30,11 @@ import type { Api } from '../types.js';
 const PAGE = 500;
 /** Live events held while the backlog is sent; beyond this they are let go and read from the store instead. */
 const MAX_PENDING = 5000;
+
+const RETRY = 'retry: 2000\n\n';
+const KEEP_ALIVE = ': keep-alive\n\n';
+const RETRY_GZ = gzipPiece(RETRY);
+const KEEP_ALIVE_GZ = gzipPiece(KEEP_ALIVE);
 
 export interface StreamDeps {
   store: Store;
@@ -67,12 +78,14 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       const keptn = req.query.dialect === 'keptn' && project !== undefined ? await KeptnProjectReader.upTo(deps.store, project, sent) : undefined;
       const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
       const everything = project === undefined && run === undefined && !keptn;
-      // A batch goes out as one chunk; a stream of every event shares the batch's encoding with the others.
+      const gzip = everything && negotiate(req.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip' ? new GzipFraming() : undefined;
+      const write = (text: string) => sink.send(gzip ? gzip.add(text === KEEP_ALIVE ? KEEP_ALIVE_GZ : gzipPiece(text)) : text);
+      // A batch goes out as one chunk; a stream of every event shares the batch's encoding (and compression) with the others.
       const send = (events: readonly StoredEvent[]) => {
         if (events.length === 0) return;
         if (everything && events[0]!.seq > sent) {
           sent = events.at(-1)!.seq;
-          return sink.send(sseBatch(events));
+          return sink.send(gzip ? gzip.add(sseBatchGzip(events)) : sseBatch(events));
         }
         const out: string[] = [];
         for (const e of events) {
@@ -83,7 +96,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
             for (const k of keptn.map(e)) if (matches(e)) out.push(`id: ${e.seq}\nevent: ${k.type}\ndata: ${JSON.stringify(k)}\n\n`);
           } else if (matches(e)) out.push(sseFrame(e));
         }
-        if (out.length > 0) sink.send(out.join(''));
+        if (out.length > 0) write(out.join(''));
       };
 
       // Live events that commit while the backlog is sent wait here. When too many wait they
@@ -99,20 +112,30 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
           letGo = true;
         }
       });
-      const heartbeat = setInterval(() => sink.send(': keep-alive\n\n'), deps.heartbeatMs);
+      const heartbeat = setInterval(() => write(KEEP_ALIVE), deps.heartbeatMs);
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
+        // The trailer counts everything added: only when nothing added is still waiting in the sink.
+        const trailer = gzip !== undefined && sink.queued === 0 && !raw.destroyed ? gzip.trailer() : undefined;
         sink.stop();
         deps.shutdown.removeEventListener('abort', end);
-        if (!raw.writableEnded) raw.end();
+        if (!raw.writableEnded) raw.end(trailer);
       };
       raw.on('close', end);
       deps.shutdown.addEventListener('abort', end);
 
       reply.hijack();
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-      sink.send('retry: 2000\n\n');
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        ...(everything ? { vary: 'accept-encoding' } : {}),
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      });
+      if (gzip) sink.send(gzip.header());
+      sink.send(gzip ? gzip.add(RETRY_GZ) : RETRY);
       try {
         for (;;) {
           letGo = false;

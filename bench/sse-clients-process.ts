@@ -1,16 +1,22 @@
-/** The body of bench/sse-clients.ts, run in a worker thread. */
+/** The body of bench/sse-clients.ts, run in a child process (the job in SSE_CLIENTS_JOB, messages over IPC). */
 import { Agent, request, type ClientRequest } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
-import type { SseClientsJob, SseClientsResult } from './sse-clients.js';
+import { createGunzip } from 'node:zlib';
+import type { FromClients, SseClientsJob, SseClientsResult, ToClients } from './sse-clients.js';
 
-const job = workerData as SseClientsJob;
+const job = JSON.parse(process.env['SSE_CLIENTS_JOB'] ?? '') as SseClientsJob;
+const post = (m: FromClients) => process.send!(m);
+process.on('uncaughtException', (e) => {
+  post({ kind: 'error', error: e.stack ?? e.message });
+  process.exit(1);
+});
 const agent = new Agent({ keepAlive: false, maxSockets: job.clients });
 const lastIds: number[] = new Array<number>(job.clients).fill(0);
 const requests: ClientRequest[] = [];
 let events = 0;
 let bytes = 0;
+let wireBytes = 0;
 let dropped = 0;
-let headers = 0;
+let heads = 0;
 let stopping = false;
 const errors: string[] = [];
 
@@ -21,12 +27,20 @@ function open(i: number): void {
   // `id:` line follows a newline (the stream opens with `retry:`); a line cut by a chunk
   // boundary is kept and read with the next chunk.
   let tail: Buffer = Buffer.alloc(0);
-  const req = request(`${job.origin}/api/v1/events/stream`, { agent, headers: { authorization: `Bearer ${job.token}`, accept: 'text/event-stream' } }, (res) => {
+  const headers = { authorization: `Bearer ${job.token}`, accept: 'text/event-stream', ...(job.gzip ? { 'accept-encoding': 'gzip' } : {}) };
+  const req = request(`${job.origin}/api/v1/events/stream`, { agent, headers }, (res) => {
     if (res.statusCode !== 200) {
       if (errors.length < 5) errors.push(`client ${i}: HTTP ${res.statusCode}`);
     }
-    if (++headers === job.clients) parentPort!.postMessage({ kind: 'ready' });
-    res.on('data', (chunk: Buffer) => {
+    if (++heads === job.clients) post({ kind: 'ready' });
+    res.on('data', (chunk: Buffer) => (wireBytes += chunk.length));
+    const body = res.headers['content-encoding'] === 'gzip' ? res.pipe(createGunzip()) : res;
+    body.on('error', (e) => {
+      if (stopping) return;
+      dropped++;
+      if (errors.length < 5) errors.push(`client ${i}: ${e.message}`);
+    });
+    body.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
       const data = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
       let keepFrom = Math.max(0, data.length - (ID.length - 1));
@@ -55,13 +69,14 @@ function open(i: number): void {
 }
 
 for (let i = 0; i < job.clients; i++) open(i);
+if (job.clients === 0) post({ kind: 'ready' });
 
-parentPort!.on('message', (m: { kind: 'reach'; seq: number; timeoutMs: number } | { kind: 'stop' }) => {
+process.on('message', (m: ToClients) => {
   if (m.kind === 'reach') {
     const deadline = performance.now() + m.timeoutMs;
     const poll = () => {
       const ok = lastIds.every((id) => id >= m.seq);
-      if (ok || performance.now() > deadline) parentPort!.postMessage({ kind: 'reached', ok });
+      if (ok || performance.now() > deadline) post({ kind: 'reached', ok });
       else setTimeout(poll, 20);
     };
     poll();
@@ -70,6 +85,7 @@ parentPort!.on('message', (m: { kind: 'reach'; seq: number; timeoutMs: number } 
   stopping = true;
   for (const r of requests) r.destroy();
   agent.destroy();
-  const result: SseClientsResult = { clients: job.clients, dropped, events, bytes, minLastId: Math.min(...lastIds), errors };
-  parentPort!.postMessage({ kind: 'result', result });
+  const result: SseClientsResult = { clients: job.clients, dropped, events, bytes, wireBytes, minLastId: Math.min(...lastIds), errors };
+  post({ kind: 'result', result });
+  process.disconnect();
 });
