@@ -6,7 +6,7 @@
  * Each client only finds message boundaries and the last `id:`; it does not parse the JSON.
  * With `gzip` the clients ask for a compressed stream (as browsers and fetch do) and inflate it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface SseClientsJob {
@@ -44,8 +44,11 @@ export type ToClients = { kind: 'reach'; seq: number; timeoutMs: number } | { ki
 
 export function openSseClients(job: SseClientsJob): SseClients {
   const script = fileURLToPath(new URL('./sse-clients-process.js', import.meta.url));
-  // `nice` before node: every thread of the readers (the libuv pool that inflates too) starts at the lowest priority.
-  const proc = spawn('chrt', ['--idle', '0', process.execPath, script], { env: { ...process.env, SSE_CLIENTS_JOB: JSON.stringify(job) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  // Through chrt, every thread of the readers (the libuv pool that inflates too) starts as SCHED_IDLE; without chrt, at normal priority.
+  const idle = spawnSync('chrt', ['--idle', '0', 'true']).status === 0;
+  if (!idle) process.stderr.write('  (no chrt here: the SSE readers run at normal priority and compete with the server for the cores)\n');
+  const [cmd, args] = idle ? ['chrt', ['--idle', '0', process.execPath, script]] : [process.execPath, [script]];
+  const proc = spawn(cmd, args, { env: { ...process.env, SSE_CLIENTS_JOB: JSON.stringify(job) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const waiting = new Map<FromClients['kind'], { resolve: (m: FromClients) => void; reject: (e: Error) => void }>();
   const wait = (kind: FromClients['kind']): Promise<FromClients> => new Promise((resolve, reject) => waiting.set(kind, { resolve, reject }));
   const fail = (e: Error) => {
