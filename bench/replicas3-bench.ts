@@ -182,22 +182,24 @@ async function startReplicas3Pg(progress: (line: string) => void): Promise<Repli
 
 /**
  * What the part needs before it measures: its PostgreSQL, the pipeline files, and (when asked)
- * the first configuration's replicas already started. run.ts's quick mode starts it beside the
- * stress and failover parts, whose figures are the stress server's own CPU seconds and memory and
- * a lease running out, so the cluster's and the first replica's start overlap their waiting.
+ * every configuration's replicas already started, each on its own database, idle until its
+ * turn. run.ts's quick mode starts it beside the stress and failover parts, whose figures are
+ * the stress server's own CPU seconds and memory and a lease running out, so the cluster's and
+ * the replicas' starts overlap their waiting. While one configuration is measured, the one still
+ * to come only holds its lease (its replicas have nothing to do).
  */
 export interface Replicas3Setup {
   pg: Replicas3Pg;
   root: string;
   files: string[];
-  /** The first configuration of the plan's order, started; a failed start rejects here and fails the part, as a start inside it would. */
-  first?: Promise<StartedConfig>;
+  /** The configurations of the plan's order started ahead, by position; a failed start rejects here and fails the part, as a start inside it would. */
+  early: (Promise<StartedConfig> | undefined)[];
 }
 
 const orderOf = (plan: Replicas3Plan): number[] => (plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1]);
 
 /** Never rejects: a cluster that does not start is a skip, reported by runReplicas3Bench. */
-export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startFirst: boolean): Promise<Replicas3Setup> {
+export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startEarly: boolean): Promise<Replicas3Setup> {
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
   const files = Array.from({ length: plan.projects }, (_, i) => {
     const file = join(root, `${replicasProject(i)}.yaml`);
@@ -205,10 +207,13 @@ export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: str
     return file;
   });
   const started = await startReplicas3Pg(progress);
-  const setup: Replicas3Setup = { pg: started, root, files };
-  if (startFirst && !('skipped' in started)) {
-    setup.first = startConfig(started.url, root, files, orderOf(plan)[0]!, 0, plan, progress);
-    setup.first.catch(() => undefined);
+  const setup: Replicas3Setup = { pg: started, root, files, early: [] };
+  if (startEarly && !('skipped' in started)) {
+    for (const [k, n] of orderOf(plan).entries()) {
+      const config = startConfig(started.url, root, files, n, k, plan, progress);
+      config.catch(() => undefined);
+      setup.early.push(config);
+    }
   }
   return setup;
 }
@@ -219,8 +224,10 @@ export async function disposeReplicas3(setup: Promise<Replicas3Setup> | undefine
   if (!s) return;
   const pgStarted = s.pg;
   if (!('skipped' in pgStarted)) {
-    const first = await s.first?.catch(() => undefined);
-    if (first) await stopConfig(pgStarted.url, first);
+    for (const config of s.early.splice(0)) {
+      const started = await config?.catch(() => undefined);
+      if (started) await stopConfig(pgStarted.url, started);
+    }
     await pgStarted.stop().catch(() => undefined);
   }
   rmSync(s.root, { recursive: true, force: true });
@@ -236,9 +243,9 @@ export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: st
     const { url } = setup.pg;
     const results: ConfigResult[] = [];
     for (const [k, n] of orderOf(plan).entries()) {
-      const first = k === 0 ? setup.first : undefined;
-      setup.first = undefined; // measureConfig stops it
-      const started = first ? await first : await startConfig(url, setup.root, setup.files, n, k, plan, progress);
+      const early = setup.early[k];
+      setup.early[k] = undefined; // measureConfig stops it
+      const started = early ? await early : await startConfig(url, setup.root, setup.files, n, k, plan, progress);
       results.push(await measureConfig(url, started, plan, progress));
     }
     const one = summary(results.filter((c) => c.replicas === 1));

@@ -186,8 +186,9 @@ async function main(): Promise<void> {
     // The full bench runs them one after the other.
     const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
     const failoverPart = () => part('failover', () => runFailover(mode, progress));
-    // Quick also starts the replicas part's cluster and its first configuration (one replica) beside
-    // them (initdb, the cluster's and the replica's start: a few seconds); runReplicas3Bench stops them.
+    // Quick also starts the replicas part's cluster and both its configurations (1 replica, 3 replicas;
+    // each idle until its turn) beside them (initdb, the cluster's and 4 replicas' start: a few
+    // seconds); runReplicas3Bench stops them.
     const replicasSetup = mode === 'quick' ? prepareReplicas3(REPLICAS3_PLANS[mode], progress, true) : undefined;
     const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
     const [stress, failover] = await both().catch(async (e: unknown) => {
