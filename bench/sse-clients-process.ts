@@ -68,10 +68,12 @@ function open(i: number): void {
   requests.push(req);
 }
 
-for (let i = 0; i < job.clients; i++) open(i);
-if (job.clients === 0) post({ kind: 'ready' });
-
 process.on('message', (m: ToClients) => {
+  if (m.kind === 'open') {
+    for (let i = 0; i < job.clients; i++) open(i);
+    if (job.clients === 0) post({ kind: 'ready' });
+    return;
+  }
   if (m.kind === 'reach') {
     const deadline = performance.now() + m.timeoutMs;
     const poll = () => {

@@ -1,12 +1,11 @@
 /**
  * N live-event readers (`GET /api/v1/events/stream`, every event, as the dashboard reads it)
- * held open from a child process at the lowest CPU priority (nice 19). They stand for browsers
- * on other machines: on this one their own work (reading, inflating) takes only the CPU the
- * server leaves, instead of competing with it for the two cores.
+ * held open from a child process of their own, so that reading them shares neither the
+ * server's event loop nor its heap.
  * Each client only finds message boundaries and the last `id:`; it does not parse the JSON.
  * With `gzip` the clients ask for a compressed stream (as browsers and fetch do) and inflate it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export interface SseClientsJob {
@@ -33,22 +32,21 @@ export interface SseClientsResult {
 
 export interface SseClients {
   /** Resolves once every client got its response head. */
-  ready: Promise<void>;
+  /** Opens the streams; resolves once every client got its response head. The process starts at once, so its start overlaps whatever comes first. */
+  open(): Promise<void>;
   /** Resolves once every client's last id is at least `seq`, or after `timeoutMs`; true when all got there. */
   reach(seq: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<SseClientsResult>;
+  /** Ends the readers' process, whatever it is doing (after stop, or when the part failed). */
+  kill(): void;
 }
 
 export type FromClients = { kind: 'ready' } | { kind: 'reached'; ok: boolean } | { kind: 'result'; result: SseClientsResult } | { kind: 'error'; error: string };
-export type ToClients = { kind: 'reach'; seq: number; timeoutMs: number } | { kind: 'stop' };
+export type ToClients = { kind: 'open' } | { kind: 'reach'; seq: number; timeoutMs: number } | { kind: 'stop' };
 
 export function openSseClients(job: SseClientsJob): SseClients {
   const script = fileURLToPath(new URL('./sse-clients-process.js', import.meta.url));
-  // Through chrt, every thread of the readers (the libuv pool that inflates too) starts as SCHED_IDLE; without chrt, at normal priority.
-  const idle = spawnSync('chrt', ['--idle', '0', 'true']).status === 0;
-  if (!idle) process.stderr.write('  (no chrt here: the SSE readers run at normal priority and compete with the server for the cores)\n');
-  const [cmd, args] = idle ? ['chrt', ['--idle', '0', process.execPath, script]] : [process.execPath, [script]];
-  const proc = spawn(cmd, args, { env: { ...process.env, SSE_CLIENTS_JOB: JSON.stringify(job) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const proc = spawn(process.execPath, [script], { env: { ...process.env, SSE_CLIENTS_JOB: JSON.stringify(job) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const waiting = new Map<FromClients['kind'], { resolve: (m: FromClients) => void; reject: (e: Error) => void }>();
   const wait = (kind: FromClients['kind']): Promise<FromClients> => new Promise((resolve, reject) => waiting.set(kind, { resolve, reject }));
   const fail = (e: Error) => {
@@ -61,9 +59,12 @@ export function openSseClients(job: SseClientsJob): SseClients {
   proc.once('error', fail);
   proc.once('exit', (code, sig) => fail(new Error(`the SSE clients' process ended (${sig ?? `exit ${code}`}) before answering`)));
   const send = (m: ToClients) => proc.send(m);
-  const ready = wait('ready').then(() => undefined);
   return {
-    ready,
+    async open() {
+      const answer = wait('ready');
+      send({ kind: 'open' });
+      await answer;
+    },
     async reach(seq, timeoutMs) {
       const answer = wait('reached');
       send({ kind: 'reach', seq, timeoutMs });
@@ -77,6 +78,9 @@ export function openSseClients(job: SseClientsJob): SseClients {
       proc.kill();
       if (m.kind !== 'result') throw new Error('SSE clients: no result');
       return m.result;
+    },
+    kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill();
     },
   };
 }

@@ -8,9 +8,9 @@
  * committed during the load (checked against the log's last seq), or the figure is refused.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { LoadRequest } from './http-load.js';
+import type { LoadJob, LoadRequest } from './http-load.js';
 import { runLoad } from './http-load.js';
-import { openSseClients, type SseClientsResult } from './sse-clients.js';
+import { openSseClients, type SseClients, type SseClientsResult } from './sse-clients.js';
 import { sampleSched } from './proc-sample.js';
 import { percentile, round } from './stats.js';
 
@@ -19,7 +19,11 @@ export interface UnderLoadPlan {
   statusPerS: number;
   triggersPerS: number;
   sseClients: number;
-  /** The readers ask for gzip, as a browser's or fetch's request does (false: plain text, for comparison). */
+  /**
+   * The readers ask for gzip, as a browser's request does, and inflate it. Off in the bench: on
+   * the server's 2 cores, inflating 420 MB/s of events fell 1–2.5 s behind the live events and
+   * took the cores from the server; browsers inflate on their own machines.
+   */
   sseGzip: boolean;
 }
 
@@ -75,16 +79,27 @@ async function lastSeq(t: UnderLoadTarget): Promise<number> {
 export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, progress: (line: string) => void): Promise<UnderLoadResult> {
   const statusList = t.projects.map((p): LoadRequest => ({ method: 'GET', path: `/api/v1/projects/${p}/status` }));
   const statusJob = { origin: t.origin, token: t.token, concurrency: 50, expect: 200, requests: statusList, untilStopped: true, ratePerS: plan.statusPerS };
-  const forSeconds = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 
+  // The readers' process starts now (it takes no CPU once started), and opens its streams after the reference.
+  const sse = openSseClients({ origin: t.origin, token: t.token, clients: plan.sseClients, gzip: plan.sseGzip });
+  try {
+    return await measure(t, plan, sse, statusJob, progress);
+  } finally {
+    sse.kill();
+  }
+}
+
+async function measure(t: UnderLoadTarget, plan: UnderLoadPlan, sse: SseClients, statusJob: LoadJob, progress: (line: string) => void): Promise<UnderLoadResult> {
+  const forSeconds = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
   progress(`under load: GET status at ${plan.statusPerS}/s on the idle server for ${plan.seconds} s (reference) …`);
   const idleRun = await runLoad(statusJob, forSeconds(plan.seconds));
   const idle = latency(idleRun.latenciesMs, idleRun.statuses);
   progress(`  p50 ${idle.p50Ms} ms, p99 ${idle.p99Ms} ms, max ${idle.maxMs} ms`);
 
   progress(`under load: ${plan.sseClients} SSE clients, ${plan.triggersPerS} triggers/s, GET status at ${plan.statusPerS}/s for ${plan.seconds} s …`);
-  const sse = openSseClients({ origin: t.origin, token: t.token, clients: plan.sseClients, gzip: plan.sseGzip });
-  await sse.ready;
+  const opening = performance.now();
+  await sse.open();
+  const openS = round((performance.now() - opening) / 1000, 1);
   const before = await lastSeq(t);
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
@@ -99,7 +114,9 @@ export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, prog
   const trigSorted = [...trig.latenciesMs].sort((a, b) => a - b);
   // The readers must have had everything that committed while they were measured.
   const after = await lastSeq(t);
+  const catching = performance.now();
   const caughtUp = await sse.reach(after, 30_000);
+  const catchUpS = round((performance.now() - catching) / 1000, 1);
   const clients = await sse.stop();
   const result: UnderLoadResult = {
     plan,
@@ -117,7 +134,7 @@ export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, prog
   };
   progress(
     `  status p50 ${loaded.p50Ms} ms, p99 ${loaded.p99Ms} ms, max ${loaded.maxMs} ms; ${result.triggersPerS} triggers/s (p99 ${result.triggerP99Ms} ms); ` +
-       `loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms, its thread ran ${result.loopThreadCores} s and waited for a core ${result.loopThreadWaitPerS} s per s; ${result.events} events, ${clients.events} delivered to ${clients.clients} clients (${round(clients.bytes / 1e6, 1)} MB${plan.sseGzip ? `, ${round(clients.wireBytes / 1e6, 1)} MB gzip-compressed on the wire` : ''}), ${clients.dropped} dropped, caught up: ${caughtUp}`,
+       `loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms, its thread ran ${result.loopThreadCores} s and waited for a core ${result.loopThreadWaitPerS} s per s; ${result.events} events, ${clients.events} delivered to ${clients.clients} clients (${round(clients.bytes / 1e6, 1)} MB${plan.sseGzip ? `, ${round(clients.wireBytes / 1e6, 1)} MB gzip-compressed on the wire` : ''}), ${clients.dropped} dropped, caught up: ${caughtUp} (the readers connected in ${openS} s, and caught up ${catchUpS} s after the load)`,
   );
   if (loaded.non200 > 0 || idle.non200 > 0) throw new Error(`under load: ${loaded.non200 + idle.non200} status answers were not 200: ${[...idleRun.errors, ...loadedRun.errors].join('; ')}`);
   return result;
