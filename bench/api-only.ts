@@ -22,4 +22,4 @@ runApiScenario(dir, { ...plan, underLoad: { seconds: Number(args.seconds), statu
     process.stderr.write(`api bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => (process.env['KEEP_DIR'] ? process.stderr.write(`kept ${dir}\n`) : rmSync(dir, { recursive: true, force: true })));
+  .finally(() => rmSync(dir, { recursive: true, force: true }));

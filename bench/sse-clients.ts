@@ -31,13 +31,12 @@ export interface SseClientsResult {
 }
 
 export interface SseClients {
-  /** Resolves once every client got its response head. */
   /** Opens the streams; resolves once every client got its response head. The process starts at once, so its start overlaps whatever comes first. */
   open(): Promise<void>;
   /** Resolves once every client's last id is at least `seq`, or after `timeoutMs`; true when all got there. */
   reach(seq: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<SseClientsResult>;
-  /** Ends the readers' process, whatever it is doing (after stop, or when the part failed). */
+  /** Ends the readers' process, whatever it is doing (after stop, which leaves it to end, or when the part failed). */
   kill(): void;
 }
 
@@ -75,7 +74,6 @@ export function openSseClients(job: SseClientsJob): SseClients {
       const answer = wait('result');
       send({ kind: 'stop' });
       const m = await answer;
-      proc.kill();
       if (m.kind !== 'result') throw new Error('SSE clients: no result');
       return m.result;
     },

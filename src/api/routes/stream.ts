@@ -21,7 +21,7 @@ import { KeptnProjectReader, keptnProject } from '../../keptn/index.js';
 import type { Store, StoredEvent } from '../../store/index.js';
 import type { EventFeed } from '../event-feed.js';
 import { errors } from '../schemas/common.js';
-import { GzipFraming, gzipPiece } from '../gzip-frames.js';
+import { GzipFraming, gzipPiece, type GzipPiece } from '../gzip-frames.js';
 import { sseBatch, sseBatchGzip, sseFrame } from '../sse-frames.js';
 import { SseSink, type SseLimits } from '../sse-sink.js';
 import type { Api } from '../types.js';
@@ -79,13 +79,14 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
       const everything = project === undefined && run === undefined && !keptn;
       const gzip = everything && negotiate(req.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip' ? new GzipFraming() : undefined;
-      const write = (text: string) => sink.send(gzip ? gzip.add(text === KEEP_ALIVE ? KEEP_ALIVE_GZ : gzipPiece(text)) : text);
+      // Every chunk goes out through here: as it is, or as its compressed piece (made only for a gzip stream).
+      const write = (plain: string | Buffer, piece: () => GzipPiece) => sink.send(gzip ? gzip.add(piece()) : plain);
       // A batch goes out as one chunk; a stream of every event shares the batch's encoding (and compression) with the others.
       const send = (events: readonly StoredEvent[]) => {
         if (events.length === 0) return;
         if (everything && events[0]!.seq > sent) {
           sent = events.at(-1)!.seq;
-          return sink.send(gzip ? gzip.add(sseBatchGzip(events)) : sseBatch(events));
+          return write(sseBatch(events), () => sseBatchGzip(events));
         }
         const out: string[] = [];
         for (const e of events) {
@@ -96,7 +97,10 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
             for (const k of keptn.map(e)) if (matches(e)) out.push(`id: ${e.seq}\nevent: ${k.type}\ndata: ${JSON.stringify(k)}\n\n`);
           } else if (matches(e)) out.push(sseFrame(e));
         }
-        if (out.length > 0) write(out.join(''));
+        if (out.length > 0) {
+          const text = out.join('');
+          write(text, () => gzipPiece(text));
+        }
       };
 
       // Live events that commit while the backlog is sent wait here. When too many wait they
@@ -112,7 +116,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
           letGo = true;
         }
       });
-      const heartbeat = setInterval(() => write(KEEP_ALIVE), deps.heartbeatMs);
+      const heartbeat = setInterval(() => write(KEEP_ALIVE, () => KEEP_ALIVE_GZ), deps.heartbeatMs);
       const end = () => {
         clearInterval(heartbeat);
         unsubscribe();
@@ -135,7 +139,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
         ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       });
       if (gzip) sink.send(gzip.header());
-      sink.send(gzip ? gzip.add(RETRY_GZ) : RETRY);
+      write(RETRY, () => RETRY_GZ);
       try {
         for (;;) {
           letGo = false;
