@@ -5,7 +5,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createDatabase, measureRawPgCommits, startBenchCluster, type RawPgResult } from './pg-cluster.js';
+import { borrowBenchPg, createDatabase, measureRawPgCommits, serverVersion as versionOf, type BenchPg, type RawPgResult } from './pg-cluster.js';
 import { runGraphileChains, type GraphileResult } from './graphile-bench.js';
 import type { Target } from './report.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
@@ -29,36 +29,32 @@ export const PG_PLANS: Record<'quick' | 'full', PgPlan> = {
   full: { n: 1000, m: 10, rawMs: 2000, timeoutMs: 240_000 },
 };
 
-export async function runPgBench(root: string, plan: PgPlan, progress: (line: string) => void): Promise<PgOutcome> {
-  progress('PostgreSQL: starting a throwaway cluster (fsync on) …');
-  const started = await startBenchCluster();
-  if (!started.ok) {
-    progress(`  skipped: ${started.reason}`);
-    return { skipped: true, reason: started.reason };
+/** `shared`: the run's PostgreSQL (run.ts), left running; default: a cluster of the part's own. */
+export async function runPgBench(root: string, plan: PgPlan, progress: (line: string) => void, shared?: BenchPg): Promise<PgOutcome> {
+  const pg = await borrowBenchPg(shared, progress);
+  if ('skipped' in pg) {
+    progress(`PostgreSQL: skipped: ${pg.skipped}`);
+    return { skipped: true, reason: pg.skipped };
   }
-  const { cluster } = started;
   const dir = mkdtempSync(join(root, 'pg-'));
   try {
-    const serverVersion = started.bin.split('/').at(-2) ?? '';
-    const raw = await measureRawPgCommits(await createDatabase(cluster.url, 'bench_raw'), plan.rawMs);
+    const serverVersion = await versionOf(pg.url);
+    const raw = await measureRawPgCommits(await createDatabase(pg.url, 'bench_raw'), plan.rawMs);
     progress(`  raw durable commits: ${Math.round(raw.durableCommitsPerS)}/s`);
     // A warm-up on its own database, thrown away: the first scenario pays for pg's and Kysely's first queries.
-    await runScenario(Math.min(100, plan.n), 3, 0, mkdtempSync(join(dir, 'warm-')), plan.timeoutMs, await createDatabase(cluster.url, 'bench_warm'));
+    await runScenario(Math.min(100, plan.n), 3, 0, mkdtempSync(join(dir, 'warm-')), plan.timeoutMs, await createDatabase(pg.url, 'bench_warm'));
     progress(`  engine on PostgreSQL: N=${plan.n} M=${plan.m} …`);
-    const engine = await runScenario(plan.n, plan.m, 0, mkdtempSync(join(dir, 'engine-')), plan.timeoutMs, await createDatabase(cluster.url, 'bench_engine'));
+    const engine = await runScenario(plan.n, plan.m, 0, mkdtempSync(join(dir, 'engine-')), plan.timeoutMs, await createDatabase(pg.url, 'bench_engine'));
     if (engine.runsSucceeded !== plan.n) throw new Error(`only ${engine.runsSucceeded} of ${plan.n} runs succeeded on PostgreSQL`);
     const tasksPerS = round((plan.n * plan.m) / engine.seconds, 0);
     progress(`  ${engine.seconds} s, ${engine.transitionsPerS} transitions/s, ${tasksPerS} tasks/s, ${engine.batches} batches (${engine.meanInputsPerBatch} inputs each)`);
     progress(`  graphile-worker: ${plan.n} chains of ${plan.m} no-op jobs …`);
-    const graphile = await runGraphileChains(await createDatabase(cluster.url, 'bench_graphile'), plan.n, plan.m, plan.timeoutMs);
+    const graphile = await runGraphileChains(await createDatabase(pg.url, 'bench_graphile'), plan.n, plan.m, plan.timeoutMs);
     progress(`  ${graphile.seconds} s, ${graphile.jobsPerS} jobs/s`);
     return { skipped: false, plan, raw, engine, tasksPerS, graphile, serverVersion };
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    // The cluster's watchdog is unref'd (it must never keep a test runner alive), so waiting
-    // for it alone would let the process end here with the bench unfinished: hold it open.
-    const hold = setInterval(() => undefined, 1000);
-    await cluster.stop().finally(() => clearInterval(hold));
+    await pg.stop();
   }
 }
 

@@ -10,6 +10,46 @@ import { withDatabase } from '../test/support/postgres.js';
 
 export type BenchCluster = { ok: true; cluster: Cluster; bin: string } | { ok: false; reason: string };
 
+/**
+ * The PostgreSQL a bench part runs on: the server at SLIPWAY_BENCH_PG_URL (left running), or a
+ * throwaway cluster (fsync on); or why there is none. `stop` stops what was started for it.
+ * One bench run shares one (`npm run bench`: the pg, failover and replicas parts, each on
+ * databases of its own), so quick does not pay for three initdb runs and cluster starts.
+ */
+export type BenchPg = { url: string; stop: () => Promise<void> } | { skipped: string };
+
+export async function openBenchPg(progress: (line: string) => void): Promise<BenchPg> {
+  const given = process.env['SLIPWAY_BENCH_PG_URL'];
+  if (given) return { url: given, stop: () => Promise.resolve() };
+  progress('PostgreSQL: starting a throwaway cluster (fsync on) …');
+  const started = await startBenchCluster();
+  if (!started.ok) return { skipped: started.reason };
+  return {
+    url: started.cluster.url,
+    // The cluster's watchdog is unref'd (it must never keep a test runner alive), so waiting
+    // for it alone would let the process end with the bench unfinished: hold it open.
+    stop: async () => {
+      const hold = setInterval(() => undefined, 1000);
+      await started.cluster.stop().finally(() => clearInterval(hold));
+    },
+  };
+}
+
+/** `pg` for a part that must not stop it (its owner does), or a fresh one that the part stops. */
+export const borrowBenchPg = async (pg: BenchPg | undefined, progress: (line: string) => void): Promise<BenchPg> =>
+  pg === undefined ? openBenchPg(progress) : 'skipped' in pg ? pg : { url: pg.url, stop: () => Promise.resolve() };
+
+/** The server's version, e.g. "15.14". */
+export async function serverVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return ((await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '').split(' ')[0] ?? '';
+  } finally {
+    await client.end();
+  }
+}
+
 export async function startBenchCluster(): Promise<BenchCluster> {
   const bin = postgresBinDir();
   if (bin === undefined) return { ok: false, reason: 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; Debian package postgresql; or set SLIPWAY_PG_BIN)' };

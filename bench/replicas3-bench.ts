@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createDatabase, startBenchCluster } from './pg-cluster.js';
+import { borrowBenchPg, createDatabase, type BenchPg } from './pg-cluster.js';
 import { driveLoad, replicaRole, replicasProject, replicasService, type LoadPlan, type LoadResult } from './replicas3-load.js';
 import { spawnReplica, type ReplicaProcess } from './replica-process.js';
 import { round } from './stats.js';
@@ -168,18 +168,6 @@ async function measureConfig(adminUrl: string, c: StartedConfig, plan: Replicas3
   }
 }
 
-/** The part's PostgreSQL: the server at SLIPWAY_BENCH_PG_URL (left running), or a throwaway cluster, fsync on. */
-type Replicas3Pg = { url: string; stop: () => Promise<void> } | { skipped: string };
-
-async function startReplicas3Pg(progress: (line: string) => void): Promise<Replicas3Pg> {
-  const given = process.env['SLIPWAY_BENCH_PG_URL'];
-  if (given) return { url: given, stop: () => Promise.resolve() };
-  progress('pg replicas: starting a throwaway PostgreSQL cluster (fsync on) …');
-  const started = await startBenchCluster().catch((e: unknown) => ({ ok: false as const, reason: String(e) }));
-  if (!started.ok) return { skipped: started.reason };
-  return { url: started.cluster.url, stop: () => started.cluster.stop() };
-}
-
 /**
  * What the part needs before it measures: its PostgreSQL, the pipeline files, and (when asked)
  * every configuration's replicas already started, each on its own database, idle until its
@@ -189,7 +177,7 @@ async function startReplicas3Pg(progress: (line: string) => void): Promise<Repli
  * to come only holds its lease (its replicas have nothing to do).
  */
 export interface Replicas3Setup {
-  pg: Replicas3Pg;
+  pg: BenchPg;
   root: string;
   files: string[];
   /** The configurations of the plan's order started ahead, by position; a failed start rejects here and fails the part, as a start inside it would. */
@@ -198,15 +186,18 @@ export interface Replicas3Setup {
 
 const orderOf = (plan: Replicas3Plan): number[] => (plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1]);
 
-/** Never rejects: a cluster that does not start is a skip, reported by runReplicas3Bench. */
-export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startEarly: boolean): Promise<Replicas3Setup> {
+/**
+ * Never rejects: a cluster that does not start is a skip, reported by runReplicas3Bench.
+ * `shared`: the run's PostgreSQL (run.ts), left running; default: a cluster of the part's own.
+ */
+export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startEarly: boolean, shared?: BenchPg): Promise<Replicas3Setup> {
   const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
   const files = Array.from({ length: plan.projects }, (_, i) => {
     const file = join(root, `${replicasProject(i)}.yaml`);
     writeFileSync(file, pipeline(replicasProject(i), plan.services));
     return file;
   });
-  const started = await startReplicas3Pg(progress);
+  const started = await borrowBenchPg(shared, progress);
   const setup: Replicas3Setup = { pg: started, root, files, early: [] };
   if (startEarly && !('skipped' in started)) {
     for (const [k, n] of orderOf(plan).entries()) {

@@ -33,6 +33,7 @@ import { figureTable } from './figure-table.js';
 import { runScenario, type ScenarioResult } from './scenario.js';
 import { runOpenLoop, type OpenLoopPlan } from './paced.js';
 import { PG_PLANS, pgFiguresOf, runPgBench } from './pg-bench.js';
+import { openBenchPg, type BenchPg } from './pg-cluster.js';
 import { STRESS_PLANS, runStress, stressFiguresOf } from './stress.js';
 import { round } from './stats.js';
 import { runWebBench } from './web.js';
@@ -51,16 +52,16 @@ const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], status
 // Issue 13 item 3 defines the load: 100 triggers/s and 200 SSE readers of every event.
 const underLoad = { statusPerS: 50, triggersPerS: 100, sseClients: 200, sseGzip: false };
 const apiPlans: Record<'quick' | 'full', ApiPlan> = {
-  quick: { ...api, seed: 'bracket', statusWarmup: 100, statusRequests: 300, triggerWarmup: 10, triggerRequests: 100, mixedTriggerRequests: 50, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 3 } },
+  quick: { ...api, statusConcurrency: [10], seed: 'bracket', statusWarmup: 100, statusRequests: 300, triggerWarmup: 10, triggerRequests: 100, mixedTriggerRequests: 50, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 3 } },
   full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000, underLoad: { ...underLoad, seconds: 20 } },
 };
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
 // `openLoop`: the headline dispatch figure, 1,000 runs in flight, tasks of 0.5–1.5 s (bench/paced.ts).
-// Quick (a 60 s budget for everything): a smaller warm-up, 1 s of raw commits, 2 s measured in the
+// Quick (a 60 s budget for everything): a smaller warm-up, 0.5 s of raw commits, 2 s measured in the
 // open loop, and no informative closed loop (`paced`: full only); each part below has its own quick size.
 const plans = {
-  quick: { warmup: { n: 100, m: 2 }, rawMs: 1000, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: undefined, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 2 } as OpenLoopPlan },
+  quick: { warmup: { n: 100, m: 2 }, rawMs: 500, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: undefined, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 2 } as OpenLoopPlan },
   full: { warmup: { n: 100, m: 5 }, rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full, openLoop: { concurrency: 1000, m: 10, taskMs: 1000, measureS: 30 } as OpenLoopPlan },
 };
 /** What `--quick` may take in all (issue 13): the run reports its total against it. */
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
   const load = round(loadavg()[0] ?? 0, 2);
   const started = performance.now();
   const root = mkdtempSync(join(args.dir ?? tmpdir(), 'slipway-bench-'));
+  let benchPg: BenchPg | undefined;
   try {
     const enginePart = performance.now();
     await point(root, { ...plan.warmup, taskMs: 0 }, 'warm-up (discarded)');
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
     const doraFigures = { 'api.dora_p50_ms': dora.p50Ms, 'api.dora_p99_ms': dora.p99Ms, 'api.dora_reference_scan_ms': dora.referenceScanMs, 'api.dora_cold_ms': dora.coldMs };
     const doraTargets: Target[] = [{ figure: 'api.dora_p99_ms', value: dora.p99Ms, target: `< ${DORA_P99_TARGET_MS} ms over ${dora.runs} runs (reference: a raw scan of their columns)`, met: dora.p99Ms < DORA_P99_TARGET_MS }];
     const routerResult = await part('router', () =>
-      runRouterBench({ seconds: mode === 'quick' ? 1 : 5, warmupSeconds: mode === 'quick' ? 0.5 : 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined }, progress),
+      runRouterBench({ seconds: mode === 'quick' ? 1 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined }, progress),
     );
     const routerFigures = routerFiguresOf(routerResult);
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
@@ -179,24 +181,27 @@ async function main(): Promise<void> {
     const flagTargets: Target[] = [{ figure: 'flags.eval_p99_us', value: flags.evalP99Us, target: `< ${FLAG_EVAL_P99_TARGET_US} µs server side (reference: GET /healthz at ${flags.referencePerS}/s, flags at ${flags.evalsPerS}/s over HTTP)`, met: flags.evalP99Us < FLAG_EVAL_P99_TARGET_US }];
     const web = await part('web', () => runWebBench(mkdtempSync(join(root, 'web-')), WEB_PLANS[mode], progress));
     const webFigures = webFiguresOf(web);
-    const pg = await part('pg', () => runPgBench(root, PG_PLANS[mode], progress));
+    // One PostgreSQL for the pg, failover and replicas parts (each on databases of its own), started in the pg part's time.
+    const pg = await part('pg', async () => {
+      benchPg = await openBenchPg(progress);
+      return runPgBench(root, PG_PLANS[mode], progress, benchPg);
+    });
     const pgFigures = pgFiguresOf(pg);
     // Quick runs the failover part beside the stress load: both mostly wait (a lease running out,
     // load paced by the clock), and the stress figures are the server's own CPU seconds and memory.
     // The full bench runs them one after the other.
     const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
-    const failoverPart = () => part('failover', () => runFailover(mode, progress));
-    // Quick also starts the replicas part's cluster and both its configurations (1 replica, 3 replicas;
-    // each idle until its turn) beside them (initdb, the cluster's and 4 replicas' start: a few
-    // seconds); runReplicas3Bench stops them.
-    const replicasSetup = mode === 'quick' ? prepareReplicas3(REPLICAS3_PLANS[mode], progress, true) : undefined;
+    const failoverPart = () => part('failover', () => runFailover(mode, progress, benchPg));
+    // Quick also starts both of the replicas part's configurations (1 replica, 3 replicas; each on
+    // its own database, idle until its turn) beside them; runReplicas3Bench stops them.
+    const replicasSetup = mode === 'quick' ? prepareReplicas3(REPLICAS3_PLANS[mode], progress, true, benchPg) : undefined;
     const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
     const [stress, failover] = await both().catch(async (e: unknown) => {
       await disposeReplicas3(replicasSetup);
       throw e;
     });
     // Alone, after them: a throughput ratio between two configurations run one after the other wants a machine doing nothing else of the bench's.
-    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasSetup));
+    const replicas3 = await part('replicas3', () => runReplicas3Bench(REPLICAS3_PLANS[mode], progress, replicasSetup ?? prepareReplicas3(REPLICAS3_PLANS[mode], progress, false, benchPg)));
     const stressFigures = stressFiguresOf(stress);
     const rawAll = heads.map((h) => h.raw);
     heads.sort((a, b) => a.head.transitionsPerS - b.head.transitionsPerS);
@@ -248,6 +253,7 @@ ${formatStressText(stress, report.targets)}
 ${budgetLine(report)}`}
 `);
   } finally {
+    if (benchPg && !('skipped' in benchPg)) await benchPg.stop();
     rmSync(root, { recursive: true, force: true });
   }
 }

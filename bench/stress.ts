@@ -96,7 +96,9 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
   mkdirSync(dataDir, { recursive: true });
   const dirs = writeStressProjects(join(root, 'projects'), plan.projects, plan.services);
   progress(`stress: a slipway server process, ${plan.projects} projects × ${STAGE_COUNT} stages × ${plan.services} services, ${plan.evaluationsPerS} evaluations/s (5-objective SLO quality gates) for ${plan.seconds} s …`);
+  const spawned = performance.now();
   const server = await startServer(dataDir, dirs, token);
+  progress(`  the server listened after ${round((performance.now() - spawned) / 1000, 1)} s`);
   try {
     const releasesPerS = plan.evaluationsPerS / STAGE_COUNT;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
