@@ -187,16 +187,26 @@ async function main(): Promise<void> {
       return runPgBench(root, PG_PLANS[mode], progress, benchPg);
     });
     const pgFigures = pgFiguresOf(pg);
-    // Quick runs the failover part beside the stress load: both mostly wait (a lease running out,
-    // load paced by the clock), and the stress figures are the server's own CPU seconds and memory.
-    // The full bench runs them one after the other.
-    const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress));
-    const failoverPart = () => part('failover', () => runFailover(mode, progress, benchPg));
-    // Quick also starts both of the replicas part's configurations (1 replica, 3 replicas; each on
-    // its own database, idle until its turn) beside them; runReplicas3Bench stops them.
-    const replicasSetup = mode === 'quick' ? prepareReplicas3(REPLICAS3_PLANS[mode], progress, true, benchPg) : undefined;
-    const both = async () => (mode === 'quick' ? Promise.all([stressPart(), failoverPart()]) : ([await stressPart(), await failoverPart()] as const));
-    const [stress, failover] = await both().catch(async (e: unknown) => {
+    // Quick runs the failover part beside the stress load: both mostly wait (a lease running
+    // out, load paced by the clock), and the stress figures are the server process's own CPU
+    // seconds and memory. It also starts both of the replicas part's configurations beside them
+    // (1 replica, 3 replicas; each on its own database, idle until its turn; runReplicas3Bench
+    // stops them). A Node process's start is about 2 CPU seconds, so the starts take turns: the
+    // stress server first (beside the 6 replicas' starts it listened after 8-10 s instead of 2,
+    // and its load ended that much later), then the 6 replicas, and the failover's kill waits for
+    // them all (4 starts during the takeover took it from 3 s to 4). The full bench runs every
+    // part alone, one after the other.
+    let listening = (): void => undefined;
+    const stressListens = new Promise<void>((r) => (listening = r));
+    const stressRun = part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress, listening));
+    // A part failing early lets the next start anyway (and fails the run below).
+    const settled = (p: Promise<unknown>): Promise<void> => p.then(() => undefined, () => undefined);
+    const stressStarted = Promise.race([stressListens, settled(stressRun)]);
+    const replicasSetup = mode === 'quick' ? stressStarted.then(() => prepareReplicas3(REPLICAS3_PLANS[mode], progress, true, benchPg)) : undefined;
+    const replicasUp = replicasSetup && settled(replicasSetup.then((s) => Promise.all(s.early.map((c) => c && settled(c)))));
+    const failoverRun = () => part('failover', () => runFailover(mode, progress, benchPg, replicasUp));
+    const besideStress = async () => (replicasUp ? Promise.all([stressRun, stressStarted.then(failoverRun)]) : ([await stressRun, await failoverRun()] as const));
+    const [stress, failover] = await besideStress().catch(async (e: unknown) => {
       await disposeReplicas3(replicasSetup);
       throw e;
     });

@@ -90,7 +90,8 @@ async function openRuns(url: string, token: string): Promise<number> {
   return ((await res.json()) as { runs: unknown[] }).runs.length;
 }
 
-export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void): Promise<StressResult> {
+/** `onListening`: called once the server listens, before the load starts (run.ts starts other parts then). */
+export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void, onListening?: () => void): Promise<StressResult> {
   const token = randomBytes(32).toString('hex');
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -99,6 +100,7 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
   const spawned = performance.now();
   const server = await startServer(dataDir, dirs, token);
   progress(`  the server listened after ${round((performance.now() - spawned) / 1000, 1)} s`);
+  onListening?.();
   try {
     const releasesPerS = plan.evaluationsPerS / STAGE_COUNT;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
