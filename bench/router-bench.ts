@@ -17,6 +17,8 @@ import { measure, median, medianRound, ownCpu, type Measured, type Target } from
 export interface RouterPlan {
   seconds: number;
   warmupSeconds: number;
+  /** The paced runs' warm-up, when it differs (quick: 0.5 s; the rate is low and fixed). */
+  pacedWarmupSeconds?: number;
   connections: number;
   paced: { connections: number; rate: number };
   /**
@@ -85,8 +87,9 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
         saturated.get(t.name)!.push(await measure(gen, t, { connections: plan.connections, seconds: plan.seconds }, plan.warmupSeconds, progress));
         if (profiling) hotspots = await profile.stop(plan.profileDir!);
       }
-      progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up`);
-      for (const t of targets) paced.get(t.name)!.push(await measure(gen, t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, plan.warmupSeconds, progress));
+      const pacedWarmup = plan.pacedWarmupSeconds ?? plan.warmupSeconds;
+      progress(`  then paced: ${plan.paced.connections} connections at ${plan.paced.rate} req/s in all, ${plan.seconds} s each after ${pacedWarmup} s warm-up`);
+      for (const t of targets) paced.get(t.name)!.push(await measure(gen, t, { connections: plan.paced.connections, seconds: plan.seconds, rate: plan.paced.rate }, pacedWarmup, progress));
     }
     const pick = medianRound(saturated.get('router')!, saturated.get(version ? 'nginx' : 'direct')!);
     const direct = paced.get('direct')!;

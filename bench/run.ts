@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     const doraFigures = { 'api.dora_p50_ms': dora.p50Ms, 'api.dora_p99_ms': dora.p99Ms, 'api.dora_reference_scan_ms': dora.referenceScanMs, 'api.dora_cold_ms': dora.coldMs };
     const doraTargets: Target[] = [{ figure: 'api.dora_p99_ms', value: dora.p99Ms, target: `< ${DORA_P99_TARGET_MS} ms over ${dora.runs} runs (reference: a raw scan of their columns)`, met: dora.p99Ms < DORA_P99_TARGET_MS }];
     const routerResult = await part('router', () =>
-      runRouterBench({ seconds: mode === 'quick' ? 1 : 5, warmupSeconds: 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined }, progress),
+      runRouterBench({ seconds: mode === 'quick' ? 1 : 5, warmupSeconds: 1, pacedWarmupSeconds: mode === 'quick' ? 0.5 : 1, connections: 50, paced: { connections: 10, rate: 2000 }, rounds: mode === 'quick' ? 1 : 3, profileDir: undefined }, progress),
     );
     const routerFigures = routerFiguresOf(routerResult);
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
