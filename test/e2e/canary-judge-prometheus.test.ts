@@ -91,7 +91,7 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`canary analysis 
     await slipway?.store.close();
     await stack?.stop();
     await new Promise((r) => exporter?.close(r));
-    await rm(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   function finished(releaseId: string): Promise<Run> {

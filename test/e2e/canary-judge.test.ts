@@ -83,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await server?.stop();
   expect(code).toBe(0);
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -34,7 +34,7 @@ beforeEach(async () => {
   await writeFile(join(dir, 'slipway.yaml'), yaml);
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 async function run(...args: string[]) {

@@ -35,7 +35,7 @@ afterEach(async () => {
   await slipway.engine.stop();
   await slipway.platform.close();
   await slipway.store.close();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 const pipelineWith = (deploy: string, after = '') => `apiVersion: slipway/v1

@@ -64,7 +64,7 @@ afterEach(async () => {
   await slipway.engine.stop();
   await slipway.platform.close();
   await slipway.store.close();
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 function get(url: string): Promise<number> {

@@ -46,7 +46,7 @@ describe('loadtest report and recorded traffic through the server and the CLI', 
   });
   afterAll(async () => {
     await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   });
 
   async function cli(args: string[]) {

@@ -44,7 +44,7 @@ afterEach(async () => {
   }
   if (capture) await new Promise((r) => capture!.close(r));
   capture = undefined;
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 const pipeline = (tasks: string, stageExtra = '') => `apiVersion: slipway/v1

@@ -82,7 +82,7 @@ spec:
 afterAll(async () => {
   await server?.stop();
   await new Promise((r) => forge.close(r));
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 describe('pull-request environments through the server and the CLI', () => {

@@ -70,7 +70,7 @@ describe('pr.ready notifications', () => {
     const sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), env: { SLIPWAY_SECRET_HOOK_SECRET: 'hook-secret-0123456789abcdef' }, notify: { baseDelayMs: 50 } });
     cleanup.push(async () => {
       await sw.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     });
     await sw.addPipelineText(pipeline(ready.url, other.url), 'slipway.yaml', dir);
 

@@ -24,7 +24,7 @@ deployTargetContract('local platform', async () => {
     version: async (v) => ({ releaseId: `rel-${v}`, artifact: join(APP, 'versions', dirOf[v]), baseDir: dir }),
     async close() {
       await target.close();
-      await rm(dir, { recursive: true, force: true });
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
 });
@@ -49,7 +49,7 @@ describe.skipIf(!haveNginx)('(skipped where Debian nginx is not installed)', () 
       async close() {
         await target.close();
         for (const p of procs) p.kill('SIGKILL');
-        await rm(dir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
       },
     };
   });

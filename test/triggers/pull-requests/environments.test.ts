@@ -83,7 +83,7 @@ afterEach(async () => {
     await sw.store.close();
   }
   await new Promise((r) => forge.close(r));
-  await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
 const event = (action: PullRequestEvent['action'], number: number, version: string, commit = COMMIT_A): PullRequestEvent => ({
