@@ -8,8 +8,6 @@ import pg from 'pg';
 import { postgresBinDir, startCluster, type Cluster } from '../test/support/postgres-cluster.js';
 import { withDatabase } from '../test/support/postgres.js';
 
-export type BenchCluster = { ok: true; cluster: Cluster; bin: string } | { ok: false; reason: string };
-
 /**
  * The PostgreSQL a bench part runs on: the server at SLIPWAY_BENCH_PG_URL (left running), or a
  * throwaway cluster (fsync on); or why there is none. `stop` stops what was started for it.
@@ -21,16 +19,22 @@ export type BenchPg = { url: string; stop: () => Promise<void> } | { skipped: st
 export async function openBenchPg(progress: (line: string) => void): Promise<BenchPg> {
   const given = process.env['SLIPWAY_BENCH_PG_URL'];
   if (given) return { url: given, stop: () => Promise.resolve() };
+  const bin = postgresBinDir();
+  if (bin === undefined) return { skipped: 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; Debian package postgresql; or set SLIPWAY_PG_BIN)' };
   progress('PostgreSQL: starting a throwaway cluster (fsync on) …');
-  const started = await startBenchCluster();
-  if (!started.ok) return { skipped: started.reason };
+  let cluster: Cluster;
+  try {
+    cluster = await startCluster(bin, { durable: true });
+  } catch (e) {
+    return { skipped: `a PostgreSQL cluster from ${bin} did not start: ${(e as Error).message.split('\n')[0] ?? ''}` };
+  }
   return {
-    url: started.cluster.url,
+    url: cluster.url,
     // The cluster's watchdog is unref'd (it must never keep a test runner alive), so waiting
     // for it alone would let the process end with the bench unfinished: hold it open.
     stop: async () => {
       const hold = setInterval(() => undefined, 1000);
-      await started.cluster.stop().finally(() => clearInterval(hold));
+      await cluster.stop().finally(() => clearInterval(hold));
     },
   };
 }
@@ -47,16 +51,6 @@ export async function serverVersion(url: string): Promise<string> {
     return ((await client.query<{ server_version: string }>('show server_version')).rows[0]?.server_version ?? '').split(' ')[0] ?? '';
   } finally {
     await client.end();
-  }
-}
-
-export async function startBenchCluster(): Promise<BenchCluster> {
-  const bin = postgresBinDir();
-  if (bin === undefined) return { ok: false, reason: 'PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; Debian package postgresql; or set SLIPWAY_PG_BIN)' };
-  try {
-    return { ok: true, cluster: await startCluster(bin, { durable: true }), bin };
-  } catch (e) {
-    return { ok: false, reason: `a PostgreSQL cluster from ${bin} did not start: ${(e as Error).message.split('\n')[0] ?? ''}` };
   }
 }
 

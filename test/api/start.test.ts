@@ -4,13 +4,14 @@
  * process answering /healthz and stopping cleanly on SIGTERM.
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/api/index.js';
 import { OUTSIDE, SHOP } from './harness.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 let dir: string;
 let running: RunningServer | undefined;
@@ -20,8 +21,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await running?.close();
   running = undefined;
-  // A task's log can still be closing when the server has exited (CI once saw ENOTEMPTY under data/tasks): rm tries again.
-  await rm(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 const start = (over: Partial<Parameters<typeof startServer>[0]> = {}) =>

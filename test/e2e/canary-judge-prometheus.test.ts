@@ -4,7 +4,7 @@
  * error ratio (`$SLOT` filled per side) and an Argo threshold metric checks the canary's; the
  * flaky demo version fails and is rolled back, the good one passes.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { openSlipway } from '../../src/main.js';
 import type { PrometheusStack } from '../support/prometheus.js';
 import { prometheusAvailable, prometheusSkipReason, startPrometheusStack, waitForQuery, waitForTargetUp } from '../support/prometheus.js';
 import { storeOptionFor } from './support/e2e-store.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -91,7 +92,7 @@ describe.skipIf(!prometheusAvailable({ alertmanager: false }))(`canary analysis 
     await slipway?.store.close();
     await stack?.stop();
     await new Promise((r) => exporter?.close(r));
-    await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    await removeDataDir(dir);
   });
 
   function finished(releaseId: string): Promise<Run> {

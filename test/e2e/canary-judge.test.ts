@@ -4,7 +4,7 @@
  * test sends real HTTP load to the service's endpoint, and a person's `continue` / `abort` goes
  * through the real CLI.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from './support/server-process.js';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -83,7 +84,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const code = await server?.stop();
   expect(code).toBe(0);
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,6 +1,6 @@
 /** `slipway run` as users call it: the real command, a real data directory, real shell tasks. */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const yaml = `apiVersion: slipway/v1
 kind: Pipeline
@@ -34,7 +35,7 @@ beforeEach(async () => {
   await writeFile(join(dir, 'slipway.yaml'), yaml);
 });
 afterEach(async () => {
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 async function run(...args: string[]) {

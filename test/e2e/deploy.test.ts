@@ -2,7 +2,7 @@
  * Deployments that really happen: the demo app's versions as real processes behind the
  * local platform's router, driven through the engine by deploy and release tasks.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,6 +14,7 @@ import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import { storeOptionFor } from './support/e2e-store.js';
 import { requestLoop } from './support/request-loop.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -35,7 +36,7 @@ afterEach(async () => {
   await slipway.engine.stop();
   await slipway.platform.close();
   await slipway.store.close();
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 const pipelineWith = (deploy: string, after = '') => `apiVersion: slipway/v1

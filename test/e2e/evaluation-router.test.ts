@@ -4,7 +4,7 @@
  * it, and the evaluation scores the router's own series over the run's window. The slow version
  * fails on a relative latency criterion against the fast one's evaluation.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import { createEvaluationExecutor, type EvaluationRecord } from '../../src/execu
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import { storeOptionFor } from './support/e2e-store.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const key = { project: 'shop', stage: 'prod', service: 'web' };
@@ -64,7 +65,7 @@ afterEach(async () => {
   await slipway.engine.stop();
   await slipway.platform.close();
   await slipway.store.close();
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 function get(url: string): Promise<number> {

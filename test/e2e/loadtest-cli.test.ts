@@ -3,7 +3,7 @@
  * CLI: `slipway loadtest report RUN` shows each level, `slipway traffic show` the redacted
  * requests, and the API routes behind them answer the same.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from './support/server-process.js';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const ADMIN = 'slw_e2e-admin-token-0123456789abcdef';
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
@@ -46,7 +47,7 @@ describe('loadtest report and recorded traffic through the server and the CLI', 
   });
   afterAll(async () => {
     await server?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (dir) await removeDataDir(dir);
   });
 
   async function cli(args: string[]) {

@@ -5,7 +5,7 @@
  * test-run: alone (the verdicts are latency thresholds: other test files running beside it
  * made a healthy version's 1× level a warning)
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import type { Run } from '../../src/core/index.js';
 import type { Slipway } from '../../src/main.js';
 import { openSlipway } from '../../src/main.js';
 import { storeOptionFor } from './support/e2e-store.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const v = (name: string) => join(VERSIONS, name);
@@ -44,7 +45,7 @@ afterEach(async () => {
   }
   if (capture) await new Promise((r) => capture!.close(r));
   capture = undefined;
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 const pipeline = (tasks: string, stageExtra = '') => `apiVersion: slipway/v1

@@ -5,7 +5,7 @@
  * statuses with the URL, `pr list` shows URL and expiry, `pr keep` pins it, `pr close` tears
  * it down: the process (its pid, as the app reports it) is gone and the URL refuses.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { processAlive, waitUntil } from '../executors/helpers.js';
 import type { ServerProcess } from './support/server-process.js';
 import { startServerProcess } from './support/server-process.js';
 import { slipway } from './support/slipway-process.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const ADMIN = 'slw_e2e-admin-token-pull-requests-0123456789';
 const VERSION = fileURLToPath(new URL('../../examples/demo-app/versions/1.0.0', import.meta.url));
@@ -82,7 +83,7 @@ spec:
 afterAll(async () => {
   await server?.stop();
   await new Promise((r) => forge.close(r));
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 describe('pull-request environments through the server and the CLI', () => {

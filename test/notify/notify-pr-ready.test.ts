@@ -6,7 +6,7 @@
  * the release; a sink on other topics does not. A redelivered event for the same head deploys
  * nothing and announces nothing again.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import { openSlipway, type Slipway } from '../../src/main.js';
 import type { PullRequestEvent } from '../../src/triggers/index.js';
 import { startReceiver, until, type Receiver } from './receiver.js';
 import { storeOptionFor } from '../e2e/support/e2e-store.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../examples/demo-app/versions/', import.meta.url));
 const COMMIT = 'c'.repeat(40);
@@ -70,7 +71,7 @@ describe('pr.ready notifications', () => {
     const sw = await openSlipway({ dataDir: join(dir, 'data'), ...(await storeOptionFor(join(dir, 'data'))), env: { SLIPWAY_SECRET_HOOK_SECRET: 'hook-secret-0123456789abcdef' }, notify: { baseDelayMs: 50 } });
     cleanup.push(async () => {
       await sw.close();
-      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      await removeDataDir(dir);
     });
     await sw.addPipelineText(pipeline(ready.url, other.url), 'slipway.yaml', dir);
 

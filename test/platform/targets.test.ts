@@ -2,7 +2,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { LocalPlatform } from '../../src/platform/local/index.js';
 import { freePort } from '../../src/platform/free-port.js';
 import { NginxTarget } from '../../src/platform/nginx/index.js';
 import { deployTargetContract } from './target.case.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const APP = fileURLToPath(new URL('../../examples/demo-app/', import.meta.url));
 const dirOf = { '1.0.0': '1.0.0', '1.1.0': '1.1.0', unhealthy: '1.4.0-unhealthy' } as const;
@@ -24,7 +25,7 @@ deployTargetContract('local platform', async () => {
     version: async (v) => ({ releaseId: `rel-${v}`, artifact: join(APP, 'versions', dirOf[v]), baseDir: dir }),
     async close() {
       await target.close();
-      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      await removeDataDir(dir);
     },
   };
 });
@@ -49,7 +50,7 @@ describe.skipIf(!haveNginx)('(skipped where Debian nginx is not installed)', () 
       async close() {
         await target.close();
         for (const p of procs) p.kill('SIGKILL');
-        await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+        await removeDataDir(dir);
       },
     };
   });

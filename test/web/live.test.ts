@@ -5,12 +5,13 @@
  * the screenshot for the README is taken; when the server goes away the page says so,
  * and when it is back the page resumes from the last event it had, without a reload.
  */
-import { cp, copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { cp, copyFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../e2e/support/server-process.js';
 import { ROOT, SHOTS, browserSkipReason, call, launch, type Browser } from './support/browser.js';
+import { removeDataDir } from '../support/remove-data-dir.js';
 
 const ADMIN = `slw_test_admin_${'y'.repeat(24)}`;
 const skip = browserSkipReason();
@@ -35,9 +36,7 @@ describe.skipIf(skip !== undefined)(`the dashboard live, on the demo project ${s
   afterAll(async () => {
     await b?.close();
     await server?.stop();
-    // The demo's shell tasks outlive the server by design (a restarted one adopts them): one
-    // still writing its exit file under data/tasks made rm fail with ENOTEMPTY once in CI.
-    if (dir) await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    if (dir) await removeDataDir(dir);
   });
 
   it("prints the dashboard's address, and its first page shows the demo project read-only, without a token", async () => {

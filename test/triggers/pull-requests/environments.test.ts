@@ -6,7 +6,7 @@
  * that ran out while Slipway was down; each time its processes are gone (their pids checked)
  * and its port refuses connections.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { openSlipway } from '../../../src/main.js';
 import type { PullRequestEvent } from '../../../src/triggers/index.js';
 import { processAlive, waitUntil } from '../../executors/helpers.js';
 import { storeOptionFor } from '../../e2e/support/e2e-store.js';
+import { removeDataDir } from '../../support/remove-data-dir.js';
 
 const VERSIONS = fileURLToPath(new URL('../../../examples/demo-app/versions/', import.meta.url));
 const HOUR = 3_600_000;
@@ -83,7 +84,7 @@ afterEach(async () => {
     await sw.store.close();
   }
   await new Promise((r) => forge.close(r));
-  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  await removeDataDir(dir);
 });
 
 const event = (action: PullRequestEvent['action'], number: number, version: string, commit = COMMIT_A): PullRequestEvent => ({
