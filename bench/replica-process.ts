@@ -1,13 +1,12 @@
 /**
  * A real `slipway server` replica for the bench's PostgreSQL parts (failover-bench.ts,
- * replicas3-bench.ts): the CLI build (failover-replica.js) as a child process on a port chosen
+ * replicas3-bench.ts): the bench's build of the CLI (slipway-cli.ts) as a child process on a port chosen
  * at run time, its own data directory under `dir`, logging warnings only.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchCli } from './slipway-cli.js';
 
-const CLI = fileURLToPath(new URL('./failover-replica.js', import.meta.url));
 
 export interface ReplicaProcess {
   proc: ChildProcess;
@@ -18,7 +17,7 @@ export interface ReplicaProcess {
 
 /** `args`: the rest of `slipway server`'s arguments (options such as --lease-ms, then pipeline files). */
 export function spawnReplica(dir: string, name: string, store: string, token: string, args: readonly string[]): ReplicaProcess {
-  const proc = spawn(process.execPath, [CLI, 'server', '--port', '0', '--data', join(dir, `data-${name}`), '--store', store, '--replica-id', name, ...args], {
+  const proc = spawn(process.execPath, [benchCli(), 'server', '--port', '0', '--data', join(dir, `data-${name}`), '--store', store, '--replica-id', name, ...args], {
     env: { ...process.env, NO_COLOR: '1', SLIPWAY_ADMIN_TOKEN: token, SLIPWAY_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchCli } from './slipway-cli.js';
 import { sampleProc, type ProcSample } from './proc-sample.js';
 import { stressProject, stressService, writeStressProjects } from './stress-project.js';
 import type { Target } from './report.js';
@@ -53,8 +53,7 @@ export const STRESS_PLANS: Record<'quick' | 'full', StressPlan> = { quick: { ...
 const STAGE_COUNT = 5;
 
 async function startServer(dataDir: string, projectDirs: string[], token: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
-  const entry = fileURLToPath(new URL('./stress-server.js', import.meta.url));
-  const proc = spawn(process.execPath, [entry, 'server', '--port', '0', '--data', dataDir, ...projectDirs], {
+  const proc = spawn(process.execPath, [benchCli(), 'server', '--port', '0', '--data', dataDir, ...projectDirs], {
     env: { ...process.env, NO_COLOR: '1', SLIPWAY_LOG_LEVEL: 'warn', SLIPWAY_ADMIN_TOKEN: token },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

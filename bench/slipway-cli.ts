@@ -1,0 +1,15 @@
+/**
+ * The `slipway` command the bench's server processes run (the stress server, the PostgreSQL
+ * replicas): the bench's own build of the CLI (bench/tsconfig.json compiles src/ into
+ * dist/bench/src), bundled into one file as `npm run build` bundles the product
+ * (scripts/bundle.js), so the bench starts what users start and `npm run bench` needs no
+ * `npm run build`.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export function benchCli(): string {
+  const file = fileURLToPath(new URL('../bundle/slipway.js', import.meta.url));
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run bench\`, or \`node scripts/bundle.js dist/bench/src dist/bench/bundle\` after compiling bench/`);
+  return file;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * Bundles the compiled `slipway` command into one file, which is what bin/slipway.js runs.
+ *
+ * Why: loaded module by module, `slipway server` reads 1,137 ES modules before it listens
+ * (526 of them Kysely's, 466 Slipway's own) and spends about 1.8 CPU seconds starting, most of
+ * them resolving and compiling modules. One file starts in about 1 CPU second. That is felt in
+ * every CLI call, in each replica a load balancer starts, and in every test and bench part that
+ * starts a server. docs/benchmarks.md ("Server start") has the figures.
+ *
+ * Usage: node scripts/bundle.js [compiled dir] [out dir]   (defaults: dist, dist/bundle)
+ * The compiled dir is tsc's output (dist, or the bench's dist/bench/src). The out dir must sit
+ * one level below the compiled dir's parent's `dist`, as dist/bundle does: the server finds the
+ * dashboard at `../web` from its own file, and the SQLite commit thread at `./commit-worker.js`.
+ */
+import { build } from 'esbuild';
+import { join, resolve } from 'node:path';
+
+/**
+ * Left outside the bundle, each for a reason; everything else is bundled. A package left
+ * outside loads from node_modules as before. None of them hands objects to a bundled copy of a
+ * package it shares (which would break `instanceof`): their own dependencies load beside them.
+ */
+const EXTERNAL = [
+  'better-sqlite3', // a native addon (.node file)
+  'pg-native', // pg's optional native binding, not installed
+  'pino', // starts its transports' worker threads from files beside itself
+  'thread-stream',
+  'autocannon', // the loadtest executor: workers and help.txt found beside itself
+  '@fastify/static', // serves files found relative to its own package
+  '@fastify/swagger', // reads its package.json beside itself
+  '@fastify/swagger-ui', // serves its static folder beside itself
+  'tsx', // only when running from the TypeScript sources (tests); never from dist
+];
+
+const [from = 'dist', to = join(from, 'bundle')] = process.argv.slice(2);
+const started = performance.now();
+const result = await build({
+  entryPoints: { slipway: resolve(from, 'cli/main.js'), 'commit-worker': resolve(from, 'store/sqlite/commit-worker.js') },
+  outdir: resolve(to),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: EXTERNAL.flatMap((p) => [p, `${p}/*`]),
+  // Bundled CommonJS packages call require(); in an ES module it has to be made.
+  banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);" },
+  // Class and function names stay as written (errors and logs show them).
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  logLevel: 'warning',
+  metafile: true,
+});
+const files = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
+const size = files.reduce((n, [, o]) => n + o.bytes, 0);
+process.stdout.write(`bundled ${files.length} files into ${to} (${(size / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms\n`);
