@@ -24,6 +24,7 @@ import { addFailover, runFailover } from './failover-bench.js';
 import { disposeReplicas3, prepareReplicas3, REPLICAS3_PLANS, runReplicas3Bench } from './replicas3-bench.js';
 import { addReplicas3, formatReplicas3Text } from './replicas3-report.js';
 import { FLAG_EVAL_P99_TARGET_US, runFlagsBench } from './flags-bench.js';
+import { runStartBench, startFiguresOf } from './start-bench.js';
 import { runRouterBench } from './router-bench.js';
 import { formatRouterText, routerFiguresOf } from './router-report.js';
 import { measureRawCommits, type RawResult } from './raw-sqlite.js';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
     const openLoop = await part('open-loop', () => runOpenLoop(plan.openLoop, mkdtempSync(join(root, 'open-loop-'))));
     progress(`  ${openLoop.runsPerS} runs/s (${openLoop.meanInFlight} in flight), dispatch p50 ${openLoop.dispatchP50Ms} ms, p99 ${openLoop.dispatchP99Ms} ms (${openLoop.dispatchSamples} samples), event-loop delay p99 ${openLoop.loopDelayP99Ms} ms`);
     if (openLoop.runsSucceeded !== openLoop.runs) throw new Error(`open loop: only ${openLoop.runsSucceeded} of ${openLoop.runs} runs succeeded`);
+    const start = await part('start', () => runStartBench(root, { samples: mode === 'quick' ? 1 : 5 }, progress));
     const apiResult = await part('api', () => apiPoint(root, plan.api));
     // Quick seeds a fifth of the history (the target line names the size).
     const dora = await part('dora', () => runDoraBench(mkdtempSync(join(root, 'dora-')), mode === 'quick' ? { requests: 5, warmup: 1, runs: DORA_RUNS / 5 } : { requests: 100 }, progress));
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       mode,
       machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, dir: root, loadavg1m: load },
-      figures: { ...engineFigures.figures, ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...flagFigures, ...webFigures.figures, ...pgFigures.figures, ...stressFigures.figures },
+      figures: { ...engineFigures.figures, ...startFiguresOf(start), ...apiFigures.figures, ...doraFigures, ...routerFigures.figures, ...checkFigures, ...flagFigures, ...webFigures.figures, ...pgFigures.figures, ...stressFigures.figures },
       targets: [...engineFigures.targets, ...apiFigures.targets, ...doraTargets, ...routerFigures.targets, ...checkTargets, ...flagTargets, ...webFigures.targets, ...pgFigures.targets, ...stressFigures.targets],
       headline: { n: head.n, m: head.m, of: heads.length },
       raw,
@@ -248,7 +250,7 @@ async function main(): Promise<void> {
     if (mode === 'quick') report.budget = { seconds: QUICK_BUDGET_S, within };
     const slowest = Object.entries(partSeconds).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${v} s`).join(', ');
     progress(`total ${report.seconds} s${mode === 'quick' ? (within ? `: within the ${QUICK_BUDGET_S} s budget` : `: OVER the ${QUICK_BUDGET_S} s budget by ${round(report.seconds - QUICK_BUDGET_S, 1)} s`) : ''} (load average ${load} at the start, ${round(loadavg()[0] ?? 0, 2)} now; slowest: ${slowest})`);
-    process.stdout.write(`${args.json ? JSON.stringify({ ...report, table: figureTable(report.figures, report.targets), dora, flags }) : `${formatText(report)}
+    process.stdout.write(`${args.json ? JSON.stringify({ ...report, table: figureTable(report.figures, report.targets), start, dora, flags }) : `${formatText(report)}
 
 ${formatRouterText(routerResult)}
 

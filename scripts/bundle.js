@@ -41,6 +41,10 @@ const result = await build({
   bundle: true,
   platform: 'node',
   format: 'esm',
+  // Code the command imports only when it needs it (the server, for one) goes into chunks of
+  // its own, so `slipway status` does not load the server.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   target: 'node20',
   external: EXTERNAL.flatMap((p) => [p, `${p}/*`]),
   // Bundled CommonJS packages call require(); in an ES module it has to be made.
@@ -54,4 +58,4 @@ const result = await build({
 });
 const files = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
 const size = files.reduce((n, [, o]) => n + o.bytes, 0);
-process.stdout.write(`bundled ${files.length} files into ${to} (${(size / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms\n`);
+process.stderr.write(`bundled ${files.length} files into ${to} (${(size / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms\n`);
