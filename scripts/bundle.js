@@ -14,6 +14,7 @@
  * dashboard at `../web` from its own file, and the SQLite commit thread at `./commit-worker.js`.
  */
 import { build } from 'esbuild';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
@@ -56,6 +57,8 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 });
+// What went where (esbuild's analyzer reads it; test/build/bundle.test.ts checks the split).
+writeFileSync(join(to, 'meta.json'), JSON.stringify(result.metafile));
 const files = Object.entries(result.metafile.outputs).filter(([f]) => f.endsWith('.js'));
 const size = files.reduce((n, [, o]) => n + o.bytes, 0);
 process.stderr.write(`bundled ${files.length} files into ${to} (${(size / 1e6).toFixed(1)} MB) in ${Math.round(performance.now() - started)} ms\n`);
