@@ -26,9 +26,8 @@ import type { PullRequestSink } from './triggers/index.js';
 import { Notifier, type NotifyOptions } from './notify/index.js';
 import { PullRequestEnvironments } from './triggers/index.js';
 import { withKeptnSlos } from './keptn-import/evaluation.js';
-import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, PropertyCheck } from './spec/index.js';
-import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadPipeline, yamlTooDeepAt } from './spec/index.js';
-import { parse as parseYaml } from 'yaml';
+import type { KeptnProjectOptions, KindCatalog, LoadedPipeline, ParsedSource, PropertyCheck } from './spec/index.js';
+import { keptnResourceKind, loadKeptnProjectDir, loadKeptnSli, loadKeptnSlo, loadParsedPipeline, parseSource } from './spec/index.js';
 import type { CommitFence, Store } from './store/index.js';
 import { lockDataDir, openSqliteStore, openStore } from './store/index.js';
 
@@ -178,10 +177,10 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
   });
   const notifier = new Notifier({ engine, store, secrets, clock: opts.clock ?? systemClock, log: log.child({ module: 'notify' }), ...(opts.notify ? { options: opts.notify } : {}) });
   // A stored pipeline with a kind nothing serves loads with a warning: it was accepted before kinds were checked.
-  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string): Promise<LoadedPipeline> => {
+  const load = async (text: string, origin: string, dir: string, unknown: 'error' | 'warn', name?: string, by?: string, parsed?: ParsedSource): Promise<LoadedPipeline> => {
     const project = loadKeptnProjectDir(dir);
     const keptn = { ...(project ? { project } : {}), ...(name !== undefined ? { name } : {}) };
-    const loaded = loadPipeline(text, origin, { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
+    const loaded = loadParsedPipeline(parsed ?? parseSource(text, origin), { kinds: { ...kindCatalog(executors, [...outside], unknown), builtins }, keptn });
     if (project) keptnOptions.set(loaded.pipeline.name, project);
     await engine.setPipeline(loaded.pipeline, { text, origin, dir, ...(by !== undefined ? { by } : {}) });
     for (const st of loaded.pipeline.stages) platform.setRecording(loaded.pipeline.name, st.name, st.traffic?.record);
@@ -264,8 +263,10 @@ async function openLocked(opts: SlipwayOptions, dataDir: string): Promise<Slipwa
       for (const path of paths) {
         const file = projectFileOf(path);
         const text = readPipelineText(file);
-        const kind = resourceKindOf(text);
-        if (kind === undefined) loaded.push(await addPipelineFile(file, add));
+        // Parsed once: to tell a Keptn SLO or SLI file from a pipeline, then to load the pipeline.
+        const parsed = parseSource(text, file);
+        const kind = parsed.problems.length === 0 ? keptnResourceKind(parsed.source.value) : undefined;
+        if (kind === undefined) loaded.push(await load(text, file, dirname(resolve(file)), 'error', add.project, undefined, parsed));
         else {
           // Validated now, so a bad SLO fails the start, not the evaluation an hour later.
           if (kind === 'SLO') loadKeptnSlo(text, file);
@@ -334,16 +335,6 @@ function readPipelineText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     throw new SlipwayError('SPEC_FILE', `${path}: cannot read the pipeline file: ${(e as Error).message}`, { file: path }, { cause: e });
-  }
-}
-
-/** A Keptn SLO or SLI file (not a pipeline); unparsable text is left for the pipeline loader to explain. */
-function resourceKindOf(text: string): 'SLO' | 'SLI' | undefined {
-  if (yamlTooDeepAt(text)) return undefined;
-  try {
-    return keptnResourceKind(parseYaml(text));
-  } catch {
-    return undefined;
   }
 }
 

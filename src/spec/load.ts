@@ -11,7 +11,7 @@ import { problem, show } from './problems.js';
 import { throwProblems } from './report.js';
 import { withSecretWarnings } from './secret-warnings.js';
 import { loadSlipway } from './slipway-load.js';
-import { parseSource } from './source.js';
+import { parseSource, type ParsedSource } from './source.js';
 
 export interface LoadedPipeline {
   pipeline: Pipeline;
@@ -34,9 +34,13 @@ export interface LoadOptions {
 
 /** `text` is the file's content; `file` is the name messages use for it. */
 export function loadPipeline(text: string, file: string, opts: LoadOptions = {}): LoadedPipeline {
-  const { source, problems } = parseSource(text, file);
+  return loadParsedPipeline(parseSource(text, file), opts);
+}
+
+/** The same from text already parsed with parseSource: a caller that looks at the YAML first (is it a Keptn SLO file?) parses it once. */
+export function loadParsedPipeline({ source, problems }: ParsedSource, opts: LoadOptions = {}): LoadedPipeline {
   if (problems.length > 0) throwProblems(source, problems);
-  const version = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const version = createHash('sha256').update(source.text).digest('hex').slice(0, 16);
   const doc = source.value;
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     const got = doc === undefined || doc === null ? 'the file is empty' : `got ${show(doc)}`;

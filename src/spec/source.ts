@@ -21,8 +21,14 @@ export interface Position {
   column: number;
 }
 
+/** A parsed file: `source.value` is its content when `problems` is empty. */
+export interface ParsedSource {
+  source: Source;
+  problems: Problem[];
+}
+
 /** Parse `text`; YAML syntax errors come back as problems with their own positions. */
-export function parseSource(text: string, file: string): { source: Source; problems: Problem[] } {
+export function parseSource(text: string, file: string): ParsedSource {
   const lines = new LineCounter();
   const deep = yamlTooDeepAt(text);
   if (deep) {
