@@ -2,6 +2,7 @@
  * Outside executors over real HTTP: pull (claim, heartbeat, finish) and CloudEvents
  * posted back in structured and binary mode, with duplicates recognised.
  */
+import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, startHarness, type Harness } from './harness.js';
 
@@ -95,6 +96,30 @@ describe('pull executors', () => {
     await trigger();
     const c = (await claim(2000)).body as unknown as Claimed;
     expect(c.task.attempt).toBe(1);
+  });
+
+  it('a task claimed just as its client went away fails at once with the reason (its retries take over), not when the lease runs out', async () => {
+    // The claim's client goes after the claim committed and before its answer is written: the
+    // engine announces the task's .started event synchronously before the claim resolves.
+    const sockets = new Set<Socket>();
+    const track = (s: Socket) => sockets.add(s);
+    h.app.server.on('connection', track);
+    const cut = (e: { type: string }) => {
+      if (e.type === 'sh.slipway.task.test.started') for (const s of sockets) s.destroy();
+    };
+    h.slipway.engine.emitter.on('event', cut);
+    const { runId } = await trigger();
+    try {
+      // leaseMs 30 s (claim()): held until the lease ran out, the task would still be started.
+      await expect(claim(2000)).rejects.toThrow();
+    } finally {
+      h.slipway.engine.emitter.off('event', cut);
+      h.app.server.off('connection', track);
+    }
+    // retries: 0, so the run fails with the reason; with retries the next attempt is offered at once.
+    const task = await eventually(async () => (await h.slipway.store.getRun(runId))?.tasks.find((t) => t.name === 'test' && t.result === 'fail'), 5000, 'the claimed task to fail');
+    expect(task.message).toMatch(/claim's answer could not be sent to executor 'ci-1'.*connection closed/);
+    expect(await runState(runId)).toBe('failed');
   });
 });
 

@@ -3,12 +3,17 @@
  * the lease while working, finish it. The claim answer carries a lease token; heartbeats
  * and reports send it back with the executor name, and the core refuses them from anyone
  * else (409 NOT_CLAIM_HOLDER) and for tasks Slipway runs itself (403 BUILTIN_TASK). A
- * claim whose client went away stops waiting; a task claimed just as its client left is
- * not lost: its lease runs out and it is offered again as the next attempt.
+ * claim whose client went away stops waiting. A task claimed just as its client left (its
+ * connection closed before the answer was written) fails at once with that reason, as a push
+ * delivery that no attempt got through does, and its retries take over; before, it was held
+ * until its lease ran out (60 s by default).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Slipway } from '../../main.js';
+import type { ExecutorActor } from '../../core/index.js';
+import type { ClaimedTask } from '../../engine/index.js';
 import { SlipwayError } from '../../core/index.js';
 import { executeKinds } from '../auth/scopes.js';
 import { executorActor } from '../executor-actor.js';
@@ -38,6 +43,30 @@ const ClaimProof = {
   leaseToken: z.string().max(200).optional().describe('the leaseToken of the claim answer'),
 };
 
+/**
+ * Fails a claimed task whose claim answer never reached its executor (once, however often
+ * called): it could not start it, and no one else may, until the lease ran out.
+ */
+function giveBack(slipway: Slipway, c: ClaimedTask, actor: ExecutorActor, who: string, log: FastifyBaseLogger): () => Promise<void> {
+  let done = false;
+  return async () => {
+    if (done) return;
+    done = true;
+    log.warn({ taskId: c.task.id, executor: actor.executor }, 'a claim could not be answered: its client had gone; the task fails and its retries take over');
+    await slipway.engine
+      .apply({
+        type: 'task.finished',
+        id: `claim:${c.task.id}:undelivered:${randomUUID()}`,
+        taskId: c.task.id,
+        result: 'fail',
+        by: who,
+        actor,
+        message: `the claim's answer could not be sent to executor '${actor.executor}': its connection closed first (the task is failed now, as when a lease runs out)`,
+      })
+      .catch((e: unknown) => log.warn({ err: e, taskId: c.task.id }, 'could not fail a task whose claim answer was lost; its lease will run out'));
+  };
+}
+
 export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal): void {
   const { engine } = slipway;
 
@@ -62,8 +91,9 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
       // The client may have closed before this handler ran (its token looked up, its body read):
       // the 'close' above has then come and gone.
       if (req.raw.socket.destroyed) gone.abort();
+      let c: ClaimedTask | undefined;
       try {
-        const c = await engine.claim({
+        c = await engine.claim({
           kinds: req.body.kinds,
           executor: req.body.executor,
           leaseMs: req.body.leaseMs,
@@ -72,17 +102,28 @@ export function executorRoutes(app: Api, slipway: Slipway, shutdown: AbortSignal
           ...(served ? { scopeKinds: served } : {}),
           signal: AbortSignal.any([gone.signal, shutdown]),
         });
-        if (!c) return reply.code(204).send(null);
-        return {
-          task: { ...c.task, properties: { ...c.task.properties }, deadline: c.task.deadline ?? null },
-          run: { ...c.run, artifacts: { ...c.run.artifacts } },
-          event: c.event ? { ...c.event } : null,
-          leaseExpiresAt: c.leaseExpiresAt,
-          leaseToken: c.leaseToken,
-        };
       } finally {
         reply.raw.off('close', onClose);
       }
+      if (!c) return reply.code(204).send(null);
+      const undelivered = giveBack(slipway, c, executorActor(req.identity, req.body.executor, c.leaseToken), by(req.identity), req.log);
+      if (gone.signal.aborted || req.raw.socket.destroyed) {
+        await undelivered();
+        return reply.hijack();
+      }
+      // The answer is written after this returns: a connection that closes before all of it went out gets nothing either.
+      let sent = false;
+      reply.raw.once('finish', () => (sent = true));
+      reply.raw.once('close', () => {
+        if (!sent) void undelivered();
+      });
+      return {
+        task: { ...c.task, properties: { ...c.task.properties }, deadline: c.task.deadline ?? null },
+        run: { ...c.run, artifacts: { ...c.run.artifacts } },
+        event: c.event ? { ...c.event } : null,
+        leaseExpiresAt: c.leaseExpiresAt,
+        leaseToken: c.leaseToken,
+      };
     },
   });
 
