@@ -48,6 +48,17 @@ describe('the bundled command', () => {
     expect(everything).toContain('dist/store/postgres/postgres-store.js');
   });
 
+  it('`slipway server` on SQLite does not load the PostgreSQL driver (only a PostgreSQL store or migrate target does)', () => {
+    const m = meta();
+    // What `slipway server` loads: its entry's chunks, then those of the modules src/cli/server.ts imports when it runs.
+    const chunksOf = (input: string) => Object.keys(m.outputs).filter((o) => o.endsWith('.js') && m.outputs[o]!.inputs[input] !== undefined);
+    const server = new Set([ENTRY, ...chunksOf('dist/api/index.js'), ...chunksOf('dist/store/index.js')].flatMap((o) => [...loadedWith(m, o)]));
+    const loaded = inputsOf(m, server);
+    expect(loaded).toContain('dist/api/server.js');
+    expect([...loaded].filter((f) => f.includes('node_modules/pg/'))).toEqual([]);
+    expect(inputsOf(m, Object.keys(m.outputs))).toContain('node_modules/pg/lib/client.js');
+  });
+
   it('leaves the native SQLite module and the packages that find files beside themselves in node_modules', () => {
     const m = meta();
     const bundled = [...inputsOf(m, Object.keys(m.outputs))].filter((f) => f.includes('node_modules/'));
