@@ -11,6 +11,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { insertRows } from '../src/store/sql/bulk.js';
 import type { Database as Schema } from '../src/store/sql/schema.js';
 import { cachingStatements } from '../src/store/sqlite/statements.js';
+import { median } from './stats.js';
 
 const { values: args } = parseArgs({ options: { rows: { type: 'string', default: '800' }, rounds: { type: 'string', default: '60' } } });
 const N = Number(args.rows);
@@ -49,7 +50,6 @@ for (let r = 0; r < ROUNDS; r++) {
     ms[name]!.push(performance.now() - t);
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const m = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, median(v)]));
 for (const [k, v] of Object.entries(m)) process.stdout.write(`${k.padEnd(15)} ${v.toFixed(2)} ms per ${N}-row upsert (median of ${ROUNDS})\n`);
 process.stdout.write(`insertRows ÷ kyselyEachTime ${(m['insertRows']! / m['kyselyEachTime']!).toFixed(2)}; insertRows ÷ preparedOnce ${(m['insertRows']! / m['preparedOnce']!).toFixed(2)}\n`);

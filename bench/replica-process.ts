@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { benchCli } from './slipway-cli.js';
 
-
 export interface ReplicaProcess {
   proc: ChildProcess;
   /** Where it listens, once it does; rejects if it exits first. */

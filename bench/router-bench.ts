@@ -12,7 +12,8 @@ import { Router } from '../src/platform/router/index.js';
 import { CpuProfile, type Hotspot } from './router-profile.js';
 import { nginxVersion, startNginx, workerPid } from './router-nginx.js';
 import { cpuSeconds, LoadGenerator, startBackend, type Child, type LoadResult } from './router-load.js';
-import { measure, median, medianRound, ownCpu, type Measured, type Target } from './router-measure.js';
+import { measure, medianRound, ownCpu, type Measured, type Target } from './router-measure.js';
+import { median } from './stats.js';
 
 export interface RouterPlan {
   seconds: number;

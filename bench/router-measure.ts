@@ -13,7 +13,6 @@ export interface Target {
 }
 
 export const r2 = (x: number): number => Math.round(x * 100) / 100;
-export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** The index of the round whose router rps over the reference rps is the median. */
 export function medianRound(router: Measured[], reference: Measured[]): number {

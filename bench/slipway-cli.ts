@@ -1,7 +1,7 @@
 /**
  * The `slipway` command the bench's server processes run (the stress server, the PostgreSQL
  * replicas): the bench's own build of the CLI (bench/tsconfig.json compiles src/ into
- * dist/bench/src), bundled into one file as `npm run build` bundles the product
+ * dist/bench/src), bundled as `npm run build` bundles the product
  * (scripts/bundle.js), so the bench starts what users start and `npm run bench` needs no
  * `npm run build`.
  * SLIPWAY_BENCH_CLI names another entry to start instead: dist/bench/src/cli/main.js is the same

@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sampleProc } from './proc-sample.js';
 import { benchCli } from './slipway-cli.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
 
 export interface StartPlan {
   /** Samples of each command; the figures are their medians. */
@@ -71,8 +71,6 @@ async function untilExit(what: string, args: string[]): Promise<number> {
   if (code !== 0) throw new Error(`start: ${what} exited with code ${code}:\n${err}`);
   return performance.now() - started;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function runStartBench(root: string, plan: StartPlan, progress: (line: string) => void): Promise<StartResult> {
   const cli = benchCli();

@@ -6,4 +6,7 @@ export function percentile(values: readonly number[], p: number, sorted = false)
   return s[Math.min(s.length, Math.max(1, rank)) - 1]!;
 }
 
+/** The middle value of a sample (the upper of the two middle ones for an even count). */
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
 export const round = (x: number, digits = 2): number => (Number.isFinite(x) ? Number(x.toFixed(digits)) : x);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `slipway` command. Built code lives in dist/ (npm ci runs the build through `prepare`):
-// dist/bundle/slipway.js is the whole command in one file (scripts/bundle.js says why).
+// dist/bundle/slipway.js is the command bundled, with chunks it loads as needed (scripts/bundle.js says why).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

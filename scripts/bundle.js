@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled `slipway` command into one file, which is what bin/slipway.js runs.
+ * Bundles the compiled `slipway` command (an entry file and the chunks it loads as needed),
+ * which is what bin/slipway.js runs.
  *
  * Why: loaded module by module, `slipway server` reads 1,137 ES modules before it listens
- * (526 of them Kysely's, 466 Slipway's own) and spends about 1.8 CPU seconds starting, most of
- * them resolving and compiling modules. One file starts in about 1 CPU second. That is felt in
+ * (526 of them Kysely's, 466 Slipway's own) and spends about 1.6 CPU seconds starting, most of
+ * them resolving and compiling modules. Bundled, it starts in about 1 CPU second. That is felt in
  * every CLI call, in each replica a load balancer starts, and in every test and bench part that
  * starts a server. docs/benchmarks.md ("Server start") has the figures.
  *

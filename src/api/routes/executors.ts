@@ -5,8 +5,8 @@
  * else (409 NOT_CLAIM_HOLDER) and for tasks Slipway runs itself (403 BUILTIN_TASK). A
  * claim whose client went away stops waiting. A task claimed just as its client left (its
  * connection closed before the answer was written) fails at once with that reason, as a push
- * delivery that no attempt got through does, and its retries take over; before, it was held
- * until its lease ran out (60 s by default).
+ * delivery that no attempt got through does, and its retries take over: no executor holds it,
+ * so waiting for its lease (60 s by default) would only delay them.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
