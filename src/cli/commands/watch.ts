@@ -64,12 +64,16 @@ function line(ev: SlipwayEvent): string | undefined {
   return undefined;
 }
 
-/** Prints what already happened to the watched runs, and answers the log position to stream after. */
-async function backlog(ctx: CommandContext, runIds: string[]): Promise<number | undefined> {
-  let last: number | undefined;
+/**
+ * Prints what happened to the watched runs (after `seq`, when given), and answers the log
+ * position to stream after. Also the catch-up when a check found the runs settled before the
+ * stream delivered their last events.
+ */
+async function backlog(ctx: CommandContext, runIds: string[], seq?: number): Promise<number | undefined> {
+  let last = seq;
   const all: { seq: number; event: SlipwayEvent }[] = [];
   for (const run of runIds) {
-    const page = await ctx.client.request<EventsPage>('GET', '/api/v1/events', { query: { run, limit: 1000 } });
+    const page = await ctx.client.request<EventsPage>('GET', '/api/v1/events', { query: { run, limit: 1000, ...(seq !== undefined ? { after: String(seq) } : {}) } });
     all.push(...page.events);
   }
   for (const { seq, event } of all.sort((a, b) => a.seq - b.seq)) {
@@ -85,38 +89,55 @@ function show(ctx: CommandContext, event: SlipwayEvent): void {
   if (l) ctx.print(l);
 }
 
-async function until(ctx: CommandContext, query: Record<string, string>, runIds: string[], relevant: (ev: SlipwayEvent) => boolean, settled: () => Promise<number | undefined>): Promise<number> {
-  const after = await backlog(ctx, runIds);
+/** What watching ended with: the runs that settled, the exit code, and the closing line to print (once every event of those runs is shown). */
+interface Settled {
+  runIds: string[];
+  code: number;
+  say: () => void;
+}
+
+async function until(ctx: CommandContext, query: Record<string, string>, runIds: string[], relevant: (ev: SlipwayEvent) => boolean, settled: () => Promise<Settled | undefined>): Promise<number> {
+  let shown = await backlog(ctx, runIds);
+  // Found settled by a check rather than in the stream: the runs' last events may not have been shown yet.
+  const closeAfterCatchUp = async (s: Settled): Promise<number> => {
+    await backlog(ctx, s.runIds, shown);
+    s.say();
+    return s.code;
+  };
   const first = await settled();
-  if (first !== undefined) return first;
+  if (first !== undefined) return closeAfterCatchUp(first);
   const controller = new AbortController();
-  let outcome: number | undefined;
+  let polled: Settled | undefined;
   // A safety net for the moment between the first check and the stream connecting.
   const poll = setInterval(() => {
     settled()
-      .then((code) => {
-        if (code !== undefined && outcome === undefined) {
-          outcome = code;
+      .then((s) => {
+        if (s !== undefined && polled === undefined) {
+          polled = s;
           controller.abort();
         }
       })
       .catch(() => undefined);
   }, 3000);
   try {
-    for await (const { event } of followEvents(ctx.client, query, controller.signal, after)) {
+    for await (const { seq, event } of followEvents(ctx.client, query, controller.signal, shown)) {
+      shown = seq;
       if (!relevant(event)) continue;
       show(ctx, event);
       if (event.type === 'sh.slipway.run.finished' || event.type === 'sh.slipway.release.promotable') {
-        const code = await settled();
-        if (code !== undefined && outcome === undefined) outcome = code;
-        if (outcome !== undefined) break;
+        const s = await settled();
+        if (s !== undefined && polled === undefined) {
+          s.say();
+          return s.code;
+        }
+        if (polled !== undefined) break;
       }
     }
   } finally {
     clearInterval(poll);
     controller.abort();
   }
-  return outcome ?? 1;
+  return polled ? closeAfterCatchUp(polled) : 1;
 }
 
 
@@ -130,8 +151,7 @@ export async function watchRun(ctx: CommandContext, runId: string): Promise<numb
       const run = await ctx.client.request<ApiRun>('GET', `/api/v1/runs/${encodeURIComponent(runId)}`);
       if (ACTIVE.includes(run.state)) return undefined;
       const outcome = describeOutcome([run], [run.stage]);
-      if (!ctx.json) ctx.print(`run ${run.id} ${outcome.ok ? `${run.state}${run.result ? ` (${run.result})` : ''}` : outcome.text}`);
-      return passed(run) ? 0 : 1;
+      return { runIds: [run.id], code: passed(run) ? 0 : 1, say: () => !ctx.json && ctx.print(`run ${run.id} ${outcome.ok ? `${run.state}${run.result ? ` (${run.result})` : ''}` : outcome.text}`) };
     },
   );
 }
@@ -147,8 +167,7 @@ export async function watchRelease(ctx: CommandContext, project: string, release
       const page = await ctx.client.request<RunsPage>('GET', '/api/v1/runs', { query: { release: releaseId, limit: 500 } });
       if (page.runs.some((r) => ACTIVE.includes(r.state))) return undefined;
       const outcome = describeOutcome(page.runs, await stageOrder(ctx, project));
-      if (!ctx.json) ctx.print(`release ${releaseId} ${outcome.text}`);
-      return outcome.ok ? 0 : 1;
+      return { runIds: page.runs.map((r) => r.id), code: outcome.ok ? 0 : 1, say: () => !ctx.json && ctx.print(`release ${releaseId} ${outcome.text}`) };
     },
   );
 }
