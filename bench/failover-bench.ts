@@ -44,7 +44,7 @@ async function activeOf(urls: readonly string[]): Promise<number> {
   }
 }
 
-async function sample(adminUrl: string, root: string, n: number, beforeKill: Promise<void>): Promise<number> {
+async function sample(adminUrl: string, root: string, n: number): Promise<number> {
   const dir = mkdtempSync(join(root, `failover-${n}-`));
   const name = `slipway_bench_failover_${process.pid}_${n}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -59,7 +59,6 @@ async function sample(adminUrl: string, root: string, n: number, beforeKill: Pro
     procs.push(spawnReplica(dir, 'A', u.toString(), TOKEN, ['--lease-ms', String(LEASE_MS), join(dir, 'pipeline.yaml')]));
     procs.push(spawnReplica(dir, 'B', u.toString(), TOKEN, ['--lease-ms', String(LEASE_MS), join(dir, 'pipeline.yaml')]));
     const urls = await Promise.all(procs.map((p) => p.url));
-    await beforeKill;
     const active = await activeOf(urls);
     const other = urls[1 - active]!;
     await post(other, 0);
@@ -82,9 +81,8 @@ async function sample(adminUrl: string, root: string, n: number, beforeKill: Pro
 
 /**
  * `shared`: the run's PostgreSQL (run.ts), left running; default: a cluster of the part's own.
- * `beforeKill`: what the first kill waits for once the replicas are up (run.ts: other processes' starts, which would slow the takeover).
  */
-export async function runFailoverBench(samples: number, progress: (line: string) => void, shared?: BenchPg, beforeKill: Promise<void> = Promise.resolve()): Promise<FailoverResult | { skipped: string }> {
+export async function runFailoverBench(samples: number, progress: (line: string) => void, shared?: BenchPg): Promise<FailoverResult | { skipped: string }> {
   // The replicas' pipes and fetches did not always keep the process alive: Node ended with the await unsettled (exit 13).
   const alive = setInterval(() => undefined, 1_000);
   const pg = await borrowBenchPg(shared, progress);
@@ -97,7 +95,7 @@ export async function runFailoverBench(samples: number, progress: (line: string)
     const times: number[] = [];
     for (let i = 0; i < samples; i++) {
       progress(`pg failover: kill -9 of the active replica, sample ${i + 1}/${samples} …`);
-      times.push(await sample(pg.url, root, i, beforeKill));
+      times.push(await sample(pg.url, root, i));
     }
     const sorted = [...times].sort((x, y) => x - y);
     return { failoverS: Math.round(sorted[Math.floor(sorted.length / 2)]! * 100) / 100, samples: times.map((t) => Math.round(t * 100) / 100), leaseMs: LEASE_MS };
@@ -109,8 +107,8 @@ export async function runFailoverBench(samples: number, progress: (line: string)
 }
 
 /** The failover part as `npm run bench` runs it: one sample in quick, three in full. */
-export function runFailover(mode: 'quick' | 'full', progress: (line: string) => void, shared?: BenchPg, beforeKill?: Promise<void>): Promise<FailoverResult | { skipped: string }> {
-  return runFailoverBench(mode === 'quick' ? 1 : 3, progress, shared, beforeKill);
+export function runFailover(mode: 'quick' | 'full', progress: (line: string) => void, shared?: BenchPg): Promise<FailoverResult | { skipped: string }> {
+  return runFailoverBench(mode === 'quick' ? 1 : 3, progress, shared);
 }
 
 /** Adds `pg.failover_s` (median of the samples) and its target to a bench report (run.ts: one line). */

@@ -168,82 +168,36 @@ async function measureConfig(adminUrl: string, c: StartedConfig, plan: Replicas3
   }
 }
 
-/**
- * What the part needs before it measures: its PostgreSQL, the pipeline files, and (when asked)
- * every configuration's replicas already started, each on its own database, idle until its
- * turn. run.ts's quick mode starts it beside the stress and failover parts, whose figures are
- * the stress server's own CPU seconds and memory and a lease running out, so the cluster's and
- * the replicas' starts overlap their waiting. While one configuration is measured, the one still
- * to come only holds its lease (its replicas have nothing to do).
- */
-export interface Replicas3Setup {
-  pg: BenchPg;
-  root: string;
-  files: string[];
-  /** The configurations of the plan's order started ahead, by position; a failed start rejects here and fails the part, as a start inside it would. */
-  early: (Promise<StartedConfig> | undefined)[];
-}
-
 const orderOf = (plan: Replicas3Plan): number[] => (plan.rounds === 1 ? [1, 3] : [1, 3, 3, 1]);
 
 /**
- * Never rejects: a cluster that does not start is a skip, reported by runReplicas3Bench.
  * `shared`: the run's PostgreSQL (run.ts), left running; default: a cluster of the part's own.
+ * A cluster that does not start is a skip. Each configuration is started on a fresh database,
+ * measured, and stopped before the next.
  */
-export async function prepareReplicas3(plan: Replicas3Plan, progress: (line: string) => void, startEarly: boolean, shared?: BenchPg): Promise<Replicas3Setup> {
-  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
-  const files = Array.from({ length: plan.projects }, (_, i) => {
-    const file = join(root, `${replicasProject(i)}.yaml`);
-    writeFileSync(file, pipeline(replicasProject(i), plan.services));
-    return file;
-  });
-  const started = await borrowBenchPg(shared, progress);
-  const setup: Replicas3Setup = { pg: started, root, files, early: [] };
-  if (startEarly && !('skipped' in started)) {
-    for (const [k, n] of orderOf(plan).entries()) {
-      const config = startConfig(started.url, root, files, n, k, plan, progress);
-      config.catch(() => undefined);
-      setup.early.push(config);
-    }
-  }
-  return setup;
-}
-
-/** Stops a setup whose part never ran (the parts before it failed). */
-export async function disposeReplicas3(setup: Promise<Replicas3Setup> | undefined): Promise<void> {
-  const s = await setup;
-  if (!s) return;
-  const pgStarted = s.pg;
-  if (!('skipped' in pgStarted)) {
-    for (const config of s.early.splice(0)) {
-      const started = await config?.catch(() => undefined);
-      if (started) await stopConfig(pgStarted.url, started);
-    }
-    await pgStarted.stop().catch(() => undefined);
-  }
-  rmSync(s.root, { recursive: true, force: true });
-}
-
-/** `prepared`: from prepareReplicas3, already under way (default: prepared here). Stopped at the end either way. */
-export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, prepared?: Promise<Replicas3Setup>): Promise<Replicas3Outcome> {
+export async function runReplicas3Bench(plan: Replicas3Plan, progress: (line: string) => void, shared?: BenchPg): Promise<Replicas3Outcome> {
   // The cluster's and the replicas' handles do not keep Node alive (failover-bench.ts: exit 13 with the await unsettled).
   const alive = setInterval(() => undefined, 1_000);
-  const setup = await (prepared ?? prepareReplicas3(plan, progress, false));
+  const root = mkdtempSync(join(tmpdir(), 'slipway-bench-replicas3-'));
+  const started = await borrowBenchPg(shared, progress);
   try {
-    if ('skipped' in setup.pg) return setup.pg;
-    const { url } = setup.pg;
+    if ('skipped' in started) return started;
+    const files = Array.from({ length: plan.projects }, (_, i) => {
+      const file = join(root, `${replicasProject(i)}.yaml`);
+      writeFileSync(file, pipeline(replicasProject(i), plan.services));
+      return file;
+    });
     const results: ConfigResult[] = [];
     for (const [k, n] of orderOf(plan).entries()) {
-      const early = setup.early[k];
-      setup.early[k] = undefined; // measureConfig stops it
-      const started = early ? await early : await startConfig(url, setup.root, setup.files, n, k, plan, progress);
-      results.push(await measureConfig(url, started, plan, progress));
+      const config = await startConfig(started.url, root, files, n, k, plan, progress);
+      results.push(await measureConfig(started.url, config, plan, progress)); // it stops the configuration
     }
     const one = summary(results.filter((c) => c.replicas === 1));
     const three = summary(results.filter((c) => c.replicas === 3));
     return { plan, one, three, ratio: round(three.runsPerS / one.runsPerS, 2), cores: cpus().length };
   } finally {
-    await disposeReplicas3(Promise.resolve(setup));
+    if (!('skipped' in started)) await started.stop().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
     clearInterval(alive);
   }
 }
