@@ -36,7 +36,7 @@ export function formatWebText(w: WebOutcome, targets: readonly Target[]): string
     `web: the dashboard in Chromium (headless, fresh profile) against a real server on 127.0.0.1, ${w.stages} stages × ${w.services} services${w.stages < TARGET_STAGES ? ' (quick: scaled down from 1,000 stages)' : ''}, seeded with ${w.seed.runs} runs (${w.seed.seconds} s)`,
     `  environments page until the first row is painted with data: ${w.matrixReadyMs.join(', ')} ms (cold, nothing cached: ${w.matrixColdMs} ms)`,
     `  references: GET /api/v1/dashboard/matrix alone ${w.matrixApiMs} ms (${w.matrixBytes} bytes); the sign-in page (same bundle, no data) ${w.shellReadyMs} ms`,
-    `  live: ${w.live.updates} updates, run.finished committed → cell painted: p50 ${w.live.p50Ms} ms, p99 ${w.live.p99Ms} ms, max ${w.live.maxMs} ms; the same event at a plain SSE client: p50 ${w.live.sseP50Ms} ms, p99 ${w.live.sseP99Ms} ms`,
+    `  live: ${w.live.updates} updates, run.finished committed → cell painted: p50 ${w.live.p50Ms} ms, p99 ${w.live.p99Ms} ms, max ${w.live.maxMs} ms; the same event at a plain SSE client: p50 ${w.live.sseP50Ms} ms, p99 ${w.live.sseP99Ms} ms${w.live.aheadOfAnnouncement > 0 ? `; ${w.live.aheadOfAnnouncement} painted before the engine announced the commit (counted from the announcement)` : ''}`,
     `  web.matrix_ready_ms ${w.matrixReadyMedianMs} (median)${mark('web.matrix_ready_ms')}`,
     `  web.live_update_ms ${w.live.p99Ms} (p99)${mark('web.live_update_ms')}`,
   ].join('\n');
