@@ -36,7 +36,7 @@ import { runScenario, type ScenarioResult } from './scenario.js';
 import { runOpenLoop, type OpenLoopPlan } from './paced.js';
 import { PG_PLANS, pgFiguresOf, runPgBench } from './pg-bench.js';
 import { openBenchPg, type BenchPg } from './pg-cluster.js';
-import { STRESS_PLANS, runStress, stressFiguresOf } from './stress.js';
+import { STRESS_PLANS, runStress, stressFiguresOf, type StressResult } from './stress.js';
 import { round } from './stats.js';
 import { runWebBench } from './web.js';
 import { WEB_PLANS } from './web-plan.js';
@@ -132,6 +132,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const root = mkdtempSync(join(args.dir ?? tmpdir(), 'slipway-bench-'));
   let benchPg: BenchPg | undefined;
+  // Quick opens PostgreSQL ahead of the pg part and starts the stress server ahead of its load:
+  // a failure among the parts between them still stops both.
+  let pgOpened: Promise<BenchPg> | undefined;
+  let stopStressEarly = (): void => undefined;
+  let stressStarted: Promise<unknown> | undefined;
   try {
     const enginePart = performance.now();
     await point(root, { ...plan.warmup, taskMs: 0 }, 'warm-up (discarded)');
@@ -168,6 +173,14 @@ async function main(): Promise<void> {
     progress('checks: scoring a 20-objective SLO against 10 comparison results …');
     const slo = await part('slo', () => measureSloScore(mode === 'quick'));
     progress(`  ${slo.scoreUs} µs per score (loading the slo.yaml: ${slo.loadUs} µs)`);
+    // Quick starts the run's PostgreSQL cluster (for the pg, failover and replicas parts) here,
+    // beside the gate part, which mostly waits for the clock; and the stress part's server before
+    // the flag part, so that it listens (about 1 CPU second) while the flag and dashboard parts
+    // run (their targets are far from their figures) and its load starts after the pg part. Their
+    // starts took 3-3.5 s of a quick run one after the other. The full bench starts each in its part.
+    const beside = mode === 'quick';
+    const pgOpening = beside ? openBenchPg(progress) : undefined;
+    pgOpened = pgOpening;
     // Quick: 200 gates (600 signals/s demanded), so a busy machine keeps up with them and the part ends.
     const gate = await part('gates', () => runGateBench(mkdtempSync(join(root, 'gates-')), mode === 'quick' ? { runs: 200, seconds: 2, queries: 20 } : { runs: 1000, seconds: 15, queries: 200 }, progress));
     const checkFigures = {
@@ -179,34 +192,43 @@ async function main(): Promise<void> {
     };
     // No target yet: the figure is new, and the reference says what one Prometheus query costs.
     const checkTargets: Target[] = [];
+    let startLoad = (): void => undefined;
+    let cancelLoad = (_: Error): void => undefined;
+    const loadGate = new Promise<void>((resolve, reject) => {
+      startLoad = resolve;
+      cancelLoad = reject;
+    });
+    loadGate.catch(() => undefined);
+    stopStressEarly = () => cancelLoad(new Error('a part before the stress load failed'));
+    const stressPlan = STRESS_PLANS[mode];
+    const stressRun = beside ? runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress, undefined, loadGate) : undefined;
+    stressRun?.catch(() => undefined); // awaited below; a failure fails the run there
+    stressStarted = stressRun;
     const flags = await part('flags', () => runFlagsBench(mode === 'quick' ? { evaluations: 20_000, requests: 200, connections: 20 } : { evaluations: 200_000, requests: 20_000, connections: 50 }, progress));
     const flagFigures = { 'flags.eval_p99_us': flags.evalP99Us, 'flags.evals_per_s': flags.evalsPerS, 'flags.reference_per_s': flags.referencePerS };
     const flagTargets: Target[] = [{ figure: 'flags.eval_p99_us', value: flags.evalP99Us, target: `< ${FLAG_EVAL_P99_TARGET_US} µs server side (reference: GET /healthz at ${flags.referencePerS}/s, flags at ${flags.evalsPerS}/s over HTTP)`, met: flags.evalP99Us < FLAG_EVAL_P99_TARGET_US }];
     const web = await part('web', () => runWebBench(mkdtempSync(join(root, 'web-')), WEB_PLANS[mode], progress));
     const webFigures = webFiguresOf(web);
-    // Quick starts the stress part here and runs the pg and failover parts beside its load: all
-    // three mostly wait (load paced by the clock, commits, a lease running out); the stress
-    // figures are the server process's own CPU seconds and memory, and the pg part's ratio
-    // compares two queues measured under the same neighbour. The failover's replicas start once
-    // the stress server listens (a Node process's start is about 1 CPU second; beside other starts
-    // the stress server listened after 8-10 s instead of 1.3). One after the other, the three took
-    // 16-17 s of a quick run. The full bench runs every part alone, one after the other.
-    let listening = (): void => undefined;
-    const stressListens = new Promise<void>((r) => (listening = r));
-    const stressPart = () => part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), STRESS_PLANS[mode], progress, listening));
-    const stressRun = mode === 'quick' ? stressPart() : undefined;
-    stressRun?.catch(() => undefined); // awaited below; a failure fails the run there
-    // A part failing early lets the next start anyway (and fails the run below).
-    const stressStarted = stressRun && Promise.race([stressListens, stressRun.then(() => undefined, () => undefined)]);
-    // One PostgreSQL for the pg, failover and replicas parts (each on databases of its own), started in the pg part's time.
+    // One PostgreSQL for the pg, failover and replicas parts (each on databases of its own); quick started it above.
     const pg = await part('pg', async () => {
-      benchPg = await openBenchPg(progress);
+      benchPg = await (pgOpening ?? openBenchPg(progress));
       return runPgBench(root, PG_PLANS[mode], progress, benchPg);
     });
     const pgFigures = pgFiguresOf(pg);
-    await stressStarted;
-    const failover = await part('failover', () => runFailover(mode, progress, benchPg));
-    const stress = await (stressRun ?? stressPart());
+    // Quick runs the failover part beside the stress load: both mostly wait (a lease running
+    // out, load paced by the clock), and the stress figures are the server process's own CPU
+    // seconds and memory (beside the pg part instead, its first seconds measured 0.76-0.84 core
+    // against 0.55-0.59). The failover's two replicas start with the load. The full bench runs
+    // every part alone, one after the other.
+    const failoverRun = () => part('failover', () => runFailover(mode, progress, benchPg));
+    const stressLoad = (run: Promise<StressResult>) => {
+      const t = performance.now();
+      startLoad();
+      return run.finally(() => (partSeconds['stress'] = round((performance.now() - t) / 1000, 1)));
+    };
+    const [stress, failover] = stressRun
+      ? await Promise.all([stressLoad(stressRun), failoverRun()])
+      : [await part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress)), await failoverRun()];
     // Full only: a throughput ratio between two configurations, each started on a database of its
     // own and measured alone after the other, took 12-13 s of a quick run's 70 (and its 4 replicas'
     // starts held up the failover part's kill), while its target cannot be met on one machine
@@ -265,6 +287,9 @@ ${formatStressText(stress, report.targets)}
 ${budgetLine(report)}`}
 `);
   } finally {
+    stopStressEarly();
+    await stressStarted?.catch(() => undefined);
+    benchPg ??= await pgOpened;
     if (benchPg && !('skipped' in benchPg)) await benchPg.stop();
     rmSync(root, { recursive: true, force: true });
   }

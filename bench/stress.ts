@@ -89,8 +89,12 @@ async function openRuns(url: string, token: string): Promise<number> {
   return ((await res.json()) as { runs: unknown[] }).runs.length;
 }
 
-/** `onListening`: called once the server listens, before the load starts (run.ts starts other parts then). */
-export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void, onListening?: () => void): Promise<StressResult> {
+/**
+ * `onListening`: called once the server listens. `loadAfter`: what the load waits for once the
+ * server listens (run.ts's quick mode starts the server during other parts and the load after
+ * them); a rejection stops the server and rejects here.
+ */
+export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void, onListening?: () => void, loadAfter?: Promise<unknown>): Promise<StressResult> {
   const token = randomBytes(32).toString('hex');
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -101,6 +105,10 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
   progress(`  the server listened after ${round((performance.now() - spawned) / 1000, 1)} s`);
   onListening?.();
   try {
+    if (loadAfter) {
+      await loadAfter;
+      progress(`stress: the load starts (${plan.evaluationsPerS} evaluations/s for ${plan.seconds} s)`);
+    }
     const releasesPerS = plan.evaluationsPerS / STAGE_COUNT;
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     let sent = 0;
