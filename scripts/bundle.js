@@ -15,8 +15,8 @@
  * dashboard at `../web` from its own file, and the SQLite commit thread at `./commit-worker.js`.
  */
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 
 /**
  * Left outside the bundle, each for a reason; everything else is bundled. A package left
@@ -36,6 +36,14 @@ const EXTERNAL = [
 ];
 
 const [from = 'dist', to = join(from, 'bundle')] = process.argv.slice(2);
+// The out dir holds this build's files only: chunks are named by their content's hash, so each
+// build would otherwise leave the last one's beside its own (dist/bundle had grown to three copies).
+const inside = relative(resolve(to), resolve(from));
+if (!inside.startsWith('..') && !inside.startsWith('/')) {
+  process.stderr.write(`bundle: the out dir ${to} holds the compiled dir ${from}; it is emptied before each build, so choose another\n`);
+  process.exit(2);
+}
+rmSync(resolve(to), { recursive: true, force: true });
 const started = performance.now();
 const result = await build({
   entryPoints: { slipway: resolve(from, 'cli/main.js'), 'commit-worker': resolve(from, 'store/sqlite/commit-worker.js') },

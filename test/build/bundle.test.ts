@@ -3,7 +3,8 @@
  * command loads before it runs, read from esbuild's metafile of the real build.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 interface Meta {
@@ -66,6 +67,40 @@ describe('the bundled command', () => {
       expect(bundled.filter((f) => f.includes(`node_modules/${pkg}/`)), pkg).toEqual([]);
     }
     expect(bundled.some((f) => f.includes('node_modules/kysely/'))).toBe(true);
+  });
+
+  it('a rebuild leaves only its own files: chunks of an earlier build go', () => {
+    const to = mkdtempSync(join('dist', 'bundle-rebuild-'));
+    try {
+      writeFileSync(join(to, 'chunk-EARLIER0.js'), 'export {};\n');
+      writeFileSync(join(to, 'chunk-EARLIER0.js.map'), '{}');
+      execFileSync(process.execPath, ['scripts/bundle.js', 'dist', to], { stdio: 'pipe' });
+      const outputs = new Set(Object.keys((JSON.parse(readFileSync(join(to, 'meta.json'), 'utf8')) as Meta).outputs).map((o) => o.slice(o.lastIndexOf('/') + 1)));
+      const files = readdirSync(to).filter((f) => f !== 'meta.json');
+      expect(files).not.toContain('chunk-EARLIER0.js');
+      expect(files.filter((f) => !outputs.has(f))).toEqual([]);
+    } finally {
+      rmSync(to, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an out dir that holds the compiled code (it is emptied first)', () => {
+    const to = mkdtempSync(join('dist', 'bundle-guard-'));
+    try {
+      const compiled = join(to, 'compiled');
+      mkdirSync(join(compiled, 'cli'), { recursive: true });
+      writeFileSync(join(compiled, 'cli', 'main.js'), 'export {};\n');
+      let err = '';
+      try {
+        execFileSync(process.execPath, ['scripts/bundle.js', compiled, to], { stdio: 'pipe' });
+      } catch (e) {
+        err = String((e as { stderr?: Buffer }).stderr ?? e);
+      }
+      expect(err).toContain('holds the compiled dir');
+      expect(existsSync(join(compiled, 'cli', 'main.js'))).toBe(true);
+    } finally {
+      rmSync(to, { recursive: true, force: true });
+    }
   });
 
   it('runs from bin/slipway.js', () => {
