@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     loadGate.catch(() => undefined);
     stopStressEarly = () => cancelLoad(new Error('a part before the stress load failed'));
     const stressPlan = STRESS_PLANS[mode];
-    const stressRun = beside ? runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress, undefined, loadGate) : undefined;
+    const stressRun = beside ? runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress, loadGate) : undefined;
     stressRun?.catch(() => undefined); // awaited below; a failure fails the run there
     stressStarted = stressRun;
     const flags = await part('flags', () => runFlagsBench(mode === 'quick' ? { evaluations: 20_000, requests: 200, connections: 20 } : { evaluations: 200_000, requests: 20_000, connections: 50 }, progress));

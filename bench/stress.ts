@@ -90,11 +90,10 @@ async function openRuns(url: string, token: string): Promise<number> {
 }
 
 /**
- * `onListening`: called once the server listens. `loadAfter`: what the load waits for once the
- * server listens (run.ts's quick mode starts the server during other parts and the load after
- * them); a rejection stops the server and rejects here.
+ * `loadAfter`: what the load waits for once the server listens (run.ts's quick mode starts the
+ * server during other parts and the load after them); a rejection stops the server and rejects here.
  */
-export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void, onListening?: () => void, loadAfter?: Promise<unknown>): Promise<StressResult> {
+export async function runStress(root: string, plan: StressPlan, progress: (line: string) => void, loadAfter?: Promise<unknown>): Promise<StressResult> {
   const token = randomBytes(32).toString('hex');
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { recursive: true });
@@ -103,7 +102,6 @@ export async function runStress(root: string, plan: StressPlan, progress: (line:
   const spawned = performance.now();
   const server = await startServer(dataDir, dirs, token);
   progress(`  the server listened after ${round((performance.now() - spawned) / 1000, 1)} s`);
-  onListening?.();
   try {
     if (loadAfter) {
       await loadAfter;
