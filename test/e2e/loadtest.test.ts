@@ -120,7 +120,9 @@ describe('loadtest on the local platform', () => {
     const events = await s.store.events({ runId: slow.id });
     const waiting = events.filter((e) => e.event.type.endsWith('load.waiting')).map((e) => e.event.data as { message: string; output: { levels: unknown[] } });
     expect(waiting.map((w) => w.output.levels.length)).toEqual([1, 2]);
-    expect(waiting[0]!.message).toMatch(/^level 1 of 3 pass: 1× \(10 rps\): p50 \d+ ms/);
+    // Its verdict there is pass, or on a slow machine a warning (as above: its p99 at 1× was 79 ms in
+    // one CI run, more than 1.5 times the healthy release's, so it regressed).
+    expect(waiting[0]!.message).toMatch(/^level 1 of 3 (pass|warning): 1× \(10 rps\): p50 \d+ ms/);
   });
 
   it('a bad loadtest property fails the load with file:line:col and the field', async () => {
