@@ -54,16 +54,16 @@ const api = { projects: 50, services: 50, statusConcurrency: [1, 10, 50], status
 // Issue 13 item 3 defines the load: 100 triggers/s and 200 SSE readers of every event.
 const underLoad = { statusPerS: 50, triggersPerS: 100, sseClients: 200, sseGzip: false };
 const apiPlans: Record<'quick' | 'full', ApiPlan> = {
-  quick: { ...api, statusConcurrency: [10], seed: 'bracket', statusWarmup: 100, statusRequests: 300, triggerWarmup: 10, triggerRequests: 100, mixedTriggerRequests: 50, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 3 } },
+  quick: { ...api, statusConcurrency: [10], seed: 'bracket', statusWarmup: 100, statusRequests: 300, triggerWarmup: 10, triggerRequests: 100, mixedTriggerRequests: 50, drainTimeoutMs: 30_000, underLoad: { ...underLoad, seconds: 3, idleSeconds: 2 } },
   full: { ...api, seed: 'per-service', statusWarmup: 1000, statusRequests: 5000, triggerWarmup: 200, triggerRequests: 2000, mixedTriggerRequests: 1000, drainTimeoutMs: 120_000, underLoad: { ...underLoad, seconds: 20 } },
 };
 
 // `repeat`: how often the N=1000 point runs; the figures come from the run with the median transitions/s.
 // `openLoop`: the headline dispatch figure, 1,000 runs in flight, tasks of 0.5–1.5 s (bench/paced.ts).
-// Quick (a 60 s budget for everything): a smaller warm-up, 0.5 s of raw commits, 2 s measured in the
+// Quick (a 60 s budget for everything): a smaller warm-up, 0.5 s of raw commits, 1.5 s measured in the
 // open loop, and no informative closed loop (`paced`: full only); each part below has its own quick size.
 const plans = {
-  quick: { warmup: { n: 100, m: 2 }, rawMs: 500, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: undefined, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 2 } as OpenLoopPlan },
+  quick: { warmup: { n: 100, m: 2 }, rawMs: 500, repeat: 1, points: [{ n: 10, m: 5 }, { n: 100, m: 5 }, { n: 1000, m: 5 }], paced: undefined, api: apiPlans.quick, openLoop: { concurrency: 1000, m: 2, taskMs: 1000, measureS: 1.5 } as OpenLoopPlan },
   full: { warmup: { n: 100, m: 5 }, rawMs: 2000, repeat: 3, points: [{ n: 10, m: 20 }, { n: 100, m: 20 }, { n: 1000, m: 20 }, { n: 2000, m: 10 }], paced: { n: 1000, m: 10, taskMs: 1000 }, api: apiPlans.full, openLoop: { concurrency: 1000, m: 10, taskMs: 1000, measureS: 30 } as OpenLoopPlan },
 };
 /** What `--quick` may take in all (issue 13): the run reports its total against it. */

@@ -16,6 +16,8 @@ import { percentile, round } from './stats.js';
 
 export interface UnderLoadPlan {
   seconds: number;
+  /** The idle reference's seconds, when shorter than the loaded window's (quick: 2 s; it has no target). */
+  idleSeconds?: number;
   statusPerS: number;
   triggersPerS: number;
   sseClients: number;
@@ -91,8 +93,9 @@ export async function runUnderLoad(t: UnderLoadTarget, plan: UnderLoadPlan, prog
 
 async function measure(t: UnderLoadTarget, plan: UnderLoadPlan, sse: SseClients, statusJob: LoadJob, progress: (line: string) => void): Promise<UnderLoadResult> {
   const forSeconds = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-  progress(`under load: GET status at ${plan.statusPerS}/s on the idle server for ${plan.seconds} s (reference) …`);
-  const idleRun = await runLoad(statusJob, forSeconds(plan.seconds));
+  const idleSeconds = plan.idleSeconds ?? plan.seconds;
+  progress(`under load: GET status at ${plan.statusPerS}/s on the idle server for ${idleSeconds} s (reference) …`);
+  const idleRun = await runLoad(statusJob, forSeconds(idleSeconds));
   const idle = latency(idleRun.latenciesMs, idleRun.statuses);
   progress(`  p50 ${idle.p50Ms} ms, p99 ${idle.p99Ms} ms, max ${idle.maxMs} ms`);
 
