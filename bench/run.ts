@@ -132,11 +132,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const root = mkdtempSync(join(args.dir ?? tmpdir(), 'slipway-bench-'));
   let benchPg: BenchPg | undefined;
-  // Quick opens PostgreSQL ahead of the pg part and starts the stress server ahead of its load:
-  // a failure among the parts between them still stops both.
-  let pgOpened: Promise<BenchPg> | undefined;
-  let stopStressEarly = (): void => undefined;
-  let stressStarted: Promise<unknown> | undefined;
+  // Quick opens PostgreSQL ahead of the pg part and starts the stress server ahead of its load
+  // (which waits for `stressLoad`): a failure among the parts between them still stops both.
+  let pgOpening: Promise<BenchPg> | undefined;
+  let stressRun: Promise<StressResult> | undefined;
+  const stressLoad = gate();
   try {
     const enginePart = performance.now();
     await point(root, { ...plan.warmup, taskMs: 0 }, 'warm-up (discarded)');
@@ -179,8 +179,7 @@ async function main(): Promise<void> {
     // run (their targets are far from their figures) and its load starts after the pg part. Their
     // starts took 3-3.5 s of a quick run one after the other. The full bench starts each in its part.
     const beside = mode === 'quick';
-    const pgOpening = beside ? openBenchPg(progress) : undefined;
-    pgOpened = pgOpening;
+    if (beside) pgOpening = openBenchPg(progress);
     // Quick: 200 gates (600 signals/s demanded), so a busy machine keeps up with them and the part ends.
     const gate = await part('gates', () => runGateBench(mkdtempSync(join(root, 'gates-')), mode === 'quick' ? { runs: 200, seconds: 2, queries: 20 } : { runs: 1000, seconds: 15, queries: 200 }, progress));
     const checkFigures = {
@@ -192,18 +191,11 @@ async function main(): Promise<void> {
     };
     // No target yet: the figure is new, and the reference says what one Prometheus query costs.
     const checkTargets: Target[] = [];
-    let startLoad = (): void => undefined;
-    let cancelLoad = (_: Error): void => undefined;
-    const loadGate = new Promise<void>((resolve, reject) => {
-      startLoad = resolve;
-      cancelLoad = reject;
-    });
-    loadGate.catch(() => undefined);
-    stopStressEarly = () => cancelLoad(new Error('a part before the stress load failed'));
     const stressPlan = STRESS_PLANS[mode];
-    const stressRun = beside ? runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress, loadGate) : undefined;
-    stressRun?.catch(() => undefined); // awaited below; a failure fails the run there
-    stressStarted = stressRun;
+    if (beside) {
+      stressRun = runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress, stressLoad.opened);
+      stressRun.catch(() => undefined); // awaited below; a failure fails the run there
+    }
     const flags = await part('flags', () => runFlagsBench(mode === 'quick' ? { evaluations: 20_000, requests: 200, connections: 20 } : { evaluations: 200_000, requests: 20_000, connections: 50 }, progress));
     const flagFigures = { 'flags.eval_p99_us': flags.evalP99Us, 'flags.evals_per_s': flags.evalsPerS, 'flags.reference_per_s': flags.referencePerS };
     const flagTargets: Target[] = [{ figure: 'flags.eval_p99_us', value: flags.evalP99Us, target: `< ${FLAG_EVAL_P99_TARGET_US} µs server side (reference: GET /healthz at ${flags.referencePerS}/s, flags at ${flags.evalsPerS}/s over HTTP)`, met: flags.evalP99Us < FLAG_EVAL_P99_TARGET_US }];
@@ -221,13 +213,13 @@ async function main(): Promise<void> {
     // against 0.55-0.59). The failover's two replicas start with the load. The full bench runs
     // every part alone, one after the other.
     const failoverRun = () => part('failover', () => runFailover(mode, progress, benchPg));
-    const stressLoad = (run: Promise<StressResult>) => {
+    const loaded = (run: Promise<StressResult>) => {
       const t = performance.now();
-      startLoad();
+      stressLoad.open();
       return run.finally(() => (partSeconds['stress'] = round((performance.now() - t) / 1000, 1)));
     };
     const [stress, failover] = stressRun
-      ? await Promise.all([stressLoad(stressRun), failoverRun()])
+      ? await Promise.all([loaded(stressRun), failoverRun()])
       : [await part('stress', () => runStress(mkdtempSync(join(root, 'stress-')), stressPlan, progress)), await failoverRun()];
     // Full only: a throughput ratio between two configurations, each started on a database of its
     // own and measured alone after the other, took 12-13 s of a quick run's 70 (and its 4 replicas'
@@ -287,12 +279,24 @@ ${formatStressText(stress, report.targets)}
 ${budgetLine(report)}`}
 `);
   } finally {
-    stopStressEarly();
-    await stressStarted?.catch(() => undefined);
-    benchPg ??= await pgOpened;
+    stressLoad.cancel(new Error('a part before the stress load failed'));
+    await stressRun?.catch(() => undefined);
+    benchPg ??= await pgOpening;
     if (benchPg && !('skipped' in benchPg)) await benchPg.stop();
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** A promise opened or cancelled from outside (once; later calls do nothing). */
+function gate(): { opened: Promise<void>; open: () => void; cancel: (e: Error) => void } {
+  let open = (): void => undefined;
+  let cancel = (_: Error): void => undefined;
+  const opened = new Promise<void>((resolve, reject) => {
+    open = resolve;
+    cancel = reject;
+  });
+  opened.catch(() => undefined);
+  return { opened, open, cancel };
 }
 
 /** The run's wall time, its parts, and (quick) whether it kept to the budget. */
