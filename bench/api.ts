@@ -14,7 +14,7 @@
  * Then `GET /api/v1/projects/{p}/status` round-robin over the projects at each concurrency
  * of the plan, and `POST /api/v1/projects/{p}/releases` with a new release of one service
  * per request (into the first stage), counting 201 answers per second; then both at once
- * (for information); then it waits until every triggered release has passed every stage.
+ * (for information; full only); then it waits until every triggered release has passed every stage.
  */
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
@@ -40,7 +40,10 @@ export interface ApiPlan {
   triggerWarmup: number;
   triggerRequests: number;
   triggerConcurrency: number;
-  /** Triggers sent while status requests (at statusHeadline) go on, for information. */
+  /**
+   * Triggers sent while status requests (at statusHeadline) go on, for information; 0 leaves
+   * the phase out (quick: `api.status_p99_ms_under_load` measures status beside triggers).
+   */
   mixedTriggerRequests: number;
   /** How long to wait for the triggered releases to pass every stage. */
   drainTimeoutMs: number;
@@ -81,7 +84,8 @@ export interface ApiResult {
   status: LatencyStats[];
   statusHeadline: LatencyStats;
   /** Status latency while triggers are sent at the same time (no target): what a dashboard sees while CI triggers. */
-  mixed: { status: LatencyStats; trigger: LatencyStats & { created: number } };
+  /** Absent when the plan leaves the phase out (mixedTriggerRequests 0). */
+  mixed?: { status: LatencyStats; trigger: LatencyStats & { created: number } };
   trigger: LatencyStats & {
     created: number;
     /** Answers other than 201 in every trigger phase, warm-up and mixed included (the figure must be 0). */
@@ -265,21 +269,24 @@ export async function runApiScenario(dataDir: string, plan: ApiPlan, progress: (
     const perS = round(created / t.seconds, 0);
     progress(`  ${perS} created/s, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms; answers ${JSON.stringify(t.statuses)}`);
 
-    progress(`api: GET status at concurrency ${plan.statusHeadline} while POSTing ${plan.mixedTriggerRequests} releases at concurrency ${plan.triggerConcurrency} …`);
-    // The status load goes on for exactly as long as the triggers, so every status request meets them.
-    const triggering = runLoad({ origin, token, concurrency: plan.triggerConcurrency, expect: 201, requests: triggerList(plan.mixedTriggerRequests) });
-    const [ms, mt] = await Promise.all([
-      runLoad({ origin, token, concurrency: plan.statusHeadline, expect: 200, requests: statusList(projects.length, 0), untilStopped: true }, triggering),
-      triggering,
-    ]);
-    const mixedStatus = stats(plan.statusHeadline, ms);
-    const mixedTrigger = stats(plan.triggerConcurrency, mt);
-    const mixedCreated = mixedTrigger.statuses['201'] ?? 0;
-    progress(`  status p50 ${mixedStatus.p50Ms} ms, p99 ${mixedStatus.p99Ms} ms; ${round(mixedCreated / mixedTrigger.seconds, 0)} created/s`);
-    if (mixedStatus.statuses['200'] !== mixedStatus.requests) throw new Error(`GET status under triggers: answers ${JSON.stringify(mixedStatus.statuses)}: ${mixedStatus.errors.join('; ')}`);
-
-    const non201 = plan.triggerWarmup - (warmT.statuses['201'] ?? 0) + (t.requests - created) + (mixedTrigger.requests - mixedCreated);
-    const errors = [...warmT.errors, ...t.errors, ...mixedTrigger.errors].slice(0, 5);
+    async function mixedPhase(): Promise<NonNullable<ApiResult['mixed']>> {
+      progress(`api: GET status at concurrency ${plan.statusHeadline} while POSTing ${plan.mixedTriggerRequests} releases at concurrency ${plan.triggerConcurrency} …`);
+      // The status load goes on for exactly as long as the triggers, so every status request meets them.
+      const triggering = runLoad({ origin, token, concurrency: plan.triggerConcurrency, expect: 201, requests: triggerList(plan.mixedTriggerRequests) });
+      const [ms, mt] = await Promise.all([
+        runLoad({ origin, token, concurrency: plan.statusHeadline, expect: 200, requests: statusList(projects.length, 0), untilStopped: true }, triggering),
+        triggering,
+      ]);
+      const mixedStatus = stats(plan.statusHeadline, ms);
+      const mixedTrigger = stats(plan.triggerConcurrency, mt);
+      const mixedCreated = mixedTrigger.statuses['201'] ?? 0;
+      progress(`  status p50 ${mixedStatus.p50Ms} ms, p99 ${mixedStatus.p99Ms} ms; ${round(mixedCreated / mixedTrigger.seconds, 0)} created/s`);
+      if (mixedStatus.statuses['200'] !== mixedStatus.requests) throw new Error(`GET status under triggers: answers ${JSON.stringify(mixedStatus.statuses)}: ${mixedStatus.errors.join('; ')}`);
+      return { status: mixedStatus, trigger: { ...mixedTrigger, perS: round(mixedCreated / mixedTrigger.seconds, 0), created: mixedCreated } };
+    }
+    const mixed = plan.mixedTriggerRequests > 0 ? await mixedPhase() : undefined;
+    const non201 = plan.triggerWarmup - (warmT.statuses['201'] ?? 0) + (t.requests - created) + (mixed ? mixed.trigger.requests - mixed.trigger.created : 0);
+    const errors = [...warmT.errors, ...t.errors, ...(mixed?.trigger.errors ?? [])].slice(0, 5);
     if (non201 > 0) progress(`  ${non201} triggers were not answered 201: ${errors.join('; ')}`);
     const drainSeconds = await drain(server, token, plan.drainTimeoutMs);
     const runsFailed = await failedRuns(server, token);
@@ -294,7 +301,7 @@ export async function runApiScenario(dataDir: string, plan: ApiPlan, progress: (
       statusBytes,
       status,
       statusHeadline,
-      mixed: { status: mixedStatus, trigger: { ...mixedTrigger, perS: round(mixedCreated / mixedTrigger.seconds, 0), created: mixedCreated } },
+      mixed,
       trigger: {
         ...t,
         errors,

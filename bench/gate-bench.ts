@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { queryPrometheus } from '../src/evaluation/index.js';
 import { openSlipway } from '../src/main.js';
-import { prometheusAvailable, startPrometheusStack } from '../test/support/prometheus.js';
+import { prometheusAvailable, startPrometheusStack, type PrometheusStack } from '../test/support/prometheus.js';
 import { percentile, round } from './stats.js';
 
 export interface GateBenchResult {
@@ -57,16 +57,17 @@ async function health(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/health` };
 }
 
-async function prometheusQueryMs(progress: (l: string) => void, queries: number): Promise<number | null> {
-  if (!prometheusAvailable()) {
-    progress('  no Prometheus binary here: the reference is left out');
-    return null;
-  }
-  // The reference is information beside the gate figure: a Prometheus that does not start or
-  // answer (a machine too busy for its 10 s timeout) leaves it out, with the reason, rather than ending the bench.
-  const stack = await startPrometheusStack({ targets: [] }).catch((e: unknown) => e as Error);
-  if (stack instanceof Error) {
-    progress(`  Prometheus did not start (${stack.message.split('\n')[0] ?? ''}): the reference is left out`);
+/** Starts the Prometheus the reference queries, or says why there is none. */
+async function startReference(): Promise<PrometheusStack | string> {
+  if (!prometheusAvailable()) return 'no Prometheus binary here';
+  // The reference is information beside the gate figure: a Prometheus that does not start (a
+  // machine too busy for its 10 s timeout) leaves it out, with the reason, rather than ending the bench.
+  return startPrometheusStack({ targets: [] }).catch((e: unknown) => `Prometheus did not start (${((e as Error).message ?? String(e)).split('\n')[0] ?? ''})`);
+}
+
+async function prometheusQueryMs(progress: (l: string) => void, queries: number, stack: PrometheusStack | string): Promise<number | null> {
+  if (typeof stack === 'string') {
+    progress(`  ${stack}: the reference is left out`);
     return null;
   }
   try {
@@ -82,13 +83,14 @@ async function prometheusQueryMs(progress: (l: string) => void, queries: number)
   } catch (e) {
     progress(`  Prometheus did not answer (${(e as Error).message}): the reference is left out`);
     return null;
-  } finally {
-    await stack.stop();
   }
 }
 
 export async function runGateBench(dataDir: string, opts: { runs: number; seconds: number; queries?: number }, progress: (l: string) => void): Promise<GateBenchResult> {
   progress(`checks: ${opts.runs} runs waiting in gates of ${SIGNALS} signals sampled every second …`);
+  // The reference's Prometheus starts (its own process, about half a second) while the gates
+  // fill; it is queried after the gates are measured.
+  const reference = startReference();
   const { server, url } = await health();
   const slipway = await openSlipway({ dataDir });
   try {
@@ -118,7 +120,7 @@ export async function runGateBench(dataDir: string, opts: { runs: number; second
     const seconds = (performance.now() - start) / 1000;
     const taken = samples - before;
     progress(`  ${taken} samples (${taken * SIGNALS} signals) in ${round(seconds, 2)} s`);
-    const reference = await prometheusQueryMs(progress, opts.queries ?? 200);
+    const queryMs = await prometheusQueryMs(progress, opts.queries ?? 200, await reference);
     return {
       runs: opts.runs,
       signalsPerGate: SIGNALS,
@@ -126,10 +128,12 @@ export async function runGateBench(dataDir: string, opts: { runs: number; second
       samples: taken,
       signalsPerS: round((taken * SIGNALS) / seconds, 0),
       demandedPerS: opts.runs * SIGNALS,
-      prometheusQueryMs: reference,
+      prometheusQueryMs: queryMs,
     };
   } finally {
     await slipway.close();
     server.close();
+    const stack = await reference;
+    if (typeof stack !== 'string') await stack.stop();
   }
 }

@@ -169,7 +169,7 @@ export function formatText(r: Report): string {
     `  POST /api/v1/projects/{p}/releases (one new release of one service each): ${t.requests} at concurrency ${t.concurrency}, ${t.seconds} s, p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, answers ${JSON.stringify(t.statuses)}`,
   );
   const m = a.mixed;
-  lines.push(
+  if (m) lines.push(
     `  both at once (informative): POST × ${m.trigger.requests} at concurrency ${m.trigger.concurrency}: ${m.trigger.perS} created/s, while GET status × ${m.status.requests} at concurrency ${m.status.concurrency}: p50 ${m.status.p50Ms} ms, p99 ${m.status.p99Ms} ms, max ${m.status.maxMs} ms`,
   );
   lines.push(

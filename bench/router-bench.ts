@@ -24,6 +24,13 @@ export interface RouterPlan {
    * of warm-up it measured 8,600-9,700 req/s (106-119 µs CPU each), after 1 s 11,300 (88 µs).
    */
   referenceWarmupSeconds?: number;
+  /**
+   * Whether the backend alone runs saturated too (default true). Quick leaves it out when nginx
+   * runs: no target reads it (the ratio is router ÷ nginx, added p99 comes from the paced runs),
+   * only the informative `direct.rps`, `direct.p99_ms` and the `*_saturated` differences, and it
+   * took 1.9 s of the 60. Without nginx it always runs: the ratio is then router ÷ direct.
+   */
+  directSaturated?: boolean;
   /** The paced runs' warm-up, when it differs (quick: 0.25 s; the rate is low and fixed, and every target ran saturated just before). */
   pacedWarmupSeconds?: number;
   connections: number;
@@ -46,13 +53,16 @@ export interface TargetResult {
   paced: LoadResult;
   /** Median over rounds of (this target's paced p99 − direct's in the same round); 0 for direct. */
   addedP99Ms: number;
-  /** Saturated req/s and paced p99 of every round, in order. */
-  allRounds: { rps: number; pacedP99Ms: number }[];
+  /** Saturated req/s (unless the round ran none) and paced p99 of every round, in order. */
+  allRounds: { rps?: number; pacedP99Ms: number }[];
 }
+
+/** The backend alone: its saturated runs may be left out (`RouterPlan.directSaturated`). */
+export type DirectResult = Omit<TargetResult, 'saturated'> & { saturated?: Measured };
 
 export interface RouterBenchResult {
   plan: RouterPlan;
-  direct: TargetResult;
+  direct: DirectResult;
   router: TargetResult;
   nginx: TargetResult | { skipped: string };
   nginxVersion?: string;
@@ -87,8 +97,11 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
     const profile = plan.profileDir ? new CpuProfile() : undefined;
     let hotspots: Hotspot[] | undefined;
     for (let round = 1; round <= plan.rounds; round++) {
-      progress(`router bench round ${round}/${plan.rounds}: saturated with ${plan.connections} connections, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up${plan.referenceWarmupSeconds !== undefined && plan.referenceWarmupSeconds !== plan.warmupSeconds ? ` (direct and nginx: ${plan.referenceWarmupSeconds} s)` : ''}`);
+      const skipDirect = version !== undefined && plan.directSaturated === false;
+      const references = skipDirect ? 'nginx' : 'direct and nginx';
+      progress(`router bench round ${round}/${plan.rounds}: saturated with ${plan.connections} connections, ${plan.seconds} s each after ${plan.warmupSeconds} s warm-up${plan.referenceWarmupSeconds !== undefined && plan.referenceWarmupSeconds !== plan.warmupSeconds ? ` (${references}: ${plan.referenceWarmupSeconds} s)` : ''}${skipDirect ? '; the backend alone runs paced only' : ''}`);
       for (const t of targets) {
+        if (t.name === 'direct' && skipDirect) continue;
         const profiling = profile && t.name === 'router' && round === 1;
         if (profiling) await profile.start();
         const warmup = t.name === 'router' ? plan.warmupSeconds : (plan.referenceWarmupSeconds ?? plan.warmupSeconds);
@@ -101,19 +114,23 @@ export async function runRouterBench(plan: RouterPlan, progress: (line: string) 
     }
     const pick = medianRound(saturated.get('router')!, saturated.get(version ? 'nginx' : 'direct')!);
     const direct = paced.get('direct')!;
-    const result = new Map<string, TargetResult>();
+    const result = new Map<string, DirectResult>();
     for (const t of targets) {
       const sat = saturated.get(t.name)!;
       const pac = paced.get(t.name)!;
       result.set(t.name, {
-        saturated: sat[pick]!,
+        saturated: sat[pick],
         paced: [...pac].sort((a, b) => a.p99Ms - b.p99Ms)[Math.floor(pac.length / 2)]!,
         addedP99Ms: median(pac.map((r, i) => r.p99Ms - direct[i]!.p99Ms)),
-        allRounds: sat.map((m, i) => ({ rps: Math.round(m.rps), pacedP99Ms: pac[i]!.p99Ms })),
+        allRounds: pac.map((p, i) => ({ rps: sat[i] && Math.round(sat[i].rps), pacedP99Ms: p.p99Ms })),
       });
     }
-    if (version) nginx = result.get('nginx')!;
-    return { plan, direct: result.get('direct')!, router: result.get('router')!, nginx, nginxVersion: version, hotspots };
+    const measured = (name: string): TargetResult => {
+      const r = result.get(name)!;
+      return { ...r, saturated: r.saturated! };
+    };
+    if (version) nginx = measured('nginx');
+    return { plan, direct: result.get('direct')!, router: measured('router'), nginx, nginxVersion: version, hotspots };
   } finally {
     await gen.stop();
     await router.close(1000);

@@ -1,5 +1,5 @@
 /** The router bench's figures and targets, as flat `router.*` / `nginx.*` / `direct.*` numbers like the main bench's. */
-import type { RouterBenchResult, TargetResult } from './router-bench.js';
+import type { DirectResult, RouterBenchResult, TargetResult } from './router-bench.js';
 
 export interface RouterTarget {
   figure: string;
@@ -22,17 +22,22 @@ export function routerFiguresOf(b: RouterBenchResult): { figures: Record<string,
     'router.p50_ms': router.saturated.p50Ms,
     'router.p99_ms': router.saturated.p99Ms,
     'router.added_p99_ms': r2(router.addedP99Ms),
-    'router.added_p99_ms_saturated': router.saturated.p99Ms - direct.saturated.p99Ms,
     'router.paced_rate': b.plan.paced.rate,
     'router.paced_concurrency': b.plan.paced.connections,
     'router.failed_requests': router.saturated.errors + router.saturated.non2xx + router.paced.errors + router.paced.non2xx,
-    'direct.rps': Math.round(direct.saturated.rps),
-    'direct.p99_ms': direct.saturated.p99Ms,
     'direct.paced_p99_ms': r2(direct.paced.p99Ms),
     'router.paced_p99_ms': r2(router.paced.p99Ms),
   };
   if (router.saturated.cpuUsPerReq !== undefined) figures['router.cpu_us_per_req'] = r2(router.saturated.cpuUsPerReq);
-  if (direct.saturated.cpuUsPerReq !== undefined) figures['direct.backend_cpu_us_per_req'] = r2(direct.saturated.cpuUsPerReq);
+  // The backend alone saturated: informative, and left out of quick runs with nginx (RouterPlan.directSaturated).
+  if (direct.saturated) {
+    Object.assign(figures, {
+      'router.added_p99_ms_saturated': router.saturated.p99Ms - direct.saturated.p99Ms,
+      'direct.rps': Math.round(direct.saturated.rps),
+      'direct.p99_ms': direct.saturated.p99Ms,
+    });
+    if (direct.saturated.cpuUsPerReq !== undefined) figures['direct.backend_cpu_us_per_req'] = r2(direct.saturated.cpuUsPerReq);
+  }
   const added = figures['router.added_p99_ms']!;
   const targets: RouterTarget[] = [
     {
@@ -49,9 +54,9 @@ export function routerFiguresOf(b: RouterBenchResult): { figures: Record<string,
       'nginx.rps': Math.round(n.saturated.rps),
       'nginx.p99_ms': n.saturated.p99Ms,
       'nginx.added_p99_ms': r2(n.addedP99Ms),
-      'nginx.added_p99_ms_saturated': n.saturated.p99Ms - direct.saturated.p99Ms,
       'router.ratio_to_nginx': ratio,
     });
+    if (direct.saturated) figures['nginx.added_p99_ms_saturated'] = n.saturated.p99Ms - direct.saturated.p99Ms;
     if (n.saturated.cpuUsPerReq !== undefined) figures['nginx.cpu_us_per_req'] = r2(n.saturated.cpuUsPerReq);
     targets.unshift({ figure: 'router.ratio_to_nginx', value: ratio, target: `≥ ${RATIO_TARGET} (req/s through the router ÷ through nginx, ${b.plan.connections} connections)`, met: ratio >= RATIO_TARGET });
   }
@@ -64,10 +69,10 @@ export function formatRouterText(b: RouterBenchResult): string {
   for (const [k, v] of Object.entries(figures)) lines.push(`  ${k.padEnd(32)} ${v}`);
   if (!isRun(b.nginx)) lines.push(`  nginx: skipped (${b.nginx.skipped})`);
   else lines.push(`  nginx version: ${b.nginxVersion ?? '?'}`);
-  const runs: [string, TargetResult][] = [['direct', b.direct], ['router', b.router]];
+  const runs: [string, DirectResult][] = [['direct', b.direct], ['router', b.router]];
   if (isRun(b.nginx)) runs.push(['nginx', b.nginx]);
   lines.push('', 'Every round (saturated req/s; paced p99 ms):');
-  for (const [name, t] of runs) lines.push(`  ${name.padEnd(7)} ${t.allRounds.map((r) => `${r.rps} req/s; ${r2(r.pacedP99Ms)} ms`).join('  |  ')}`);
+  for (const [name, t] of runs) lines.push(`  ${name.padEnd(7)} ${t.allRounds.map((r) => `${r.rps === undefined ? 'not run saturated' : `${r.rps} req/s`}; ${r2(r.pacedP99Ms)} ms`).join('  |  ')}`);
   lines.push('', 'Targets');
   for (const t of targets) lines.push(`  ${t.met ? 'met   ' : 'MISSED'} ${t.figure} = ${t.value}  (target ${t.target})`);
   if (b.hotspots) {

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -43,6 +43,8 @@ const readyWatch = (selectors: Record<string, string>): string => `(() => {
 
 /** `selectors`: what marks each page ready, by a key `timedLoad` names. */
 export async function launchBrowser(selectors: Record<string, string>): Promise<WebBrowser> {
+  // Loaded here, not with the bench: playwright-core takes about 0.4 s to load, which only the web part needs.
+  const { chromium } = await import('playwright-core');
   const profile = await mkdtemp(join(tmpdir(), 'slipway-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

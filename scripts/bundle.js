@@ -10,30 +10,14 @@
  * starts a server. docs/benchmarks.md ("Server start") has the figures.
  *
  * Usage: node scripts/bundle.js [compiled dir] [out dir]   (defaults: dist, dist/bundle)
- * The compiled dir is tsc's output (dist, or the bench's dist/bench/src). The out dir must sit
+ * The compiled dir is tsc's output (dist; the bench bundles its own, scripts/build-bench.js). The out dir must sit
  * one level below the compiled dir's parent's `dist`, as dist/bundle does: the server finds the
  * dashboard at `../web` from its own file, and the SQLite commit thread at `./commit-worker.js`.
  */
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './esbuild-node.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-
-/**
- * Left outside the bundle, each for a reason; everything else is bundled. A package left
- * outside loads from node_modules as before. None of them hands objects to a bundled copy of a
- * package it shares (which would break `instanceof`): their own dependencies load beside them.
- */
-const EXTERNAL = [
-  'better-sqlite3', // a native addon (.node file)
-  'pg-native', // pg's optional native binding, not installed
-  'pino', // starts its transports' worker threads from files beside itself
-  'thread-stream',
-  'autocannon', // the loadtest executor: workers and help.txt found beside itself
-  '@fastify/static', // serves files found relative to its own package
-  '@fastify/swagger', // reads its package.json beside itself
-  '@fastify/swagger-ui', // serves its static folder beside itself
-  'tsx', // only when running from the TypeScript sources (tests); never from dist
-];
 
 const [from = 'dist', to = join(from, 'bundle')] = process.argv.slice(2);
 // The out dir holds this build's files only: chunks are named by their content's hash, so each
@@ -48,23 +32,7 @@ const started = performance.now();
 const result = await build({
   entryPoints: { slipway: resolve(from, 'cli/main.js'), 'commit-worker': resolve(from, 'store/sqlite/commit-worker.js') },
   outdir: resolve(to),
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  // Code the command imports only when it needs it (the server, for one) goes into chunks of
-  // its own, so `slipway status` does not load the server.
-  splitting: true,
-  chunkNames: 'chunk-[hash]',
-  target: 'node20',
-  external: EXTERNAL.flatMap((p) => [p, `${p}/*`]),
-  // Bundled CommonJS packages call require(); in an ES module it has to be made.
-  banner: { js: "import { createRequire as __slipwayCreateRequire } from 'node:module'; const require = __slipwayCreateRequire(import.meta.url);" },
-  // Class and function names stay as written (errors and logs show them).
-  keepNames: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  logLevel: 'warning',
-  metafile: true,
+  ...NODE_BUNDLE,
 });
 // What went where (esbuild's analyzer reads it; test/build/bundle.test.ts checks the split).
 writeFileSync(join(to, 'meta.json'), JSON.stringify(result.metafile));
