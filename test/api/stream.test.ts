@@ -1,8 +1,8 @@
 /**
  * The live event stream over a real socket: events arrive as they commit; a client that
  * drops and reconnects with Last-Event-ID gets exactly what it missed, then the rest live.
- * The stream of every event, gzip-compressed for a client that accepts it, carries the same
- * events in far fewer bytes and ends cleanly; filtered streams and other clients get text.
+ * Every stream, gzip-compressed for a client that accepts it, carries the same events in far
+ * fewer bytes and ends cleanly; a client that refuses gzip gets text.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -176,15 +176,26 @@ describe('GET /api/v1/events/stream with Accept-Encoding: gzip', () => {
     expect(gz.decodeError()).toBeUndefined();
   });
 
-  it('sends plain text to a stream with a filter, and to a client that refuses gzip', async () => {
+  it('compresses a filtered stream on its own, and sends plain text to a client that refuses gzip', async () => {
     const filtered = await openStream(`${base}/api/v1/events/stream?project=shop`, auth(h.tokens.read), { gzip: true });
-    const refused = await openStream(`${base}/api/v1/events/stream`, { ...auth(h.tokens.read), 'accept-encoding': 'gzip;q=0, identity' });
+    const fromStart = await openStream(`${base}/api/v1/events/stream?project=shop&after=0`, auth(h.tokens.read), { gzip: true });
+    const refused = await openStream(`${base}/api/v1/events/stream?project=shop`, { ...auth(h.tokens.read), 'accept-encoding': 'gzip;q=0, identity' });
     await h.call('POST', '/api/v1/projects/shop/releases', { body: { artifacts: { frontend: 'f:1', backend: 'b:1' } } });
-    const [f, r] = await Promise.all([filtered.waitFor(3), refused.waitFor(3)]);
-    expect([filtered.encoding, refused.encoding]).toStrictEqual([undefined, undefined]);
+    const [f, b, r] = await Promise.all([filtered.waitFor(3), fromStart.waitFor(3), refused.waitFor(3)]);
+    expect([filtered.encoding, fromStart.encoding, refused.encoding]).toStrictEqual(['gzip', 'gzip', undefined]);
     expect(shown(f)).toStrictEqual(shown(r));
-    filtered.close();
+    expect(shown(b).slice(0, 3)).toStrictEqual(shown(r).slice(0, 3));
+    // A run's own stream, compressed, ends with a trailer gunzip accepts when the server stops.
+    const runId = f.map((m) => (JSON.parse(m.data) as { runid?: string }).runid).find((id) => id !== undefined);
+    expect(runId).toBeDefined();
+    const oneRun = await openStream(`${base}/api/v1/events/stream?run=${runId}&after=0`, auth(h.tokens.read), { gzip: true });
+    const [first] = await oneRun.waitFor(1);
+    expect(oneRun.encoding).toBe('gzip');
+    expect((JSON.parse(first!.data) as { runid: string }).runid).toBe(runId);
     refused.close();
+    await h.app.close();
+    await Promise.all([filtered.ended, fromStart.ended, oneRun.ended]);
+    expect([filtered.decodeError(), fromStart.decodeError(), oneRun.decodeError()]).toStrictEqual([undefined, undefined, undefined]);
   });
 });
 

@@ -142,6 +142,13 @@ describe('the event stream in Keptn’s dialect', () => {
     const replay = await open('project=sockshop&dialect=keptn&after=0');
     await replay.waitFor(EXPECTED.length);
     expect(parsed(replay).map((m) => `${m.ce.type} ${m.ce.id}`)).toEqual(fromStore);
+    // The same, gzip-compressed for a client that takes it (as fetch and browsers do).
+    const gz = await openStream(`${server.url}/api/v1/events/stream?project=sockshop&dialect=keptn&after=0`, { authorization: `Bearer ${ADMIN}` }, { gzip: true });
+    opened.push(gz);
+    await gz.waitFor(EXPECTED.length);
+    expect(gz.encoding).toBe('gzip');
+    expect(gz.messages).toEqual(replay.messages.slice(0, gz.messages.length));
+    expect(gz.decodeError()).toBeUndefined();
 
     // Joining after dev finished: only what follows, but in the release's context and with staging's carried data.
     const cut = got.find((m) => m.ce.type === 'sh.keptn.event.dev.delivery.finished')!.seq;

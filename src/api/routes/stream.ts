@@ -8,9 +8,10 @@
  * 15 s keeps proxies from closing an idle stream; a reader that stops reading is dropped
  * (see SseSink) and resumes with Last-Event-ID.
  *
- * The stream of every event (no filter) is sent gzip-compressed to a client that accepts it
- * (browsers and fetch do): each batch is compressed once for all such streams (gzip-frames.ts),
- * and a clean end (the server stopping) closes the gzip data with its trailer.
+ * Every stream is sent gzip-compressed to a client that accepts it (browsers and fetch do). For
+ * the stream of every event (no filter), each batch is compressed once for all such streams
+ * (gzip-frames.ts); a filtered or Keptn stream compresses what it sends on its own. A clean end
+ * (the server stopping) closes the gzip data with its trailer.
  */
 import negotiate from '@fastify/accept-negotiator';
 import { setMaxListeners } from 'node:events';
@@ -78,7 +79,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
       const keptn = req.query.dialect === 'keptn' && project !== undefined ? await KeptnProjectReader.upTo(deps.store, project, sent) : undefined;
       const sink = new SseSink(raw, deps.limits, (why) => req.log.info({ why, sent }, 'event stream reader dropped; it may resume with Last-Event-ID'));
       const everything = project === undefined && run === undefined && !keptn;
-      const gzip = everything && negotiate(req.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip' ? new GzipFraming() : undefined;
+      const gzip = negotiate(req.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip' ? new GzipFraming() : undefined;
       // Every chunk goes out through here: as it is, or as its compressed piece (made only for a gzip stream).
       const write = (plain: string | Buffer, piece: () => GzipPiece) => sink.send(gzip ? gzip.add(piece()) : plain);
       // A batch goes out as one chunk; a stream of every event shares the batch's encoding (and compression) with the others.
@@ -135,7 +136,7 @@ export function streamRoutes(app: Api, deps: StreamDeps): void {
         'cache-control': 'no-cache',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
-        ...(everything ? { vary: 'accept-encoding' } : {}),
+        vary: 'accept-encoding',
         ...(gzip ? { 'content-encoding': 'gzip' } : {}),
       });
       if (gzip) sink.send(gzip.header());
