@@ -86,13 +86,32 @@ async function prometheusQueryMs(progress: (l: string) => void, queries: number,
   }
 }
 
-export async function runGateBench(dataDir: string, opts: { runs: number; seconds: number; queries?: number }, progress: (l: string) => void): Promise<GateBenchResult> {
+/** `runs` gates sampled for `seconds`; `queries`: the Prometheus reference's count (default 200). */
+export interface GatePlan {
+  runs: number;
+  seconds: number;
+  queries?: number;
+}
+
+export async function runGateBench(dataDir: string, opts: GatePlan, progress: (l: string) => void): Promise<GateBenchResult> {
   progress(`checks: ${opts.runs} runs waiting in gates of ${SIGNALS} signals sampled every second …`);
   // The reference's Prometheus starts (its own process, about half a second) while the gates
   // fill; it is queried after the gates are measured.
   const reference = startReference();
+  try {
+    return await measureGates(dataDir, opts, progress, reference);
+  } finally {
+    const stack = await reference;
+    if (typeof stack !== 'string') await stack.stop();
+  }
+}
+
+async function measureGates(dataDir: string, opts: GatePlan, progress: (l: string) => void, reference: Promise<PrometheusStack | string>): Promise<GateBenchResult> {
   const { server, url } = await health();
-  const slipway = await openSlipway({ dataDir });
+  const slipway = await openSlipway({ dataDir }).catch((e: unknown) => {
+    server.close();
+    throw e;
+  });
   try {
     await slipway.addPipelineText(pipelineText(opts.runs, url), 'gate-bench.yaml', dataDir);
     const { engine } = slipway;
@@ -133,7 +152,5 @@ export async function runGateBench(dataDir: string, opts: { runs: number; second
   } finally {
     await slipway.close();
     server.close();
-    const stack = await reference;
-    if (typeof stack !== 'string') await stack.stop();
   }
 }
