@@ -1,9 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/platform/free-port.js';
 import { NginxTarget } from '../../src/platform/nginx/index.js';
 import type { Backend } from './backends.js';
 import { backend, eventually, whoAnswers } from './backends.js';
@@ -103,6 +106,31 @@ describe.skipIf(!haveNginx)('nginx deploy target (skipped where Debian nginx is 
       for (const a of answers) if (a !== want) wrong.push(`flip ${flip}: wanted ${want}, got ${a}`);
     }
     expect(wrong).toEqual([]);
+  });
+
+  it('gives a new service another port when the one it chose was taken before nginx could bind it', async () => {
+    // Another process listens on the port the target chooses first (CI met this: a port free when
+    // chosen, taken by a parallel test before nginx's reload bound it, and the reload refused).
+    const squatter = createServer();
+    squatter.listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const taken = (squatter.address() as AddressInfo).port;
+    const chosen: number[] = [];
+    target = new NginxTarget({ dataDir: dir, healthTimeoutMs: 1500, choosePort: async () => { const p = chosen.length === 0 ? taken : await freePort(); chosen.push(p); return p; } });
+    try {
+      const blue = await backend('blue');
+      backends.push(blue);
+      await target.start();
+      await target.deploy(key, 'blue', version(blue, 'rel-1'));
+      await target.setWeights(key, { blue: 100 });
+      const { endpoint } = (await target.status(key))!;
+      expect(chosen[0]).toBe(taken);
+      expect(chosen.length).toBeGreaterThanOrEqual(2);
+      expect(endpoint).toBe(`http://127.0.0.1:${chosen.at(-1)}`);
+      expect(await eventually(() => whoAnswers(endpoint), (w) => w === 'blue')).toBe('blue');
+    } finally {
+      squatter.close();
+    }
   });
 
   it('refuses an address that is not healthy, routing nothing to it', async () => {

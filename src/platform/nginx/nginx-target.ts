@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,7 +39,19 @@ export interface NginxTargetOptions {
   nginx?: string;
   healthPath?: string;
   healthTimeoutMs?: number;
+  /** How a new service's port is chosen (default: a free one from the OS); tests give a taken one. */
+  choosePort?: () => Promise<number>;
 }
+
+/** A reload nginx refused because a new service's port was taken between choosing it and binding it. */
+class PortTaken extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} was taken before nginx could bind it`);
+  }
+}
+
+/** How often a new service's port is chosen again when another process took it first. */
+const PORT_TRIES = 5;
 
 const idOf = (k: ServiceKey) => `${k.project}_${k.stage}_${k.service}`.replace(/[^A-Za-z0-9_]/g, '_');
 
@@ -56,6 +68,8 @@ export class NginxTarget implements DeployTarget {
   private master: ChildProcess | undefined;
   private readonly counters = new Map<string, { offset: number; bySlot: Map<string, SlotTraffic> }>();
   private timers = new Map<string, NodeJS.Timeout>();
+  /** Services whose port nginx has not bound yet (chosen since the last reload in force). */
+  private readonly unbound = new Set<string>();
 
   constructor(private readonly opts: NginxTargetOptions) {
     this.prefix = resolve(opts.dataDir, 'nginx');
@@ -172,16 +186,36 @@ export class NginxTarget implements DeployTarget {
 
   private async service(key: ServiceKey): Promise<ServiceRecord> {
     let s = this.services.get(idOf(key));
-    if (!s) this.services.set(idOf(key), (s = { key, port: await freePort(), slots: {} }));
+    if (!s) {
+      this.services.set(idOf(key), (s = { key, port: await this.choosePort(), slots: {} }));
+      this.unbound.add(idOf(key));
+    }
     return s;
   }
 
+  private choosePort(): Promise<number> {
+    return this.opts.choosePort ? this.opts.choosePort() : freePort();
+  }
+
   private async apply(): Promise<void> {
-    await this.save();
-    await this.writeServices();
-    await this.check();
-    const pid = await this.runningPid();
-    if (pid) await this.reload(pid);
+    for (let attempt = 1; ; attempt++) {
+      await this.save();
+      await this.writeServices();
+      await this.check();
+      const pid = await this.runningPid();
+      try {
+        if (pid) await this.reload(pid);
+        this.unbound.clear();
+        break;
+      } catch (e) {
+        // A free port chosen for a new service can be taken by another process before nginx binds
+        // it (nginx then keeps its previous configuration): such a service gets another port.
+        if (!(e instanceof PortTaken)) throw e;
+        const s = [...this.services.values()].find((x) => x.port === e.port && this.unbound.has(idOf(x.key)));
+        if (!s || attempt >= PORT_TRIES) throw new SlipwayError('INVALID_STATE', `nginx could not bind port ${e.port}: another process holds it${s ? ` (${attempt} ports tried for ${s.key.project}/${s.key.stage}/${s.key.service})` : ''}`);
+        s.port = await this.choosePort();
+      }
+    }
     // A reload is asynchronous: a service's new port opens a moment later (longer on a busy
     // machine). Returning only once every port takes connections means an endpoint this target
     // names can be called at once.
@@ -190,10 +224,19 @@ export class NginxTarget implements DeployTarget {
 
   /** Reloads and returns once the new configuration is in force: no worker of the previous one still accepts. */
   private async reload(pid: number): Promise<void> {
+    const logFile = join(this.prefix, 'error.log');
+    const logFrom = await stat(logFile).then((st) => st.size, () => 0);
     const before = await workersOf(pid);
     process.kill(pid, 'SIGHUP');
     const deadline = Date.now() + 10_000;
     while (!(await reloadInForce(pid, before))) {
+      // nginx refuses a reload whose new listening port it cannot bind, and says so in its log.
+      const since = await readFile(logFile).then((b) => b.subarray(logFrom).toString('utf8'), () => '');
+      // (It tries a bind five times, half a second apart: lines of an earlier reload's port may follow.)
+      for (const m of since.matchAll(/bind\(\) to [^ ]+:(\d+) failed \(98: Address already in use\)/g)) {
+        const port = Number(m[1]);
+        if ([...this.services.values()].some((x) => x.port === port && this.unbound.has(idOf(x.key)))) throw new PortTaken(port);
+      }
       if (Date.now() > deadline) {
         const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
         throw new SlipwayError('INVALID_STATE', `nginx (pid ${pid}) did not put its new configuration in force within 10 s of a reload; workers of the previous one still accept connections: ${log.trim().split('\n').slice(-3).join(' | ') || 'nothing in its error.log'}`);
