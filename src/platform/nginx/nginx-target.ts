@@ -7,7 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,13 +45,28 @@ export interface NginxTargetOptions {
 
 /** A reload nginx refused because a new service's port was taken between choosing it and binding it. */
 class PortTaken extends Error {
-  constructor(readonly port: number) {
-    super(`port ${port} was taken before nginx could bind it`);
+  constructor(readonly service: ServiceRecord) {
+    super(`port ${service.port} was taken before nginx could bind it`);
   }
 }
 
 /** How often a new service's port is chosen again when another process took it first. */
 const PORT_TRIES = 5;
+
+/** What `file` holds from byte `offset` on ('' when it is missing or no longer). */
+function readFrom(file: string, offset: number): string {
+  if (!existsSync(file)) return '';
+  const size = statSync(file).size;
+  if (size <= offset) return '';
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const idOf = (k: ServiceKey) => `${k.project}_${k.stage}_${k.service}`.replace(/[^A-Za-z0-9_]/g, '_');
 
@@ -143,26 +158,19 @@ export class NginxTarget implements DeployTarget {
     let c = this.counters.get(id);
     if (!c) this.counters.set(id, (c = { offset: 0, bySlot: new Map() }));
     const log = join(this.prefix, `${id}.access.log`);
-    if (existsSync(log)) {
-      const size = statSync(log).size;
-      if (size > c.offset) {
-        const fd = openSync(log, 'r');
-        const buf = Buffer.alloc(size - c.offset);
-        readSync(fd, buf, 0, buf.length, c.offset);
-        closeSync(fd);
-        const text = buf.toString('utf8');
-        const complete = text.lastIndexOf('\n') + 1;
-        c.offset += Buffer.byteLength(text.slice(0, complete));
-        const bySlotAddress = new Map(Object.entries(s.slots).map(([name, r]) => [r.address, name]));
-        for (const line of text.slice(0, complete).split('\n')) {
-          const [addr, status] = line.split(' ');
-          const name = addr ? bySlotAddress.get(addr) : undefined;
-          if (!name) continue;
-          const t = c.bySlot.get(name) ?? { requests: 0, errors: 0 };
-          t.requests++;
-          if (Number(status) >= 500) t.errors++;
-          c.bySlot.set(name, t);
-        }
+    const text = readFrom(log, c.offset);
+    if (text !== '') {
+      const complete = text.lastIndexOf('\n') + 1;
+      c.offset += Buffer.byteLength(text.slice(0, complete));
+      const bySlotAddress = new Map(Object.entries(s.slots).map(([name, r]) => [r.address, name]));
+      for (const line of text.slice(0, complete).split('\n')) {
+        const [addr, status] = line.split(' ');
+        const name = addr ? bySlotAddress.get(addr) : undefined;
+        if (!name) continue;
+        const t = c.bySlot.get(name) ?? { requests: 0, errors: 0 };
+        t.requests++;
+        if (Number(status) >= 500) t.errors++;
+        c.bySlot.set(name, t);
       }
     }
     return { ...(c.bySlot.get(slot) ?? { requests: 0, errors: 0 }) };
@@ -211,8 +219,8 @@ export class NginxTarget implements DeployTarget {
         // A free port chosen for a new service can be taken by another process before nginx binds
         // it (nginx then keeps its previous configuration): such a service gets another port.
         if (!(e instanceof PortTaken)) throw e;
-        const s = [...this.services.values()].find((x) => x.port === e.port && this.unbound.has(idOf(x.key)));
-        if (!s || attempt >= PORT_TRIES) throw new SlipwayError('INVALID_STATE', `nginx could not bind port ${e.port}: another process holds it${s ? ` (${attempt} ports tried for ${s.key.project}/${s.key.stage}/${s.key.service})` : ''}`);
+        const s = e.service;
+        if (attempt >= PORT_TRIES) throw new SlipwayError('INVALID_STATE', `nginx could not bind port ${s.port}: another process holds it (${attempt} ports tried for ${s.key.project}/${s.key.stage}/${s.key.service})`);
         s.port = await this.choosePort();
       }
     }
@@ -225,17 +233,16 @@ export class NginxTarget implements DeployTarget {
   /** Reloads and returns once the new configuration is in force: no worker of the previous one still accepts. */
   private async reload(pid: number): Promise<void> {
     const logFile = join(this.prefix, 'error.log');
-    const logFrom = await stat(logFile).then((st) => st.size, () => 0);
+    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
     const before = await workersOf(pid);
     process.kill(pid, 'SIGHUP');
     const deadline = Date.now() + 10_000;
     while (!(await reloadInForce(pid, before))) {
       // nginx refuses a reload whose new listening port it cannot bind, and says so in its log.
-      const since = await readFile(logFile).then((b) => b.subarray(logFrom).toString('utf8'), () => '');
       // (It tries a bind five times, half a second apart: lines of an earlier reload's port may follow.)
-      for (const m of since.matchAll(/bind\(\) to [^ ]+:(\d+) failed \(98: Address already in use\)/g)) {
-        const port = Number(m[1]);
-        if ([...this.services.values()].some((x) => x.port === port && this.unbound.has(idOf(x.key)))) throw new PortTaken(port);
+      for (const m of readFrom(logFile, logFrom).matchAll(/bind\(\) to [^ ]+:(\d+) failed \(98: Address already in use\)/g)) {
+        const taken = [...this.services.values()].find((x) => x.port === Number(m[1]) && this.unbound.has(idOf(x.key)));
+        if (taken) throw new PortTaken(taken);
       }
       if (Date.now() > deadline) {
         const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
