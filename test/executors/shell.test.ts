@@ -149,7 +149,13 @@ describe('shell executor: stopping', () => {
     const ctx = shellTask({ run: 'sleep 300 & echo $! > grandchild.pid; echo started; wait' });
     const outcome = shell.execute(ctx);
     const pidFile = join(ctx.workDir, 'grandchild.pid');
-    await waitUntil(() => lines(pidFile).length === 1, 5000, 'the grandchild');
+    // The pid file is written before `echo started` runs: wait for both, or an abort in between
+    // leaves a tail without 'started' (CI met it: the tail was "Terminated").
+    await waitUntil(
+      () => lines(pidFile).length === 1 && lines(shellTaskFiles(ctx.workDir, ctx.task.id).log).includes('started'),
+      5000,
+      'the grandchild and the "started" line',
+    );
     const grandchild = Number(lines(pidFile)[0]);
     expect(processAlive(grandchild)).toBe(true);
     ctx.abort(new Error('run aborted by alice'));
