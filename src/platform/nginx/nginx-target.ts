@@ -79,6 +79,7 @@ export function addressOf(artifact: string): string {
 export class NginxTarget implements DeployTarget {
   readonly name = 'nginx';
   private readonly prefix: string;
+  private readonly errorLog: string;
   private services = new Map<string, ServiceRecord>();
   private master: ChildProcess | undefined;
   private readonly counters = new Map<string, { offset: number; bySlot: Map<string, SlotTraffic> }>();
@@ -88,6 +89,7 @@ export class NginxTarget implements DeployTarget {
 
   constructor(private readonly opts: NginxTargetOptions) {
     this.prefix = resolve(opts.dataDir, 'nginx');
+    this.errorLog = join(this.prefix, 'error.log');
   }
 
   private get bin(): string {
@@ -232,21 +234,19 @@ export class NginxTarget implements DeployTarget {
 
   /** Reloads and returns once the new configuration is in force: no worker of the previous one still accepts. */
   private async reload(pid: number): Promise<void> {
-    const logFile = join(this.prefix, 'error.log');
-    const logFrom = existsSync(logFile) ? statSync(logFile).size : 0;
+    const logFrom = existsSync(this.errorLog) ? statSync(this.errorLog).size : 0;
     const before = await workersOf(pid);
     process.kill(pid, 'SIGHUP');
     const deadline = Date.now() + 10_000;
     while (!(await reloadInForce(pid, before))) {
       // nginx refuses a reload whose new listening port it cannot bind, and says so in its log.
       // (It tries a bind five times, half a second apart: lines of an earlier reload's port may follow.)
-      for (const m of readFrom(logFile, logFrom).matchAll(/bind\(\) to [^ ]+:(\d+) failed \(98: Address already in use\)/g)) {
+      for (const m of readFrom(this.errorLog, logFrom).matchAll(/bind\(\) to [^ ]+:(\d+) failed \(98: Address already in use\)/g)) {
         const taken = [...this.services.values()].find((x) => x.port === Number(m[1]) && this.unbound.has(idOf(x.key)));
         if (taken) throw new PortTaken(taken);
       }
       if (Date.now() > deadline) {
-        const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
-        throw new SlipwayError('INVALID_STATE', `nginx (pid ${pid}) did not put its new configuration in force within 10 s of a reload; workers of the previous one still accept connections: ${log.trim().split('\n').slice(-3).join(' | ') || 'nothing in its error.log'}`);
+        throw new SlipwayError('INVALID_STATE', `nginx (pid ${pid}) did not put its new configuration in force within 10 s of a reload; workers of the previous one still accept connections: ${(await this.lastErrors()) || 'nothing in its error.log'}`);
       }
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -262,8 +262,7 @@ export class NginxTarget implements DeployTarget {
       });
       if (open) return;
       if (Date.now() > deadline) {
-        const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
-        throw new SlipwayError('INVALID_STATE', `nginx did not open port ${port} within 10 s of a reload: ${log.trim().split('\n').slice(-3).join(' | ') || 'nothing in its error.log'}`);
+        throw new SlipwayError('INVALID_STATE', `nginx did not open port ${port} within 10 s of a reload: ${(await this.lastErrors()) || 'nothing in its error.log'}`);
       }
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -309,8 +308,13 @@ export class NginxTarget implements DeployTarget {
       if (this.master?.exitCode !== null && this.master?.exitCode !== undefined) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const log = await readFile(join(this.prefix, 'error.log'), 'utf8').catch(() => '');
-    throw new SlipwayError('INVALID_INPUT', `nginx did not start: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new SlipwayError('INVALID_INPUT', `nginx did not start: ${await this.lastErrors()}`);
+  }
+
+  /** The last three lines of nginx's error.log, joined ('' when there are none). */
+  private async lastErrors(): Promise<string> {
+    const log = await readFile(this.errorLog, 'utf8').catch(() => '');
+    return log.trim().split('\n').slice(-3).join(' | ');
   }
 
   private async waitHealthy(address: string, signal?: AbortSignal): Promise<void> {
